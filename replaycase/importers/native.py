@@ -1,0 +1,44 @@
+"""replaycase's own TraceRun JSON: one run, or a list of runs."""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from ..errors import TraceFormatError
+from ..jsonio import describe as describe_type
+from ..model import TRACE_SCHEMA, TraceRun
+from ..validation import describe
+from .base import Importer, TraceDocument
+
+
+class NativeImporter(Importer):
+    name = "native"
+    description = "replaycase's own TraceRun JSON"
+
+    def check(self, doc: TraceDocument) -> str | None:
+        if doc.kind != "json":
+            return "not a single JSON document"
+        items = doc.value if isinstance(doc.value, list) else [doc.value]
+        if items and all(isinstance(i, dict) and i.get("schema") == TRACE_SCHEMA for i in items):
+            return None
+        schema = doc.value.get("schema") if isinstance(doc.value, dict) else None
+        if isinstance(schema, str) and schema.startswith("replaycase.trace/"):
+            return f"schema {schema!r} is newer than this replaycase reads ({TRACE_SCHEMA})"
+        return f'no "schema": "{TRACE_SCHEMA}" key'
+
+    def load(self, doc: TraceDocument) -> list[TraceRun]:
+        items = doc.value if isinstance(doc.value, list) else [doc.value]
+        runs = []
+        for index, item in enumerate(items):
+            where = f"runs[{index}]." if isinstance(doc.value, list) else ""
+            if not isinstance(item, dict):
+                raise TraceFormatError(doc.path, f"{where}expected an object, got "
+                                                 f"{describe_type(item)}", self.name)
+            try:
+                run = TraceRun.model_validate(item)
+            except ValidationError as exc:
+                raise TraceFormatError(doc.path, where + describe(exc), self.name) from None
+            if run.source is None:
+                run.source = doc.source(self.name)
+            runs.append(run)
+        return runs

@@ -1,0 +1,102 @@
+"""The importer registry: open a trace file once, detect its format by content, load it."""
+
+from __future__ import annotations
+
+import importlib
+import json
+from pathlib import Path
+
+from ..errors import TraceFormatError
+from ..jsonio import DEFAULT_LIMITS, Limits, check_file, decode, loads, read_text
+from ..model import TraceRun
+from .base import Importer, TraceDocument, file_sha256
+
+# Order matters: the most specific formats are tried first.
+_IMPORTERS: dict[str, str] = {
+    "native": "replaycase.importers.native:NativeImporter",
+    "replaykit": "replaycase.importers.replaykit:ReplayKitImporter",
+}
+FORMATS: tuple[str, ...] = tuple(_IMPORTERS)
+
+
+def get_importer(name: str) -> Importer:
+    """The importer registered under ``name``."""
+    if name not in _IMPORTERS:
+        raise TraceFormatError(None, f"unknown format {name!r}; known formats: "
+                                     f"{', '.join(_IMPORTERS)}")
+    module_name, _, class_name = _IMPORTERS[name].partition(":")
+    return getattr(importlib.import_module(module_name), class_name)()
+
+
+def open_document(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> TraceDocument:
+    """Open a trace file: one JSON value, or a JSONL stream (only its head is read here)."""
+    path = Path(path)
+    check_file(path, limits)
+    head = _jsonl_head(path, limits)
+    sha = file_sha256(path)
+    if head is not None:
+        first_line, first = head
+        return TraceDocument(path=path, kind="jsonl", first=first, first_line=first_line,
+                             limits=limits, sha256=sha)
+    text = read_text(path, limits)
+    if not text.strip():
+        raise TraceFormatError(path, "empty file, expected a JSON or JSONL trace")
+    value = loads(text, path, limits)
+    return TraceDocument(path=path, kind="json", value=value, first=value, limits=limits,
+                         sha256=sha)
+
+
+def _jsonl_head(path: Path, limits: Limits) -> tuple[int, object] | None:
+    """(line, first record) when the file holds one JSON object per line, else None."""
+    with path.open("rb") as handle:
+        first: tuple[int, bytes] | None = None
+        for lineno, raw in enumerate(handle, start=1):
+            if not raw.strip():
+                continue
+            if first is None:
+                if len(raw) > limits.max_file_bytes:
+                    return None
+                first = (lineno, raw)
+                continue
+            break
+        else:
+            return None
+    lineno, raw = first
+    text = decode(raw, path, lineno).lstrip("\ufeff").strip()
+    if not text.startswith("{"):
+        return None
+    try:
+        json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    return lineno, loads(text, path, limits, line=lineno)
+
+
+def detect(doc: TraceDocument) -> Importer:
+    """The first importer that reads ``doc``; an error naming every format tried otherwise."""
+    reasons: list[str] = []
+    for name in _IMPORTERS:
+        importer = get_importer(name)
+        reason = importer.check(doc)
+        if reason is None:
+            return importer
+        reasons.append(f"{name}: {reason}")
+    raise TraceFormatError(doc.path, "not a supported trace format (tried "
+                                     + "; ".join(reasons) + ")")
+
+
+def load_trace(path: str | Path, format: str = "auto",
+               limits: Limits = DEFAULT_LIMITS) -> list[TraceRun]:
+    """Read every run in a trace file; ``format`` forces an importer, else it is detected."""
+    doc = open_document(path, limits)
+    if format == "auto":
+        importer = detect(doc)
+    else:
+        importer = get_importer(format)
+        reason = importer.check(doc)
+        if reason is not None:
+            raise TraceFormatError(doc.path, reason, importer.name)
+    runs = importer.load(doc)
+    if not runs:
+        raise TraceFormatError(doc.path, "the file holds no runs", importer.name)
+    return runs

@@ -1,0 +1,251 @@
+"""ReplayKit-style JSON: a run with an ``events`` list, or a compact runner output.
+
+    {"run_id": "...", "status": "error", "events": [{"type": "tool_call", ...}, ...]}
+    {"status": "success", "final_output": "...", "tool_calls": [...], "errors": [...]}
+
+A file may hold one run, a list of runs, or ``{"runs": [...]}``. Field names vary between
+ReplayKit versions and hand-written runners, so several spellings are accepted.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..errors import TraceFormatError
+from ..jsonio import describe as describe_type
+from ..model import (
+    ApprovalEvent,
+    CustomEvent,
+    ErrorEvent,
+    FinalOutputEvent,
+    InputMessageEvent,
+    LlmCallEvent,
+    RequestedToolCall,
+    RetryEvent,
+    RunMetadata,
+    RunnerOutput,
+    StateEvent,
+    ToolCallEvent,
+    ToolResultEvent,
+    TraceRun,
+    Usage,
+)
+from ..validation import describe
+from .base import Importer, TraceDocument
+
+_STATUS = {
+    "success": "success", "succeeded": "success", "ok": "success", "completed": "success",
+    "complete": "success", "passed": "success", "done": "success",
+    "error": "error", "failed": "error", "failure": "error", "crashed": "error",
+    "errored": "error",
+    "timeout": "timeout", "timed_out": "timeout",
+    "cancelled": "cancelled", "canceled": "cancelled", "interrupted": "cancelled",
+    "aborted": "cancelled",
+    "paused": "paused",
+}
+_RUN_KEYS = ("events", "tool_calls", "final_output", "errors")
+
+
+def normalize_status(value: Any) -> str | None:
+    """A status word from another tool mapped onto TraceRun's five, or None."""
+    if not isinstance(value, str):
+        return None
+    return _STATUS.get(value.strip().lower())
+
+
+class ReplayKitImporter(Importer):
+    name = "replaykit"
+    description = "ReplayKit-style run JSON and runner outputs"
+
+    def check(self, doc: TraceDocument) -> str | None:
+        if doc.kind != "json":
+            return "not a single JSON document"
+        items = _items(doc.value)
+        if items is None:
+            return f"top level is {describe_type(doc.value)}, expected a run object"
+        if not items:
+            return "an empty list of runs"
+        for item in items:
+            if not isinstance(item, dict) or "status" not in item:
+                return 'no run object with a "status" key'
+            if not any(key in item for key in _RUN_KEYS):
+                return 'a run needs "events", "tool_calls", "final_output" or "errors"'
+            if "schema" in item:
+                return 'has a "schema" key (not ReplayKit)'
+        return None
+
+    def load(self, doc: TraceDocument) -> list[TraceRun]:
+        items = _items(doc.value) or []
+        runs = []
+        for index, item in enumerate(items):
+            where = f"runs[{index}]: " if len(items) > 1 or isinstance(doc.value, list) else ""
+            try:
+                run = self._load_run(item, index)
+            except TraceFormatError as exc:
+                raise TraceFormatError(doc.path, where + exc.problem, self.name) from None
+            except ValidationError as exc:
+                raise TraceFormatError(doc.path, where + describe(exc), self.name) from None
+            run.source = doc.source(self.name)
+            runs.append(run)
+        return runs
+
+    def _load_run(self, item: dict[str, Any], index: int) -> TraceRun:
+        status = normalize_status(item.get("status"))
+        if status is None:
+            raise TraceFormatError(None, f"status: {item.get('status')!r} is not a known run "
+                                         "status (success, error, timeout, cancelled, paused)")
+        run_id = item.get("run_id", item.get("id", f"run-{index + 1}"))
+        if not isinstance(run_id, (str, int)):
+            raise TraceFormatError(None, f"run_id: expected a string, got "
+                                         f"{describe_type(run_id)}")
+        if "events" not in item:
+            data = dict(item, status=status, run_id=str(run_id))
+            return RunnerOutput.model_validate(data).to_trace_run()
+        events_raw = item["events"]
+        if not isinstance(events_raw, list):
+            raise TraceFormatError(None, f"events: expected a list, got "
+                                         f"{describe_type(events_raw)}")
+        events = [_event(raw, i) for i, raw in enumerate(events_raw)]
+        final_output = item.get("final_output", item.get("output"))
+        if final_output is None:
+            finals = [e for e in events if isinstance(e, FinalOutputEvent)]
+            final_output = finals[-1].output if finals else None
+        run_input = item.get("input")
+        if run_input is None:
+            inputs = [e for e in events if isinstance(e, InputMessageEvent)]
+            run_input = inputs[0].content if inputs else None
+        metadata = item.get("metadata") if isinstance(item.get("metadata"), dict) else {}
+        return TraceRun(
+            run_id=str(run_id), status=status, input=run_input, final_output=final_output,
+            events=events, metadata=RunMetadata.model_validate(_metadata(item, metadata)),
+        )
+
+
+def _items(value: Any) -> list[Any] | None:
+    if isinstance(value, dict):
+        runs = value.get("runs")
+        return runs if isinstance(runs, list) and "status" not in value else [value]
+    if isinstance(value, list):
+        return value
+    return None
+
+
+def _metadata(item: dict[str, Any], metadata: dict[str, Any]) -> dict[str, Any]:
+    tags = metadata.get("tags", item.get("tags", []))
+    return {
+        "model": _text(metadata.get("model", item.get("model"))),
+        "agent": _text(metadata.get("agent", metadata.get("agent_name", item.get("agent")))),
+        "version": _text(metadata.get("version", item.get("version"))),
+        "tags": [str(t) for t in tags] if isinstance(tags, list) else [],
+        "extra": {k: v for k, v in metadata.items()
+                  if k not in ("model", "agent", "agent_name", "version", "tags")},
+    }
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _first(raw: dict[str, Any], *keys: str, default: Any = None) -> Any:
+    for key in keys:
+        if key in raw and raw[key] is not None:
+            return raw[key]
+    return default
+
+
+def _args(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _event(raw: Any, index: int) -> Any:
+    where = f"events[{index}]"
+    if not isinstance(raw, dict):
+        raise TraceFormatError(None, f"{where}: expected an object, got {describe_type(raw)}")
+    kind = raw.get("type", raw.get("event"))
+    if not isinstance(kind, str) or not kind:
+        raise TraceFormatError(None, f'{where}: no "type"')
+    seq = index + 1
+    common: dict[str, Any] = {
+        "seq": seq,
+        "ts": _text(_first(raw, "ts", "timestamp", "time")),
+        "duration_ms": _number(_first(raw, "duration_ms")),
+        "span_id": _text(raw.get("span_id")),
+        "parent_id": _text(raw.get("parent_id")),
+    }
+    try:
+        return _typed_event(kind, raw, common)
+    except ValidationError as exc:
+        raise TraceFormatError(None, f"{where} ({kind}): {describe(exc)}") from None
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) \
+        else None
+
+
+def _typed_event(kind: str, raw: dict[str, Any], common: dict[str, Any]) -> Any:
+    if kind in ("input_message", "input", "user_message", "message"):
+        return InputMessageEvent(**common, role=str(raw.get("role", "user")),
+                                 content=_first(raw, "content", "message", "text", "input"))
+    if kind == "tool_call":
+        name = _first(raw, "tool_name", "name", "tool")
+        if not isinstance(name, str):
+            raise TraceFormatError(None, f"events[{common['seq'] - 1}] (tool_call): no "
+                                         "tool_name string")
+        return ToolCallEvent(**common, tool_name=name,
+                             tool_args=_args(_first(raw, "tool_args", "args", "arguments",
+                                                    "input", default={})),
+                             call_id=_text(_first(raw, "call_id", "tool_call_id", "id")))
+    if kind == "tool_result":
+        error = raw.get("error")
+        return ToolResultEvent(
+            **common, call_id=_text(_first(raw, "call_id", "tool_call_id", "id")),
+            tool_name=_text(_first(raw, "tool_name", "name", "tool")),
+            output=_first(raw, "output", "tool_output", "result", "content", default=error),
+            is_error=bool(raw.get("is_error", bool(error))))
+    if kind in ("error", "exception"):
+        message = _first(raw, "message", "error", "content", default="error")
+        return ErrorEvent(**common, message=str(message),
+                          error_type=_text(_first(raw, "error_type", "error_class", "kind")))
+    if kind in ("final_output", "output", "answer", "final_answer"):
+        return FinalOutputEvent(**common, output=_first(raw, "output", "content", "text"))
+    if kind in ("llm_call", "llm_response", "model_call", "llm"):
+        usage = raw.get("usage")
+        requested = raw.get("tool_calls") if isinstance(raw.get("tool_calls"), list) else []
+        return LlmCallEvent(
+            **common, model=_text(raw.get("model")),
+            request=_first(raw, "request", "prompt", "messages"),
+            response=_first(raw, "response", "content", "output"),
+            tool_calls=[RequestedToolCall(
+                tool_name=str(_first(r, "tool_name", "name", default="?")),
+                tool_args=_args(_first(r, "tool_args", "args", "arguments")),
+                call_id=_text(_first(r, "call_id", "id"))) for r in requested
+                if isinstance(r, dict)],
+            usage=Usage.model_validate(usage) if isinstance(usage, dict) else None,
+            latency_ms=_number(raw.get("latency_ms")),
+            error=_text(raw.get("error")))
+    if kind in ("state", "state_entered", "state_exited", "transition"):
+        action = {"state_exited": "exited", "transition": "transition"}.get(kind, "entered")
+        state = _first(raw, "state", "from_state", "name", default="?")
+        return StateEvent(**common, state=str(state), action=action,
+                          to_state=_text(_first(raw, "to_state", "to")))
+    if kind in ("approval", "approval_requested", "approval_resolved"):
+        action = "resolved" if kind == "approval_resolved" or raw.get("decision") else \
+            "requested"
+        return ApprovalEvent(**common, approval_id=_text(_first(raw, "approval_id", "id")),
+                             action=action, decision=_text(raw.get("decision")),
+                             summary=_text(raw.get("summary")))
+    if kind in ("retry", "retry_scheduled"):
+        attempt = raw.get("attempt")
+        return RetryEvent(**common, attempt=attempt if isinstance(attempt, int) else None,
+                          reason=_text(_first(raw, "reason", "error")))
+    data = {k: v for k, v in raw.items() if k not in ("type", "ts", "timestamp")}
+    return CustomEvent(**common, name=kind, data=data)

@@ -1,0 +1,174 @@
+"""Reading untrusted JSON and JSONL safely: size, encoding, nesting and NaN checks.
+
+Every problem becomes a ``TraceFormatError`` naming the file and, where known, the line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError, TraceFormatError
+
+_BOM = b"\xef\xbb\xbf"
+_MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on untrusted input; configurable through ``[tool.replaycase.limits]``."""
+
+    max_file_mb: float = 512.0
+    max_depth: int = 200
+    max_string_mb: float = 16.0
+    max_output_mb: float = 64.0
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * _MB)
+
+    @property
+    def max_string_chars(self) -> int:
+        return int(self.max_string_mb * _MB)
+
+
+DEFAULT_LIMITS = Limits()
+
+
+def check_file(path: Path, limits: Limits = DEFAULT_LIMITS, max_bytes: int | None = None) -> int:
+    """Refuse a missing file, a directory or one over the size limit; return its size."""
+    if not path.exists():
+        raise InputError(path, "no such file")
+    if path.is_dir():
+        raise InputError(path, "is a directory, expected a file")
+    size = path.stat().st_size
+    limit = max_bytes if max_bytes is not None else limits.max_file_bytes
+    if size > limit:
+        raise InputError(path, f"file is {size / _MB:.1f} MB, above the limit of "
+                               f"{limit / _MB:.1f} MB")
+    return size
+
+
+def decode(data: bytes, path: Path, line: int | None = None) -> str:
+    """Bytes to text: UTF-8 (a BOM is dropped), refusing binary data."""
+    where = f"line {line}: " if line else ""
+    if data.startswith(_BOM):
+        data = data[len(_BOM):]
+    if b"\x00" in data:
+        raise TraceFormatError(path, f"{where}binary data (NUL bytes), not a text trace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise TraceFormatError(
+            path, f"{where}not UTF-8 text (invalid byte 0x{data[exc.start]:02x} at offset "
+                  f"{exc.start})") from None
+
+
+def read_text(path: Path, limits: Limits = DEFAULT_LIMITS) -> str:
+    """Read a whole text file after the size, encoding and binary checks."""
+    check_file(path, limits)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
+    return decode(data, path)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def loads(text: str, path: Path, limits: Limits = DEFAULT_LIMITS, line: int | None = None,
+          fmt: str | None = None) -> Any:
+    """Parse JSON text, refusing NaN and Infinity, bounding nesting and string sizes."""
+    try:
+        value = json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        lineno = line if line is not None else exc.lineno
+        where = f"line {lineno} column {exc.colno}" if line is None else f"line {lineno}"
+        if not text.strip():
+            raise TraceFormatError(path, "empty file, expected JSON" if line is None
+                                   else f"line {lineno}: empty", fmt) from None
+        raise TraceFormatError(path, f"{where}: invalid JSON ({exc.msg})", fmt) from None
+    except ValueError as exc:  # NaN, Infinity
+        where = f"line {line}: " if line is not None else ""
+        raise TraceFormatError(path, f"{where}{exc}", fmt) from None
+    except RecursionError:
+        where = f"line {line}: " if line is not None else ""
+        raise TraceFormatError(path, f"{where}nesting deeper than {limits.max_depth} levels",
+                               fmt) from None
+    check_tree(value, path, limits, len(text), line, fmt)
+    return value
+
+
+def check_tree(value: Any, path: Path, limits: Limits = DEFAULT_LIMITS, size_hint: int = 0,
+               line: int | None = None, fmt: str | None = None) -> None:
+    """Refuse nesting deeper than the limit and strings longer than it."""
+    check_strings = size_hint == 0 or size_hint > limits.max_string_chars
+    max_depth = limits.max_depth
+    max_chars = limits.max_string_chars
+    where = f"line {line}: " if line is not None else ""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    if isinstance(value, str):
+        stack = []
+        if check_strings and len(value) > max_chars:
+            raise TraceFormatError(path, f"{where}a string of {len(value) / _MB:.1f} MB, above "
+                                         f"the limit of {limits.max_string_mb:g} MB", fmt)
+    while stack:
+        node, depth = stack.pop()
+        if depth > max_depth:
+            raise TraceFormatError(path, f"{where}nesting deeper than {max_depth} levels", fmt)
+        children = node.values() if isinstance(node, dict) else node
+        for child in children:
+            if isinstance(child, (dict, list)):
+                stack.append((child, depth + 1))
+            elif check_strings and isinstance(child, str) and len(child) > max_chars:
+                raise TraceFormatError(
+                    path, f"{where}a string of {len(child) / _MB:.1f} MB, above the limit of "
+                          f"{limits.max_string_mb:g} MB", fmt)
+
+
+def iter_jsonl(path: Path, limits: Limits = DEFAULT_LIMITS,
+               fmt: str | None = None) -> Iterator[tuple[int, Any]]:
+    """Stream a JSONL file: (line number, value) for every non-blank line."""
+    check_file(path, limits)
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
+    with handle:
+        for lineno, raw in enumerate(handle, start=1):
+            if lineno == 1 and raw.startswith(_BOM):
+                raw = raw[len(_BOM):]
+            if not raw.strip():
+                continue
+            text = decode(raw, path, lineno)
+            yield lineno, loads(text, path, limits, line=lineno, fmt=fmt)
+
+
+def describe(value: Any) -> str:
+    """A JSON type name for error messages: 'an object', 'a list', …"""
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if value is None:
+        return "null"
+    return type(value).__name__
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write a file through a temporary sibling and a rename."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)

@@ -1,0 +1,440 @@
+"""TraceRun and TraceEvent: the one vocabulary every part of replaycase speaks.
+
+Importers turn foreign traces into a ``TraceRun``; scaffold, the assertion engine, replay
+and the reports read nothing else. Trace models are tolerant (unknown keys are ignored),
+since traces are written by other programs.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+TRACE_SCHEMA = "replaycase.trace/v1"
+
+RunStatus = Literal["success", "error", "timeout", "cancelled", "paused"]
+RUN_STATUSES: tuple[str, ...] = ("success", "error", "timeout", "cancelled", "paused")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class Usage(_Model):
+    """Token and cost figures of one model call (or of a whole run)."""
+
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    total_tokens: int | None = None
+    cost_usd: float | None = None
+
+    def total(self) -> int | None:
+        """Total tokens: the recorded total, else input plus output."""
+        if self.total_tokens is not None:
+            return self.total_tokens
+        if self.input_tokens is None and self.output_tokens is None:
+            return None
+        return (self.input_tokens or 0) + (self.output_tokens or 0)
+
+
+class RequestedToolCall(_Model):
+    """A tool call a model asked for in its response."""
+
+    tool_name: str
+    tool_args: Any = None
+    call_id: str | None = None
+
+
+class _EventBase(_Model):
+    seq: int = Field(description="Position of the event in the run, from 1.")
+    ts: str | None = Field(default=None, description="ISO 8601 time, when the source has it.")
+    duration_ms: float | None = None
+    span_id: str | None = None
+    parent_id: str | None = None
+
+
+class InputMessageEvent(_EventBase):
+    """A message given to the run (the user's question, a system prompt)."""
+
+    type: Literal["input_message"] = "input_message"
+    role: str = "user"
+    content: Any = None
+
+
+class LlmCallEvent(_EventBase):
+    """One model call: what was asked, what came back, what it cost."""
+
+    type: Literal["llm_call"] = "llm_call"
+    model: str | None = None
+    request: Any = None
+    response: Any = None
+    tool_calls: list[RequestedToolCall] = Field(default_factory=list)
+    usage: Usage | None = None
+    latency_ms: float | None = None
+    error: str | None = None
+
+
+class ToolCallEvent(_EventBase):
+    """A tool invoked by the run."""
+
+    type: Literal["tool_call"] = "tool_call"
+    tool_name: str
+    tool_args: Any = None
+    call_id: str | None = None
+
+
+class ToolResultEvent(_EventBase):
+    """What a tool returned, or the error it raised."""
+
+    type: Literal["tool_result"] = "tool_result"
+    call_id: str | None = None
+    tool_name: str | None = None
+    output: Any = None
+    is_error: bool = False
+
+
+class StateEvent(_EventBase):
+    """A workflow state entered or exited, or a transition between two."""
+
+    type: Literal["state"] = "state"
+    state: str
+    action: Literal["entered", "exited", "transition"] = "entered"
+    to_state: str | None = None
+
+
+class ApprovalEvent(_EventBase):
+    """A human approval requested or resolved."""
+
+    type: Literal["approval"] = "approval"
+    approval_id: str | None = None
+    action: Literal["requested", "resolved"] = "requested"
+    decision: str | None = None
+    summary: str | None = None
+
+
+class RetryEvent(_EventBase):
+    """A step or call retried."""
+
+    type: Literal["retry"] = "retry"
+    attempt: int | None = None
+    reason: str | None = None
+
+
+class ErrorEvent(_EventBase):
+    """An error the run raised or reported."""
+
+    type: Literal["error"] = "error"
+    message: str
+    error_type: str | None = None
+
+
+class FinalOutputEvent(_EventBase):
+    """The run's answer."""
+
+    type: Literal["final_output"] = "final_output"
+    output: Any = None
+
+
+class CustomEvent(_EventBase):
+    """Anything else the source recorded, kept as-is."""
+
+    type: Literal["custom"] = "custom"
+    name: str = "custom"
+    data: Any = None
+
+
+TraceEvent = Annotated[
+    InputMessageEvent
+    | LlmCallEvent
+    | ToolCallEvent
+    | ToolResultEvent
+    | StateEvent
+    | ApprovalEvent
+    | RetryEvent
+    | ErrorEvent
+    | FinalOutputEvent
+    | CustomEvent,
+    Field(discriminator="type"),
+]
+EVENT_TYPES: tuple[str, ...] = (
+    "input_message",
+    "llm_call",
+    "tool_call",
+    "tool_result",
+    "state",
+    "approval",
+    "retry",
+    "error",
+    "final_output",
+    "custom",
+)
+
+
+class RunMetadata(_Model):
+    """Who ran: model, agent or workflow name and version, tags."""
+
+    model: str | None = None
+    agent: str | None = None
+    version: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+
+class SourceInfo(_Model):
+    """Where a run was read from."""
+
+    format: str
+    file: str | None = None
+    sha256: str | None = None
+
+
+class ToolCallRecord(_Model):
+    """A tool call paired with its result: the unit fixtures and assertions use."""
+
+    seq: int
+    tool_name: str
+    tool_args: Any = None
+    call_id: str | None = None
+    output: Any = None
+    is_error: bool = False
+    result_seq: int | None = None
+
+
+class RunTotals(_Model):
+    """Usage totals derived from a run's events."""
+
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    total_tokens: int | None = None
+    cost_usd: float | None = None
+    duration_ms: float | None = None
+    llm_calls: int = 0
+    tool_calls: int = 0
+
+
+class TraceRun(_Model):
+    """One run, normalized."""
+
+    schema_: Literal["replaycase.trace/v1"] = Field(default=TRACE_SCHEMA, alias="schema")
+    run_id: str
+    status: RunStatus
+    input: Any = None
+    final_output: Any = None
+    events: list[TraceEvent] = Field(default_factory=list)
+    metadata: RunMetadata = Field(default_factory=RunMetadata)
+    source: SourceInfo | None = None
+
+    def tool_calls(self) -> list[ToolCallRecord]:
+        """Every tool call in order, each with its result (matched by call id, else order)."""
+        records: list[ToolCallRecord] = []
+        by_id: dict[str, ToolCallRecord] = {}
+        pending: list[ToolCallRecord] = []
+        for event in self.events:
+            if isinstance(event, ToolCallEvent):
+                record = ToolCallRecord(
+                    seq=event.seq,
+                    tool_name=event.tool_name,
+                    tool_args=event.tool_args,
+                    call_id=event.call_id,
+                )
+                records.append(record)
+                pending.append(record)
+                if event.call_id:
+                    by_id[event.call_id] = record
+            elif isinstance(event, ToolResultEvent):
+                record = by_id.get(event.call_id or "") if event.call_id else None
+                if record is None or record.result_seq is not None:
+                    record = next((r for r in pending if r.result_seq is None and (
+                        event.tool_name in (None, r.tool_name))), None)
+                if record is None:
+                    continue
+                record.output = event.output
+                record.is_error = event.is_error
+                record.result_seq = event.seq
+                pending = [r for r in pending if r is not record]
+        return records
+
+    def errors(self) -> list[ErrorEvent]:
+        """The run's error events."""
+        return [e for e in self.events if isinstance(e, ErrorEvent)]
+
+    def error_messages(self) -> list[str]:
+        """Every error message: error events and failed model calls."""
+        messages: list[str] = []
+        for event in self.events:
+            if isinstance(event, ErrorEvent):
+                messages.append(event.message)
+            elif isinstance(event, LlmCallEvent) and event.error:
+                messages.append(event.error)
+        return messages
+
+    def llm_calls(self) -> list[LlmCallEvent]:
+        """The run's model calls."""
+        return [e for e in self.events if isinstance(e, LlmCallEvent)]
+
+    def states_visited(self) -> list[str]:
+        """States entered, in order (transitions count as entering their target)."""
+        states: list[str] = []
+        for event in self.events:
+            if isinstance(event, StateEvent):
+                if event.action == "entered":
+                    states.append(event.state)
+                elif event.action == "transition" and event.to_state:
+                    states.append(event.to_state)
+        return states
+
+    def has_final_output(self) -> bool:
+        """True when the run gave an answer that is not empty."""
+        return not _is_empty(self.final_output)
+
+    def totals(self) -> RunTotals:
+        """Tokens, cost and duration derived from the events."""
+        totals = RunTotals()
+        sums: dict[str, float] = {}
+        for event in self.events:
+            if isinstance(event, LlmCallEvent):
+                totals.llm_calls += 1
+                if event.usage is not None:
+                    for key in ("input_tokens", "output_tokens", "cost_usd"):
+                        value = getattr(event.usage, key)
+                        if value is not None:
+                            sums[key] = sums.get(key, 0) + value
+                    total = event.usage.total()
+                    if total is not None:
+                        sums["total_tokens"] = sums.get("total_tokens", 0) + total
+            elif isinstance(event, ToolCallEvent):
+                totals.tool_calls += 1
+        for key in ("input_tokens", "output_tokens", "total_tokens"):
+            if key in sums:
+                setattr(totals, key, int(sums[key]))
+        if "cost_usd" in sums:
+            totals.cost_usd = round(sums["cost_usd"], 10)
+        totals.duration_ms = _duration_ms(self.events)
+        return totals
+
+    def to_json(self) -> str:
+        """The native JSON form, keys in a stable order."""
+        return self.model_dump_json(by_alias=True, indent=2) + "\n"
+
+
+def _is_empty(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, (list, dict)):
+        return len(value) == 0
+    return False
+
+
+def parse_ts(value: str | None) -> datetime | None:
+    """Parse an ISO 8601 time; None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _duration_ms(events: list[Any]) -> float | None:
+    starts: list[datetime] = []
+    ends: list[datetime] = []
+    for event in events:
+        start = parse_ts(event.ts)
+        if start is None:
+            continue
+        starts.append(start)
+        ends.append(start + timedelta(milliseconds=event.duration_ms or 0))
+    if starts:
+        try:
+            return round((max(ends) - min(starts)).total_seconds() * 1000, 3)
+        except TypeError:  # naive and aware times mixed
+            return None
+    durations = [e.duration_ms for e in events if e.duration_ms is not None]
+    return max(durations) if durations else None
+
+
+class RunnerToolCall(_Model):
+    """One tool call in a ReplayKit-style runner output."""
+
+    tool_name: str
+    tool_args: Any = None
+    tool_output: Any = None
+    is_error: bool = False
+    call_id: str | None = None
+
+
+class RunnerOutput(_Model):
+    """The compact JSON a candidate runner may write (DESIGN 5); importable as a TraceRun."""
+
+    run_id: str = "runner-output"
+    status: RunStatus
+    final_output: Any = None
+    input: Any = None
+    tool_calls: list[RunnerToolCall] = Field(default_factory=list)
+    errors: list[Any] = Field(default_factory=list)
+    llm_calls: list[dict[str, Any]] = Field(default_factory=list)
+    usage: Usage | None = None
+    metadata: RunMetadata = Field(default_factory=RunMetadata)
+
+    def to_trace_run(self, source: SourceInfo | None = None) -> TraceRun:
+        """Normalize into a TraceRun (events in the order: input, model calls, tools, errors)."""
+        events: list[Any] = []
+
+        def seq() -> int:
+            return len(events) + 1
+
+        if self.input is not None:
+            events.append(InputMessageEvent(seq=seq(), content=self.input))
+        for call in self.llm_calls:
+            events.append(_llm_event_from_dict(call, seq()))
+        for call in self.tool_calls:
+            events.append(ToolCallEvent(seq=seq(), tool_name=call.tool_name,
+                                        tool_args=call.tool_args, call_id=call.call_id))
+            events.append(ToolResultEvent(seq=seq(), tool_name=call.tool_name,
+                                          call_id=call.call_id, output=call.tool_output,
+                                          is_error=call.is_error))
+        for error in self.errors:
+            message, error_type = _error_text(error)
+            events.append(ErrorEvent(seq=seq(), message=message, error_type=error_type))
+        if self.final_output is not None:
+            events.append(FinalOutputEvent(seq=seq(), output=self.final_output))
+        if self.usage is not None and not self.llm_calls:
+            events.append(CustomEvent(seq=seq(), name="usage", data=self.usage.model_dump()))
+        run = TraceRun(run_id=self.run_id, status=self.status, input=self.input,
+                       final_output=self.final_output, events=events,
+                       metadata=self.metadata, source=source)
+        return run
+
+
+def _llm_event_from_dict(call: dict[str, Any], seq: int) -> LlmCallEvent:
+    usage = call.get("usage")
+    requested = call.get("tool_calls") or []
+    return LlmCallEvent(
+        seq=seq,
+        model=call.get("model") if isinstance(call.get("model"), str) else None,
+        request=call.get("request", call.get("prompt")),
+        response=call.get("response", call.get("content", call.get("output"))),
+        tool_calls=[
+            RequestedToolCall(tool_name=str(r.get("tool_name") or r.get("name") or "?"),
+                              tool_args=r.get("tool_args", r.get("args", r.get("arguments"))),
+                              call_id=r.get("call_id") or r.get("id"))
+            for r in requested if isinstance(r, dict)
+        ],
+        usage=Usage.model_validate(usage) if isinstance(usage, dict) else None,
+        latency_ms=call.get("latency_ms") if isinstance(call.get("latency_ms"), (int, float))
+        else None,
+        error=str(call["error"]) if call.get("error") else None,
+    )
+
+
+def _error_text(error: Any) -> tuple[str, str | None]:
+    if isinstance(error, dict):
+        message = error.get("message") or error.get("error") or json.dumps(error, sort_keys=True)
+        kind = error.get("error_type") or error.get("type")
+        return str(message), str(kind) if kind else None
+    return str(error), None
