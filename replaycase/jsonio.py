@@ -112,12 +112,10 @@ def check_tree(value: Any, path: Path, limits: Limits = DEFAULT_LIMITS, size_hin
     max_depth = limits.max_depth
     max_chars = limits.max_string_chars
     where = f"line {line}: " if line is not None else ""
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    if isinstance(value, str):
-        stack = []
-        if check_strings and len(value) > max_chars:
-            raise TraceFormatError(path, f"{where}a string of {len(value) / _MB:.1f} MB, above "
-                                         f"the limit of {limits.max_string_mb:g} MB", fmt)
+    stack: list[tuple[Any, int]] = [(value, 1)] if isinstance(value, (dict, list)) else []
+    if isinstance(value, str) and check_strings and len(value) > max_chars:
+        raise TraceFormatError(path, f"{where}a string of {len(value) / _MB:.1f} MB, above "
+                                     f"the limit of {limits.max_string_mb:g} MB", fmt)
     while stack:
         node, depth = stack.pop()
         if depth > max_depth:

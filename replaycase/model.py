@@ -276,14 +276,22 @@ class TraceRun(_Model):
         return [e for e in self.events if isinstance(e, LlmCallEvent)]
 
     def states_visited(self) -> list[str]:
-        """States entered, in order (transitions count as entering their target)."""
+        """States entered, in order (transitions count as entering their target).
+
+        A transition followed by the ``entered`` event of its target is one visit, not two.
+        """
         states: list[str] = []
+        announced: str | None = None  # target of the last transition, not yet entered
         for event in self.events:
-            if isinstance(event, StateEvent):
-                if event.action == "entered":
+            if not isinstance(event, StateEvent):
+                continue
+            if event.action == "entered":
+                if event.state != announced:
                     states.append(event.state)
-                elif event.action == "transition" and event.to_state:
-                    states.append(event.to_state)
+                announced = None
+            elif event.action == "transition" and event.to_state:
+                states.append(event.to_state)
+                announced = event.to_state
         return states
 
     def has_final_output(self) -> bool:

@@ -162,7 +162,8 @@ class _Entry(_Strict):
 
 def _compact(value: Any, entry: _Entry) -> Any:
     if isinstance(value, dict):
-        return {k: _compact(v, entry) for k, v in value.items()}
+        ordered = dict(sorted(value.items(), key=lambda kv: kv[0] != "tool"))
+        return {k: _compact(v, entry) for k, v in ordered.items()}
     if isinstance(value, list):
         return [v.to_yaml_dict() if isinstance(v, _Entry) else _compact(v, entry) for v in value]
     return value
@@ -377,10 +378,8 @@ def _entry_tag(value: Any) -> str | None:
         return value.key
     if not isinstance(value, dict):
         return None
-    keys = [k for k in value if k != "why"]
-    if len(keys) != 1 or keys[0] not in ENTRY_TYPES:
-        return None
-    return str(keys[0])
+    known = [k for k in value if k in ENTRY_TYPES]
+    return str(known[0]) if known else None
 
 
 Assertion = Annotated[

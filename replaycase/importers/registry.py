@@ -15,6 +15,11 @@ from .base import Importer, TraceDocument, file_sha256
 _IMPORTERS: dict[str, str] = {
     "native": "replaycase.importers.native:NativeImporter",
     "replaykit": "replaycase.importers.replaykit:ReplayKitImporter",
+    "replayt": "replaycase.importers.replayt:ReplaytImporter",
+    "otlp": "replaycase.importers.otlp:OtlpImporter",
+    "openai-agents": "replaycase.importers.openai_agents:OpenAIAgentsImporter",
+    "langsmith": "replaycase.importers.langsmith:LangSmithImporter",
+    "transcript": "replaycase.importers.transcript:TranscriptImporter",
 }
 FORMATS: tuple[str, ...] = tuple(_IMPORTERS)
 
@@ -32,6 +37,9 @@ def open_document(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> TraceDoc
     """Open a trace file: one JSON value, or a JSONL stream (only its head is read here)."""
     path = Path(path)
     check_file(path, limits)
+    with path.open("rb") as handle:
+        if b"\x00" in handle.read(8192):
+            raise TraceFormatError(path, "binary data (NUL bytes), not a text trace")
     head = _jsonl_head(path, limits)
     sha = file_sha256(path)
     if head is not None:
@@ -62,7 +70,10 @@ def _jsonl_head(path: Path, limits: Limits) -> tuple[int, object] | None:
         else:
             return None
     lineno, raw = first
-    text = decode(raw, path, lineno).lstrip("\ufeff").strip()
+    try:
+        text = decode(raw, path, lineno).lstrip("\ufeff").strip()
+    except TraceFormatError:
+        return None
     if not text.startswith("{"):
         return None
     try:

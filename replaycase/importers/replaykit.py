@@ -75,6 +75,8 @@ class ReplayKitImporter(Importer):
                 return 'a run needs "events", "tool_calls", "final_output" or "errors"'
             if "schema" in item:
                 return 'has a "schema" key (not ReplayKit)'
+            if "run_type" in item:
+                return 'has a "run_type" key (a LangSmith run, not ReplayKit)'
         return None
 
     def load(self, doc: TraceDocument) -> list[TraceRun]:
@@ -206,6 +208,10 @@ def _typed_event(kind: str, raw: dict[str, Any], common: dict[str, Any]) -> Any:
                              call_id=_text(_first(raw, "call_id", "tool_call_id", "id")))
     if kind == "tool_result":
         error = raw.get("error")
+        if "is_error" in raw and not isinstance(raw["is_error"], bool):
+            raise TraceFormatError(None, f"events[{common['seq'] - 1}] (tool_result): is_error "
+                                         f"must be true or false, got "
+                                         f"{describe_type(raw['is_error'])}")
         return ToolResultEvent(
             **common, call_id=_text(_first(raw, "call_id", "tool_call_id", "id")),
             tool_name=_text(_first(raw, "tool_name", "name", "tool")),

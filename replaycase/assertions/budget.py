@@ -1,0 +1,61 @@
+"""The budget family: model calls, tokens, cost and duration."""
+
+from __future__ import annotations
+
+from .. import spec
+from ..model import TraceRun
+from ..results import Outcome
+from ._common import Evaluator, error, result, times
+
+
+def llm_call_count(entry: spec.LlmCallCount, run: TraceRun) -> Outcome:
+    want = entry.llm_call_count
+    seqs = [e.seq for e in run.llm_calls()]
+    ok = want.holds(len(seqs))
+    message = f"the model was called {times(len(seqs))}"
+    if not ok:
+        message += f", expected {want.describe()}"
+    return result(entry, ok, message, expected=want.model_dump(exclude_none=True),
+                  actual=len(seqs), events=seqs)
+
+
+def _at_most(entry: spec._Entry, limit: float, actual: float | None, unit: str,
+             missing: str, events: list[int]) -> Outcome:
+    if actual is None:
+        return error(entry, f"the run records no {missing}", expected={"max": limit})
+    ok = actual <= limit
+    verb = "took" if unit == "ms" else "used"
+    message = f"the run {verb} {_num(actual)} {unit}"
+    message += f", within {_num(limit)}" if ok else f", expected <= {_num(limit)}"
+    return result(entry, ok, message, expected={"max": limit}, actual=actual, events=events)
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def _usage_seqs(run: TraceRun) -> list[int]:
+    return [e.seq for e in run.llm_calls() if e.usage is not None]
+
+
+def max_tokens(entry: spec.MaxTokens, run: TraceRun) -> Outcome:
+    return _at_most(entry, entry.max_tokens, run.totals().total_tokens, "tokens",
+                    "token usage", _usage_seqs(run))
+
+
+def max_cost_usd(entry: spec.MaxCostUsd, run: TraceRun) -> Outcome:
+    return _at_most(entry, entry.max_cost_usd, run.totals().cost_usd, "USD", "cost",
+                    _usage_seqs(run))
+
+
+def max_duration_ms(entry: spec.MaxDurationMs, run: TraceRun) -> Outcome:
+    return _at_most(entry, entry.max_duration_ms, run.totals().duration_ms, "ms",
+                    "duration", [])
+
+
+EVALUATORS: dict[str, Evaluator] = {
+    "llm_call_count": llm_call_count,
+    "max_tokens": max_tokens,
+    "max_cost_usd": max_cost_usd,
+    "max_duration_ms": max_duration_ms,
+}

@@ -1,0 +1,56 @@
+"""The evaluator: one registry from catalogue key to evaluator, and the public entry points.
+
+Every evaluator reads a TraceRun only, so a source trace and a candidate's output are
+judged the same way. Nothing here raises for a bad run: what cannot be judged comes back
+as an outcome ``error`` with the reason.
+"""
+
+from __future__ import annotations
+
+from .. import spec
+from ..model import TraceRun
+from ..results import Outcome
+from . import budget, logic, tools, workflow
+from . import run as run_family
+from ._common import Evaluator, error
+
+REGISTRY: dict[str, Evaluator] = {
+    **run_family.EVALUATORS,
+    **tools.EVALUATORS,
+    **workflow.EVALUATORS,
+    **budget.EVALUATORS,
+    **logic.EVALUATORS,
+}
+
+
+def evaluate(entry: spec._Entry, run: TraceRun) -> Outcome:
+    """Judge one catalogue entry on one run."""
+    evaluator = REGISTRY.get(entry.key)
+    if evaluator is None:
+        return error(entry, f"no evaluator for catalogue key {entry.key!r}")
+    try:
+        return evaluator(entry, run)
+    except RecursionError:
+        return error(entry, "could not evaluate: the values are nested too deeply")
+    except Exception as exc:  # any fault of one entry becomes its outcome, never a traceback
+        return error(entry, f"could not evaluate: {type(exc).__name__}: {exc}")
+
+
+def evaluate_all(entries: list[spec._Entry], run: TraceRun) -> list[Outcome]:
+    """Judge every entry on one run, in order."""
+    return [evaluate(entry, run) for entry in entries]
+
+
+def semantic_outcomes(checks: list[spec.SemanticCheck]) -> list[Outcome]:
+    """Semantic checks are never auto-graded: each is reported as needs_review."""
+    return [
+        Outcome(key="semantic", entry=check.model_dump(exclude_none=True),
+                outcome="needs_review", message=check.check, why=check.why)
+        for check in checks
+    ]
+
+
+def all_hold(outcomes: list[Outcome]) -> bool:
+    """True when every outcome passed (needs_review and error do not)."""
+    return all(outcome.outcome == "passed" for outcome in outcomes)
+

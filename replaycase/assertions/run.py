@@ -1,0 +1,194 @@
+"""The run family: status, final output, errors."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from .. import spec
+from ..model import ErrorEvent, FinalOutputEvent, LlmCallEvent, TraceRun
+from ..results import Outcome
+from ._common import Evaluator, as_text, error, plural, quote, result, seq_list
+from ._compare import deep_diff, maybe_json
+from ._paths import MissingField, PathError, parse_path, render, resolve
+
+
+def _final_seqs(run: TraceRun) -> list[int]:
+    return [e.seq for e in run.events if isinstance(e, FinalOutputEvent)]
+
+
+def errors_with_seq(run: TraceRun) -> list[tuple[int, str]]:
+    """Every error message with its event number (as ``TraceRun.error_messages``)."""
+    found: list[tuple[int, str]] = []
+    for event in run.events:
+        if isinstance(event, ErrorEvent):
+            found.append((event.seq, event.message))
+        elif isinstance(event, LlmCallEvent) and event.error:
+            found.append((event.seq, event.error))
+    return found
+
+
+def status_is(entry: spec.StatusIs, run: TraceRun) -> Outcome:
+    ok = run.status == entry.status_is
+    message = (f"status is {run.status}" if ok
+               else f"status is {run.status}, expected {entry.status_is}")
+    return result(entry, ok, message, expected=entry.status_is, actual=run.status)
+
+
+def final_output_exists(entry: spec.FinalOutputExists, run: TraceRun) -> Outcome:
+    has = run.has_final_output()
+    ok = has == entry.final_output_exists
+    if has:
+        message = "the run gave a final output" + ("" if ok else ", expected none")
+    else:
+        message = "the run gave no final output" + (", expected one" if not ok else "")
+    return result(entry, ok, message, expected=entry.final_output_exists, actual=has,
+                  events=_final_seqs(run))
+
+
+def _no_output(entry: spec._Entry, wanted: str, expected: Any) -> Outcome:
+    return result(entry, False, f"the run gave no final output, expected one {wanted}",
+                  expected=expected, actual=None)
+
+
+def final_output_contains(entry: spec.FinalOutputContains, run: TraceRun) -> Outcome:
+    needle = entry.final_output_contains
+    if run.final_output is None:
+        return _no_output(entry, f"containing {quote(needle)}", needle)
+    text = as_text(run.final_output)
+    ok = needle in text
+    verb = "contains" if ok else "does not contain"
+    return result(entry, ok, f"final output {verb} {quote(needle)}", expected=needle,
+                  actual=text, events=_final_seqs(run))
+
+
+def final_output_matches(entry: spec.FinalOutputMatches, run: TraceRun) -> Outcome:
+    pattern = entry.final_output_matches
+    if run.final_output is None:
+        return _no_output(entry, f"matching /{pattern}/", pattern)
+    text = as_text(run.final_output)
+    match = re.search(pattern, text)
+    if match:
+        message = f"final output matches /{pattern}/ at {quote(match.group(0), 60)}"
+    else:
+        message = f"final output does not match /{pattern}/"
+    return result(entry, match is not None, message, expected=pattern, actual=text,
+                  events=_final_seqs(run))
+
+
+def final_output_equals(entry: spec.FinalOutputEquals, run: TraceRun) -> Outcome:
+    want = entry.final_output_equals
+    actual = maybe_json(run.final_output, want.value)
+    diff = deep_diff(want.value, actual, ignore_order=want.ignore_order)
+    message = ("final output equals the expected value" if diff is None
+               else f"final output differs from the expected value: {diff}")
+    return result(entry, diff is None, message, expected=want.value, actual=actual,
+                  events=_final_seqs(run))
+
+
+def structured_output(run: TraceRun) -> tuple[Any, str | None]:
+    """The final output as structured data, or the reason it is not."""
+    value = run.final_output
+    if value is None:
+        return None, "the run gave no final output"
+    if isinstance(value, str):
+        try:
+            return json.loads(value), None
+        except ValueError:
+            return None, f"the final output is text, not JSON: {quote(value, 60)}"
+    return value, None
+
+
+def output_field(entry: spec.OutputField, run: TraceRun) -> Outcome:
+    want = entry.output_field
+    try:
+        steps = parse_path(want.path)
+    except PathError as exc:
+        return error(entry, str(exc))
+    path = render(steps)
+    check = next(k for k in ("equals", "contains", "matches") if k in want.model_fields_set)
+    expected = {check: getattr(want, check)}
+    data, problem = structured_output(run)
+    if problem is not None:
+        return result(entry, False, f"{problem}, so it has no field {path}",
+                      expected=expected, actual=run.final_output)
+    try:
+        value = resolve(data, steps)
+    except MissingField as exc:
+        return result(entry, False, f"final output has no field {path}: {exc}",
+                      expected=expected, actual=None, events=_final_seqs(run))
+    ok, how = _field_check(check, want, value)
+    return result(entry, ok, f"field {path} {how}", expected=expected, actual=value,
+                  events=_final_seqs(run))
+
+
+def _field_check(check: str, want: spec.OutputFieldSpec, value: Any) -> tuple[bool, str]:
+    if check == "equals":
+        diff = deep_diff(want.equals, maybe_json(value, want.equals))
+        if diff is None:
+            return True, f"equals {quote(want.equals)}"
+        detail = f" ({diff})" if isinstance(value, (dict, list)) else ""
+        return False, f"is {quote(value)}, expected {quote(want.equals)}{detail}"
+    if check == "contains":
+        needle = want.contains or ""
+        if isinstance(value, list):
+            ok = any(item == needle or as_text(item) == needle for item in value)
+            where = "list"
+        elif isinstance(value, dict):
+            ok, where = needle in value, "object's keys"
+        else:
+            ok, where = needle in as_text(value), "value"
+        verb = "contains" if ok else "does not contain"
+        return ok, f"{verb} {quote(needle)} (in its {where})"
+    pattern = want.matches or ""
+    ok = re.search(pattern, as_text(value)) is not None
+    return ok, (f"matches /{pattern}/" if ok
+                else f"is {quote(value)}, which does not match /{pattern}/")
+
+
+def error_matches(entry: spec.ErrorMatches, run: TraceRun) -> Outcome:
+    pattern = entry.error_matches
+    errors = errors_with_seq(run)
+    hits = [(seq, msg) for seq, msg in errors if re.search(pattern, msg)]
+    if hits:
+        seq, msg = hits[0]
+        message = f"error {quote(msg)} (event {seq}) matches /{pattern}/"
+    elif errors:
+        message = f"none of the {len(errors)} error messages matches /{pattern}/"
+    else:
+        message = f"the run records no error, expected one matching /{pattern}/"
+    return result(entry, bool(hits), message, expected=pattern,
+                  actual=[msg for _, msg in errors[:10]], events=[s for s, _ in hits])
+
+
+def no_errors(entry: spec.NoErrors, run: TraceRun) -> Outcome:
+    errors = errors_with_seq(run)
+    clean = not errors and run.status != "error"
+    if clean:
+        message = "the run has no errors"
+    else:
+        parts = []
+        if errors:
+            parts.append(f"{plural(len(errors), 'error')} ({seq_list(s for s, _ in errors)}), "
+                         f"first: {quote(errors[0][1])}")
+        if run.status == "error":
+            parts.append("status error")
+        message = "the run has " + " and ".join(parts)
+    if clean != entry.no_errors:
+        message += ", expected " + ("no errors" if entry.no_errors else "an error")
+    return result(entry, clean == entry.no_errors, message, expected=entry.no_errors,
+                  actual={"errors": [m for _, m in errors[:10]], "status": run.status},
+                  events=[s for s, _ in errors])
+
+
+EVALUATORS: dict[str, Evaluator] = {
+    "status_is": status_is,
+    "final_output_exists": final_output_exists,
+    "final_output_contains": final_output_contains,
+    "final_output_matches": final_output_matches,
+    "final_output_equals": final_output_equals,
+    "output_field": output_field,
+    "error_matches": error_matches,
+    "no_errors": no_errors,
+}

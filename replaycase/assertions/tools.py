@@ -1,0 +1,163 @@
+"""The tools family: which tools were called, how often, with which arguments, in what order."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from .. import spec
+from ..model import ToolCallRecord, TraceRun
+from ..results import Outcome
+from ._common import Evaluator, as_text, plural, quote, result, seq_list, times
+from ._compare import deep_diff, is_subset, maybe_json, names, sequence_problem
+
+
+def _calls(run: TraceRun, tool: str | None = None) -> list[ToolCallRecord]:
+    return [c for c in run.tool_calls() if tool is None or c.tool_name == tool]
+
+
+def _bounds(count_spec: spec.CountSpec) -> dict[str, int]:
+    return count_spec.model_dump(exclude_none=True, include={"min", "max", "equals"})
+
+
+def tool_called(entry: spec.ToolCalled, run: TraceRun) -> Outcome:
+    tool = entry.tool_called
+    calls = run.tool_calls()
+    mine = [c.seq for c in calls if c.tool_name == tool]
+    called = list(dict.fromkeys(c.tool_name for c in calls))
+    if mine:
+        message = f"{tool} was called {times(len(mine))} ({seq_list(mine)})"
+    else:
+        message = f"{tool} was never called (tools called: {names(called)})"
+    return result(entry, bool(mine), message, expected=tool, actual=called, events=mine)
+
+
+def tool_not_called(entry: spec.ToolNotCalled, run: TraceRun) -> Outcome:
+    tool = entry.tool_not_called
+    mine = [c.seq for c in _calls(run, tool)]
+    message = (f"{tool} was not called" if not mine
+               else f"{tool} was called {times(len(mine))} ({seq_list(mine)}), expected never")
+    return result(entry, not mine, message, expected=0, actual=len(mine), events=mine)
+
+
+def _count(entry: spec._Entry, count_spec: spec.CountSpec, seqs: list[int],
+           subject: str) -> Outcome:
+    ok = count_spec.holds(len(seqs))
+    message = f"{subject} {times(len(seqs))}"
+    if not ok:
+        message += f", expected {count_spec.describe()}"
+    return result(entry, ok, message, expected=_bounds(count_spec), actual=len(seqs),
+                  events=seqs)
+
+
+def tool_call_count(entry: spec.ToolCallCount, run: TraceRun) -> Outcome:
+    want = entry.tool_call_count
+    seqs = [c.seq for c in _calls(run, want.tool)]
+    subject = f"{want.tool} was called" if want.tool else "tools were called"
+    return _count(entry, want, seqs, subject)
+
+
+def max_tool_calls(entry: spec.MaxToolCalls, run: TraceRun) -> Outcome:
+    seqs = [c.seq for c in run.tool_calls()]
+    ok = len(seqs) <= entry.max_tool_calls
+    message = f"the run made {plural(len(seqs), 'tool call')}"
+    if not ok:
+        message += f", expected <= {entry.max_tool_calls}"
+    return result(entry, ok, message, expected={"max": entry.max_tool_calls},
+                  actual=len(seqs), events=seqs)
+
+
+def args_match(want: spec.ToolArgsSpec, args: Any) -> bool:
+    """Whether one call's arguments fit ``want`` under its match mode."""
+    if want.match == "exact":
+        return deep_diff(want.args, maybe_json(args, want.args)) is None
+    if want.match == "subset":
+        return is_subset(want.args, maybe_json(args, want.args))
+    args = maybe_json(args, {})
+    if not isinstance(args, dict):
+        return False
+    return all(name in args and re.search(str(pattern), as_text(args[name])) is not None
+               for name, pattern in want.args.items())
+
+
+def tool_args(entry: spec.ToolArgs, run: TraceRun) -> Outcome:
+    want = entry.tool_args
+    calls = _calls(run, want.tool)
+    hits = [c for c in calls if args_match(want, c.tool_args)]
+    if hits:
+        message = (f"{want.tool} was called with args matching {quote(want.args)} "
+                   f"({want.match}, {seq_list(c.seq for c in hits)})")
+    elif calls:
+        message = (f"no call of {want.tool} ({plural(len(calls), 'call')}) has args matching "
+                   f"{quote(want.args)} ({want.match}); first args {quote(calls[0].tool_args)}")
+    else:
+        message = f"{want.tool} was never called"
+    return result(entry, bool(hits), message, expected=want.args,
+                  actual=[c.tool_args for c in calls[:10]], events=[c.seq for c in hits])
+
+
+def tool_sequence(entry: spec.ToolSequence, run: TraceRun) -> Outcome:
+    want = entry.tool_sequence
+    calls = run.tool_calls()
+    actual = [c.tool_name for c in calls]
+    problem = sequence_problem(want.mode, want.tools, actual)
+    if problem is None:
+        message = f"tool calls fit [{names(want.tools)}] ({want.mode})"
+    else:
+        message = (f"tool calls [{names(actual)}] do not fit [{names(want.tools)}] "
+                   f"({want.mode}): {problem}")
+    return result(entry, problem is None, message, expected=want.model_dump(),
+                  actual=actual, events=[c.seq for c in calls])
+
+
+def _canonical(args: Any) -> str:
+    try:
+        return json.dumps(args, sort_keys=True, default=str)
+    except (TypeError, ValueError):
+        return repr(args)
+
+
+def repeated_tool_call(entry: spec.RepeatedToolCall, run: TraceRun) -> Outcome:
+    want = entry.repeated_tool_call
+    groups: dict[tuple[str, str], list[ToolCallRecord]] = {}
+    for call in _calls(run, want.tool):
+        groups.setdefault((call.tool_name, _canonical(call.tool_args)), []).append(call)
+    largest = max(groups.values(), key=len, default=[])
+    count = len(largest)
+    ok = (want.min is None or count >= want.min) and (want.max is None or count <= want.max)
+    bounds = want.model_dump(exclude_none=True, include={"min", "max"})
+    if largest:
+        first = largest[0]
+        message = (f"{first.tool_name} was called {times(count)} with identical args "
+                   f"{quote(first.tool_args, 80)} ({seq_list(c.seq for c in largest)})")
+    else:
+        message = f"{want.tool} was never called" if want.tool else "no tool was called"
+    if not ok:
+        limits = [f">= {want.min}" if want.min is not None else "",
+                  f"<= {want.max}" if want.max is not None else ""]
+        message += ", expected " + " and ".join(x for x in limits if x)
+    actual = ({"tool": largest[0].tool_name, "args": largest[0].tool_args, "count": count}
+              if largest else {"count": 0})
+    return result(entry, ok, message, expected=bounds, actual=actual,
+                  events=[c.seq for c in largest])
+
+
+def tool_error_count(entry: spec.ToolErrorCount, run: TraceRun) -> Outcome:
+    want = entry.tool_error_count
+    failed = [c for c in _calls(run, want.tool) if c.is_error]
+    seqs = [c.result_seq or c.seq for c in failed]
+    subject = f"{want.tool} returned an error" if want.tool else "tools returned an error"
+    return _count(entry, want, seqs, subject)
+
+
+EVALUATORS: dict[str, Evaluator] = {
+    "tool_called": tool_called,
+    "tool_not_called": tool_not_called,
+    "tool_call_count": tool_call_count,
+    "max_tool_calls": max_tool_calls,
+    "tool_args": tool_args,
+    "tool_sequence": tool_sequence,
+    "repeated_tool_call": repeated_tool_call,
+    "tool_error_count": tool_error_count,
+}

@@ -1,0 +1,101 @@
+"""The workflow family: states visited, where a run failed, approvals asked for."""
+
+from __future__ import annotations
+
+from .. import spec
+from ..model import ApprovalEvent, ErrorEvent, StateEvent, TraceRun
+from ..results import Outcome
+from ._common import Evaluator, plural, quote, result, seq_list
+from ._compare import names, sequence_problem
+
+
+def states_with_seq(run: TraceRun) -> list[tuple[int, str]]:
+    """States entered with their event numbers (as ``TraceRun.states_visited``)."""
+    found: list[tuple[int, str]] = []
+    for event in run.events:
+        if isinstance(event, StateEvent):
+            if event.action == "entered":
+                found.append((event.seq, event.state))
+            elif event.action == "transition" and event.to_state:
+                found.append((event.seq, event.to_state))
+    return found
+
+
+def state_visited(entry: spec.StateVisited, run: TraceRun) -> Outcome:
+    state = entry.state_visited
+    visited = states_with_seq(run)
+    seqs = [seq for seq, name in visited if name == state]
+    order = list(dict.fromkeys(name for _, name in visited))
+    message = (f"state {state} was entered ({seq_list(seqs)})" if seqs
+               else f"state {state} was never entered (states: {names(order)})")
+    return result(entry, bool(seqs), message, expected=state, actual=order, events=seqs)
+
+
+def state_sequence(entry: spec.StateSequence, run: TraceRun) -> Outcome:
+    want = entry.state_sequence
+    visited = states_with_seq(run)
+    actual = [name for _, name in visited]
+    problem = sequence_problem(want.mode, want.states, actual)
+    if problem is None:
+        message = f"states fit [{names(want.states)}] ({want.mode})"
+    else:
+        message = (f"states [{names(actual)}] do not fit [{names(want.states)}] "
+                   f"({want.mode}): {problem}")
+    return result(entry, problem is None, message, expected=want.model_dump(),
+                  actual=actual, events=[seq for seq, _ in visited])
+
+
+def failed_in_state(entry: spec.FailedInState, run: TraceRun) -> Outcome:
+    want = entry.failed_in_state
+    first_error = next((e.seq for e in run.events if isinstance(e, ErrorEvent)), None)
+    before = [(seq, name) for seq, name in states_with_seq(run)
+              if first_error is None or seq < first_error]
+    last_seq, last = before[-1] if before else (None, None)
+    evidence = [s for s in (last_seq, first_error) if s is not None]
+    actual = {"status": run.status, "state": last}
+    if run.status == "success":
+        return result(entry, False, f"the run succeeded, expected it to fail in state {want}",
+                      expected=want, actual=actual, events=evidence)
+    where = (f"before the first error (event {first_error})" if first_error is not None
+             else "in the run")
+    if last is None:
+        message = f"the run ended {run.status} with no state entered {where}"
+        return result(entry, False, message, expected=want, actual=actual, events=evidence)
+    ok = last == want
+    message = f"the run ended {run.status}; the last state entered {where} was {last}"
+    if not ok:
+        message += f", expected {want}"
+    return result(entry, ok, message, expected=want, actual=actual, events=evidence)
+
+
+def approval_requested(entry: spec.ApprovalRequested, run: TraceRun) -> Outcome:
+    want = entry.approval_requested
+    requests = [e for e in run.events
+                if isinstance(e, ApprovalEvent) and e.action == "requested"]
+    shown = [e.approval_id or e.summary for e in requests]
+    if isinstance(want, str):
+        hits = [e for e in requests if e.approval_id == want or (want in (e.summary or ""))]
+        if hits:
+            message = f"approval {quote(want)} was requested ({seq_list(e.seq for e in hits)})"
+        else:
+            message = (f"no approval matching {quote(want)} was requested "
+                       f"({len(requests)} requested)")
+        return result(entry, bool(hits), message, expected=want, actual=shown,
+                      events=[e.seq for e in hits])
+    seqs = [e.seq for e in requests]
+    if requests:
+        message = f"{plural(len(requests), 'approval')} requested ({seq_list(seqs)})"
+    else:
+        message = "no approval was requested"
+    if bool(requests) != want:
+        message += ", expected " + ("one" if want else "none")
+    return result(entry, bool(requests) == want, message, expected=want, actual=shown,
+                  events=seqs)
+
+
+EVALUATORS: dict[str, Evaluator] = {
+    "state_visited": state_visited,
+    "state_sequence": state_sequence,
+    "failed_in_state": failed_in_state,
+    "approval_requested": approval_requested,
+}

@@ -1,0 +1,240 @@
+"""One trace's spans turned into a TraceRun: events in span order, status, input and answer.
+
+Spans are visited by start time (ties: parent before child, then earlier end). A span's
+opening events (a model call, a tool call) come at its start; its closing events (a tool
+result, an error, the final output) wait until every span starting before its end is placed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..model import (
+    ErrorEvent,
+    FinalOutputEvent,
+    InputMessageEvent,
+    LlmCallEvent,
+    RequestedToolCall,
+    RunMetadata,
+    ToolCallEvent,
+    ToolResultEvent,
+    TraceRun,
+)
+from . import _otlp_messages as msg
+from . import _otlp_semconv as sem
+from ._otlp_spans import Span, ancestors, link_tree, order_key
+from ._otlp_values import iso, parse_json_text
+
+_Closing = tuple[tuple[int, int, int, int], Span, Any]
+
+
+def build_run(trace_id: str, spans: list[Span]) -> TraceRun:
+    """The normalized run of one trace id."""
+    return _Builder(trace_id, spans).run()
+
+
+class _Builder:
+    def __init__(self, trace_id: str, spans: list[Span]) -> None:
+        self.trace_id = trace_id
+        self.roots = link_tree(spans)
+        self.root = self.roots[0]
+        self.ordered = sorted(spans, key=order_key)
+        self.roles = {id(s): sem.role(s) for s in self.ordered}
+        self.llm = {id(s): sem.llm_fields(s) for s in self.ordered if self._is(s, "llm")}
+        self.has_tool_spans = any(self._is(s, "tool") for s in self.ordered)
+        self.events: list[Any] = []
+        self.closing: list[_Closing] = []
+        self.errors: list[tuple[Span, str]] = []
+        self.requested: list[RequestedToolCall] = []
+
+    def _is(self, span: Span, role: str) -> bool:
+        return self.roles[id(span)] == role
+
+    def run(self) -> TraceRun:
+        question = self._question()
+        if question is not None:
+            self.events.append(InputMessageEvent(seq=0, content=question, ts=iso(self.root.start),
+                                                 span_id=self.root.span_id,
+                                                 parent_id=self.root.parent_id))
+        final, final_span = self._final_output()
+        for span in self.ordered:
+            above = ancestors(span)
+            self._flush(lambda c, s=span, a=above: c[0][0] <= s.t0 and id(c[1]) not in a)
+            self._visit(span)
+            if span is final_span:
+                self._close(span, FinalOutputEvent(seq=0, output=final, **_common(span, True)),
+                            sub=9)
+        self._flush(lambda c: True)
+        for seq, event in enumerate(self.events, start=1):
+            event.seq = seq
+        return TraceRun(run_id=self.trace_id, status="error" if self.root.failed else "success",
+                        input=question, final_output=final, events=self.events,
+                        metadata=self._metadata())
+
+    def _visit(self, span: Span) -> None:
+        role = self.roles[id(span)]
+        if role == "llm":
+            self._llm(span)
+        elif role == "tool":
+            self._tool(span)
+        else:
+            error = sem.error_of(span)
+            if error is not None:
+                self._close(span, ErrorEvent(seq=0, message=error[0], error_type=error[1],
+                                             **_common(span, True)))
+
+    def _llm(self, span: Span) -> None:
+        fields = self.llm[id(span)]
+        calls = [call for m in fields.outputs for call in m.tool_calls]
+        error = sem.error_of(span)
+        self.events.append(LlmCallEvent(
+            seq=0, model=fields.model, request=fields.request,
+            response=msg.response_text(fields.outputs), tool_calls=calls, usage=fields.usage,
+            latency_ms=span.duration_ms(), error=error[0] if error else None,
+            **_common(span)))
+        self.requested = list(calls)
+        if not self.has_tool_spans:
+            self._tools_from_messages(span, calls)
+
+    def _tool(self, span: Span) -> None:
+        fields = sem.tool_fields(span)
+        call_id = fields.call_id
+        match = next((c for c in self.requested if (call_id and c.call_id == call_id)
+                      or (not call_id and c.tool_name == fields.name)), None)
+        if match is not None:
+            self.requested.remove(match)
+            call_id = call_id or match.call_id
+        self.events.append(ToolCallEvent(seq=0, tool_name=fields.name, tool_args=fields.args,
+                                         call_id=call_id, **_common(span)))
+        error = sem.error_of(span)
+        self._close(span, ToolResultEvent(
+            seq=0, call_id=call_id, tool_name=fields.name,
+            output=error[0] if error else fields.result, is_error=error is not None,
+            **_common(span, True)))
+
+    def _tools_from_messages(self, span: Span, calls: list[RequestedToolCall]) -> None:
+        """Without tool spans, a requested call answered in a later request counts as run."""
+        answers = self._tool_answers(span)
+        for index, call in enumerate(calls):
+            if call.call_id is None or call.call_id not in answers:
+                continue
+            self._close(span, ToolCallEvent(seq=0, tool_name=call.tool_name,
+                                            tool_args=call.tool_args, call_id=call.call_id,
+                                            parent_id=span.span_id), sub=2 * index)
+            self._close(span, ToolResultEvent(seq=0, call_id=call.call_id,
+                                              tool_name=call.tool_name,
+                                              output=parse_json_text(answers[call.call_id]),
+                                              parent_id=span.span_id), sub=2 * index + 1)
+
+    def _tool_answers(self, span: Span) -> dict[str, Any]:
+        later = [s for s in self.ordered if id(s) in self.llm and order_key(s) > order_key(span)]
+        answers: dict[str, Any] = {}
+        for other in later:
+            for message in self.llm[id(other)].inputs:
+                if message.tool_call_id and message.tool_call_id not in answers:
+                    answers[message.tool_call_id] = message.content
+        return answers
+
+    def _close(self, span: Span, event: Any, sub: int = 0) -> None:
+        self.closing.append(((span.t1, -span.depth, span.order, sub), span, event))
+
+    def _flush(self, ready: Callable[[_Closing], bool]) -> None:
+        now = sorted((c for c in self.closing if ready(c)), key=lambda c: c[0])
+        if not now:
+            return
+        self.closing = [c for c in self.closing if not ready(c)]
+        for _, span, event in now:
+            if isinstance(event, ErrorEvent):
+                if self._repeated(span, event.message):
+                    continue
+                self.errors.append((span, event.message))
+            self.events.append(event)
+
+    def _repeated(self, span: Span, message: str) -> bool:
+        """True when a span below ``span`` already reported the same error."""
+        return any(id(span) in ancestors(below) and _same(message, seen)
+                   for below, seen in self.errors)
+
+    def _question(self) -> Any:
+        for span in [self.root, *self._agents()]:
+            found = sem.run_input(span)
+            if found is not None:
+                return found
+        for span in self.ordered:
+            if id(span) in self.llm:
+                found = msg.user_content(self.llm[id(span)].inputs)
+                if found is not None:
+                    return found
+        return None
+
+    def _agents(self) -> list[Span]:
+        return [s for s in self.ordered if s is not self.root and _is_agent(s)]
+
+    def _final_output(self) -> tuple[Any, Span | None]:
+        for span in [self.root, *self._agents()]:
+            found = sem.run_output(span)
+            if found is not None and found != "":
+                return found, span
+        last = next((s for s in reversed(self.ordered) if id(s) in self.llm), None)
+        if last is None:
+            return None, None
+        outputs = self.llm[id(last)].outputs
+        text = msg.response_text(outputs)
+        later_tools = any(self._is(s, "tool") and s.t0 > last.t0 for s in self.ordered)
+        if text is None or any(m.tool_calls for m in outputs) or later_tools:
+            return None, None
+        return text, last
+
+    def _metadata(self) -> RunMetadata:
+        spans = [self.root, *self.ordered]
+        resource = self.root.resource
+        model = next((f.model for f in self.llm.values() if f.model), None)
+        agent = _attr(spans, "gen_ai.agent.name", "agent.name")
+        agent = agent or resource.get("service.name") or self.root.name or None
+        version = _attr(spans, "gen_ai.agent.version") or resource.get("service.version")
+        tags = self.root.attrs.get("tag.tags")
+        extra: dict[str, Any] = {"trace_id": self.trace_id, "root_span": self.root.name}
+        for key in ("service.name", "service.version"):
+            if resource.get(key) is not None:
+                extra[key] = resource[key]
+        for key in ("session.id", "gen_ai.conversation.id", "user.id"):
+            value = _attr(spans, key)
+            if value is not None:
+                extra[key] = value
+        return RunMetadata(
+            model=model or _text(sem.first(self.root.attrs, "gen_ai.request.model",
+                                           "llm.model_name")),
+            agent=_text(agent), version=_text(version),
+            tags=[str(t) for t in tags] if isinstance(tags, list) else [], extra=extra)
+
+
+def _common(span: Span, at_end: bool = False) -> dict[str, Any]:
+    if at_end:
+        return {"ts": iso(span.end if span.end is not None else span.start),
+                "span_id": span.span_id, "parent_id": span.parent_id}
+    return {"ts": iso(span.start), "duration_ms": span.duration_ms(),
+            "span_id": span.span_id, "parent_id": span.parent_id}
+
+
+def _is_agent(span: Span) -> bool:
+    kind = span.attrs.get("openinference.span.kind")
+    operation = span.attrs.get("gen_ai.operation.name")
+    return (isinstance(kind, str) and kind.strip().upper() == "AGENT") or \
+        operation == "invoke_agent"
+
+
+def _attr(spans: list[Span], *keys: str) -> Any:
+    for span in spans:
+        value = sem.first(span.attrs, *keys)
+        if value is not None:
+            return value
+    return None
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _same(a: str, b: str) -> bool:
+    return a == b or a.endswith(": " + b) or b.endswith(": " + a)

@@ -1,0 +1,233 @@
+"""What a span means: GenAI semantic conventions and OpenInference attributes read as one.
+
+A span is a model call (``llm``), a tool execution (``tool``) or anything else (``other``:
+agents, chains, the root). Both vocabularies are tried, current names before older ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from ..model import Usage
+from . import _otlp_messages as msg
+from ._otlp_spans import Span
+from ._otlp_values import parse_json_text
+
+Role = Literal["llm", "tool", "other"]
+
+_LLM_OPERATIONS = {"chat", "text_completion", "generate_content", "completion"}
+_TOOL_OPERATIONS = {"execute_tool"}
+_OTHER_OPERATIONS = {"invoke_agent", "create_agent", "invoke_workflow", "embeddings"}
+_LEGACY_EVENTS = {
+    "gen_ai.content.prompt", "gen_ai.content.completion",
+    "gen_ai.client.inference.operation.details",
+}
+_MESSAGE_KEYS = ("gen_ai.prompt", "gen_ai.completion", "gen_ai.input.messages",
+                 "gen_ai.output.messages", "llm.input_messages", "llm.output_messages")
+_INPUT_TOKENS = ("gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens",
+                 "llm.token_count.prompt", "llm.usage.prompt_tokens")
+_OUTPUT_TOKENS = ("gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens",
+                  "llm.token_count.completion", "llm.usage.completion_tokens")
+_TOTAL_TOKENS = ("gen_ai.usage.total_tokens", "llm.token_count.total",
+                 "llm.usage.total_tokens")
+
+
+def lookup(span: Span) -> dict[str, Any]:
+    """The span's attributes, plus those of GenAI content events it lacks."""
+    extra: dict[str, Any] = {}
+    for event in span.events:
+        if event.name in _LEGACY_EVENTS:
+            extra.update(event.attrs)
+    return {**extra, **span.attrs} if extra else span.attrs
+
+
+def first(attrs: dict[str, Any], *keys: str) -> Any:
+    """The first of ``keys`` present with a value."""
+    for key in keys:
+        value = attrs.get(key)
+        if value is not None and value != "":
+            return value
+    return None
+
+
+def role(span: Span) -> Role:
+    """``llm``, ``tool`` or ``other``, from OpenInference's span kind or GenAI's operation."""
+    attrs = span.attrs
+    kind = attrs.get("openinference.span.kind")
+    if isinstance(kind, str) and kind.strip():
+        kind = kind.strip().upper()
+        return "llm" if kind == "LLM" else "tool" if kind == "TOOL" else "other"
+    operation = first(attrs, "gen_ai.operation.name", "llm.request.type")
+    if isinstance(operation, str):
+        operation = operation.strip().lower()
+        if operation in _LLM_OPERATIONS:
+            return "llm"
+        if operation in _TOOL_OPERATIONS:
+            return "tool"
+        if operation in _OTHER_OPERATIONS:
+            return "other"
+    if first(attrs, "gen_ai.tool.name", "gen_ai.tool.call.id") is not None:
+        return "tool"
+    if "gen_ai.agent.name" in attrs:
+        return "other"
+    if any(k.startswith(_MESSAGE_KEYS) for k in lookup(span)):
+        return "llm"
+    return "other"
+
+
+@dataclass
+class LlmFields:
+    """What a model-call span says."""
+
+    model: str | None
+    inputs: list[msg.Message]
+    outputs: list[msg.Message]
+    request: Any
+    usage: Usage | None
+
+
+def llm_fields(span: Span) -> LlmFields:
+    attrs = lookup(span)
+    inputs = input_messages(attrs)
+    system = msg.system_message(attrs.get("gen_ai.system_instructions"))
+    if system is not None and not any(m.role == "system" for m in inputs):
+        inputs = [system, *inputs]
+    request: Any = [m.as_dict() for m in inputs] if inputs else None
+    if request is None:
+        request = io_value(attrs, "input")
+    model = first(attrs, "gen_ai.response.model", "gen_ai.request.model", "llm.model_name",
+                  "llm.response.model", "llm.request.model")
+    return LlmFields(
+        model=str(model) if model is not None else None,
+        inputs=inputs,
+        outputs=output_messages(attrs),
+        request=request,
+        usage=usage(attrs),
+    )
+
+
+def input_messages(attrs: dict[str, Any]) -> list[msg.Message]:
+    for value in (attrs.get("gen_ai.input.messages"), attrs.get("gen_ai.prompt"),
+                  msg.unflatten(attrs, "gen_ai.prompt"),
+                  msg.unflatten(attrs, "llm.input_messages")):
+        if value is not None:
+            found = msg.messages(value)
+            if found:
+                return found
+    return []
+
+
+def output_messages(attrs: dict[str, Any]) -> list[msg.Message]:
+    for value in (attrs.get("gen_ai.output.messages"), attrs.get("gen_ai.completion"),
+                  msg.unflatten(attrs, "gen_ai.completion"),
+                  msg.unflatten(attrs, "llm.output_messages"), _choices(attrs)):
+        if value is not None:
+            found = msg.messages(value)
+            if found:
+                for item in found:
+                    item.role = item.role or "assistant"
+                return found
+    return []
+
+
+def _choices(attrs: dict[str, Any]) -> Any:
+    """The messages of an OpenAI response held in ``output.value``."""
+    body = parse_json_text(attrs.get("output.value"))
+    if not isinstance(body, dict) or not isinstance(body.get("choices"), list):
+        return None
+    return [c.get("message") for c in body["choices"] if isinstance(c, dict)] or None
+
+
+def usage(attrs: dict[str, Any]) -> Usage | None:
+    found = Usage(
+        input_tokens=_count(first(attrs, *_INPUT_TOKENS)),
+        output_tokens=_count(first(attrs, *_OUTPUT_TOKENS)),
+        total_tokens=_count(first(attrs, *_TOTAL_TOKENS)),
+        cost_usd=_cost(attrs.get("llm.cost.total")),
+    )
+    return found if found.model_dump(exclude_none=True) else None
+
+
+def _count(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    return value if isinstance(value, int) and value >= 0 else None
+
+
+def _cost(value: Any) -> float | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
+        return float(value)
+    return None
+
+
+@dataclass
+class ToolFields:
+    """What a tool-execution span says."""
+
+    name: str
+    args: Any
+    call_id: str | None
+    result: Any
+
+
+def tool_fields(span: Span) -> ToolFields:
+    attrs = span.attrs
+    name = first(attrs, "gen_ai.tool.name", "tool.name", "tool_call.function.name")
+    if name is None:
+        name = span.name.removeprefix("execute_tool ").strip() or "unknown"
+    args = first(attrs, "gen_ai.tool.call.arguments", "tool_call.function.arguments")
+    if args is None:
+        args = io_value(attrs, "input")
+    call_id = first(attrs, "gen_ai.tool.call.id", "tool_call.id", "tool.id")
+    result = attrs.get("gen_ai.tool.call.result")
+    return ToolFields(
+        name=str(name),
+        args=parse_json_text(args),
+        call_id=str(call_id) if call_id is not None else None,
+        result=parse_json_text(result) if result is not None else io_value(attrs, "output"),
+    )
+
+
+def io_value(attrs: dict[str, Any], which: str) -> Any:
+    """OpenInference ``input.value`` / ``output.value``, parsed when it is JSON."""
+    value = attrs.get(f"{which}.value")
+    mime = attrs.get(f"{which}.mime_type")
+    if isinstance(mime, str) and "json" not in mime.lower():
+        return value
+    return parse_json_text(value)
+
+
+def run_input(span: Span) -> Any:
+    """The question a root or agent span was given, when it records one."""
+    attrs = lookup(span)
+    found = msg.user_content(input_messages(attrs))
+    return found if found is not None else io_value(attrs, "input")
+
+
+def run_output(span: Span) -> Any:
+    """The answer a root or agent span records: output messages' text or ``output.value``."""
+    attrs = lookup(span)
+    outputs = output_messages(attrs)
+    if outputs and not any(m.tool_calls for m in outputs):
+        text = msg.response_text(outputs)
+        if text is not None:
+            return text
+    return io_value(attrs, "output")
+
+
+def error_of(span: Span) -> tuple[str, str | None] | None:
+    """(message, type) when the span failed or recorded an exception, else None."""
+    exceptions = span.exceptions()
+    if not span.failed and not exceptions:
+        return None
+    last = exceptions[-1].attrs if exceptions else {}
+    message = first(last, "exception.message") or span.status_message
+    kind = first(span.attrs, "error.type") or first(last, "exception.type")
+    if message is None:
+        message = f"{kind}" if kind else f"span {span.name!r} ended with status ERROR"
+    return str(message), str(kind) if kind is not None else None

@@ -1,0 +1,447 @@
+"""OpenAI Agents SDK traces: the body the SDK's ``BackendSpanExporter`` posts.
+
+    {"data": [{"object": "trace", "id": "trace_…", "workflow_name": …},
+              {"object": "trace.span", "trace_id": …, "span_data": {"type": "generation", …}}]}
+
+One TraceRun per trace id. Spans are listed in the order they ended, so events are ordered by
+``started_at`` (a tool's result and a span's error by ``ended_at``). Span types:
+
+- ``generation`` (Chat Completions model): an ``llm_call`` with messages, model and usage.
+- ``response`` (Responses API model): an ``llm_call`` with only a response id. Its usage is
+  taken from the enclosing ``turn`` span when that turn holds exactly one model span, so
+  nothing is counted twice; model and response text stay empty (the trace has none).
+- ``function``: a ``tool_call`` and its ``tool_result``. ``output`` is kept as the SDK wrote
+  it (``str()`` of the return value, not JSON). Function spans carry no call id: it is paired
+  by order and name with the tool calls the preceding generation requested.
+- ``agent``: names the agent; its error is an ``error`` event. ``handoff``, ``guardrail`` and
+  user ``custom`` spans become ``custom`` events; the SDK's ``task``/``turn`` spans are skipped.
+
+The run is an error when any span failed fatally; a tool error the SDK marks "(non-fatal)"
+alone does not fail the run. The final output is the text of the last generation when it
+requested no tools; the Responses API variant has none.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timezone
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..errors import TraceFormatError
+from ..jsonio import describe as describe_type
+from ..model import (
+    CustomEvent,
+    ErrorEvent,
+    FinalOutputEvent,
+    InputMessageEvent,
+    LlmCallEvent,
+    RequestedToolCall,
+    RunMetadata,
+    ToolCallEvent,
+    ToolResultEvent,
+    TraceRun,
+    Usage,
+    parse_ts,
+)
+from ..validation import describe
+from .base import Importer, TraceDocument
+
+_OBJECTS = ("trace", "trace.span")
+_SDK_CUSTOM = ("task", "turn")
+_MODEL_SPANS = ("generation", "response")
+
+
+class OpenAIAgentsImporter(Importer):
+    name = "openai-agents"
+    description = "OpenAI Agents SDK trace export ({\"data\": [trace, span, …]})"
+
+    def check(self, doc: TraceDocument) -> str | None:
+        value = doc.value
+        if doc.kind != "json" or not isinstance(value, dict):
+            return 'not a JSON object with a "data" list'
+        data = value.get("data")
+        if not isinstance(data, list) or not data:
+            return 'no non-empty "data" list'
+        if not any(isinstance(i, dict) and i.get("object") in _OBJECTS for i in data[:50]):
+            return 'no "data" item with "object": "trace" or "trace.span"'
+        return None
+
+    def load(self, doc: TraceDocument) -> list[TraceRun]:
+        try:
+            runs = _load(doc.value)
+        except TraceFormatError as exc:
+            raise TraceFormatError(doc.path, exc.problem, self.name) from None
+        except ValidationError as exc:
+            raise TraceFormatError(doc.path, describe(exc), self.name) from None
+        for run in runs:
+            run.source = doc.source(self.name)
+        return runs
+
+
+def _fail(where: str, problem: str) -> TraceFormatError:
+    return TraceFormatError(None, f"{where}: {problem}")
+
+
+def _get(obj: dict[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
+    """``obj[key]`` when present and not null; a one-line error when it has another type."""
+    value = obj.get(key)
+    if value is None or isinstance(value, kind):
+        return value
+    first = kind if isinstance(kind, type) else kind[0]
+    expected = {dict: "an object", list: "a list", str: "a string"}.get(first, "a value")
+    raise _fail(f"{where}.{key}", f"expected {expected}, got {describe_type(value)}")
+
+
+def _load(value: Any) -> list[TraceRun]:
+    if not isinstance(value, dict):
+        raise TraceFormatError(None, f"top level: expected an object, got {describe_type(value)}")
+    data = value.get("data")
+    if not isinstance(data, list):
+        raise TraceFormatError(None, f"data: expected a list, got {describe_type(data)}")
+    traces: dict[str, dict[str, Any]] = {}
+    spans: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+    for index, item in enumerate(data):
+        where = f"data[{index}]"
+        if not isinstance(item, dict):
+            raise _fail(where, f"expected an object, got {describe_type(item)}")
+        kind = item.get("object")
+        if kind == "trace":
+            trace_id = _get(item, "id", str, where)
+            if not trace_id:
+                raise _fail(where, 'a trace without an "id"')
+            traces.setdefault(trace_id, item)
+            spans.setdefault(trace_id, [])
+        elif kind == "trace.span":
+            trace_id = _get(item, "trace_id", str, where)
+            if not trace_id:
+                raise _fail(where, 'a span without a "trace_id"')
+            spans.setdefault(trace_id, []).append((index, item))
+        else:
+            raise _fail(f"{where}.object", f'expected "trace" or "trace.span", got {kind!r:.60}')
+    return [_run(trace_id, traces.get(trace_id, {}), items) for trace_id, items in spans.items()]
+
+
+class _Span:
+    """One span, checked: where it sits in the file, its data and times."""
+
+    def __init__(self, index: int, raw: dict[str, Any]) -> None:
+        self.where = f"data[{index}]"
+        self.index = index
+        self.id = _get(raw, "id", str, self.where)
+        self.parent_id = _get(raw, "parent_id", str, self.where)
+        self.started_at = _ts(_get(raw, "started_at", str, self.where))
+        self.ended_at = _ts(_get(raw, "ended_at", str, self.where))
+        data = raw.get("span_data")
+        if not isinstance(data, dict):
+            raise _fail(f"{self.where}.span_data",
+                        f"expected an object, got {describe_type(data)}")
+        self.data = data
+        self.kind = _get(data, "type", str, f"{self.where}.span_data")
+        if not self.kind:
+            raise _fail(f"{self.where}.span_data", 'no "type"')
+        self.error = _get(raw, "error", (dict, str), self.where)
+
+    def common(self, at_end: bool = False) -> dict[str, Any]:
+        return {"ts": self.ended_at if at_end else self.started_at,
+                "duration_ms": None if at_end else _duration(self.started_at, self.ended_at),
+                "span_id": self.id, "parent_id": self.parent_id}
+
+    def error_text(self) -> str | None:
+        if self.error is None:
+            return None
+        if isinstance(self.error, str):
+            return self.error
+        message = self.error.get("message")
+        message = message if isinstance(message, str) and message else "error"
+        data = self.error.get("data")
+        detail = data.get("error") if isinstance(data, dict) else None
+        return f"{message}: {detail}" if isinstance(detail, str) and detail else message
+
+    def is_fatal(self) -> bool:
+        text = self.error_text()
+        return text is not None and not (self.kind == "function" and "non-fatal" in text)
+
+
+def _run(trace_id: str, trace: dict[str, Any], items: list[tuple[int, dict[str, Any]]]) -> TraceRun:
+    spans = [_Span(index, raw) for index, raw in items]
+    by_time = all(s.started_at for s in spans)
+    if by_time:
+        spans.sort(key=lambda s: (_epoch(s.started_at), s.index))
+    builder = _Builder(spans, by_time)
+    for span in spans:
+        builder.add(span)
+    events = builder.events()
+    status = "error" if any(s.is_fatal() for s in spans) else "success"
+    return TraceRun(run_id=trace_id, status=status, input=builder.question,
+                    final_output=builder.final_output, events=events,
+                    metadata=_metadata(trace, builder))
+
+
+class _Builder:
+    """Turns ordered spans into events, pairing function spans with requested tool calls."""
+
+    def __init__(self, spans: list[_Span], by_time: bool) -> None:
+        self.by_time = by_time
+        self.entries: list[tuple[float, int, Any]] = []
+        self.question: Any = None
+        self.final_output: Any = None
+        self.model: str | None = None
+        self.agents: list[str] = []
+        self.pending: list[RequestedToolCall] = []
+        self.turn_usage = _turn_usage(spans)
+        self.last_model_span: _Span | None = None
+        self.last_response: tuple[str | None, bool] = (None, False)
+
+    def push(self, span: _Span, event: Any, at_end: bool = False) -> None:
+        """Queue an event at its span's start (or end); spans without times keep file order."""
+        key = 0.0
+        if self.by_time:
+            key = _epoch(span.started_at)
+            if at_end and span.ended_at:
+                key = max(key, _epoch(span.ended_at))
+        self.entries.append((key, len(self.entries), event))
+
+    def events(self) -> list[Any]:
+        ordered = [e for _, _, e in sorted(self.entries, key=lambda t: (t[0], t[1]))]
+        if self.question is not None:
+            ordered.insert(0, InputMessageEvent(seq=0, role="user", content=self.question))
+        text, has_calls = self.last_response
+        if self.last_model_span is not None and text is not None and not has_calls:
+            self.final_output = text
+            ordered.append(FinalOutputEvent(seq=0, ts=self.last_model_span.ended_at, output=text))
+        for seq, event in enumerate(ordered, start=1):
+            event.seq = seq
+        return ordered
+
+    def add(self, span: _Span) -> None:
+        handlers = {"agent": self._agent, "custom": self._custom, "function": self._function,
+                    "generation": self._generation, "response": self._response}
+        handler = handlers.get(span.kind)
+        if handler is not None:
+            handler(span)
+            return
+        data = {k: v for k, v in span.data.items() if k != "type"}
+        self.push(span, CustomEvent(seq=0, **span.common(), name=span.kind, data=data))
+
+    def _agent(self, span: _Span) -> None:
+        name = _get(span.data, "name", str, f"{span.where}.span_data")
+        if name and name not in self.agents:
+            self.agents.append(name)
+        text = span.error_text()
+        if text is not None:
+            self.push(span, ErrorEvent(seq=0, **span.common(at_end=True), message=text),
+                      at_end=True)
+
+    def _custom(self, span: _Span) -> None:
+        where = f"{span.where}.span_data"
+        name = _get(span.data, "name", str, where) or "custom"
+        data = _get(span.data, "data", dict, where) or {}
+        if data.get("sdk_span_type") in _SDK_CUSTOM or (name in _SDK_CUSTOM and "usage" in data):
+            return
+        self.push(span, CustomEvent(seq=0, **span.common(), name=name, data=data))
+
+    def _generation(self, span: _Span) -> None:
+        where = f"{span.where}.span_data"
+        messages = _get(span.data, "input", list, where)
+        if self.question is None and messages:
+            self.question = _question(messages)
+        text, calls = _response(_get(span.data, "output", list, where) or [], f"{where}.output")
+        model = _get(span.data, "model", str, where)
+        self.model = self.model or model
+        usage = _usage(_get(span.data, "usage", dict, where), f"{where}.usage")
+        self._model_call(span, LlmCallEvent(
+            seq=0, **span.common(), model=model, request=messages, response=text,
+            tool_calls=calls, usage=usage, latency_ms=_duration(span.started_at, span.ended_at),
+            error=span.error_text()), text)
+
+    def _response(self, span: _Span) -> None:
+        where = f"{span.where}.span_data"
+        usage = _usage(_get(span.data, "usage", dict, where), f"{where}.usage")
+        if usage is None and span.parent_id in self.turn_usage:
+            usage = self.turn_usage[span.parent_id]
+        request = _get(span.data, "response_id", str, where)
+        self._model_call(span, LlmCallEvent(
+            seq=0, **span.common(), model=_get(span.data, "model", str, where),
+            request={"response_id": request} if request else None, usage=usage,
+            latency_ms=_duration(span.started_at, span.ended_at), error=span.error_text()),
+            None)
+
+    def _model_call(self, span: _Span, event: LlmCallEvent, text: str | None) -> None:
+        self.push(span, event)
+        self.pending = list(event.tool_calls)
+        self.last_model_span = span
+        self.last_response = (text, bool(event.tool_calls))
+
+    def _function(self, span: _Span) -> None:
+        where = f"{span.where}.span_data"
+        name = _get(span.data, "name", str, where)
+        if not name:
+            raise _fail(where, 'a function span without a "name"')
+        args = _args(_get(span.data, "input", str, where))
+        output = span.data.get("output")
+        call_id = None
+        match = next((c for c in self.pending if c.tool_name == name), None)
+        if match is not None:
+            self.pending.remove(match)
+            call_id = match.call_id
+        self.push(span, ToolCallEvent(seq=0, **span.common(), tool_name=name, tool_args=args,
+                                      call_id=call_id))
+        error = span.error
+        if output is None and isinstance(error, dict) and isinstance(error.get("data"), dict):
+            output = error["data"].get("error")
+        if output is None and error is not None:
+            output = span.error_text()
+        self.push(span, ToolResultEvent(seq=0, **span.common(at_end=True), call_id=call_id,
+                                        tool_name=name, output=output,
+                                        is_error=error is not None), at_end=True)
+
+
+def _turn_usage(spans: list[_Span]) -> dict[str, Usage]:
+    """Usage of each SDK ``turn`` span that holds exactly one model span and no usage of its own."""
+    model_spans: dict[str, list[_Span]] = {}
+    for span in spans:
+        if span.kind in _MODEL_SPANS and span.parent_id:
+            model_spans.setdefault(span.parent_id, []).append(span)
+    found: dict[str, Usage] = {}
+    for span in spans:
+        if span.kind != "custom" or not span.id or len(model_spans.get(span.id, [])) != 1:
+            continue
+        if model_spans[span.id][0].kind != "response":
+            continue
+        data = span.data.get("data")
+        if isinstance(data, dict) and data.get("sdk_span_type") == "turn":
+            usage = _usage(_get(data, "usage", dict, f"{span.where}.span_data.data"),
+                           f"{span.where}.span_data.data.usage")
+            if usage is not None:
+                found[span.id] = usage
+    return found
+
+
+def _question(messages: list[Any]) -> Any:
+    for message in messages:
+        if isinstance(message, dict) and message.get("role") == "user":
+            content = message.get("content")
+            text = _text(content)
+            return text if text is not None else content
+    return None
+
+
+def _response(output: list[Any], where: str) -> tuple[str | None, list[RequestedToolCall]]:
+    """The text and the requested tool calls of a generation's output messages."""
+    texts: list[str] = []
+    calls: list[RequestedToolCall] = []
+    for index, item in enumerate(output):
+        if not isinstance(item, dict):
+            raise _fail(f"{where}[{index}]", f"expected an object, got {describe_type(item)}")
+        if item.get("type") == "function_call":  # a Responses-API output item
+            calls.append(_requested(item, f"{where}[{index}]"))
+            continue
+        text = _text(item.get("content"))
+        if text:
+            texts.append(text)
+        requested = _get(item, "tool_calls", list, f"{where}[{index}]") or []
+        for n, call in enumerate(requested):
+            calls.append(_requested(call, f"{where}[{index}].tool_calls[{n}]"))
+    return ("\n".join(texts) if texts else None), calls
+
+
+def _requested(call: Any, where: str) -> RequestedToolCall:
+    if not isinstance(call, dict):
+        raise _fail(where, f"expected an object, got {describe_type(call)}")
+    function = _get(call, "function", dict, where) or call
+    name = function.get("name")
+    if not isinstance(name, str) or not name:
+        raise _fail(where, "a tool call without a name")
+    arguments = function.get("arguments")
+    call_id = call.get("id") if call.get("type") != "function_call" else call.get("call_id")
+    return RequestedToolCall(tool_name=name, tool_args=_args(arguments),
+                             call_id=call_id if isinstance(call_id, str) else None)
+
+
+def _text(content: Any) -> str | None:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        parts = [p.get("text") for p in content if isinstance(p, dict)]
+        texts = [p for p in parts if isinstance(p, str)]
+        return "".join(texts) if texts else None
+    return None
+
+
+def _usage(raw: dict[str, Any] | None, where: str) -> Usage | None:
+    if raw is None:
+        return None
+    values: dict[str, int] = {}
+    for key, aliases in (("input_tokens", ("input_tokens", "prompt_tokens")),
+                         ("output_tokens", ("output_tokens", "completion_tokens")),
+                         ("total_tokens", ("total_tokens",))):
+        for alias in aliases:
+            value = raw.get(alias)
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 \
+                    or value != int(value):
+                raise _fail(f"{where}.{alias}", f"expected a token count, got {value!r:.40}")
+            values[key] = int(value)
+            break
+    return Usage(**values) if values else None
+
+
+def _args(value: Any) -> Any:
+    """Tool arguments: a JSON string parsed when it parses, kept as written otherwise."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value, parse_constant=_no_constant)
+    except (ValueError, RecursionError):
+        return value
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(name)
+
+
+def _ts(value: str | None) -> str | None:
+    return value if value and parse_ts(value) is not None else None
+
+
+def _epoch(value: str | None) -> float:
+    moment = parse_ts(value)
+    if moment is None:
+        return 0.0
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    try:
+        return moment.timestamp()
+    except (OverflowError, OSError, ValueError):
+        return 0.0
+
+
+def _duration(start: str | None, end: str | None) -> float | None:
+    if not start or not end:
+        return None
+    millis = round((_epoch(end) - _epoch(start)) * 1000, 3)
+    return millis if millis >= 0 else None
+
+
+def _metadata(trace: dict[str, Any], builder: _Builder) -> RunMetadata:
+    extra: dict[str, Any] = {}
+    for key in ("workflow_name", "group_id"):
+        if trace.get(key) is not None:
+            extra[key] = trace[key]
+    meta = trace.get("metadata") if isinstance(trace.get("metadata"), dict) else {}
+    version = next((meta[k] for k in ("version", "agent_version", "app_version")
+                    if isinstance(meta.get(k), (str, int, float))), None)
+    extra.update({k: v for k, v in meta.items() if k != "tags"})
+    if len(builder.agents) > 1:
+        extra["agents"] = builder.agents
+    tags = meta.get("tags")
+    agent = builder.agents[0] if builder.agents else None
+    if agent is None and isinstance(trace.get("workflow_name"), str):
+        agent = trace["workflow_name"]
+    return RunMetadata(model=builder.model, agent=agent,
+                       version=str(version) if version is not None else None,
+                       tags=[str(t) for t in tags] if isinstance(tags, list) else [],
+                       extra=extra)

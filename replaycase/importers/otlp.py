@@ -1,0 +1,51 @@
+"""OpenTelemetry OTLP/JSON traces: GenAI semantic conventions and OpenInference attributes.
+
+    {"resourceSpans": [{"resource": …, "scopeSpans": [{"scope": …, "spans": [...]}]}]}
+
+A file holds one ``TracesData`` object, or one per line (JSONL, as the OTLP file exporter
+writes). One run per trace id, in order of first appearance. Ids may be hex or base64, enums
+integers or names, keys lowerCamelCase or snake_case.
+"""
+
+from __future__ import annotations
+
+from ..errors import TraceFormatError
+from ..jsonio import describe
+from ..model import TraceRun
+from ._otlp_run import build_run
+from ._otlp_spans import Span, iter_spans
+from ._otlp_values import OtlpError
+from .base import Importer, TraceDocument
+
+_KEYS = ("resourceSpans", "resource_spans")
+
+
+class OtlpImporter(Importer):
+    name = "otlp"
+    description = "OpenTelemetry OTLP JSON (GenAI semantic conventions, OpenInference)"
+
+    def check(self, doc: TraceDocument) -> str | None:
+        if not isinstance(doc.first, dict):
+            return f"top level is {describe(doc.first)}, expected a TracesData object"
+        if any(key in doc.first for key in _KEYS):
+            return None
+        return 'no "resourceSpans" key'
+
+    def load(self, doc: TraceDocument) -> list[TraceRun]:
+        traces: dict[str, list[Span]] = {}
+        count = 0
+        for lineno, record in doc.records(self.name):
+            where = f"line {lineno}: " if doc.kind == "jsonl" else ""
+            try:
+                for span in iter_spans(record, where):
+                    count += 1
+                    span.order = count
+                    traces.setdefault(span.trace_id, []).append(span)
+            except OtlpError as exc:
+                raise TraceFormatError(doc.path, exc.problem, self.name) from None
+        runs = []
+        for trace_id, spans in traces.items():
+            run = build_run(trace_id, spans)
+            run.source = doc.source(self.name)
+            runs.append(run)
+        return runs

@@ -1,0 +1,458 @@
+"""replayt JSONL run logs: one event a line, ``{"ts", "run_id", "seq", "type", "payload"}``.
+
+A log may hold several runs, told apart by ``run_id``: each becomes one TraceRun, in the
+order the runs first appear. The file is streamed, never read whole. Events are renumbered
+1..n within each run; ``ts`` is kept as written.
+
+    run_started                  metadata (workflow name and version, tags) and the run input
+    state_entered / state_exited StateEvent entered / exited (with the next state)
+    transition                   StateEvent transition (from_state -> to_state)
+    llm_request + llm_response   one LlmCallEvent: request messages (full log mode) or their
+                                 summary, model, usage, latency, response content (or its
+                                 preview); the tool calls a model asked for, which replayt
+                                 keeps as OpenAI-shaped JSON text ``{"tool_calls": [...]}``
+    tool_call / tool_result      ToolCallEvent / ToolResultEvent; ``ok: false`` gives
+                                 is_error and the error object as output
+    retry_scheduled              RetryEvent
+    step_error / run_failed      ErrorEvent
+    approval_requested/resolved  ApprovalEvent
+    step_note kind final_answer  FinalOutputEvent, the run's final output
+    anything else                CustomEvent with the payload as data (structured_output,
+                                 structured_output_failed, context_snapshot, run_paused,
+                                 run_completed, other step notes, …)
+
+An ``llm_request`` followed by an error instead of its ``llm_response`` means the model call
+raised: the error is recorded on that LlmCallEvent too.
+
+Status: the last of ``run_completed`` (its status), ``run_failed`` (error) and ``run_paused``
+(paused). A run with none of them stopped without ending and counts as ``error``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..errors import TraceFormatError
+from ..jsonio import check_tree
+from ..jsonio import describe as describe_type
+from ..model import (
+    ApprovalEvent,
+    CustomEvent,
+    ErrorEvent,
+    FinalOutputEvent,
+    InputMessageEvent,
+    LlmCallEvent,
+    RequestedToolCall,
+    RetryEvent,
+    RunMetadata,
+    StateEvent,
+    ToolCallEvent,
+    ToolResultEvent,
+    TraceRun,
+    Usage,
+)
+from ..validation import describe
+from .base import Importer, TraceDocument
+from .replaykit import normalize_status
+
+EVENT_TYPES = frozenset({
+    "run_started", "state_entered", "state_exited", "transition", "llm_request",
+    "llm_response", "structured_output", "structured_output_failed", "tool_call",
+    "tool_result", "retry_scheduled", "step_error", "step_note", "approval_requested",
+    "approval_resolved", "approval_applied", "context_snapshot", "run_paused", "run_failed",
+    "run_completed",
+})
+
+
+class _Bad(Exception):
+    """A problem in one record; the importer adds the file and the line."""
+
+
+class ReplaytImporter(Importer):
+    name = "replayt"
+    description = "replayt JSONL run logs"
+
+    def check(self, doc: TraceDocument) -> str | None:
+        first = doc.first
+        if doc.kind == "json" and isinstance(first, list):
+            if not first:
+                return "an empty list, expected replayt event records"
+            first = first[0]
+        if not isinstance(first, dict):
+            return f"first record is {describe_type(first)}, expected a replayt event object"
+        kind = first.get("type")
+        if not isinstance(kind, str) or "run_id" not in first:
+            return 'first record has no "type" and "run_id" keys'
+        if kind not in EVENT_TYPES:
+            return f"first record type {kind!r} is not a replayt event"
+        return None
+
+    def load(self, doc: TraceDocument) -> list[TraceRun]:
+        runs: dict[str, _RunBuilder] = {}
+        for where, record in _records(doc, self.name):
+            kind = None
+            try:
+                run_id, kind, ts, payload = _envelope(record)
+                builder = runs.get(run_id)
+                if builder is None:
+                    builder = runs[run_id] = _RunBuilder(run_id)
+                builder.add(kind, ts, payload)
+            except _Bad as exc:
+                label = f"{where} ({kind})" if kind else where
+                raise TraceFormatError(doc.path, f"{label}: {exc}", self.name) from None
+            except ValidationError as exc:
+                raise TraceFormatError(doc.path, f"{where} ({kind}): {describe(exc)}",
+                                       self.name) from None
+        return [builder.finish(doc.source(self.name)) for builder in runs.values()]
+
+
+def _records(doc: TraceDocument, fmt: str) -> Iterator[tuple[str, Any]]:
+    """(where, record) for every record: JSONL lines, or a JSON record or list of them."""
+    for line, value in doc.records(fmt):
+        if doc.kind == "jsonl":
+            yield f"line {line}", value
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                yield f"records[{index}]", item
+        else:
+            yield "record", value
+
+
+def _envelope(record: Any) -> tuple[str, str, str | None, dict[str, Any]]:
+    if not isinstance(record, dict):
+        raise _Bad(f"expected an object, got {describe_type(record)}")
+    kind = record.get("type")
+    if not isinstance(kind, str) or not kind:
+        raise _Bad('no "type" string naming the event')
+    run_id = record.get("run_id")
+    if isinstance(run_id, bool) or not isinstance(run_id, (str, int)) or run_id == "":
+        raise _Bad(f'{kind}: "run_id" must be a non-empty string, got {describe_type(run_id)}')
+    ts = record.get("ts")
+    if ts is not None and not isinstance(ts, str):
+        raise _Bad(f"{kind}: ts: expected a string, got {describe_type(ts)}")
+    payload = record.get("payload")
+    if payload is None:
+        payload = {}
+    if not isinstance(payload, dict):
+        raise _Bad(f"{kind}: payload: expected an object, got {describe_type(payload)}")
+    return str(run_id), kind, ts, payload
+
+
+class _RunBuilder:
+    """Collects one run's events in order and decides its status."""
+
+    def __init__(self, run_id: str) -> None:
+        self.run_id = run_id
+        self.events: list[Any] = []
+        self.input: Any = None
+        self.final_output: Any = None
+        self.status: str | None = None
+        self.metadata = RunMetadata()
+        self.configured_model: str | None = None
+        self.pending_llm: LlmCallEvent | None = None
+
+    def add(self, kind: str, ts: str | None, payload: dict[str, Any]) -> None:
+        handler = _HANDLERS.get(kind, _RunBuilder.custom)
+        handler(self, kind, ts, payload)
+        if kind != "llm_request":
+            self.pending_llm = None
+
+    def append(self, event_cls: type[Any], ts: str | None, **fields: Any) -> Any:
+        event = event_cls(seq=len(self.events) + 1, ts=ts, **fields)
+        self.events.append(event)
+        return event
+
+    def finish(self, source: Any) -> TraceRun:
+        models = [e.model for e in self.events if isinstance(e, LlmCallEvent) and e.model]
+        self.metadata.model = models[0] if models else self.configured_model
+        return TraceRun(run_id=self.run_id, status=self.status or "error", input=self.input,
+                        final_output=self.final_output, events=self.events,
+                        metadata=self.metadata, source=source)
+
+    # -- handlers: (self, kind, ts, payload) --------------------------------------------
+
+    def custom(self, kind: str, ts: str | None, p: dict[str, Any]) -> None:
+        self.append(CustomEvent, ts, name=kind, data=p)
+
+    def run_started(self, kind: str, ts: str | None, p: dict[str, Any]) -> None:
+        meta = self.metadata
+        meta.agent = meta.agent or _opt_str(p, "workflow_name")
+        meta.version = meta.version or _opt_id(p, "workflow_version")
+        meta.tags = meta.tags or _tags(p.get("tags"))
+        runtime = p.get("runtime") if isinstance(p.get("runtime"), dict) else {}
+        llm = runtime.get("llm") if isinstance(runtime.get("llm"), dict) else {}
+        engine = runtime.get("engine") if isinstance(runtime.get("engine"), dict) else {}
+        if isinstance(llm.get("model"), str):
+            self.configured_model = self.configured_model or llm["model"]
+        extras = {"initial_state": p.get("initial_state"), "log_mode": engine.get("log_mode"),
+                  "run_metadata": p.get("run_metadata"), "experiment": p.get("experiment")}
+        for key, value in extras.items():
+            if value is not None:
+                meta.extra.setdefault(key, value)
+        if "inputs" not in p:
+            self.custom(kind, ts, p)
+            return
+        if self.input is None:
+            self.input = p["inputs"]
+        self.append(InputMessageEvent, ts, role="user", content=p["inputs"])
+
+    def state_entered(self, kind: str, ts: str | None, p: dict[str, Any]) -> None:
+        self.append(StateEvent, ts, state=_req_str(p, "state"), action="entered")
+
+    def state_exited(self, kind: str, ts: str | None, p: dict[str, Any]) -> None:
+        self.append(StateEvent, ts, state=_req_str(p, "state"), action="exited",
+                    to_state=_opt_str(p, "next_state"))
+
+    def transition(self, kind: str, ts: str | None, p: dict[str, Any]) -> None:
+        self.append(StateEvent, ts, state=_req_str(p, "from_state"), action="transition",
+                    to_state=_req_str(p, "to_state"))
+
+    def llm_request(self, kind: str, ts: str | None, p: dict[str, Any]) -> None:
+        request = {k: p[k] for k in ("messages", "messages_summary", "schema_name") if k in p}
+        self.pending_llm = self.append(LlmCallEvent, ts, model=_effective_model(p),
+                                       request=request or None)
+
+    def llm_response(self, kind: str, ts: str | None, p: dict[str, Any]) -> None:
+        key = "content" if "content" in p else "content_preview"
+        content = _opt_str(p, key)
+        usage = _usage(p.get("usage"))
+        latency = _opt_num(p, "latency_ms")
+        model = _opt_str(p, "model") or _effective_model(p)
+        event = self.pending_llm or self.append(LlmCallEvent, ts)
+        event.model = model or event.model
+        event.response = content
+        event.tool_calls = _requested_tool_calls(content)
+        event.usage = usage
+        event.latency_ms = latency
+        event.duration_ms = latency
+
+    def tool_call(self, kind: str, ts: str | None, p: dict[str, Any]) -> None:
+        self.append(ToolCallEvent, ts, tool_name=_req_str(p, "name"),
+                    tool_args=p.get("arguments"), call_id=_opt_id(p, "tool_call_id"))
+
+    def tool_result(self, kind: str, ts: str | None, p: dict[str, Any]) -> None:
+        ok = _opt_bool(p, "ok")
+        error = p.get("error")
+        is_error = ok is False or (ok is None and error is not None)
+        self.append(ToolResultEvent, ts, call_id=_opt_id(p, "tool_call_id"),
+                    tool_name=_opt_str(p, "name"), is_error=is_error,
+                    output=error if is_error else p.get("result"))
+
+    def retry_scheduled(self, kind: str, ts: str | None, p: dict[str, Any]) -> None:
+        message, error_type = _error(p.get("error"))
+        reason = f"{error_type}: {message}" if error_type and message else message or error_type
+        self._fail_pending_llm(reason)
+        self.append(RetryEvent, ts, attempt=_opt_int(p, "attempt"), reason=reason)
+
+    def step_error(self, kind: str, ts: str | None, p: dict[str, Any]) -> None:
+        message, error_type = _error(p.get("error"))
+        text = message or error_type or kind.replace("_", " ")
+        self._fail_pending_llm(f"{error_type}: {text}" if error_type else text)
+        self.append(ErrorEvent, ts, message=text, error_type=error_type)
+        if kind == "run_failed":
+            self.status = "error"
+
+    def approval_requested(self, kind: str, ts: str | None, p: dict[str, Any]) -> None:
+        self.append(ApprovalEvent, ts, approval_id=_opt_id(p, "approval_id"),
+                    action="requested", summary=_opt_str(p, "summary"))
+
+    def approval_resolved(self, kind: str, ts: str | None, p: dict[str, Any]) -> None:
+        approved = _opt_bool(p, "approved")
+        if approved is None:
+            decision = _opt_str(p, "decision")
+        else:
+            decision = "approved" if approved else "rejected"
+        self.append(ApprovalEvent, ts, approval_id=_opt_id(p, "approval_id"),
+                    action="resolved", decision=decision, summary=_opt_str(p, "reason"))
+
+    def step_note(self, kind: str, ts: str | None, p: dict[str, Any]) -> None:
+        if _opt_str(p, "kind") != "final_answer":
+            self.custom(kind, ts, p)
+            return
+        data = p.get("data")
+        if isinstance(data, dict) and "answer" in data:
+            output = data["answer"]
+        else:
+            output = data if data is not None else _opt_str(p, "summary")
+        self.final_output = output
+        self.append(FinalOutputEvent, ts, output=output)
+
+    def run_paused(self, kind: str, ts: str | None, p: dict[str, Any]) -> None:
+        self.status = "paused"
+        self.custom(kind, ts, p)
+
+    def run_completed(self, kind: str, ts: str | None, p: dict[str, Any]) -> None:
+        value = p.get("status")
+        status = normalize_status(value)
+        if status is None:
+            raise _Bad(f"payload.status: {value!r} is not a known run status")
+        self.status = status
+        self.custom(kind, ts, p)
+
+    def _fail_pending_llm(self, message: str | None) -> None:
+        if self.pending_llm is not None and self.pending_llm.response is None:
+            self.pending_llm.error = message or "model call failed"
+
+
+_HANDLERS = {
+    name: getattr(_RunBuilder, name)
+    for name in ("run_started", "state_entered", "state_exited", "transition", "llm_request",
+                 "llm_response", "tool_call", "tool_result", "retry_scheduled", "step_error",
+                 "approval_requested", "approval_resolved", "step_note", "run_paused",
+                 "run_completed")
+}
+_HANDLERS["run_failed"] = _RunBuilder.step_error
+
+
+# -- field readers: a wrong type is a _Bad naming the field ------------------------------
+
+def _wrong(key: str, expected: str, value: Any) -> _Bad:
+    return _Bad(f"payload.{key}: expected {expected}, got {describe_type(value)}")
+
+
+def _opt_str(p: dict[str, Any], key: str) -> str | None:
+    value = p.get(key)
+    if value is not None and not isinstance(value, str):
+        raise _wrong(key, "a string", value)
+    return value
+
+
+def _req_str(p: dict[str, Any], key: str) -> str:
+    value = _opt_str(p, key)
+    if value is None:
+        raise _Bad(f"payload.{key}: missing")
+    return value
+
+
+def _opt_id(p: dict[str, Any], key: str) -> str | None:
+    value = p.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise _wrong(key, "a string", value)
+    return str(value)
+
+
+def _opt_bool(p: dict[str, Any], key: str) -> bool | None:
+    value = p.get(key)
+    if value is not None and not isinstance(value, bool):
+        raise _wrong(key, "true or false", value)
+    return value
+
+
+def _opt_int(p: dict[str, Any], key: str) -> int | None:
+    value = p.get(key)
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise _wrong(key, "an integer", value)
+    return value
+
+
+def _opt_num(p: dict[str, Any], key: str) -> float | None:
+    value = p.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _wrong(key, "a number", value)
+    return float(value)
+
+
+def _effective_model(p: dict[str, Any]) -> str | None:
+    effective = p.get("effective")
+    model = effective.get("model") if isinstance(effective, dict) else None
+    return model if isinstance(model, str) else None
+
+
+def _tags(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, dict):
+        return [f"{key}:{item}" for key, item in value.items()]
+    if isinstance(value, list):
+        return [str(item) for item in value]
+    raise _wrong("tags", "an object or a list", value)
+
+
+_USAGE_KEYS = (("input_tokens", ("input_tokens", "prompt_tokens")),
+               ("output_tokens", ("output_tokens", "completion_tokens")),
+               ("total_tokens", ("total_tokens",)))
+
+
+def _usage(value: Any) -> Usage | None:
+    """OpenAI-style usage (prompt/completion tokens) as a Usage; None when absent."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise _wrong("usage", "an object", value)
+    fields: dict[str, int] = {}
+    for field, names in _USAGE_KEYS:
+        for name in names:
+            count = value.get(name)
+            if count is None:
+                continue
+            if isinstance(count, bool) or not isinstance(count, int):
+                raise _wrong(f"usage.{name}", "an integer", count)
+            fields[field] = count
+            break
+    return Usage(**fields) if fields else None
+
+
+def _error(value: Any) -> tuple[str | None, str | None]:
+    """(message, error type) of a replayt error object ``{type, module, message}``."""
+    if value is None:
+        return None, None
+    if isinstance(value, str):
+        return value, None
+    if not isinstance(value, dict):
+        raise _wrong("error", "an object or a string", value)
+    message = value.get("message")
+    if message is not None and not isinstance(message, str):
+        message = json.dumps(message, sort_keys=True)
+    error_type = value.get("type")
+    return message or None, error_type if isinstance(error_type, str) and error_type else None
+
+
+def _requested_tool_calls(content: str | None) -> list[RequestedToolCall]:
+    """Tool calls in a response written as OpenAI JSON text ``{"tool_calls": [...]}``."""
+    if not content or '"tool_calls"' not in content:
+        return []
+    parsed = _json_text(content)
+    calls = parsed.get("tool_calls") if isinstance(parsed, dict) else None
+    if not isinstance(calls, list):
+        return []
+    requested = []
+    for call in calls:
+        if not isinstance(call, dict):
+            continue
+        function = call.get("function") if isinstance(call.get("function"), dict) else call
+        name = function.get("name")
+        if not isinstance(name, str):
+            continue
+        arguments = function.get("arguments")
+        if isinstance(arguments, str):
+            parsed_args = _json_text(arguments)
+            arguments = arguments if parsed_args is _NOT_JSON else parsed_args
+        call_id = call.get("id")
+        requested.append(RequestedToolCall(tool_name=name, tool_args=arguments,
+                                           call_id=call_id if isinstance(call_id, str) else None))
+    return requested
+
+
+_NOT_JSON = object()
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(name)
+
+
+def _json_text(text: str) -> Any:
+    """The JSON value a model wrote as text, or _NOT_JSON (also for NaN or deep nesting)."""
+    try:
+        value = json.loads(text, parse_constant=_reject_constant)
+        check_tree(value, None)  # type: ignore[arg-type]
+    except (ValueError, RecursionError, TraceFormatError):
+        return _NOT_JSON
+    return value

@@ -1,0 +1,305 @@
+"""A plain chat transcript: a JSON list of OpenAI chat messages or Anthropic messages.
+
+    [{"role": "system" | "developer" | "user" | "assistant" | "tool", "content": ...}, ...]
+
+``{"messages": [...]}`` is accepted too (a request body); its ``model`` and ``system`` keys
+are used when present.
+
+- OpenAI: assistant ``tool_calls: [{id, type, function: {name, arguments}}]`` (arguments a
+  JSON string), ``tool`` messages with ``tool_call_id`` and ``content``; the legacy
+  ``function_call`` / ``function`` role too.
+- Anthropic: content blocks; assistant ``text`` and ``tool_use {id, name, input}``, user
+  turns of ``tool_result {tool_use_id, content, is_error}``.
+
+Each assistant turn becomes an LlmCallEvent (its text, the tool calls it asked for; model and
+usage only when the message carries them) followed by a ToolCallEvent per tool call. Tool
+messages and tool_result blocks become ToolResultEvents. Anthropic's ``is_error`` is honored;
+OpenAI has no error flag, so an OpenAI tool result is never marked as an error (its text may
+well start with "Error"). System and user messages become InputMessageEvents; the first user
+message is the run's input.
+
+A transcript has no status, no times and no run id, so:
+
+- status is ``success`` when the transcript ends with an assistant answer (text, no tool
+  calls), which is also the final output; otherwise (it stops after a tool result, a tool
+  request or a user turn) the run never answered, and the status is ``error``;
+- the run id is ``transcript-`` and the first 12 hex digits of the file's sha256;
+- events have no ``ts``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..errors import TraceFormatError
+from ..jsonio import check_tree
+from ..jsonio import describe as describe_type
+from ..model import (
+    CustomEvent,
+    FinalOutputEvent,
+    InputMessageEvent,
+    LlmCallEvent,
+    RequestedToolCall,
+    RunMetadata,
+    ToolCallEvent,
+    ToolResultEvent,
+    TraceRun,
+    Usage,
+)
+from ..validation import describe
+from .base import Importer, TraceDocument
+
+
+class _Bad(Exception):
+    """A problem in one message; the importer adds the file."""
+
+
+class TranscriptImporter(Importer):
+    name = "transcript"
+    description = "chat transcripts: OpenAI chat messages or Anthropic messages"
+
+    def check(self, doc: TraceDocument) -> str | None:
+        if doc.kind != "json":
+            return "not a single JSON document"
+        messages = _messages(doc.value)
+        if messages is None:
+            return (f"top level is {describe_type(doc.value)}, expected a list of chat "
+                    'messages or {"messages": [...]}')
+        if not messages:
+            return "no messages"
+        for index, message in enumerate(messages):
+            if not isinstance(message, dict) or not isinstance(message.get("role"), str):
+                return f'item {index} has no "role" string (not a chat message)'
+        return None
+
+    def load(self, doc: TraceDocument) -> list[TraceRun]:
+        messages = _messages(doc.value) or []
+        wrapper = doc.value if isinstance(doc.value, dict) else {}
+        builder = _Builder()
+        try:
+            system = wrapper.get("system")
+            if system is not None:
+                builder.input_message("system", _content(system, "system"))
+            for index, message in enumerate(messages):
+                builder.message(message, f"messages[{index}]")
+        except _Bad as exc:
+            raise TraceFormatError(doc.path, str(exc), self.name) from None
+        except ValidationError as exc:
+            raise TraceFormatError(doc.path, describe(exc), self.name) from None
+        model = wrapper.get("model") if isinstance(wrapper.get("model"), str) else None
+        models = [e.model for e in builder.events if isinstance(e, LlmCallEvent) and e.model]
+        run = TraceRun(
+            run_id=f"transcript-{doc.sha256[:12]}",
+            status="success" if builder.answer is not None else "error",
+            input=builder.input, final_output=builder.answer, events=builder.events,
+            metadata=RunMetadata(model=model or (models[0] if models else None)),
+            source=doc.source(self.name))
+        return [run]
+
+
+def _messages(value: Any) -> list[Any] | None:
+    if isinstance(value, dict):
+        value = value.get("messages")
+    return value if isinstance(value, list) else None
+
+
+class _Builder:
+    """Turns messages into events, in order."""
+
+    def __init__(self) -> None:
+        self.events: list[Any] = []
+        self.input: Any = None
+        self.answer: Any = None
+        self.tool_names: dict[str, str] = {}
+
+    def append(self, event_cls: type[Any], **fields: Any) -> Any:
+        event = event_cls(seq=len(self.events) + 1, **fields)
+        self.events.append(event)
+        return event
+
+    def input_message(self, role: str, content: Any) -> None:
+        if role == "user" and self.input is None:
+            self.input = content
+        self.append(InputMessageEvent, role=role, content=content)
+
+    def message(self, message: Any, where: str) -> None:
+        if not isinstance(message, dict):
+            raise _Bad(f"{where}: expected an object, got {describe_type(message)}")
+        role = message.get("role")
+        if not isinstance(role, str):
+            raise _Bad(f'{where}: no "role" string')
+        self.answer = None
+        if role == "assistant":
+            self.assistant(message, where)
+        elif role in ("tool", "function"):
+            call_id = _opt_str(message, "tool_call_id", where)
+            name = _opt_str(message, "name", where) or self.tool_names.get(call_id or "")
+            self.append(ToolResultEvent, call_id=call_id, tool_name=name,
+                        output=_content(message.get("content"), f"{where}.content"))
+        elif role == "user":
+            self.user(message.get("content"), where)
+        elif role in ("system", "developer"):
+            self.input_message(role, _content(message.get("content"), f"{where}.content"))
+        else:
+            self.append(CustomEvent, name=f"message:{role}", data=message)
+
+    def user(self, content: Any, where: str) -> None:
+        if not isinstance(content, list):
+            self.input_message("user", _content(content, f"{where}.content"))
+            return
+        others = []
+        for index, block in enumerate(content):
+            here = f"{where}.content[{index}]"
+            if _block_type(block, here) != "tool_result":
+                others.append(block)
+                continue
+            call_id = _opt_str(block, "tool_use_id", here)
+            is_error = block.get("is_error")
+            if is_error is not None and not isinstance(is_error, bool):
+                raise _Bad(f"{here}.is_error: expected true or false, got "
+                           f"{describe_type(is_error)}")
+            self.append(ToolResultEvent, call_id=call_id,
+                        tool_name=self.tool_names.get(call_id or ""), is_error=bool(is_error),
+                        output=_content(block.get("content"), f"{here}.content"))
+        if others:
+            self.input_message("user", _content(others, f"{where}.content"))
+
+    def assistant(self, message: dict[str, Any], where: str) -> None:
+        content = message.get("content")
+        text = _text(content, f"{where}.content")
+        calls = _openai_tool_calls(message, where)
+        if isinstance(content, list):
+            for index, block in enumerate(content):
+                if block.get("type") == "tool_use":
+                    calls.append(_tool_use(block, f"{where}.content[{index}]"))
+        model = message.get("model") if isinstance(message.get("model"), str) else None
+        self.append(LlmCallEvent, model=model, response=text, tool_calls=calls,
+                    usage=_usage(message.get("usage")))
+        for call in calls:
+            if call.call_id:
+                self.tool_names[call.call_id] = call.tool_name
+            self.append(ToolCallEvent, tool_name=call.tool_name, tool_args=call.tool_args,
+                        call_id=call.call_id)
+        if not calls and text is not None and text.strip():
+            self.answer = text
+            self.append(FinalOutputEvent, output=text)
+
+
+def _opt_str(obj: dict[str, Any], key: str, where: str) -> str | None:
+    value = obj.get(key)
+    if value is not None and not isinstance(value, str):
+        raise _Bad(f"{where}.{key}: expected a string, got {describe_type(value)}")
+    return value
+
+
+def _block_type(block: Any, where: str) -> str:
+    if not isinstance(block, dict):
+        raise _Bad(f"{where}: expected a content block object, got {describe_type(block)}")
+    kind = block.get("type")
+    if not isinstance(kind, str):
+        raise _Bad(f'{where}: no "type" string')
+    if kind == "text" and not isinstance(block.get("text"), str):
+        raise _Bad(f'{where}: a text block needs a "text" string')
+    return kind
+
+
+def _content(content: Any, where: str) -> Any:
+    """Message content: a string, or blocks (joined into one string when all are text)."""
+    if content is None or isinstance(content, str):
+        return content
+    if not isinstance(content, list):
+        raise _Bad(f"{where}: expected a string or a list of blocks, got "
+                   f"{describe_type(content)}")
+    kinds = [_block_type(block, f"{where}[{i}]") for i, block in enumerate(content)]
+    if content and all(kind == "text" for kind in kinds):
+        return "".join(block["text"] for block in content)
+    return content
+
+
+def _text(content: Any, where: str) -> str | None:
+    """The text of an assistant message (text and refusal parts joined); None without any."""
+    if content is None or isinstance(content, str):
+        return content
+    if not isinstance(content, list):
+        raise _Bad(f"{where}: expected a string or a list of blocks, got "
+                   f"{describe_type(content)}")
+    parts = []
+    for index, block in enumerate(content):
+        kind = _block_type(block, f"{where}[{index}]")
+        if kind == "text":
+            parts.append(block["text"])
+        elif kind == "refusal" and isinstance(block.get("refusal"), str):
+            parts.append(block["refusal"])
+    return "".join(parts) if parts else None
+
+
+def _openai_tool_calls(message: dict[str, Any], where: str) -> list[RequestedToolCall]:
+    raw = message.get("tool_calls")
+    if raw is None:
+        raw = []
+    if not isinstance(raw, list):
+        raise _Bad(f"{where}.tool_calls: expected a list, got {describe_type(raw)}")
+    function_call = message.get("function_call")
+    items = [(f"{where}.tool_calls[{i}]", call) for i, call in enumerate(raw)]
+    if function_call is not None:
+        items.append((f"{where}.function_call", {"function": function_call}))
+    calls = []
+    for here, call in items:
+        if not isinstance(call, dict):
+            raise _Bad(f"{here}: expected an object, got {describe_type(call)}")
+        key = "custom" if call.get("type") == "custom" else "function"
+        function = call.get(key)
+        if not isinstance(function, dict):
+            raise _Bad(f'{here}: no "{key}" object')
+        name = function.get("name")
+        if not isinstance(name, str):
+            raise _Bad(f"{here}.{key}.name: expected a string, got {describe_type(name)}")
+        args = function.get("arguments", function.get("input"))
+        calls.append(RequestedToolCall(tool_name=name, tool_args=_arguments(args),
+                                       call_id=_opt_str(call, "id", here)))
+    return calls
+
+
+def _tool_use(block: dict[str, Any], where: str) -> RequestedToolCall:
+    name = block.get("name")
+    if not isinstance(name, str):
+        raise _Bad(f"{where}.name: expected a string, got {describe_type(name)}")
+    return RequestedToolCall(tool_name=name, tool_args=block.get("input"),
+                             call_id=_opt_str(block, "id", where))
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(name)
+
+
+def _arguments(value: Any) -> Any:
+    """Tool arguments: a JSON string is parsed; text that is not JSON is kept as it is."""
+    if not isinstance(value, str):
+        return value
+    try:
+        parsed = json.loads(value, parse_constant=_reject_constant)
+        check_tree(parsed, None)  # type: ignore[arg-type]
+    except (ValueError, RecursionError, TraceFormatError):
+        return value
+    return parsed
+
+
+_USAGE_KEYS = (("input_tokens", ("input_tokens", "prompt_tokens")),
+               ("output_tokens", ("output_tokens", "completion_tokens")),
+               ("total_tokens", ("total_tokens",)))
+
+
+def _usage(value: Any) -> Usage | None:
+    """Usage a message carries (Anthropic or OpenAI names); numbers that are not ints are
+    left out."""
+    if not isinstance(value, dict):
+        return None
+    fields: dict[str, int] = {}
+    for field, names in _USAGE_KEYS:
+        counts = [value.get(n) for n in names if type(value.get(n)) is int]
+        if counts:
+            fields[field] = counts[0]
+    return Usage(**fields) if fields else None

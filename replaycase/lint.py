@@ -1,0 +1,199 @@
+"""lint: is a case folder valid, confined, free of secrets, and sound? (DESIGN 3)
+
+Sound means the case catches its own failure: every observed signature holds on the source
+trace, and the desired assertions do not all pass on it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from .assertions import all_hold, evaluate_all
+from .case import (
+    CASE_FILE,
+    CaseSpec,
+    case_problems,
+    discover_cases,
+    inside,
+    parse_yaml,
+    read_case_text,
+)
+from .errors import ReplaycaseError
+from .importers import load_trace
+from .jsonio import DEFAULT_LIMITS, Limits, loads, read_text
+from .secrets import scan_text
+
+
+class LintProblem(BaseModel):
+    """One problem: the file (relative to the case folder), the line when known, what."""
+
+    file: str
+    line: int | None = None
+    message: str
+
+    def render(self, folder: Path) -> str:
+        where = f"{(folder / self.file).as_posix()}"
+        if self.line:
+            where += f":{self.line}"
+        return f"{where}: {self.message}"
+
+
+class LintReport(BaseModel):
+    """The problems of one case folder."""
+
+    path: str
+    case_id: str | None = None
+    problems: list[LintProblem] = []
+
+    @property
+    def clean(self) -> bool:
+        return not self.problems
+
+
+@dataclass
+class _Linter:
+    folder: Path
+    limits: Limits
+    extra_patterns: Sequence[str] = ()
+    problems: list[LintProblem] = field(default_factory=list)
+
+    def add(self, file: str, message: str, line: int | None = None) -> None:
+        self.problems.append(LintProblem(file=file, line=line, message=message))
+
+    def run(self) -> LintReport:
+        spec = self._case_yaml()
+        self._confined_files()
+        self._fixtures()
+        if spec is not None:
+            self._soundness(spec)
+        self._secrets()
+        return LintReport(path=self.folder.as_posix(), case_id=spec.id if spec else None,
+                          problems=self.problems)
+
+    def _case_yaml(self) -> CaseSpec | None:
+        path = self.folder / CASE_FILE
+        try:
+            text = read_case_text(path, self.limits)
+            data, node = parse_yaml(text, path)
+        except ReplaycaseError as exc:
+            self.add(CASE_FILE, getattr(exc, "problem", str(exc)))
+            return None
+        spec, problems = case_problems(data, node, path)
+        for problem in problems:
+            line = None
+            if problem.startswith("line "):
+                head, _, problem = problem.partition(": ")
+                line = int(head.split()[1])
+            self.add(CASE_FILE, problem, line)
+        return spec
+
+    def _confined_files(self) -> None:
+        root = self.folder.resolve()
+        for path in sorted(self.folder.rglob("*")):
+            if path.is_symlink():
+                target = path.resolve()
+                if target != root and root not in target.parents:
+                    self.add(self._rel(path), "symbolic link points outside the case folder")
+
+    def _fixtures(self) -> None:
+        fixtures = self.folder / "fixtures"
+        if not (fixtures / "input.json").is_file():
+            self.add("fixtures/input.json", "missing")
+        for path in sorted(fixtures.glob("*.json")) if fixtures.is_dir() else []:
+            if not self._inside(path):
+                continue
+            try:
+                value = loads(read_text(path, self.limits), path, self.limits)
+            except ReplaycaseError as exc:
+                self.add(self._rel(path), getattr(exc, "problem", str(exc)))
+                continue
+            if path.name == "tool_calls.json":
+                self._tool_calls(path, value)
+
+    def _tool_calls(self, path: Path, value: object) -> None:
+        if not isinstance(value, list):
+            self.add(self._rel(path), "expected a list of recorded tool calls")
+            return
+        for index, call in enumerate(value):
+            if not isinstance(call, dict) or not isinstance(call.get("tool_name"), str):
+                self.add(self._rel(path), f"[{index}]: expected an object with a tool_name")
+                return
+
+    def _soundness(self, spec: CaseSpec) -> None:
+        try:
+            source = inside(self.folder, spec.source.file, self.folder / CASE_FILE)
+        except ReplaycaseError as exc:
+            self.add(CASE_FILE, getattr(exc, "problem", str(exc)))
+            return
+        try:
+            runs = load_trace(source, "auto", self.limits)
+        except ReplaycaseError as exc:
+            self.add(spec.source.file, getattr(exc, "problem", str(exc)))
+            return
+        run = next((r for r in runs if r.run_id == spec.source.run_id), None)
+        if run is None:
+            self.add(spec.source.file, f"holds no run {spec.source.run_id!r} "
+                                       "(source.run_id in case.yaml)")
+            return
+        for index, outcome in enumerate(evaluate_all(spec.observed_failure, run)):
+            if outcome.outcome != "passed":
+                self.add(CASE_FILE, f"observed_failure[{index}] ({outcome.key}) does not hold "
+                                    f"on the source trace: {outcome.message}")
+        if all_hold(evaluate_all(spec.desired, run)):
+            self.add(CASE_FILE, "unsound: every desired assertion already passes on the "
+                                "source trace, so the case cannot catch its own failure")
+
+    def _secrets(self) -> None:
+        for path in sorted(self.folder.rglob("*")):
+            if not path.is_file() or path.is_symlink():
+                continue
+            try:
+                text = path.read_bytes()[: self.limits.max_file_bytes].decode("utf-8", "replace")
+            except OSError as exc:
+                self.add(self._rel(path), f"cannot read: {exc.strerror or exc}")
+                continue
+            for finding in scan_text(text, self.extra_patterns):
+                self.add(self._rel(path), f"secret found ({finding.kind}); redact it or "
+                                          "re-scaffold", finding.line)
+
+    def _inside(self, path: Path) -> bool:
+        root = self.folder.resolve()
+        target = path.resolve()
+        if target != root and root not in target.parents:
+            self.add(self._rel(path), "leaves the case folder")
+            return False
+        return True
+
+    def _rel(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.folder).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+
+def lint_case(folder: str | Path, limits: Limits = DEFAULT_LIMITS,
+              extra_patterns: Sequence[str] = ()) -> LintReport:
+    """Every problem of one case folder."""
+    return _Linter(Path(folder), limits, extra_patterns).run()
+
+
+def lint_paths(paths: Sequence[str | Path], limits: Limits = DEFAULT_LIMITS,
+               extra_patterns: Sequence[str] = ()) -> list[LintReport]:
+    """Lint every case folder under the given paths."""
+    folders = discover_cases(list(paths))
+    if not folders:
+        raise ReplaycaseError(f"no case folders (no {CASE_FILE}) under "
+                              + ", ".join(str(p) for p in paths))
+    return [lint_case(folder, limits, extra_patterns) for folder in folders]
+
+
+def to_json(reports: list[LintReport]) -> str:
+    """The `lint --output json` document."""
+    return json.dumps({"schema": "replaycase.lint/v1",
+                       "cases": [r.model_dump() for r in reports],
+                       "clean": all(r.clean for r in reports)}, indent=2)

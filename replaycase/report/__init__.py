@@ -1,0 +1,1 @@
+"""Renderers of replay results: terminal, JSON (and later JUnit, Markdown, HTML)."""

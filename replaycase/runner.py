@@ -1,0 +1,229 @@
+"""The public API for Python agents: record runs, and serve fixtures inside a replay.
+
+Recording (in production, or in a candidate runner)::
+
+    rec = Recorder(agent="support-agent", input=question)
+    call_id = rec.tool_call("lookup_billing", {"customer_id": "C-1"})
+    rec.tool_result(call_id, {"amount": 49.99})
+    rec.final_output("You were charged for the Pro plan.")
+    rec.save("trace.json")          # a native TraceRun, ready for `replaycase scaffold`
+    rec.write_output()              # inside a replay: to $REPLAYCASE_OUTPUT_PATH
+
+Serving fixtures (inside a replay)::
+
+    fixtures = Fixtures.from_env()
+    question = fixtures.input
+    recorded = fixtures.tool_output("lookup_billing", {"customer_id": "C-1"})
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from .errors import ReplaycaseError
+from .model import (
+    ErrorEvent,
+    FinalOutputEvent,
+    InputMessageEvent,
+    LlmCallEvent,
+    RequestedToolCall,
+    RunMetadata,
+    RunStatus,
+    SourceInfo,
+    StateEvent,
+    ToolCallEvent,
+    ToolResultEvent,
+    TraceRun,
+    Usage,
+)
+
+Clock = Callable[[], str | None]
+
+
+def utc_now() -> str:
+    """The current UTC time in ISO 8601."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def in_replay() -> bool:
+    """True when running under `replaycase replay`."""
+    return bool(os.environ.get("REPLAYCASE_OUTPUT_PATH"))
+
+
+class Recorder:
+    """Records one run as a native TraceRun."""
+
+    def __init__(self, run_id: str = "run", input: Any = None, *, agent: str | None = None,
+                 version: str | None = None, model: str | None = None,
+                 tags: Sequence[str] = (), clock: Clock | None = utc_now) -> None:
+        self.run_id = run_id
+        self._input = input
+        self._events: list[Any] = []
+        self._final: Any = None
+        self._clock = clock or (lambda: None)
+        self._metadata = RunMetadata(agent=agent, version=version, model=model, tags=list(tags))
+        self._calls = 0
+        if input is not None:
+            self.input(input)
+
+    def _add(self, cls: type, **fields: Any) -> Any:
+        event = cls(seq=len(self._events) + 1, ts=self._clock(), **fields)
+        self._events.append(event)
+        return event
+
+    def input(self, content: Any, role: str = "user") -> None:
+        """A message given to the run; the first user message is the run's input."""
+        if self._input is None and role == "user":
+            self._input = content
+        self._add(InputMessageEvent, role=role, content=content)
+
+    def llm_call(self, *, model: str | None = None, request: Any = None, response: Any = None,
+                 tool_calls: Sequence[dict[str, Any]] = (), usage: dict[str, Any] | None = None,
+                 latency_ms: float | None = None, error: str | None = None) -> None:
+        """A model call: what was asked, what came back (text and requested tool calls)."""
+        self._add(LlmCallEvent, model=model or self._metadata.model, request=request,
+                  response=response,
+                  tool_calls=[RequestedToolCall(tool_name=c.get("tool_name", c.get("name", "?")),
+                                                tool_args=c.get("tool_args", c.get("args")),
+                                                call_id=c.get("call_id", c.get("id")))
+                              for c in tool_calls],
+                  usage=Usage.model_validate(usage) if usage else None,
+                  latency_ms=latency_ms, error=error)
+
+    def tool_call(self, tool_name: str, tool_args: Any = None,
+                  call_id: str | None = None) -> str:
+        """A tool invoked; returns its call id (made up when not given)."""
+        self._calls += 1
+        call_id = call_id or f"call-{self._calls}"
+        self._add(ToolCallEvent, tool_name=tool_name, tool_args=tool_args, call_id=call_id)
+        return call_id
+
+    def tool_result(self, call_id: str, output: Any, is_error: bool = False,
+                    tool_name: str | None = None) -> None:
+        """What the tool returned (or the error it raised)."""
+        if tool_name is None:
+            tool_name = next((e.tool_name for e in reversed(self._events)
+                              if isinstance(e, ToolCallEvent) and e.call_id == call_id), None)
+        self._add(ToolResultEvent, call_id=call_id, tool_name=tool_name, output=output,
+                  is_error=is_error)
+
+    def state(self, name: str) -> None:
+        """A workflow state entered."""
+        self._add(StateEvent, state=name, action="entered")
+
+    def error(self, message: str, error_type: str | None = None) -> None:
+        """An error the run raised."""
+        self._add(ErrorEvent, message=message, error_type=error_type)
+
+    def final_output(self, output: Any) -> None:
+        """The run's answer."""
+        self._final = output
+        self._add(FinalOutputEvent, output=output)
+
+    def finish(self, status: RunStatus | None = None) -> TraceRun:
+        """The recorded run; status defaults to success when there is an answer and no error."""
+        if status is None:
+            failed = any(isinstance(e, ErrorEvent) for e in self._events)
+            status = "error" if failed or self._final is None else "success"
+        return TraceRun(run_id=self.run_id, status=status, input=self._input,
+                        final_output=self._final, events=list(self._events),
+                        metadata=self._metadata, source=SourceInfo(format="native"))
+
+    def save(self, path: str | Path, status: RunStatus | None = None) -> Path:
+        """Write the run as native TraceRun JSON (through a temporary file)."""
+        path = Path(path)
+        text = self.finish(status).to_json()
+        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+        return path
+
+    def write_output(self, status: RunStatus | None = None) -> Path:
+        """Inside a replay: write the run to $REPLAYCASE_OUTPUT_PATH."""
+        target = os.environ.get("REPLAYCASE_OUTPUT_PATH") or os.environ.get(
+            "REPLAYKIT_OUTPUT_PATH")
+        if not target:
+            raise ReplaycaseError("REPLAYCASE_OUTPUT_PATH is not set: not inside a replay")
+        return self.save(target, status)
+
+
+@dataclass
+class RecordedToolCall:
+    """A tool call frozen in a case's fixtures."""
+
+    tool_name: str
+    tool_args: Any
+    output: Any
+    is_error: bool
+    call_id: str | None = None
+
+
+class FixtureMissing(ReplaycaseError):
+    """The candidate asked for a tool output the fixtures do not hold."""
+
+
+class Fixtures:
+    """A case's frozen input and tool outputs, served to a candidate runner."""
+
+    def __init__(self, fixtures_dir: str | Path) -> None:
+        self.dir = Path(fixtures_dir)
+        self._input = _read_json(self.dir / "input.json", {})
+        calls = _read_json(self.dir / "tool_calls.json", [])
+        self.tool_calls = [
+            RecordedToolCall(tool_name=str(c.get("tool_name")), tool_args=c.get("tool_args"),
+                             output=c.get("output"), is_error=bool(c.get("is_error")),
+                             call_id=c.get("call_id"))
+            for c in calls if isinstance(c, dict)
+        ]
+        self._used: set[int] = set()
+
+    @classmethod
+    def from_env(cls) -> Fixtures:
+        """The fixtures of the case being replayed."""
+        folder = os.environ.get("REPLAYCASE_FIXTURES_DIR") or os.environ.get(
+            "REPLAYKIT_FIXTURES_DIR")
+        if not folder:
+            raise ReplaycaseError("REPLAYCASE_FIXTURES_DIR is not set: not inside a replay")
+        return cls(folder)
+
+    @property
+    def input(self) -> Any:
+        """What the recorded run was asked."""
+        return self._input.get("input") if isinstance(self._input, dict) else self._input
+
+    def tool_output(self, tool_name: str, tool_args: Any = None) -> RecordedToolCall:
+        """The recorded call for this tool: same name and arguments first, else next by order.
+
+        Each recorded call is served once; a loop that outruns the recording gets the last
+        recorded call of that tool again (the frozen world does not change).
+        """
+        wanted = json.dumps(tool_args, sort_keys=True, default=str)
+        same_name = [i for i, c in enumerate(self.tool_calls) if c.tool_name == tool_name]
+        for index in same_name:
+            call = self.tool_calls[index]
+            if index not in self._used and \
+                    json.dumps(call.tool_args, sort_keys=True, default=str) == wanted:
+                self._used.add(index)
+                return call
+        for index in same_name:
+            if index not in self._used:
+                self._used.add(index)
+                return self.tool_calls[index]
+        if same_name:
+            return self.tool_calls[same_name[-1]]
+        raise FixtureMissing(f"no recorded call of tool {tool_name!r} in {self.dir}")
+
+
+def _read_json(path: Path, default: Any) -> Any:
+    if not path.is_file():
+        return default
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ReplaycaseError(f"{path}: cannot read fixture: {exc}") from None

@@ -1,0 +1,1 @@
+"""Scaffold: a failed trace becomes a committed case folder."""

@@ -1,0 +1,256 @@
+"""scaffold: a failed trace becomes a case folder (DESIGN 3).
+
+Deterministic (the same trace and options give byte-identical folders), atomic (written to a
+temporary folder and renamed into place), redacted before anything is written, and sound
+(every observed signature holds on the source trace; the desired assertions do not all pass).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..assertions import all_hold, evaluate, evaluate_all
+from ..case import (
+    CASE_FILE,
+    CASE_SCHEMA,
+    NOTES,
+    SOURCE_TRACE,
+    CaseSource,
+    CaseSpec,
+    RunnerDefaults,
+    Scenario,
+    dump_case_yaml,
+    parse_yaml,
+)
+from ..errors import InputError, UsageError
+from ..importers import load_trace
+from ..jsonio import DEFAULT_LIMITS, Limits
+from ..model import TraceRun
+from ..spec import SemanticCheck, _Entry, parse_entry
+from ..templating import render
+from ..timeline import summarize
+from ..validation import describe
+from .fixtures import fixture_files
+from .redact import Redactor
+from .signatures import derive_observed, desired_for, negation
+from .writer import write_folder
+
+SEMANTIC_PLACEHOLDER = (
+    "Describe what a correct answer must say or do (a person reviews this; it is never "
+    "auto-graded)")
+TIMELINE_ROWS = 200
+_SLUG = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass
+class ScaffoldOptions:
+    """Everything `replaycase scaffold` can be told."""
+
+    format: str = "auto"
+    run_id: str | None = None
+    all_runs: bool = False
+    case_id: str | None = None
+    force: bool = False
+    redact: bool = True
+    redact_patterns: Sequence[str] = ()
+    observed: Sequence[str] = ()
+    desired: Sequence[str] = ()
+    limits: Limits = DEFAULT_LIMITS
+
+
+@dataclass
+class ScaffoldReport:
+    """What one scaffolded case holds."""
+
+    case_id: str
+    path: Path
+    run_id: str
+    observed: list[dict[str, Any]]
+    desired: list[dict[str, Any]]
+    redaction: dict[str, int] | None = field(default=None)
+
+
+def parse_cli_entry(text: str, option: str) -> _Entry:
+    """One catalogue entry in YAML flow form, as given to --observed / --desired."""
+    try:
+        data, _ = parse_yaml(text, Path(option))
+    except InputError as exc:
+        raise UsageError(f"{option} {text!r}: {exc.problem}") from None
+    try:
+        return parse_entry(data)
+    except ValidationError as exc:
+        raise UsageError(f"{option} {text!r}: {describe(exc)}") from None
+
+
+def scaffold(trace: str | Path, out: str | Path,
+             options: ScaffoldOptions | None = None) -> list[ScaffoldReport]:
+    """Scaffold one case (or, with ``all_runs``, one per failed run) from a trace file."""
+    options = options or ScaffoldOptions()
+    trace, out = Path(trace), Path(out)
+    observed_user = [parse_cli_entry(t, "--observed") for t in options.observed]
+    desired_user = [parse_cli_entry(t, "--desired") for t in options.desired]
+    if desired_user and not observed_user:
+        raise UsageError("--desired needs an --observed: say what went wrong first")
+    redactor = Redactor(options.redact_patterns, enabled=options.redact)
+    runs = load_trace(trace, options.format, options.limits)
+    if options.all_runs:
+        if options.run_id or options.case_id:
+            raise UsageError("--all makes one case per failed run: drop --run-id and --id")
+        return _scaffold_all(trace, out, runs, options, observed_user, desired_user)
+    run = _pick_run(trace, runs, options.run_id)
+    case_id = options.case_id or out.name
+    plan = _plan(trace, run, case_id, out, observed_user, desired_user, redactor,
+                 options.redact)
+    write_folder(out, plan.files, options.force)
+    return [plan.report]
+
+
+def _scaffold_all(trace: Path, out: Path, runs: list[TraceRun], options: ScaffoldOptions,
+                  observed: list[_Entry], desired: list[_Entry]) -> list[ScaffoldReport]:
+    plans = []
+    used: set[str] = set()
+    for run in runs:
+        if not observed and not derive_observed(run):
+            continue
+        case_id = _unique(_slug(run.run_id), used)
+        redactor = Redactor(options.redact_patterns, enabled=options.redact)
+        plans.append(_plan(trace, run, case_id, out / case_id, observed, desired, redactor,
+                           options.redact))
+    if not plans:
+        raise InputError(trace, f"none of its {len(runs)} runs shows a failure; state one "
+                                "with --observed")
+    for plan in plans:
+        if plan.report.path.exists() and not options.force:
+            raise InputError(plan.report.path, "already exists; pass --force to overwrite it")
+    for plan in plans:
+        write_folder(plan.report.path, plan.files, options.force)
+    return [plan.report for plan in plans]
+
+
+def _slug(text: str) -> str:
+    slug = _SLUG.sub("-", text).strip("-.")[:100]
+    return slug if slug and slug[0].isalnum() else f"run-{slug}".rstrip("-")
+
+
+def _unique(name: str, used: set[str]) -> str:
+    candidate, n = name, 2
+    while candidate in used:
+        candidate, n = f"{name}-{n}", n + 1
+    used.add(candidate)
+    return candidate
+
+
+def _pick_run(trace: Path, runs: list[TraceRun], run_id: str | None) -> TraceRun:
+    if run_id is not None:
+        for run in runs:
+            if run.run_id == run_id:
+                return run
+        ids = ", ".join(r.run_id for r in runs[:10])
+        raise InputError(trace, f"no run {run_id!r} in the file (runs: {ids})")
+    if len(runs) > 1:
+        ids = ", ".join(r.run_id for r in runs[:10])
+        more = f", … ({len(runs)} runs)" if len(runs) > 10 else ""
+        raise UsageError(f"{trace}: holds {len(runs)} runs ({ids}{more}); choose one with "
+                         "--run-id or scaffold every failed run with --all")
+    return runs[0]
+
+
+@dataclass
+class _Plan:
+    files: dict[str, str]
+    report: ScaffoldReport
+
+
+def _plan(trace: Path, run: TraceRun, case_id: str, out: Path, observed_user: list[_Entry],
+          desired_user: list[_Entry], redactor: Redactor, redacting: bool) -> _Plan:
+    run = TraceRun.model_validate(redactor.redact(run.model_dump(mode="json", by_alias=True)))
+    derived = derive_observed(run)
+    for entry in observed_user:
+        outcome = evaluate(entry, run)
+        if outcome.outcome != "passed":
+            raise UsageError(f"--observed {_flow(entry)} does not hold on {trace.name} "
+                             f"(run {run.run_id}): {outcome.message}")
+    observed = derived + observed_user
+    if not observed:
+        raise InputError(trace, f"run {run.run_id} shows no failure replaycase can detect "
+                                f"(status {run.status}, no errors, loops or missing answer); "
+                                "state what went wrong with --observed, e.g. --observed "
+                                "\"tool_called: issue_refund\"")
+    desired = [d for d in (desired_for(s) for s in derived) if d is not None]
+    desired += desired_user or [negation(entry) for entry in observed_user]
+    if not desired:
+        raise UsageError("no desired assertion could be derived; give one with --desired")
+    if all_hold(evaluate_all(desired, run)):
+        raise UsageError("the desired assertions all pass on the source trace, so the case "
+                         "could not catch its own failure; give a stricter --desired")
+    try:
+        spec = CaseSpec.model_validate({
+            "schema": CASE_SCHEMA,
+            "id": case_id,
+            "title": _title(run, observed),
+            "source": CaseSource(format=run.source.format if run.source else "unknown",
+                                 run_id=run.run_id,
+                                 sha256=run.source.sha256 if run.source else None),
+            "tags": list(run.metadata.tags),
+            "scenario": Scenario(input=run.input),
+            "runner": RunnerDefaults(),
+            "observed_failure": observed,
+            "desired": desired,
+            "semantic": [SemanticCheck(check=SEMANTIC_PLACEHOLDER)],
+        })
+    except ValidationError as exc:
+        raise UsageError(f"case id {case_id!r}: {describe(exc)}; choose another with --id") \
+            from None
+    redaction = redactor.report() if redacting else None
+    files = {
+        CASE_FILE: dump_case_yaml(spec),
+        SOURCE_TRACE: run.to_json(),
+        NOTES: _notes(spec, run, trace, out, redaction),
+        **fixture_files(run),
+    }
+    report = ScaffoldReport(case_id=case_id, path=out, run_id=run.run_id,
+                            observed=[e.to_yaml_dict() for e in observed],
+                            desired=[e.to_yaml_dict() for e in desired], redaction=redaction)
+    return _Plan(files=files, report=report)
+
+
+def _flow(entry: _Entry) -> str:
+    data = entry.to_yaml_dict()
+    data.pop("why", None)
+    return str(data)
+
+
+def _title(run: TraceRun, observed: list[_Entry]) -> str:
+    agent = run.metadata.agent or "run"
+    rank = ["repeated_tool_call", "tool_called", "error_matches", "llm_call_count",
+            "final_output_exists", "status_is"]
+    first = min(observed, key=lambda e: rank.index(e.key) if e.key in rank else len(rank))
+    headline = (first.why or _flow(first)).split(" (")[0]
+    return f"{agent}: {headline}"[:120]
+
+
+def _notes(spec: CaseSpec, run: TraceRun, trace: Path, out: Path,
+           redaction: dict[str, int] | None) -> str:
+    cited: set[int] = set()
+    for entry in spec.observed_failure:
+        for number in re.findall(r"\d+", _event_part(entry.why or "")):
+            cited.add(int(number))
+    rows = [
+        {"seq": e.seq, "type": e.type, "text": summarize(e), "flagged": e.seq in cited}
+        for e in run.events[:TIMELINE_ROWS]
+    ]
+    case_dir = out.as_posix() if not out.is_absolute() else f"cases/{spec.id}"
+    return render("notes.md.j2", spec=spec, run=run, totals=run.totals(), timeline=rows,
+                  timeline_cut=max(0, len(run.events) - TIMELINE_ROWS),
+                  source_name=trace.name, redaction=redaction, case_dir=case_dir)
+
+
+def _event_part(why: str) -> str:
+    match = re.search(r"\(events? ([\d,]+)", why)
+    return match.group(1) if match else ""

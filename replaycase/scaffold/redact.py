@@ -1,0 +1,190 @@
+"""Redaction at scaffold: every secret in a trace becomes a numbered placeholder (DESIGN 7).
+
+A placeholder ``<redacted:KIND:N>`` is numbered by first appearance per kind within one
+``Redactor``. The same value always gets the same placeholder (JSON-escaped copies of a value
+count as the same value), so equality between calls survives; the placeholder says nothing
+about the value. Detectors live in ``replaycase.secrets``, shared with lint's scan.
+
+- Values under sensitive keys (``password``, ``client_secret``, ``x-api-key``, ...) are
+  replaced whole; under ``secrets`` / ``credentials`` every nested value is. Such values are
+  then learned: later copies of them anywhere (raw or JSON-escaped) are replaced too, when
+  they are long enough not to be ordinary words (6 characters with a digit or symbol, or 16).
+- URLs with credentials keep their scheme and host: ``https://<redacted:url_credentials:1>@host``.
+- Mapping keys are kept, unless a key itself holds a secret (an e-mail address as a key).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from ..secrets import (
+    compile_patterns,
+    dict_key_kind,
+    find_spans,
+    is_container_key,
+    is_trivial_value,
+)
+
+_LITERAL_GATE_MAX = 32
+
+
+class Redactor:
+    """Replaces secrets with placeholders, consistently across every call on one instance."""
+
+    def __init__(self, extra_patterns: Sequence[str] = (), enabled: bool = True) -> None:
+        self._extra = compile_patterns(extra_patterns)
+        self._enabled = enabled
+        self._placeholders: dict[str, str] = {}
+        self._counts: dict[str, int] = {}
+        self._literals: dict[str, None] = {}
+        self._literal_re: re.Pattern[str] | None = None
+
+    def redact(self, value: Any) -> Any:
+        """A deep copy of ``value`` (JSON-like data) with every string redacted."""
+        if not self._enabled:
+            return copy.deepcopy(value)
+        known = len(self._literals)
+        result = self._walk(value, None)
+        if len(self._literals) != known:
+            result = self._walk_literals(result)
+        return result
+
+    def redact_text(self, text: str) -> str:
+        """``text`` with every secret replaced by its placeholder."""
+        if not self._enabled:
+            return text
+        known = len(self._literals)
+        result = self._text(text)
+        if len(self._literals) != known:
+            result = self._text(result, detect=False)
+        return result
+
+    def report(self) -> dict[str, int]:
+        """How many distinct values were redacted, per kind (never the values)."""
+        return dict(sorted(self._counts.items()))
+
+    def _walk(self, value: Any, kind: str | None, deep: bool = False) -> Any:
+        """Copy ``value``; leaves under a sensitive key (``kind``) are replaced whole.
+
+        Sensitivity reaches into lists, and into nested mappings only under a container key
+        such as ``secrets``; elsewhere a nested mapping is judged by its own keys.
+        """
+        if isinstance(value, str):
+            if kind is not None and not is_trivial_value(value):
+                return self._whole(value, kind)
+            return self._text(value)
+        if isinstance(value, bool) or value is None:
+            return value
+        if isinstance(value, (int, float)):
+            if kind is not None and not is_trivial_value(str(value), 4):
+                return self._whole(str(value), kind)
+            return value
+        if isinstance(value, dict):
+            out = {}
+            for key, item in value.items():
+                sub, sub_deep = (kind if deep else None), deep
+                if isinstance(key, str):
+                    sub = dict_key_kind(key) or sub
+                    sub_deep = deep or is_container_key(key)
+                    key = self._text(key)
+                out[key] = self._walk(item, sub, sub_deep)
+            return out
+        if isinstance(value, (list, tuple)):
+            items = [self._walk(item, kind, deep) for item in value]
+            return items if isinstance(value, list) else tuple(items)
+        return copy.deepcopy(value)
+
+    def _walk_literals(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self._text(value, detect=False)
+        if isinstance(value, dict):
+            return {self._text(k, detect=False) if isinstance(k, str) else k:
+                    self._walk_literals(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._walk_literals(item) for item in value]
+        if isinstance(value, tuple):
+            return tuple(self._walk_literals(item) for item in value)
+        return value
+
+    def _whole(self, value: str, kind: str) -> str:
+        value = value.strip()
+        spans = find_spans(value, self._extra)
+        if len(spans) == 1 and (spans[0].start, spans[0].end) == (0, len(value)):
+            return self._placeholder(value, spans[0].kind)
+        placeholder = self._placeholder(value, kind)
+        self._learn(value, placeholder)
+        return placeholder
+
+    def _text(self, text: str, detect: bool = True) -> str:
+        spans = find_spans(text, self._extra if detect else (), self._literal_gate(text), detect)
+        if not spans:
+            return text
+        parts, pos = [], 0
+        for span in spans:
+            value = text[span.start:span.end]
+            placeholder = self._placeholder(value, span.kind)
+            parts.append(text[pos:span.start])
+            parts.append(placeholder)
+            if span.learn:
+                self._learn(value, placeholder)
+            pos = span.end
+        parts.append(text[pos:])
+        return "".join(parts)
+
+    def _placeholder(self, value: str, kind: str) -> str:
+        key = _normalize(value)
+        placeholder = self._placeholders.get(key)
+        if placeholder is None:
+            number = self._counts.get(kind, 0) + 1
+            self._counts[kind] = number
+            placeholder = self._placeholders[key] = f"<redacted:{kind}:{number}>"
+        return placeholder
+
+    def _learn(self, value: str, placeholder: str) -> None:
+        """Remember a value found only from its key, to replace its other copies too."""
+        value = value.strip()
+        if not (len(value) >= 16 or (len(value) >= 6 and not value.isalpha())):
+            return
+        fresh = [form for form in _forms(value) if form not in self._literals]
+        if not fresh:
+            return
+        for form in fresh:
+            self._literals[form] = None
+            self._placeholders.setdefault(_normalize(form), placeholder)
+        ordered = sorted(self._literals, key=len, reverse=True)
+        self._literal_re = re.compile(
+            r"(?<![A-Za-z0-9])(?:" + "|".join(map(re.escape, ordered)) + r")(?![A-Za-z0-9])")
+
+    def _literal_gate(self, text: str) -> re.Pattern[str] | None:
+        if self._literal_re is None:
+            return None
+        if len(self._literals) > _LITERAL_GATE_MAX or any(f in text for f in self._literals):
+            return self._literal_re
+        return None
+
+
+def _forms(value: str) -> list[str]:
+    """The encodings a value may take in a trace: raw, JSON-escaped (once, twice), ``\\/``."""
+    once = json.dumps(value)[1:-1]
+    forms = [value, once, json.dumps(value, ensure_ascii=False)[1:-1], json.dumps(once)[1:-1],
+             once.replace("/", "\\/")]
+    return list(dict.fromkeys(forms))
+
+
+def _normalize(value: str) -> str:
+    """A value with its JSON string escapes undone (up to three levels), for identity."""
+    for _ in range(3):
+        if "\\" not in value:
+            break
+        try:
+            decoded = json.loads(f'"{value}"', strict=False)
+        except ValueError:
+            break
+        if not isinstance(decoded, str) or decoded == value:
+            break
+        value = decoded
+    return value

@@ -1,0 +1,175 @@
+"""What went wrong: failure signatures derived from a trace, and the desired assertions that
+contradict them.
+
+Only what the trace shows is derived: a failed status, errors, loops of identical calls,
+tool errors, a missing final answer, a turn or step limit. Tool errors are observed but never
+negated: the fixtures replay them in every run, so the candidate must cope, not avoid them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from typing import Any
+
+from ..model import TraceRun
+from ..spec import (
+    ErrorMatches,
+    FinalOutputExists,
+    LlmCallCount,
+    Not,
+    RepeatedToolCall,
+    StatusIs,
+    ToolErrorCount,
+    _Entry,
+    parse_entry,
+)
+
+LOOP_MIN = 3
+"""Identical calls repeated this many times count as a loop."""
+
+LOOP_ALLOWED = 2
+"""The most identical calls a fixed run may make (one retry)."""
+
+_LIMIT = re.compile(
+    r"max(imum)?[ _-]?(turns|steps|iterations)|(turn|step|iteration|recursion) limit"
+    r"|too many (turns|steps|iterations)", re.IGNORECASE)
+_VOLATILE = re.compile(
+    r"(?P<placeholder><redacted:[a-z_]+:\d+>)"
+    r"|(?P<uuid>\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b)"
+    r"|(?P<hex>(?<![0-9A-Za-z])(?=[0-9a-fA-F]*\d)[0-9a-fA-F]{8,}(?![0-9A-Za-z]))"
+    r"|(?P<number>\d+(?:\.\d+)?)")
+_MASKS = {
+    "placeholder": ".+?",
+    "uuid": "[0-9a-fA-F-]{36}",
+    "hex": "[0-9a-fA-F]+",
+    "number": r"\d+(?:\.\d+)?",
+}
+_MAX_PATTERN_SOURCE = 160
+_META = frozenset(".^$*+?{}[]\\|()")
+
+
+def mask_message(message: str) -> str:
+    """An error message as a regex with its volatile parts (ids, numbers, times) masked."""
+    first_line = message.strip().splitlines()[0] if message.strip() else message
+    text = first_line[:_MAX_PATTERN_SOURCE]
+    pattern, last = [], 0
+    for match in _VOLATILE.finditer(text):
+        pattern.append(_escape(text[last:match.start()]))
+        pattern.append(_MASKS[match.lastgroup or "number"])
+        last = match.end()
+    pattern.append(_escape(text[last:]))
+    return "".join(pattern)
+
+
+def _escape(text: str) -> str:
+    """Escape regex metacharacters only (re.escape also escapes spaces and dashes)."""
+    return "".join("\\" + c if c in _META else c for c in text)
+
+
+def _events(seqs: list[int], limit: int = 12) -> str:
+    shown = ",".join(str(s) for s in seqs[:limit])
+    more = f",… ({len(seqs)} in all)" if len(seqs) > limit else ""
+    return f"event{'s' if len(seqs) > 1 else ''} {shown}{more}"
+
+
+def canonical_args(args: Any) -> str:
+    """Tool arguments as one comparable string."""
+    try:
+        return json.dumps(args, sort_keys=True, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        return repr(args)
+
+
+def derive_observed(run: TraceRun) -> list[_Entry]:
+    """Failure signatures the trace shows, each with a ``why`` citing event numbers."""
+    found: list[_Entry] = []
+    last_seq = run.events[-1].seq if run.events else 0
+    errors = [e for e in run.errors()]
+    if run.status != "success":
+        cite = errors[-1].seq if errors else last_seq
+        found.append(StatusIs(status_is=run.status,
+                              why=f"run ended with status {run.status} (event {cite})"))
+    if errors:
+        message = errors[-1].message
+        pattern = mask_message(message)
+        compiled = re.compile(pattern)
+        seqs = [e.seq for e in errors if compiled.search(e.message)]
+        shown = message.strip().splitlines()[0][:120] if message.strip() else "(empty)"
+        found.append(ErrorMatches(error_matches=pattern,
+                                  why=f"error {shown!r} ({_events(seqs)})"))
+    found.extend(_loops(run))
+    found.extend(_tool_errors(run))
+    if not run.has_final_output():
+        found.append(FinalOutputExists(final_output_exists=False,
+                                       why=f"the run gave no final output ({run.status}, "
+                                           f"{len(run.events)} events)"))
+    limit = next((m for m in run.error_messages() if _LIMIT.search(m)), None)
+    llm_calls = run.llm_calls()
+    if limit is not None and llm_calls:
+        found.append(LlmCallCount(
+            llm_call_count={"min": len(llm_calls)},
+            why=f"the run hit a turn or step limit ({limit.splitlines()[0][:80]!r}) after "
+                f"{len(llm_calls)} model calls ({_events([c.seq for c in llm_calls])})"))
+    return found
+
+
+def _loops(run: TraceRun) -> list[_Entry]:
+    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for call in run.tool_calls():
+        groups[(call.tool_name, canonical_args(call.tool_args))].append(call.seq)
+    best: dict[str, list[int]] = {}
+    for (tool, _), seqs in groups.items():
+        if len(seqs) >= LOOP_MIN and len(seqs) > len(best.get(tool, [])):
+            best[tool] = seqs
+    return [
+        RepeatedToolCall(repeated_tool_call={"tool": tool, "min": len(seqs)},
+                         why=f"{tool} called {len(seqs)} times with identical args "
+                             f"({_events(seqs)})")
+        for tool, seqs in sorted(best.items(), key=lambda item: item[1][0])
+    ]
+
+
+def _tool_errors(run: TraceRun) -> list[_Entry]:
+    errors: dict[str, list[int]] = defaultdict(list)
+    for call in run.tool_calls():
+        if call.is_error:
+            errors[call.tool_name].append(call.result_seq or call.seq)
+    return [
+        ToolErrorCount(tool_error_count={"tool": tool, "min": len(seqs)},
+                       why=f"{tool} returned an error {len(seqs)} "
+                           f"time{'s' if len(seqs) > 1 else ''} ({_events(seqs)})")
+        for tool, seqs in errors.items()
+    ]
+
+
+def desired_for(signature: _Entry) -> _Entry | None:
+    """The desired assertion that contradicts a derived signature (None: nothing to ask)."""
+    if isinstance(signature, StatusIs):
+        return StatusIs(status_is="success")
+    if isinstance(signature, ErrorMatches):
+        return Not.model_validate({"not": {"error_matches": signature.error_matches}})
+    if isinstance(signature, RepeatedToolCall):
+        tool = signature.repeated_tool_call.tool
+        spec: dict[str, Any] = {"max": LOOP_ALLOWED}
+        if tool:
+            spec = {"tool": tool, **spec}
+        return RepeatedToolCall(repeated_tool_call=spec)
+    if isinstance(signature, FinalOutputExists):
+        return FinalOutputExists(final_output_exists=not signature.final_output_exists)
+    if isinstance(signature, LlmCallCount):
+        low = signature.llm_call_count.min
+        return LlmCallCount(llm_call_count={"max": max(low - 1, 0)}) if low else None
+    if isinstance(signature, ToolErrorCount):
+        return None
+    return negation(signature)
+
+
+def negation(entry: _Entry) -> _Entry:
+    """``not: entry`` (or the inner entry when it is itself a ``not``)."""
+    if isinstance(entry, Not):
+        return entry.not_
+    data = entry.to_yaml_dict()
+    data.pop("why", None)
+    return parse_entry({"not": data})

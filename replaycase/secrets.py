@@ -1,0 +1,398 @@
+"""Secret detectors, shared by redaction at scaffold and by the lint scan (DESIGN 7).
+
+``find_spans`` locates secrets in one string; ``scan_text`` turns them into line and column
+findings. Every detector also matches the JSON-escaped forms a trace may hold (``\\"``,
+``\\/``, ``\\n`` before a value, PEM blocks with literal ``\\n``). Text already redacted
+(``<redacted:KIND:N>``) is never reported.
+
+Detectors are conservative where a false positive would corrupt ordinary trace text: phone
+numbers need separators or a ``+``, card numbers a known issuer prefix and a Luhn check, IBANs
+a known country length and the mod-97 check. Values of sensitive keys (``password``,
+``client_secret``, ``x-api-key``, ``access_token``...) are found from the key's name; their
+kind is ``password``, ``api_key``, ``bearer``, ``private_key``, ``aws_secret_key`` or, for
+other tokens and secrets, ``secret``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .errors import UsageError
+
+PLACEHOLDER = re.compile(r"<redacted:[a-z_]+:\d+>")
+"""A value replaced by the redactor: never reported, never redacted again."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One secret found by ``scan_text``: its kind and 1-based line and column."""
+
+    kind: str
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class Span:
+    """Where one secret sits in a string; ``learn`` marks values found only from a key name."""
+
+    start: int
+    end: int
+    kind: str
+    priority: int
+    learn: bool = False
+
+
+_Check = Callable[[re.Match[str]], "tuple[int, int] | None"]
+
+
+@dataclass(frozen=True)
+class _Detector:
+    kind: str
+    pattern: re.Pattern[str]
+    priority: int
+    check: _Check
+    markers: tuple[str, ...] = ()
+    lower_markers: tuple[str, ...] = ()
+    digits: bool = False
+    learn: bool = False
+
+
+def _lb(chars: str) -> str:
+    """A left boundary: not after ``chars``, but allowed right after an escaped ``\\n``."""
+    return rf"(?:(?<=\\[nrtbf])|(?<![{chars}]))"
+
+
+def _whole(match: re.Match[str]) -> tuple[int, int] | None:
+    return match.span()
+
+
+def _group_v(match: re.Match[str]) -> tuple[int, int] | None:
+    return match.span("v")
+
+
+def _mixed(match: re.Match[str]) -> tuple[int, int] | None:
+    tail = match.group()[3:]
+    return match.span() if re.search(r"\d", tail) and re.search(r"[A-Za-z]", tail) else None
+
+
+def _bearer(match: re.Match[str]) -> tuple[int, int] | None:
+    return match.span("v") if re.search(r"\d", match.group("v")) else None
+
+
+def _basic(match: re.Match[str]) -> tuple[int, int] | None:
+    raw = match.group("v").replace("\\/", "/")
+    try:
+        decoded = base64.b64decode(raw + "=" * (-len(raw) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    ok = b":" in decoded and decoded.isascii() and decoded.decode("ascii").isprintable()
+    return match.span("v") if ok else None
+
+
+_FILE_TLDS = frozenset({"png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "bmp", "js", "ts",
+                        "py", "json", "css", "html", "txt", "md", "yaml", "yml", "xml", "csv",
+                        "pdf", "zip", "gz", "log"})
+
+
+def _email(match: re.Match[str]) -> tuple[int, int] | None:
+    tld = match.group("v").rsplit(".", 1)[-1].lower()
+    return None if tld in _FILE_TLDS else match.span("v")
+
+
+IBAN_LENGTHS = {
+    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22,
+    "BR": 29, "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DK": 18, "DO": 28,
+    "EE": 20, "EG": 29, "ES": 24, "FI": 18, "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23,
+    "GL": 18, "GR": 27, "GT": 28, "HR": 21, "HU": 28, "IE": 22, "IL": 23, "IQ": 23, "IS": 26,
+    "IT": 27, "JO": 30, "KW": 30, "KZ": 20, "LB": 28, "LC": 32, "LI": 21, "LT": 20, "LU": 20,
+    "LV": 21, "LY": 25, "MC": 27, "MD": 24, "ME": 22, "MK": 19, "MR": 27, "MT": 31, "MU": 30,
+    "NL": 18, "NO": 15, "PK": 24, "PL": 28, "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22,
+    "SA": 24, "SC": 31, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "ST": 25, "SV": 28, "TL": 23,
+    "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20,
+}
+"""Length of an IBAN per country code."""
+_NANP = re.compile(r"\(?\d{3}\)? ?([.\-]?)\d{3}[ .\-]\d{4}")
+
+
+def phone_ok(value: str) -> bool:
+    """A candidate phone number has a plausible digit count (and NANP area/exchange codes)."""
+    digits = re.sub(r"\D", "", value)
+    if value.startswith("+"):
+        return 8 <= len(digits) <= 15
+    if _NANP.fullmatch(value) and not value.startswith("0"):
+        return len(digits) == 10 and digits[0] in "23456789" and digits[3] in "23456789"
+    return value.startswith("0") and 9 <= len(digits) <= 11
+
+
+_CARD_GROUPS = ([4, 4, 4, 4], [4, 4, 4, 4, 3], [4, 6, 5], [4, 6, 4], [4, 4, 5], [4, 4, 4, 1])
+
+
+def card_ok(value: str) -> bool:
+    """13 to 19 digits in card-like groups, a known issuer prefix and a valid Luhn sum."""
+    separators = {char for char in value if char in " -"}
+    digits = re.sub(r"[ \-]", "", value)
+    if len(separators) > 1 or not 13 <= len(digits) <= 19 or len(set(digits)) == 1:
+        return False
+    if separators:
+        sizes = [len(group) for group in re.split(r"[ \-]", value)]
+        if sizes not in _CARD_GROUPS:
+            return False
+    if digits[0] not in "3456" and not 2221 <= int(digits[:4]) <= 2720:
+        return False
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        number = int(char) * (2 if index % 2 else 1)
+        total += number - 9 if number > 9 else number
+    return total % 10 == 0
+
+
+def iban_ok(value: str) -> bool:
+    """The country's IBAN length and a valid mod-97 check."""
+    compact = value.replace(" ", "")
+    if IBAN_LENGTHS.get(compact[:2]) != len(compact):
+        return False
+    rearranged = compact[4:] + compact[:4]
+    return int("".join(str(int(char, 36)) for char in rearranged)) % 97 == 1
+
+
+def _phone(match: re.Match[str]) -> tuple[int, int] | None:
+    return match.span("v") if phone_ok(match.group("v")) else None
+
+
+def _card(match: re.Match[str]) -> tuple[int, int] | None:
+    return match.span("v") if card_ok(match.group("v")) else None
+
+
+def _iban(match: re.Match[str]) -> tuple[int, int] | None:
+    return match.span("v") if iban_ok(match.group("v")) else None
+
+
+_PASSWORD_WORDS = frozenset({"password", "passwd", "passphrase", "pwd", "pass", "passwords"})
+_CONTAINER_WORDS = frozenset({"secrets", "credentials", "passwords"})
+_TOKEN_NOT_SECRET = frozenset({"max", "num", "total", "stop", "eos", "bos", "pad", "unk", "sep",
+                               "cls", "mask", "page", "next", "continuation", "cursor", "sync",
+                               "start", "end", "special"})
+_KEY_KINDS = {"api": "api_key", "private": "private_key", "access": "secret",
+              "secret": "secret", "signing": "secret", "encryption": "secret",
+              "master": "secret", "client": "secret", "subscription": "secret"}
+_TRIVIAL = frozenset({"none", "null", "nil", "true", "false", "undefined", "n/a", "redacted"})
+_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+_KEY_TAIL = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,63}\Z")
+
+
+@lru_cache(maxsize=4096)
+def key_kind(key: str) -> str | None:
+    """The kind of secret a key's value holds, judged from the key's name; None if none."""
+    words = [word.lower() for word in _WORDS.findall(key)]
+    if not words:
+        return None
+    if any(word in _PASSWORD_WORDS for word in words):
+        return "password"
+    last, prev = words[-1], (words[-2] if len(words) > 1 else "")
+    if last in ("authorization", "auth"):
+        return "bearer"
+    if last in ("apikey", "privatekey", "accesskey", "secretkey"):
+        return _KEY_KINDS[last[:-3]]
+    if last == "key" and prev in _KEY_KINDS:
+        if "aws" in words and "secret" in words:
+            return "aws_secret_key"
+        return _KEY_KINDS[prev]
+    if last in ("secret", "credential", "credentials", "secrets"):
+        return "secret"
+    if last == "token" and prev not in _TOKEN_NOT_SECRET:
+        return "secret"
+    return None
+
+
+def dict_key_kind(key: str) -> str | None:
+    """``key_kind`` of a mapping key: its whole name, or the tail the text scan would see."""
+    kind = key_kind(key)
+    if kind is None:
+        tail = _KEY_TAIL.search(key)
+        kind = key_kind(tail.group()) if tail and tail.start() > 0 else None
+    return kind
+
+
+def is_container_key(key: str) -> bool:
+    """Keys such as ``secrets`` or ``credentials`` whose nested values are all secret."""
+    words = [word.lower() for word in _WORDS.findall(key)]
+    return bool(words) and words[-1] in _CONTAINER_WORDS
+
+
+def is_trivial_value(value: str, min_len: int = 1) -> bool:
+    """Values under a sensitive key that are not secrets: empty, null-ish, masks, $VARS."""
+    text = value.strip().strip("\"'")
+    return (len(text) < min_len or text.lower() in _TRIVIAL or text.startswith(("$", "{{", "%("))
+            or not any(char.isalnum() for char in text) or PLACEHOLDER.fullmatch(text) is not None)
+
+
+def _key_value(match: re.Match[str]) -> tuple[int, int] | None:
+    name = next(g for g in ("dq", "sq", "bare") if match.group(g) is not None)
+    if key_kind(match.group("key")) is None or is_trivial_value(match.group(name), 4):
+        return None
+    return match.span(name)
+
+
+_KEY_VALUE = re.compile(
+    _lb(r"A-Za-z0-9_.\-") + r"(?P<key>[A-Za-z_][A-Za-z0-9_.\-]{0,63})\\*[\"']?[ \t]*(?:=>|[:=])"
+    r"[ \t]*(?:\\*\"(?P<dq>(?:[^\"\\\r\n]|\\+[^\"\\\r\n])+)|'(?P<sq>[^'\\\r\n]+)"
+    r"|(?P<bare>(?:(?:Bearer|Basic|Token|Digest|Bot|bearer|basic|token)[ \t]+)?"
+    r"[^\s\"'\\,;&<>(){}\[\]`]+))")
+
+_TOKEN = r"A-Za-z0-9_\-"
+_DETECTORS: tuple[_Detector, ...] = (
+    _Detector("private_key", re.compile(
+        r"-----BEGIN[A-Z0-9 ]{0,30}PRIVATE KEY(?: BLOCK)?-----.*?"
+        r"(?:-----END[A-Z0-9 ]{0,30}PRIVATE KEY(?: BLOCK)?-----|\Z)", re.DOTALL),
+        100, _whole, markers=("PRIVATE KEY",)),
+    _Detector("api_key", re.compile(
+        _lb(_TOKEN) + r"sk-[A-Za-z0-9_\-]{20,}"), 90, _mixed, markers=("sk-",)),
+    _Detector("aws_access_key", re.compile(
+        _lb("A-Za-z0-9") + r"(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])"), 90, _whole,
+        markers=("AKIA", "ASIA", "ABIA", "ACCA")),
+    _Detector("github_token", re.compile(
+        _lb(_TOKEN) + r"(?:(?:ghp|gho|ghs|ghu|ghr)_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})"),
+        90, _whole, markers=("ghp_", "gho_", "ghs_", "ghu_", "ghr_", "github_pat_")),
+    _Detector("slack_token", re.compile(
+        _lb(_TOKEN) + r"(?:xox[abposer]-[A-Za-z0-9\-]{10,}|xapp-\d-[A-Za-z0-9\-]{10,})"
+        r"|hooks\.slack\.com(?:\\?/)services(?:\\?/)(?P<v>T[A-Za-z0-9]+(?:\\?/)B[A-Za-z0-9]+"
+        r"(?:\\?/)[A-Za-z0-9]+)"), 90, lambda m: m.span("v") if m.group("v") else m.span(),
+        markers=("xox", "xapp-", "hooks.slack.com")),
+    _Detector("google_api_key", re.compile(
+        _lb(_TOKEN) + r"AIza[0-9A-Za-z_\-]{35}(?![0-9A-Za-z_\-])"), 90, _whole,
+        markers=("AIza",)),
+    _Detector("stripe_key", re.compile(
+        _lb(_TOKEN) + r"(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{16,}"), 90, _whole,
+        markers=("_live_", "_test_")),
+    _Detector("jwt", re.compile(
+        _lb(_TOKEN) + r"eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*"), 90, _whole,
+        markers=("eyJ",)),
+    _Detector("aws_secret_key", re.compile(
+        r"(?i:(?:aws)?[_\-.]?secret[_\-.]?(?:access[_\-.]?)?key)\\*[\"']?[ \t]*(?:=>|[:=])[ \t]*"
+        r"\\*[\"']?(?P<v>(?:[A-Za-z0-9+]|\\?/){40})(?![A-Za-z0-9+/=])"), 85, _group_v,
+        lower_markers=("secret",)),
+    _Detector("url_credentials", re.compile(
+        r"[A-Za-z][A-Za-z0-9+.\-]{0,20}:(?:\\?/){2}(?P<v>[^\s/@:\"'\\<>]+:[^\s/@\"'\\<>]+)@"),
+        80, _group_v, markers=("://", ":\\/\\/")),
+    _Detector("bearer", re.compile(
+        _lb("A-Za-z0-9_") + r"(?:Bearer|bearer|BEARER)[ \t]+"
+        r"(?P<v>(?:[A-Za-z0-9\-._~+]|\\?/){16,}=*)"), 70, _bearer, lower_markers=("bearer",)),
+    _Detector("bearer", re.compile(
+        _lb("A-Za-z0-9_") + r"(?:Basic|basic|BASIC)[ \t]+"
+        r"(?P<v>(?:[A-Za-z0-9+]|\\?/){4,}={0,2})(?![A-Za-z0-9+/=])"), 70, _basic,
+        lower_markers=("basic",)),
+    _Detector("password", _KEY_VALUE, 50, _key_value, learn=True,
+              lower_markers=("pass", "pwd", "secret", "token", "key", "auth", "credential")),
+    _Detector("iban", re.compile(
+        _lb("A-Za-z0-9") + r"(?P<v>(?:" + "|".join(sorted(IBAN_LENGTHS)) + r")\d{2}"
+        r"(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?)(?![A-Za-z0-9])"), 45, _iban, digits=True),
+    _Detector("card", re.compile(
+        _lb(r"A-Za-z0-9_.\-") + r"(?<![A-Z]{2}\d{2} )(?P<v>\d(?:[ \-]?\d){12,18})"
+        r"(?![A-Za-z0-9_]|[.\-]\d)"), 40,
+        _card, digits=True),
+    _Detector("email", re.compile(
+        _lb(r"A-Za-z0-9._%+\-") + r"(?P<v>[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}(?:@|%40)"
+        r"(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24})"
+        r"(?![A-Za-z0-9\-]|\.[A-Za-z0-9])"), 35, _email, markers=("@", "%40")),
+    _Detector("phone", re.compile(
+        _lb(r"A-Za-z0-9_+") + r"(?P<v>\+[1-9]\d{0,2}(?:[ .\-]?\(\d{1,4}\)|[ .\-]?\d{1,4})"
+        r"(?:[ .\-]?\d{2,5}){1,5})(?![A-Za-z0-9_]|[.\-]?\d)"), 30, _phone, markers=("+",),
+        digits=True),
+    _Detector("phone", re.compile(
+        _lb(r"A-Za-z0-9_.+\-/") + r"(?P<v>\(\d{3}\) ?\d{3}[ .\-]\d{4}|\d{3}-\d{3}-\d{4}"
+        r"|\d{3}\.\d{3}\.\d{4}|0[1-9]\d{0,3}(?:[ \-]\d{2,8}){1,4})"
+        r"(?![A-Za-z0-9_]|[.\-:/]?\d)"), 30, _phone, digits=True),
+)
+_DIGIT_GATE = re.compile(r"\d[\d ().\-]{5,}\d")
+
+
+def compile_patterns(patterns: Sequence[str]) -> tuple[re.Pattern[str], ...]:
+    """User patterns, compiled; an invalid one raises ``UsageError``."""
+    compiled = []
+    for source in patterns:
+        try:
+            compiled.append(re.compile(source))
+        except re.error as exc:
+            raise UsageError(f"invalid redaction pattern {source!r}: {exc}") from None
+    return tuple(compiled)
+
+
+def find_spans(text: str, extra: Sequence[re.Pattern[str]] = (),
+               literals: re.Pattern[str] | None = None, detect: bool = True) -> list[Span]:
+    """Every secret in ``text``, overlapping finds merged, placeholders left out, in order.
+
+    ``extra`` are user patterns (group 1 when they have groups, else the whole match);
+    ``literals`` matches values already known to be secret; ``detect=False`` runs only those.
+    """
+    spans: list[Span] = []
+    if detect and len(text) >= 6:
+        lower = text.lower()
+        digits: bool | None = None
+        for det in _DETECTORS:
+            if (det.markers or det.lower_markers) and not (
+                    any(m in text for m in det.markers)
+                    or any(m in lower for m in det.lower_markers)):
+                continue
+            if det.digits:
+                if digits is None:
+                    digits = _DIGIT_GATE.search(text) is not None
+                if not digits:
+                    continue
+            spans.extend(_run(det, text))
+    for pattern in extra:
+        for match in pattern.finditer(text):
+            start, end = match.span(1) if pattern.groups else match.span()
+            if end > start >= 0:
+                spans.append(Span(start, end, "user_pattern", 95))
+    if literals is not None:
+        spans.extend(Span(*m.span(), "password", 60) for m in literals.finditer(text))
+    return _merge(spans, text) if spans else spans
+
+
+def _run(det: _Detector, text: str) -> list[Span]:
+    found, pos, search = [], 0, det.pattern.search
+    while (match := search(text, pos)) is not None:
+        span = det.check(match)
+        if span is not None and span[1] > span[0]:
+            kind = det.kind
+            if det.pattern is _KEY_VALUE:
+                kind = key_kind(match.group("key")) or det.kind
+            found.append(Span(span[0], span[1], kind, det.priority, det.learn))
+            pos = max(match.end(), pos + 1)
+        else:
+            pos = match.start() + 1
+    return found
+
+
+def _merge(spans: list[Span], text: str) -> list[Span]:
+    if "<redacted:" in text:
+        kept = [(m.start(), m.end()) for m in PLACEHOLDER.finditer(text)]
+        spans = [s for s in spans if not any(s.start < e and b < s.end for b, e in kept)]
+    spans.sort(key=lambda s: (s.start, -s.end))
+    merged: list[Span] = []
+    for span in spans:
+        if merged and span.start < merged[-1].end:
+            last = merged[-1]
+            best = last if last.priority >= span.priority else span
+            merged[-1] = Span(last.start, max(last.end, span.end), best.kind, best.priority,
+                              best.learn)
+        else:
+            merged.append(span)
+    return merged
+
+
+def scan_text(text: str, extra_patterns: Sequence[str] = ()) -> list[Finding]:
+    """Every secret in a file's text, with 1-based line and column; placeholders are skipped."""
+    findings, line, pos = [], 1, 0
+    for span in find_spans(text, compile_patterns(extra_patterns)):
+        line += text.count("\n", pos, span.start)
+        pos = span.start
+        column = span.start - text.rfind("\n", 0, span.start)
+        findings.append(Finding(span.kind, line, column))
+    return findings
