@@ -255,18 +255,16 @@ def test_older_json_prompt_and_completion(tmp_path: Path) -> None:
         attrs = _attrs(span)
         if attrs["gen_ai.operation.name"] != "chat":
             continue
-        legacy = _legacy_chat(attrs)
-        prompt = [{"role": legacy[f"gen_ai.prompt.{i}.role"],
-                   "content": legacy.get(f"gen_ai.prompt.{i}.content")}
-                  for i in range(len(json.loads(attrs["gen_ai.input.messages"])))]
-        completion = [{"role": "assistant", "content": legacy.get("gen_ai.completion.0.content"),
-                       "tool_calls": [{"id": legacy[f"gen_ai.completion.0.tool_calls.{i}.id"],
-                                       "type": "function", "function": {
-                                           "name": legacy[f"gen_ai.completion.0.tool_calls.{i}.name"],
-                                           "arguments": legacy[
-                                               f"gen_ai.completion.0.tool_calls.{i}.arguments"]}}
-                                      for i in range(3)
-                                      if f"gen_ai.completion.0.tool_calls.{i}.id" in legacy]}]
+        prompt = [{"role": m["role"], "content": "".join(
+            p["content"] for p in m["parts"] if p["type"] == "text") or None}
+            for m in json.loads(attrs["gen_ai.input.messages"])]
+        completion = [{"role": "assistant", "content": "".join(
+            p["content"] for p in m["parts"] if p["type"] == "text") or None,
+            "tool_calls": [{"id": p["id"], "type": "function",
+                            "function": {"name": p["name"],
+                                         "arguments": json.dumps(p["arguments"])}}
+                           for p in m["parts"] if p["type"] == "tool_call"]}
+            for m in json.loads(attrs["gen_ai.output.messages"])]
         _set_attrs(span, {"gen_ai.operation.name": "chat", "gen_ai.system": "openai",
                           "gen_ai.prompt": json.dumps(prompt),
                           "gen_ai.completion": json.dumps(completion)})
@@ -507,3 +505,61 @@ def test_mutated_real_trace_raises_only_replaycase_errors(
         _import(doc)
     except ReplaycaseError as exc:
         assert "\n" not in str(exc)
+
+
+_KEYS = ["gen_ai.operation.name", "openinference.span.kind", "gen_ai.input.messages",
+         "gen_ai.output.messages", "gen_ai.prompt", "gen_ai.completion", "gen_ai.prompt.0.role",
+         "gen_ai.prompt.0.content", "gen_ai.completion.0.tool_calls.0.name",
+         "gen_ai.completion.0.tool_calls", "llm.input_messages.0.message.content",
+         "llm.output_messages.0.message.tool_calls.0.tool_call.function.name", "input.value",
+         "output.value", "input.mime_type", "gen_ai.tool.name", "gen_ai.tool.call.arguments",
+         "gen_ai.tool.call.result", "gen_ai.usage.input_tokens", "llm.token_count.total",
+         "gen_ai.system_instructions", "error.type", "tag.tags", "gen_ai.tool.call.id"]
+_SEMANTIC = st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 3) | st.text(max_size=6)
+    | st.sampled_from(["chat", "execute_tool", "LLM", "TOOL", "AGENT", "tool_call", "text"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+        st.sampled_from(["role", "parts", "type", "content", "id", "name", "arguments",
+                         "response", "tool_calls", "function", "message", "messages",
+                         "choices", "tool_call", "contents", "text"]), inner, max_size=4),
+    max_leaves=10)
+_SPAN = st.tuples(st.dictionaries(st.sampled_from(_KEYS),
+                                  _SEMANTIC | _SEMANTIC.map(json.dumps), max_size=6),
+                  st.integers(-1, 3), st.integers(0, 3), st.integers(0, 3), st.integers(0, 2))
+
+
+def _plain_any(value: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if isinstance(value, list):
+        return {"arrayValue": {"values": [_plain_any(v) for v in value]}}
+    if isinstance(value, dict):
+        return {"kvlistValue": {"values": [{"key": k, "value": _plain_any(v)}
+                                           for k, v in value.items()]}}
+    return _any(value)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_SPAN, min_size=1, max_size=5))
+def test_any_well_formed_attributes_import(spans: list[tuple[Any, ...]]) -> None:
+    raw = [{"traceId": "ab" * 16, "spanId": f"{i + 1:016x}", "name": f"span-{i}",
+            "parentSpanId": f"{parent + 1:016x}" if parent >= 0 else "",
+            "startTimeUnixNano": start, "endTimeUnixNano": end, "status": {"code": code},
+            "attributes": [{"key": k, "value": _plain_any(v)} for k, v in attrs.items()]}
+           for i, (attrs, parent, start, end, code) in enumerate(spans)]
+    (run,) = _import({"resourceSpans": [{"scopeSpans": [{"spans": raw}]}]})
+    assert run.run_id == "ab" * 16
+    kinds = [e.type for e in run.events]
+    assert kinds.count("tool_call") == kinds.count("tool_result")  # every call has its result
+
+
+def test_parent_cycle_and_failed_model_call(tmp_path: Path) -> None:
+    doc = _load_doc(TRACES / "otlp-genai" / "happy.json")
+    spans = _spans(doc)
+    chat = spans[2]
+    chat["status"] = {"code": "STATUS_CODE_ERROR", "message": "rate limited"}
+    root = spans[-1]
+    root["parentSpanId"] = spans[0]["spanId"]  # root <-> first chat span: a cycle
+    run = _one(_write(tmp_path, doc))
+    assert run.llm_calls()[1].error == "rate limited"
+    assert len(run.tool_calls()) == 1 and run.events[0].type == "input_message"
