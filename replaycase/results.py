@@ -9,8 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 RESULTS_SCHEMA = "replaycase.results/v1"
 
 OutcomeKind = Literal["passed", "failed", "needs_review", "error"]
-Verdict = Literal["fixed", "reproduced", "failing", "runner_error"]
-VERDICTS: tuple[str, ...] = ("fixed", "reproduced", "failing", "runner_error")
+Verdict = Literal["fixed", "reproduced", "failing", "runner_error", "flaky"]
+VERDICTS: tuple[str, ...] = ("fixed", "reproduced", "failing", "runner_error", "flaky")
 
 
 class _Model(BaseModel):
@@ -49,6 +49,16 @@ class RunnerInfo(_Model):
     output_format: str | None = None
 
 
+class RepeatRun(_Model):
+    """One of the runs of a case replayed several times (``--repeat N``)."""
+
+    verdict: Verdict
+    passed: bool = Field(description="Whether this run met the expectation.")
+    evidence_dir: str | None = None
+    duration_ms: float = 0.0
+    reason: str | None = Field(default=None, description="The runner error, if any.")
+
+
 class ReplayResult(_Model):
     """One case replayed against one candidate."""
 
@@ -64,13 +74,24 @@ class ReplayResult(_Model):
     runner: RunnerInfo = Field(default_factory=RunnerInfo)
     evidence_dir: str | None = None
     duration_ms: float = 0.0
+    repeats: int = Field(default=1, description="How many times the case was run.")
+    pass_rate: float | None = Field(
+        default=None, description="With --repeat: the share of runs that met the expectation.")
+    repeat_runs: list[RepeatRun] = Field(
+        default_factory=list, description="With --repeat: each run, in the order started.")
 
     @property
     def desired_passed(self) -> int:
         return sum(1 for a in self.assertions if a.passed)
 
-    def passes(self, expect: Literal["fixed", "reproduced"] = "fixed") -> bool:
-        """Whether this result meets the expectation the replay was run with."""
+    def passes(self, expect: Literal["fixed", "reproduced"] = "fixed",
+               min_pass_rate: float | None = None) -> bool:
+        """Whether this result meets the expectation the replay was run with.
+
+        With ``min_pass_rate`` and a repeated case, a pass rate at or above it is a pass.
+        """
+        if min_pass_rate is not None and self.pass_rate is not None:
+            return self.pass_rate >= min_pass_rate
         return self.verdict == ("fixed" if expect == "fixed" else "reproduced")
 
 
@@ -80,9 +101,15 @@ class Summary(_Model):
     reproduced: int = 0
     failing: int = 0
     runner_error: int = 0
+    flaky: int = 0
     expect: str = "fixed"
     passed: int = 0
     duration_ms: float = 0.0
+    not_run: int = Field(default=0, description="Cases --fail-fast did not start.")
+    not_run_ids: list[str] = Field(default_factory=list)
+    repeat: int = 1
+    min_pass_rate: float | None = None
+    shard: str | None = Field(default=None, description="'I/N' when one shard was replayed.")
 
 
 class ResultsDocument(_Model):
@@ -96,11 +123,12 @@ class ResultsDocument(_Model):
 
 
 def summarize(results: list[ReplayResult], expect: str = "fixed",
-              duration_ms: float = 0.0) -> Summary:
+              duration_ms: float = 0.0, min_pass_rate: float | None = None) -> Summary:
     """Counts by verdict and how many met the expectation."""
-    summary = Summary(total=len(results), expect=expect, duration_ms=round(duration_ms, 1))
+    summary = Summary(total=len(results), expect=expect, duration_ms=round(duration_ms, 1),
+                      min_pass_rate=min_pass_rate)
     for result in results:
         setattr(summary, result.verdict, getattr(summary, result.verdict) + 1)
-        if result.passes("reproduced" if expect == "reproduced" else "fixed"):
+        if result.passes("reproduced" if expect == "reproduced" else "fixed", min_pass_rate):
             summary.passed += 1
     return summary

@@ -59,7 +59,7 @@ class _Detector:
     check: _Check
     markers: tuple[str, ...] = ()
     lower_markers: tuple[str, ...] = ()
-    digits: bool = False
+    gate: re.Pattern[str] | None = None
     learn: bool = False
 
 
@@ -134,6 +134,21 @@ def phone_ok(value: str) -> bool:
 _CARD_GROUPS = ([4, 4, 4, 4], [4, 4, 4, 4, 3], [4, 6, 5], [4, 6, 4], [4, 4, 5], [4, 4, 4, 1])
 
 
+def _issuer_ok(digits: str) -> bool:
+    """A known card network's prefix, with a length that network issues."""
+    size, two, three, four = len(digits), int(digits[:2]), int(digits[:3]), int(digits[:4])
+    if digits[0] == "4":
+        return size in (13, 16, 19)
+    if 51 <= two <= 55 or 2221 <= four <= 2720:
+        return size == 16
+    if two in (34, 37):
+        return size == 15
+    if 300 <= three <= 305 or two in (36, 38, 39):
+        return 14 <= size <= 19
+    networks = four == 6011 or 644 <= three <= 649 or 3528 <= four <= 3589
+    return (networks or two in (50, 56, 57, 58, 62, 65, 67)) and 16 <= size <= 19
+
+
 def card_ok(value: str) -> bool:
     """13 to 19 digits in card-like groups, a known issuer prefix and a valid Luhn sum."""
     separators = {char for char in value if char in " -"}
@@ -144,7 +159,7 @@ def card_ok(value: str) -> bool:
         sizes = [len(group) for group in re.split(r"[ \-]", value)]
         if sizes not in _CARD_GROUPS:
             return False
-    if digits[0] not in "3456" and not 2221 <= int(digits[:4]) <= 2720:
+    if not _issuer_ok(digits):
         return False
     total = 0
     for index, char in enumerate(reversed(digits)):
@@ -293,10 +308,12 @@ _DETECTORS: tuple[_Detector, ...] = (
               lower_markers=("pass", "pwd", "secret", "token", "key", "auth", "credential")),
     _Detector("iban", re.compile(
         r"(?P<v>" + _start("[A-Z]", "A-Za-z0-9") + r"[A-Z]\d{2}"
-        r"(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?)(?![A-Za-z0-9])"), 45, _iban, digits=True),
+        r"(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?)(?![A-Za-z0-9])"), 45, _iban,
+        gate=re.compile(r"[A-Z]{2}\d\d")),
     _Detector("card", re.compile(
         r"(?P<v>" + _start(r"\d", r"A-Za-z0-9_.\-") + r"(?<![A-Z]{2}\d{2} \d)(?:[ \-]?\d){12,18})"
-        r"(?![A-Za-z0-9_]|[.\-]\d)"), 40, _card, digits=True),
+        r"(?![A-Za-z0-9_]|[.\-]\d)"), 40, _card,
+        gate=re.compile(r"\d{4}[ \-]?\d{4}[ \-]?\d\d")),
     _Detector("email", re.compile(
         r"(?P<v>" + _start("[A-Za-z0-9]", r"A-Za-z0-9._%+\-") + r"[A-Za-z0-9._%+\-]{0,63}(?:@|%40)"
         r"(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24})"
@@ -304,15 +321,29 @@ _DETECTORS: tuple[_Detector, ...] = (
     _Detector("phone", re.compile(
         r"(?P<v>" + _start(r"\+", r"A-Za-z0-9_+")
         + r"[1-9]\d{0,2}(?:[ .\-]?\(\d{1,4}\)|[ .\-]?\d{1,4})"
-        r"(?:[ .\-]?\d{2,5}){1,5})(?![A-Za-z0-9_]|[.\-]?\d)"), 30, _phone, markers=("+",),
-        digits=True),
+        r"(?:[ .\-]?\d{2,5}){1,5})(?![A-Za-z0-9_]|[.\-]?\d)"), 30, _phone, markers=("+",)),
     _Detector("phone", re.compile(
         r"(?P<v>" + _start(r"[(\d]", r"A-Za-z0-9_.+\-/") + r"(?:(?<=\()\d{3}\) ?\d{3}[ .\-]\d{4}"
         r"|(?<=\d)(?:\d{2}-\d{3}-\d{4}|\d{2}\.\d{3}\.\d{4})"
         r"|(?<=0)[1-9]\d{0,3}(?:[ \-]\d{2,8}){1,4}))"
-        r"(?![A-Za-z0-9_]|[.\-:/]?\d)"), 30, _phone, digits=True),
+        r"(?![A-Za-z0-9_]|[.\-:/]?\d)"), 30, _phone),
 )
-_DIGIT_GATE = re.compile(r"\d[\d ().\-]{5,}\d")
+
+
+def _gates() -> tuple[tuple[tuple[str, bool, int], ...], tuple[int, ...]]:
+    """Bit masks: which markers wake which detector (one bit per detector; 0: always runs)."""
+    markers: dict[tuple[str, bool], int] = {}
+    needs = []
+    for index, det in enumerate(_DETECTORS):
+        bit = 1 << index
+        for marker, lowered in [(m, False) for m in det.markers] + [
+                (m, True) for m in det.lower_markers]:
+            markers[marker, lowered] = markers.get((marker, lowered), 0) | bit
+        needs.append(bit if det.markers or det.lower_markers else 0)
+    return tuple((m, low, bits) for (m, low), bits in markers.items()), tuple(needs)
+
+
+_MARKERS, _NEEDS = _gates()
 
 
 def compile_patterns(patterns: Sequence[str]) -> tuple[re.Pattern[str], ...]:
@@ -333,21 +364,7 @@ def find_spans(text: str, extra: Sequence[re.Pattern[str]] = (),
     ``extra`` are user patterns (group 1 when they have groups, else the whole match);
     ``literals`` matches values already known to be secret; ``detect=False`` runs only those.
     """
-    spans: list[Span] = []
-    if detect and len(text) >= 6:
-        lower = text.lower()
-        digits: bool | None = None
-        for det in _DETECTORS:
-            if (det.markers or det.lower_markers) and not (
-                    any(m in text for m in det.markers)
-                    or any(m in lower for m in det.lower_markers)):
-                continue
-            if det.digits:
-                if digits is None:
-                    digits = _DIGIT_GATE.search(text) is not None
-                if not digits:
-                    continue
-            spans.extend(_run(det, text))
+    spans: list[Span] = [] if not detect or len(text) < 6 else _detect(text)
     for pattern in extra:
         for match in pattern.finditer(text):
             start, end = match.span(1) if pattern.groups else match.span()
@@ -356,6 +373,22 @@ def find_spans(text: str, extra: Sequence[re.Pattern[str]] = (),
     if literals is not None:
         spans.extend(Span(*m.span(), "password", 60) for m in literals.finditer(text))
     return _merge(spans, text) if spans else spans
+
+
+def _detect(text: str) -> list[Span]:
+    lower, triggered = text.lower(), 0
+    for marker, lowered, bits in _MARKERS:
+        if marker in (lower if lowered else text):
+            triggered |= bits
+    spans: list[Span] = []
+    for index, det in enumerate(_DETECTORS):
+        need = _NEEDS[index]
+        if need and not triggered & need:
+            continue
+        if det.gate is not None and det.gate.search(text) is None:
+            continue
+        spans.extend(_run(det, text))
+    return spans
 
 
 def _run(det: _Detector, text: str) -> list[Span]:

@@ -47,6 +47,7 @@ class _Builder:
         self.closing: list[_Closing] = []
         self.errors: list[tuple[Span, str]] = []
         self.requested: list[RequestedToolCall] = []
+        self.answers: dict[str, Any] | None = None
 
     def _is(self, span: Span, role: str) -> bool:
         return self.roles[id(span)] == role
@@ -115,7 +116,7 @@ class _Builder:
 
     def _tools_from_messages(self, span: Span, calls: list[RequestedToolCall]) -> None:
         """Without tool spans, a requested call answered in a later request counts as run."""
-        answers = self._tool_answers(span)
+        answers = self._tool_answers()
         for index, call in enumerate(calls):
             if call.call_id is None or call.call_id not in answers:
                 continue
@@ -127,14 +128,15 @@ class _Builder:
                                               output=parse_json_text(answers[call.call_id]),
                                               parent_id=span.span_id), sub=2 * index + 1)
 
-    def _tool_answers(self, span: Span) -> dict[str, Any]:
-        later = [s for s in self.ordered if id(s) in self.llm and order_key(s) > order_key(span)]
-        answers: dict[str, Any] = {}
-        for other in later:
-            for message in self.llm[id(other)].inputs:
-                if message.tool_call_id and message.tool_call_id not in answers:
-                    answers[message.tool_call_id] = message.content
-        return answers
+    def _tool_answers(self) -> dict[str, Any]:
+        """Tool results as later requests carry them: call id -> first content seen."""
+        if self.answers is None:
+            self.answers = {}
+            for fields in self.llm.values():
+                for message in fields.inputs:
+                    if message.tool_call_id:
+                        self.answers.setdefault(message.tool_call_id, message.content)
+        return self.answers
 
     def _close(self, span: Span, event: Any, sub: int = 0) -> None:
         self.closing.append(((span.t1, -span.depth, span.order, sub), span, event))

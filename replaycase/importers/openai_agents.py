@@ -193,6 +193,8 @@ class _Builder:
         self.turn_usage = _turn_usage(spans)
         self.last_model_span: _Span | None = None
         self.last_response: tuple[str | None, bool] = (None, False)
+        self.saw_generation = False
+        self.saw_response = False
 
     def push(self, span: _Span, event: Any, at_end: bool = False) -> None:
         """Queue an event at its span's start (or end); spans without times keep file order."""
@@ -243,6 +245,7 @@ class _Builder:
         self.push(span, CustomEvent(seq=0, **span.common(), name=name, data=data))
 
     def _generation(self, span: _Span) -> None:
+        self.saw_generation = True
         where = f"{span.where}.span_data"
         messages = _get(span.data, "input", list, where)
         if self.question is None and messages:
@@ -257,6 +260,7 @@ class _Builder:
             error=span.error_text()), text)
 
     def _response(self, span: _Span) -> None:
+        self.saw_response = True
         where = f"{span.where}.span_data"
         usage = _usage(_get(span.data, "usage", dict, where), f"{where}.usage")
         if usage is None and span.parent_id in self.turn_usage:
@@ -437,6 +441,8 @@ def _metadata(trace: dict[str, Any], builder: _Builder) -> RunMetadata:
     extra.update({k: v for k, v in meta.items() if k != "tags"})
     if len(builder.agents) > 1:
         extra["agents"] = builder.agents
+    if builder.saw_response and not builder.saw_generation:
+        extra["final_output_recorded"] = False  # Responses-API spans carry no answer text
     tags = meta.get("tags")
     agent = builder.agents[0] if builder.agents else None
     if agent is None and isinstance(trace.get("workflow_name"), str):

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Protocol
 
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.text import Text
 
-from ..results import ReplayResult, Summary
+from ..results import VERDICTS, ReplayResult, Summary
 
-_STYLE = {"fixed": "green", "reproduced": "red", "failing": "yellow", "runner_error": "magenta"}
+_STYLE = {"fixed": "green", "reproduced": "red", "failing": "yellow", "runner_error": "magenta",
+          "flaky": "bright_yellow"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]|\x1b\[[0-9;?]*[A-Za-z]")
 
 
@@ -30,7 +43,10 @@ def verdict_line(result: ReplayResult, width: int = 0) -> Text:
     line.append(inert(result.case_id).ljust(width), style="bold")
     line.append("  ")
     line.append(result.verdict.upper().replace("_", " ").ljust(13),
-                style=f"bold {_STYLE[result.verdict]}")
+                style=f"bold {_STYLE.get(result.verdict, 'bold')}")
+    if result.repeats > 1:
+        passed = sum(1 for run in result.repeat_runs if run.passed)
+        line.append(f"passed {passed}/{result.repeats} runs · ")
     if result.verdict == "runner_error":
         line.append("runner: " + inert(result.runner.reason or "error"))
         if result.runner.stderr_tail:
@@ -55,10 +71,16 @@ def failure_details(result: ReplayResult) -> list[Text]:
 
 def summary_line(summary: Summary) -> Text:
     parts = [f"{summary.total} case{'s' if summary.total != 1 else ''}"]
-    for verdict in ("fixed", "reproduced", "failing", "runner_error"):
-        count = getattr(summary, verdict)
+    if summary.shard:
+        parts[0] = f"shard {summary.shard}: {parts[0]}"
+    for verdict in VERDICTS:
+        count = getattr(summary, verdict, 0)
         if count:
             parts.append(f"{count} {verdict.replace('_', ' ')}")
+    if summary.min_pass_rate is not None and summary.flaky:
+        parts.append(f"{summary.passed} passed at a pass rate >= {summary.min_pass_rate:g}")
+    if summary.not_run:
+        parts.append(f"{summary.not_run} not run (--fail-fast)")
     text = Text(" · ".join(parts))
     text.append(f" ({summary.duration_ms / 1000:.1f}s)", style="dim")
     return text
@@ -69,10 +91,83 @@ def print_results(console: Console, results: list[ReplayResult], summary: Summar
     width = max((len(r.case_id) for r in results), default=0)
     for result in results:
         console.print(verdict_line(result, width))
-        if details and result.verdict == "failing":
+        if details and result.verdict in ("failing", "flaky"):
             for line in failure_details(result):
                 console.print(line)
     console.print(summary_line(summary))
 
 
-__all__ = ["escape", "inert", "plain", "print_results", "summary_line", "verdict_line"]
+# -- progress while a suite replays ----------------------------------------------------------
+
+
+class Listener(Protocol):
+    def started(self, total: int) -> None: ...
+
+    def finished(self, result: ReplayResult) -> None: ...
+
+
+class PlainProgress:
+    """One plain line per case as it finishes (`[3/60] tool-loop  FIXED  …`): for logs."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.total = 0
+        self.done = 0
+
+    def started(self, total: int) -> None:
+        self.total = total
+
+    def finished(self, result: ReplayResult) -> None:
+        self.done += 1
+        self.console.print(Text(f"[{self.done}/{self.total}] ") + verdict_line(result))
+
+
+class BarProgress:
+    """A rich progress bar, removed once the suite is done: for a terminal."""
+
+    def __init__(self, console: Console) -> None:
+        self.progress = Progress(TextColumn("replaying"), BarColumn(), MofNCompleteColumn(),
+                                 TextColumn("{task.description}"), TimeElapsedColumn(),
+                                 console=console, transient=True)
+        self.task: TaskID | None = None
+        self.counts: dict[str, int] = {}
+
+    def started(self, total: int) -> None:
+        self.task = self.progress.add_task("", total=total)
+        self.progress.start()
+
+    def finished(self, result: ReplayResult) -> None:
+        if self.task is None:
+            return
+        self.counts[result.verdict] = self.counts.get(result.verdict, 0) + 1
+        note = " · ".join(f"{self.counts[v]} {v.replace('_', ' ')}" for v in VERDICTS
+                          if self.counts.get(v))
+        self.progress.update(self.task, advance=1, description=escape(note))
+
+    def stop(self) -> None:
+        self.progress.stop()
+
+
+def wants_bar(console: Console, env: Mapping[str, str] | None = None) -> bool:
+    """A bar only on an interactive terminal, never in CI or with NO_COLOR set."""
+    env = os.environ if env is None else env
+    return (console.is_terminal and not console.is_dumb_terminal
+            and not env.get("NO_COLOR") and not env.get("CI"))
+
+
+@contextmanager
+def progress_display(console: Console,
+                     env: Mapping[str, str] | None = None) -> Iterator[Listener]:
+    """The progress listener for a suite replay on ``console`` (a bar or plain lines)."""
+    if not wants_bar(console, env):
+        yield PlainProgress(console)
+        return
+    bar = BarProgress(console)
+    try:
+        yield bar
+    finally:
+        bar.stop()
+
+
+__all__ = ["BarProgress", "PlainProgress", "escape", "inert", "plain", "print_results",
+           "progress_display", "summary_line", "verdict_line", "wants_bar"]

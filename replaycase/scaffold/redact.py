@@ -30,6 +30,8 @@ from ..secrets import (
 )
 
 _LITERAL_GATE_MAX = 32
+_CACHE_TEXT_MAX = 200
+_CACHE_SIZE = 100_000
 
 
 class Redactor:
@@ -42,6 +44,8 @@ class Redactor:
         self._counts: dict[str, int] = {}
         self._literals: dict[str, None] = {}
         self._literal_re: re.Pattern[str] | None = None
+        self._cache: dict[str, str] = {}
+        self._keys: dict[str, tuple[str, str | None, bool]] = {}
 
     def redact(self, value: Any) -> Any:
         """A deep copy of ``value`` (JSON-like data) with every string redacted."""
@@ -88,15 +92,23 @@ class Redactor:
             for key, item in value.items():
                 sub, sub_deep = (kind if deep else None), deep
                 if isinstance(key, str):
-                    sub = dict_key_kind(key) or sub
-                    sub_deep = deep or is_container_key(key)
-                    key = self._text(key)
+                    key, own, container = self._key(key)
+                    sub, sub_deep = own or sub, deep or container
                 out[key] = self._walk(item, sub, sub_deep)
             return out
         if isinstance(value, (list, tuple)):
             items = [self._walk(item, kind, deep) for item in value]
             return items if isinstance(value, list) else tuple(items)
         return copy.deepcopy(value)
+
+    def _key(self, key: str) -> tuple[str, str | None, bool]:
+        """A mapping key, redacted, with the kind of secret its value holds."""
+        known = self._keys.get(key)
+        if known is None:
+            known = (self._text(key), dict_key_kind(key), is_container_key(key))
+            if len(self._keys) < _CACHE_SIZE:
+                self._keys[key] = known
+        return known
 
     def _walk_literals(self, value: Any) -> Any:
         if isinstance(value, str):
@@ -120,6 +132,19 @@ class Redactor:
         return placeholder
 
     def _text(self, text: str, detect: bool = True) -> str:
+        if not detect:
+            return self._redact_spans(text, False)
+        if len(text) > _CACHE_TEXT_MAX:
+            return self._redact_spans(text, True)
+        done = self._cache.get(text)
+        if done is None:
+            done = self._redact_spans(text, True)
+            if len(self._cache) >= _CACHE_SIZE:
+                self._cache.clear()
+            self._cache[text] = done
+        return done
+
+    def _redact_spans(self, text: str, detect: bool) -> str:
         spans = find_spans(text, self._extra if detect else (), self._literal_gate(text), detect)
         if not spans:
             return text
@@ -155,6 +180,7 @@ class Redactor:
         for form in fresh:
             self._literals[form] = None
             self._placeholders.setdefault(_normalize(form), placeholder)
+        self._cache.clear()
         ordered = sorted(self._literals, key=len, reverse=True)
         self._literal_re = re.compile(
             r"(?<![A-Za-z0-9])(?:" + "|".join(map(re.escape, ordered)) + r")(?![A-Za-z0-9])")

@@ -101,7 +101,8 @@ def derive_observed(run: TraceRun) -> list[_Entry]:
                                   why=f"error {shown!r} ({_events(seqs)})"))
     found.extend(_loops(run))
     found.extend(_tool_errors(run))
-    if not run.has_final_output():
+    answer_recorded = run.metadata.extra.get("final_output_recorded") is not False
+    if not run.has_final_output() and answer_recorded:
         found.append(FinalOutputExists(final_output_exists=False,
                                        why=f"the run gave no final output ({run.status}, "
                                            f"{len(run.events)} events)"))

@@ -1,0 +1,51 @@
+"""Combining the repeated runs of one case (``--repeat N``) into one result.
+
+The rule, in the order applied:
+
+- every run met the expectation: the verdict of the first run (``fixed``, or ``reproduced``
+  under ``--expect reproduced``), details of the first run;
+- no run met it: the most common verdict among the runs (the earliest on a tie), details of
+  the first run with that verdict;
+- some did and some did not: ``flaky``, details of the first run that did not.
+
+``pass_rate`` is the share of runs that met the expectation. Whether a flaky case counts as a
+pass is decided later, by ``ReplayResult.passes`` with ``--min-pass-rate``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Literal
+
+from ..results import RepeatRun, ReplayResult
+
+Expect = Literal["fixed", "reproduced"]
+
+
+def combine(runs: Sequence[ReplayResult], expect: Expect = "fixed") -> ReplayResult:
+    """One result for a case run ``len(runs)`` times; a single run is returned unchanged."""
+    if not runs:
+        raise ValueError("combine needs at least one run")
+    if len(runs) == 1:
+        return runs[0]
+    passed = [run.passes(expect) for run in runs]
+    if all(passed):
+        base, verdict = runs[0], runs[0].verdict
+    elif not any(passed):
+        verdict = Counter(run.verdict for run in runs).most_common(1)[0][0]
+        base = next(run for run in runs if run.verdict == verdict)
+    else:
+        base, verdict = runs[passed.index(False)], "flaky"
+    repeat_runs = [
+        RepeatRun(verdict=run.verdict, passed=ok, evidence_dir=run.evidence_dir,
+                  duration_ms=run.duration_ms, reason=run.runner.reason)
+        for run, ok in zip(runs, passed, strict=True)
+    ]
+    return base.model_copy(update={
+        "verdict": verdict,
+        "repeats": len(runs),
+        "pass_rate": sum(passed) / len(runs),
+        "repeat_runs": repeat_runs,
+        "duration_ms": round(sum(run.duration_ms for run in runs), 1),
+    })
