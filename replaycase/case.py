@@ -25,7 +25,8 @@ CASE_FILE = "case.yaml"
 SOURCE_TRACE = "source-trace.json"
 FIXTURES = "fixtures"
 NOTES = "notes.md"
-SCHEMA_COMMENT = "# replaycase case file: `replaycase schema` prints its JSON Schema"
+SCHEMA_COMMENT = ("# yaml-language-server: $schema=../case.schema.json\n"
+                  "# replaycase case file: `replaycase schema` prints its JSON Schema")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 
@@ -286,7 +287,8 @@ def read_case_text(case_yaml: Path, limits: Limits = DEFAULT_LIMITS) -> str:
 
 
 def dump_case_yaml(spec: CaseSpec) -> str:
-    """case.yaml text: the schema comment line, then the spec in a stable layout."""
+    """case.yaml text: the schema comment lines (the first one points editors at
+    ``../case.schema.json``, written by scaffold), then the spec in a stable layout."""
     data = spec.to_yaml_dict()
     for key in ("source", "scenario", "runner"):
         data[key] = _Flow(data[key])

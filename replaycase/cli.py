@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable
 from enum import Enum
@@ -134,10 +133,13 @@ def scaffold(
     if no_redact:
         print("replaycase: warning: --no-redact: secrets in the trace are written as they are",
               file=sys.stderr)
+    from .config import load_config, redact_patterns
+
+    config = load_config()
     reports = run_scaffold(trace, out, ScaffoldOptions(
         format=format, run_id=run_id, all_runs=all_runs, case_id=case_id, force=force,
-        redact=not no_redact, redact_patterns=redact_pattern or [],
-        observed=observed or [], desired=desired or []))
+        redact=not no_redact, redact_patterns=redact_patterns(config, redact_pattern),
+        observed=observed or [], desired=desired or [], limits=config.to_limits()))
     if output == OutputFormat.json:
         print(json.dumps({"schema": "replaycase.scaffold/v1", "cases": [
             {"case_id": r.case_id, "path": r.path.as_posix(), "run_id": r.run_id,
@@ -170,13 +172,16 @@ def _flow(entry: dict[str, Any]) -> str:
 @app.command()
 @handles_errors
 def lint(
-    paths: Annotated[list[Path], typer.Argument(help="Case folders, or folders of cases.")],
+    paths: Annotated[list[Path] | None, typer.Argument(
+        help="Case folders, or folders of cases (default: cases in [tool.replaycase]).")] = None,
     output: OutputOpt = OutputFormat.text,
 ) -> None:
     """Validate case folders: schema, paths, fixtures, secrets, soundness."""
+    from .config import case_paths, load_config
     from .lint import lint_paths, to_json
 
-    reports = lint_paths(paths)
+    config = load_config()
+    reports = lint_paths(case_paths(config, paths), config.to_limits(), config.redact_patterns)
     if output == OutputFormat.json:
         print(to_json(reports))
     else:
@@ -198,11 +203,12 @@ def lint(
 @app.command()
 @handles_errors
 def replay(
-    paths: Annotated[list[Path], typer.Argument(help="Case folders, or folders of cases.")],
+    paths: Annotated[list[Path] | None, typer.Argument(
+        help="Case folders, or folders of cases (default: cases in [tool.replaycase]).")] = None,
     runner_cmd: Annotated[str | None, typer.Option(
         "--runner-cmd", help="Shell command of the candidate runner.")] = None,
-    jobs: Annotated[int, typer.Option("-j", "--jobs", help="Cases replayed at once "
-                                                           "(default: CPU count).")] = 0,
+    jobs: Annotated[int | None, typer.Option("-j", "--jobs", help="Cases replayed at once "
+                                                                  "(default: CPU count).")] = None,
     timeout: Annotated[float | None, typer.Option(
         "--timeout", help="Seconds per case (default: the case's runner.timeout_s).")] = None,
     expect: Annotated[Expect, typer.Option(
@@ -210,25 +216,69 @@ def replay(
                          "reproduce.")] = Expect.fixed,
     json_file: Annotated[Path | None, typer.Option("--json", help="Write results JSON.")] = None,
     junit_file: Annotated[Path | None, typer.Option("--junit", help="Write JUnit XML.")] = None,
-    evidence_dir: Annotated[Path, typer.Option(
-        "--evidence-dir", help="Where evidence folders go.")] = Path(".replaycase/runs"),
-    max_output_mb: Annotated[float, typer.Option(
-        "--max-output-mb", help="Cap on the runner's stdout and stderr, each.")] = 10.0,
+    evidence_dir: Annotated[Path | None, typer.Option(
+        "--evidence-dir", help="Where evidence folders go (default: .replaycase/runs).")] = None,
+    max_output_mb: Annotated[float | None, typer.Option(
+        "--max-output-mb", help="Cap on the runner's stdout and stderr, each (default: 10).")
+    ] = None,
+    shard: Annotated[str | None, typer.Option(
+        "--shard", help="Replay only shard I of N (e.g. 1/3), split by case id.")] = None,
+    repeat: Annotated[int, typer.Option(
+        "--repeat", help="Run each case N times; mixed outcomes are 'flaky'.")] = 1,
+    min_pass_rate: Annotated[float | None, typer.Option(
+        "--min-pass-rate", help="With --repeat: a case passes when at least this share of "
+                                "its runs do (0 < R <= 1).")] = None,
+    fail_fast: Annotated[bool, typer.Option(
+        "--fail-fast", help="Start no new case after the first that does not pass.")] = False,
+    html_file: Annotated[Path | None, typer.Option(
+        "--html", help="Write a self-contained HTML report.")] = None,
+    markdown_file: Annotated[Path | None, typer.Option(
+        "--markdown", help="Write a Markdown summary (e.g. $GITHUB_STEP_SUMMARY).")] = None,
     output: OutputOpt = OutputFormat.text,
 ) -> None:
     """Replay cases against a candidate runner."""
-    from .replay.case_run import ReplayOptions
-    from .replay.suite import replay_paths
+    from .config import load_config, replay_settings
+    from .replay.shard import parse_shard
+    from .replay.suite import SuiteOptions, replay_paths
+    from .report.terminal import progress_display
 
-    if timeout is not None and timeout <= 0:
-        from .errors import UsageError
+    settings = replay_settings(load_config(), paths=paths, runner_cmd=runner_cmd, jobs=jobs,
+                               timeout_s=timeout, evidence_dir=evidence_dir,
+                               max_output_mb=max_output_mb)
+    options = settings.options
+    suite = SuiteOptions(jobs=settings.jobs, expect=expect.value, repeat=repeat,
+                         min_pass_rate=min_pass_rate, fail_fast=fail_fast,
+                         shard=parse_shard(shard) if shard is not None else None)
+    with progress_display(_console(stderr=True)) as listener:
+        document = replay_paths(settings.paths, options, suite, listener)
+    if html_file is not None or markdown_file is not None:
+        from .prices import PriceTable
 
-        raise UsageError("--timeout must be positive")
-    options = ReplayOptions(runner_cmd=runner_cmd, timeout_s=timeout,
-                            evidence_root=evidence_dir,
-                            max_output_bytes=int(max_output_mb * 1024 * 1024))
-    document = replay_paths(paths, options, jobs=jobs or os.cpu_count() or 1,
-                            expect=expect.value)
+        config = load_config()
+        _write_views(document, html_file, markdown_file,
+                     PriceTable.from_mapping(config.prices, config.file))
+    _report(document, output, json_file, junit_file)
+
+
+def _write_views(document: Any, html_file: Path | None, markdown_file: Path | None,
+                 prices: Any, bases: tuple[Path, ...] = ()) -> None:
+    """Write the HTML report and the Markdown summary, both from one view model."""
+    from .report.view import build_view
+
+    view = build_view(document.results, document.summary, prices, bases)
+    if html_file is not None:
+        from .report.html import write_html
+
+        write_html(view, html_file)
+    if markdown_file is not None:
+        from .report.markdown import write_markdown
+
+        write_markdown(view, markdown_file)
+
+
+def _report(document: Any, output: OutputFormat, json_file: Path | None,
+            junit_file: Path | None) -> None:
+    """Write the report files, print the results (and GitHub annotations), set the exit code."""
     if json_file is not None:
         json_file.parent.mkdir(parents=True, exist_ok=True)
         json_file.write_text(document.model_dump_json(by_alias=True, indent=2) + "\n",
@@ -237,13 +287,104 @@ def replay(
         from .report.junit import write_junit
 
         write_junit(document, junit_file)
+    from .report.github import annotations, in_github_actions
+
+    notes = annotations(document) if in_github_actions() else []
     if output == OutputFormat.json:
         print(document.model_dump_json(by_alias=True, indent=2))
     else:
         from .report.terminal import print_results
 
         print_results(_console(), document.results, document.summary)
-    if document.summary.passed != document.summary.total:
+    for note in notes:  # workflow commands: on stderr when stdout holds the JSON
+        print(note, file=sys.stderr if output == OutputFormat.json else sys.stdout)
+    summary = document.summary
+    if summary.passed != summary.total or summary.not_run:
+        raise typer.Exit(1)
+
+
+@app.command()
+@handles_errors
+def merge(
+    files: Annotated[list[Path], typer.Argument(help="Results files of replay --json (one "
+                                                     "per shard).")],
+    json_file: Annotated[Path | None, typer.Option("--json", help="Write the merged results "
+                                                                  "JSON.")] = None,
+    junit_file: Annotated[Path | None, typer.Option("--junit", help="Write JUnit XML.")] = None,
+    output: OutputOpt = OutputFormat.text,
+) -> None:
+    """Merge the results of several shards into one report; exit 1 if any case fails."""
+    from .merge import merge_files
+
+    _report(merge_files(files), output, json_file, junit_file)
+
+
+@app.command()
+@handles_errors
+def report(
+    results: Annotated[Path, typer.Argument(help="Results JSON of replay --json.")],
+    html_file: Annotated[Path | None, typer.Option(
+        "--html", help="Write a self-contained HTML report.")] = None,
+    markdown_file: Annotated[Path | None, typer.Option(
+        "--markdown", help="Write a Markdown summary.")] = None,
+) -> None:
+    """Write the HTML report and/or Markdown summary of a results file."""
+    from .errors import UsageError
+    from .merge import read_results
+    from .prices import load_prices
+
+    if html_file is None and markdown_file is None:
+        raise UsageError("nothing to write: give --html F and/or --markdown F")
+    _write_views(read_results(results), html_file, markdown_file, load_prices(),
+                 (Path.cwd(), results.parent.resolve()))
+    for path in (html_file, markdown_file):
+        if path is not None:
+            print(f"wrote {path}")
+
+
+@app.command()
+@handles_errors
+def diff(
+    a: Annotated[Path, typer.Argument(help="A run: a trace in any format, a runner output, "
+                                           "or a replay's evidence folder.")],
+    b: Annotated[Path, typer.Argument(help="The other run, read the same way.")],
+    run_a: Annotated[str | None, typer.Option("--run-a", help="Which run of A's file.")] = None,
+    run_b: Annotated[str | None, typer.Option("--run-b", help="Which run of B's file.")] = None,
+    output: OutputOpt = OutputFormat.text,
+) -> None:
+    """Compare two runs: status, states, tool calls, first divergence, usage, final output."""
+    from .diff import diff_runs, load_run
+    from .prices import load_prices
+
+    result = diff_runs(load_run(a, run_a), load_run(b, run_b), load_prices())
+    if output == OutputFormat.json:
+        print(result.to_json())
+        return
+    from .report.diff_terminal import print_diff
+
+    print_diff(_console(), result, paths=(str(a), str(b)))
+
+
+@app.command()
+@handles_errors
+def compare(
+    old: Annotated[Path, typer.Argument(help="Results JSON of the baseline.")],
+    new: Annotated[Path, typer.Argument(help="Results JSON of the candidate.")],
+    output: OutputOpt = OutputFormat.text,
+) -> None:
+    """Compare two results files case by case; exit 1 on any regression."""
+    from .compare import compare_files, text_lines
+
+    comparison = compare_files(old, new)
+    if output == OutputFormat.json:
+        print(comparison.model_dump_json(by_alias=True, indent=2))
+    else:
+        from .report.terminal import plain
+
+        console = _console()
+        for line in text_lines(comparison):
+            console.print(plain(line))
+    if comparison.regressed:
         raise typer.Exit(1)
 
 
@@ -310,16 +451,45 @@ def import_(
 
 @app.command()
 @handles_errors
-def schema() -> None:
+def schema(
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Write it to this file (e.g. cases/case.schema.json) instead.")] = None,
+) -> None:
     """Print the JSON Schema of case.yaml (for editors)."""
-    import json
+    from .case_schema import schema_text, write_schema
 
-    from .case import CaseSpec
+    if out is None:
+        print(schema_text(), end="")
+    else:
+        write_schema(out)
+        print(f"wrote {out}")
 
-    document = CaseSpec.model_json_schema(by_alias=True)
-    document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    document["title"] = "replaycase case.yaml (replaycase/v1)"
-    print(json.dumps(document, indent=2))
+
+@app.command()
+@handles_errors
+def init(
+    folder: Annotated[Path, typer.Argument(help="The project folder.")] = Path("."),
+    runner_cmd: Annotated[str | None, typer.Option(
+        "--runner-cmd", help="The candidate runner, written as runner_cmd.")] = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Overwrite an existing [tool.replaycase] block and workflow.")] = False,
+    output: OutputOpt = OutputFormat.text,
+) -> None:
+    """Write [tool.replaycase] into pyproject.toml and a GitHub Actions workflow."""
+    from .init import init_project
+
+    actions = init_project(folder, runner_cmd=runner_cmd, force=force)
+    if output == OutputFormat.json:
+        import json
+
+        print(json.dumps({"schema": "replaycase.init/v1", "files": [
+            {"path": a.path.as_posix(), "action": a.action} for a in actions]}, indent=2))
+        return
+    for action in actions:
+        print(f"{action.action} {action.path.as_posix()}")
+    if runner_cmd is None:
+        print("next: set runner_cmd in [tool.replaycase] (or pass --runner-cmd to replay), "
+              "then scaffold a case into cases/")
 
 
 def main() -> None:

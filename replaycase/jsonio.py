@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,6 +103,25 @@ def loads(text: str, path: Path, limits: Limits = DEFAULT_LIMITS, line: int | No
         raise TraceFormatError(path, f"{where}nesting deeper than {limits.max_depth} levels",
                                fmt) from None
     check_tree(value, path, limits, len(text), line, fmt)
+    if _SURROGATE_ESCAPE.search(text):
+        value = _fix_surrogates(value)
+    return value
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _fix_surrogates(value: Any) -> Any:
+    """Replace lone UTF-16 surrogates (from escapes like \\ud800) with U+FFFD."""
+    if isinstance(value, str):
+        if _LONE_SURROGATE.search(value):
+            return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        return value
+    if isinstance(value, list):
+        return [_fix_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {_fix_surrogates(k): _fix_surrogates(v) for k, v in value.items()}
     return value
 
 

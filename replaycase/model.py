@@ -11,7 +11,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 TRACE_SCHEMA = "replaycase.trace/v1"
 
@@ -226,35 +226,46 @@ class TraceRun(_Model):
     events: list[TraceEvent] = Field(default_factory=list)
     metadata: RunMetadata = Field(default_factory=RunMetadata)
     source: SourceInfo | None = None
+    _tool_calls: tuple[int, list[ToolCallRecord]] | None = PrivateAttr(default=None)
 
     def tool_calls(self) -> list[ToolCallRecord]:
-        """Every tool call in order, each with its result (matched by call id, else order)."""
+        """Every tool call in order, each with its result (matched by call id, else order).
+
+        Computed once per run (recomputed if the events list is replaced or resized); the
+        records are shared, so treat them as read-only.
+        """
+        key = id(self.events) ^ len(self.events)
+        if self._tool_calls is None or self._tool_calls[0] != key:
+            self._tool_calls = (key, self._pair_tool_calls())
+        return list(self._tool_calls[1])
+
+    def _pair_tool_calls(self) -> list[ToolCallRecord]:
         records: list[ToolCallRecord] = []
-        by_id: dict[str, ToolCallRecord] = {}
-        pending: list[ToolCallRecord] = []
+        by_id: dict[str, list[ToolCallRecord]] = {}
+        first_open = 0
         for event in self.events:
             if isinstance(event, ToolCallEvent):
-                record = ToolCallRecord(
-                    seq=event.seq,
-                    tool_name=event.tool_name,
-                    tool_args=event.tool_args,
-                    call_id=event.call_id,
-                )
+                record = ToolCallRecord(seq=event.seq, tool_name=event.tool_name,
+                                        tool_args=event.tool_args, call_id=event.call_id)
                 records.append(record)
-                pending.append(record)
                 if event.call_id:
-                    by_id[event.call_id] = record
+                    by_id.setdefault(event.call_id, []).append(record)
             elif isinstance(event, ToolResultEvent):
-                record = by_id.get(event.call_id or "") if event.call_id else None
-                if record is None or record.result_seq is not None:
-                    record = next((r for r in pending if r.result_seq is None and (
-                        event.tool_name in (None, r.tool_name))), None)
+                record = None
+                if event.call_id:
+                    record = next((r for r in by_id.get(event.call_id, ())
+                                   if r.result_seq is None), None)
+                if record is None:
+                    while first_open < len(records) and records[first_open].result_seq is not None:
+                        first_open += 1
+                    record = next((records[i] for i in range(first_open, len(records))
+                                   if records[i].result_seq is None
+                                   and event.tool_name in (None, records[i].tool_name)), None)
                 if record is None:
                     continue
                 record.output = event.output
                 record.is_error = event.is_error
                 record.result_seq = event.seq
-                pending = [r for r in pending if r is not record]
         return records
 
     def errors(self) -> list[ErrorEvent]:

@@ -1,15 +1,38 @@
 """pytest plugin: `pytest cases/ --replaycase-runner CMD` runs each case.yaml as a test.
 
 Collection happens only when --replaycase-runner is given, so the plugin stays inert in other
-test suites. Each item replays its case with the same code as `replaycase replay`.
+test suites (it does not even read the configuration then). Each item replays its case with
+the same code as `replaycase replay`; the other settings come from the flags below, else from
+``[tool.replaycase]`` in pyproject.toml. Items are independent, so pytest-xdist (``-n 4``)
+spreads them over processes, or hosts, like any test.
+
+Registered under the ``pytest11`` entry point ``replaycase.pytest_plugin``, so both plain
+``pytest`` and ``pytest -p replaycase.pytest_plugin`` (with plugin autoload disabled) load it
+once.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from .jsonio import Limits
+    from .replay.case_run import ReplayOptions
+    from .results import ReplayResult
+
+_SETTINGS = pytest.StashKey["_Settings"]()
+
+
+class _Settings:
+    """The replay options of this session, merged once from flags and configuration."""
+
+    def __init__(self, options: ReplayOptions, expect: str, limits: Limits) -> None:
+        self.options = options
+        self.expect = expect
+        self.limits = limits
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -17,15 +40,43 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--replaycase-runner", dest="replaycase_runner", default=None,
                     metavar="CMD", help="Candidate runner command; collects case.yaml files.")
     group.addoption("--replaycase-timeout", dest="replaycase_timeout", type=float,
-                    default=None, metavar="S", help="Seconds per case.")
+                    default=None, metavar="S", help="Seconds per case (default: timeout_s "
+                    "in [tool.replaycase], else the case's runner.timeout_s).")
     group.addoption("--replaycase-expect", dest="replaycase_expect", default="fixed",
                     choices=("fixed", "reproduced"), help="What every case must show.")
     group.addoption("--replaycase-evidence-dir", dest="replaycase_evidence_dir",
-                    default=".replaycase/runs", metavar="DIR", help="Evidence folder.")
+                    default=None, metavar="DIR", help="Evidence folder (default: "
+                    "evidence_dir in [tool.replaycase], else .replaycase/runs).")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    runner = config.getoption("replaycase_runner")
+    if not runner:
+        return
+    from .config import load_config, replay_options
+    from .errors import ReplaycaseError
+
+    try:
+        project = load_config(Path(config.invocation_params.dir))
+        evidence = config.getoption("replaycase_evidence_dir")
+        options = replay_options(project, runner_cmd=runner,
+                                 timeout_s=config.getoption("replaycase_timeout"),
+                                 evidence_dir=Path(evidence) if evidence else None)
+    except ReplaycaseError as exc:
+        raise pytest.UsageError(f"replaycase: {exc}") from None
+    config.stash[_SETTINGS] = _Settings(options, config.getoption("replaycase_expect"),
+                                        project.to_limits())
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    settings = config.stash.get(_SETTINGS, None)
+    if settings is None:
+        return None
+    return f"replaycase: runner {settings.options.runner_cmd!r}, expect {settings.expect}"
 
 
 def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.File | None:
-    if file_path.name == "case.yaml" and parent.config.getoption("replaycase_runner"):
+    if file_path.name == "case.yaml" and _SETTINGS in parent.config.stash:
         return CaseFile.from_parent(parent, path=file_path)
     return None
 
@@ -38,7 +89,7 @@ class CaseFile(pytest.File):
         from .errors import ReplaycaseError
 
         try:
-            case = load_case(self.path.parent)
+            case = load_case(self.path.parent, self.config.stash[_SETTINGS].limits)
         except ReplaycaseError as exc:
             raise self.CollectError(str(exc)) from None
         return [CaseItem.from_parent(self, name=case.id, case=case)]
@@ -56,28 +107,30 @@ class CaseItem(pytest.Item):
         self.case = case
 
     def runtest(self) -> None:
-        from .replay.case_run import ReplayOptions, replay_case
+        from .replay.case_run import replay_case
 
-        config = self.config
-        options = ReplayOptions(runner_cmd=config.getoption("replaycase_runner"),
-                                timeout_s=config.getoption("replaycase_timeout"),
-                                evidence_root=Path(config.getoption("replaycase_evidence_dir")))
-        result = replay_case(self.case, options)
+        settings = self.config.stash[_SETTINGS]
+        result = replay_case(self.case, settings.options)
         self.user_properties.append(("verdict", result.verdict))
-        expect = config.getoption("replaycase_expect")
-        if not result.passes(expect):
+        if result.evidence_dir:
+            self.user_properties.append(("evidence", result.evidence_dir))
+        if not result.passes(settings.expect):  # type: ignore[arg-type]
             raise CaseFailure(result)
 
     def repr_failure(self, excinfo: Any, style: Any = None) -> str:
         if isinstance(excinfo.value, CaseFailure):
             return failure_table(excinfo.value.args[0])
+        from .errors import ReplaycaseError
+
+        if isinstance(excinfo.value, ReplaycaseError):
+            return f"replaycase: {excinfo.value}"
         return str(super().repr_failure(excinfo))
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, 0, f"replaycase: {self.name}"
 
 
-def failure_table(result: Any) -> str:
+def failure_table(result: ReplayResult) -> str:
     """The verdict and every signature and assertion with expected and actual."""
     from .report.terminal import inert
     from .templating import short
@@ -96,7 +149,8 @@ def failure_table(result: Any) -> str:
     if len(rows) > 1:
         widths = [max(len(inert(r[i])) for r in rows) for i in range(5)]
         for row in rows:
-            lines.append("  ".join(inert(c).ljust(w) for c, w in zip(row, widths)).rstrip())
+            lines.append("  ".join(inert(c).ljust(w) for c, w in zip(row, widths, strict=True))
+                         .rstrip())
     if result.evidence_dir:
         lines.append(f"evidence: {result.evidence_dir}")
     return "\n".join(lines)

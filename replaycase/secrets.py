@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -64,9 +65,11 @@ class _Detector:
 
 
 def _start(first: str, chars: str) -> str:
-    """``first`` (one character) not preceded by ``chars``, though allowed after an escaped
-    ``\\n``. The check comes after ``first`` so the regex engine can skip ahead to it fast."""
-    return first + rf"(?:(?<=\\[nrtbf][\s\S])|(?<![{chars}][\s\S]))"
+    """``first`` (one character) not preceded by ``chars`` or a backslash, though allowed after
+    an escaped ``\\n``: an escape such as ``\\u00e9`` must not start a match that the
+    unescaped text does not hold. The check comes after ``first``, so the regex engine can
+    skip ahead to ``first`` fast."""
+    return first + rf"(?:(?<=\\[nrtbf][\s\S])|(?<![{chars}\\][\s\S]))"
 
 
 def _whole(match: re.Match[str]) -> tuple[int, int] | None:
@@ -101,9 +104,14 @@ _FILE_TLDS = frozenset({"png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "bmp"
                         "pdf", "zip", "gz", "log"})
 
 
+_URL_USER = re.compile(r"(?:\\?/){2}[^\s/@:\"'\\<>]+:\Z")
+
+
 def _email(match: re.Match[str]) -> tuple[int, int] | None:
     tld = match.group("v").rsplit(".", 1)[-1].lower()
-    return None if tld in _FILE_TLDS else match.span("v")
+    start = match.start("v")
+    in_url = _URL_USER.search(match.string, max(0, start - 200), start) is not None
+    return None if tld in _FILE_TLDS or in_url else match.span("v")
 
 
 IBAN_LENGTHS = {
@@ -241,6 +249,21 @@ def is_container_key(key: str) -> bool:
     return bool(words) and words[-1] in _CONTAINER_WORDS
 
 
+def unescape(value: str) -> str:
+    """``value`` with its JSON string escapes undone, up to eight levels deep."""
+    for _ in range(8):
+        if "\\" not in value:
+            break
+        try:
+            decoded = json.loads(f'"{value}"', strict=False)
+        except ValueError:
+            break
+        if not isinstance(decoded, str) or decoded == value:
+            break
+        value = decoded
+    return value
+
+
 def is_trivial_value(value: str, min_len: int = 1) -> bool:
     """Values under a sensitive key that are not secrets: empty, null-ish, masks, $VARS."""
     text = value.strip().strip("\"'")
@@ -248,9 +271,14 @@ def is_trivial_value(value: str, min_len: int = 1) -> bool:
             or not any(char.isalnum() for char in text) or PLACEHOLDER.fullmatch(text) is not None)
 
 
+_ESCAPE = re.compile(r"\\(?:x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)")
+"""Escape sequences (JSON, YAML) left in a value: not what makes a value a secret."""
+
+
 def _key_value(match: re.Match[str]) -> tuple[int, int] | None:
-    name = next(g for g in ("dq", "sq", "bare") if match.group(g) is not None)
-    if key_kind(match.group("key")) is None or is_trivial_value(match.group(name), 4):
+    name = next(g for g in ("dq", "eq", "sq", "bare") if match.group(g) is not None)
+    value = _ESCAPE.sub("", unescape(match.group(name)))
+    if key_kind(match.group("key")) is None or is_trivial_value(value, 4):
         return None
     return match.span(name)
 
@@ -258,7 +286,8 @@ def _key_value(match: re.Match[str]) -> tuple[int, int] | None:
 _KEY_VALUE = re.compile(
     r"(?P<key>" + _start("[A-Za-z_]", r"A-Za-z0-9_.\-") + r"[A-Za-z0-9_.\-]{0,63})"
     r"\\*[\"']?[ \t]*(?:=>|[:=])"
-    r"[ \t]*(?:\\*\"(?P<dq>(?:[^\"\\\r\n]|\\+[^\"\\\r\n])+)|'(?P<sq>[^'\\\r\n]+)"
+    r"[ \t]*(?:\"(?![,:;}\]\s])(?P<dq>(?:[^\"\\\r\n]|\\[^\r\n])+)"
+    r"|\\+\"(?![,:;}\]\s])(?P<eq>(?:[^\"\\\r\n]|\\+[^\"\\\r\nnr])+)|'(?P<sq>[^'\\\r\n]+)"
     r"|(?P<bare>(?:(?:Bearer|Basic|Token|Digest|Bot|bearer|basic|token)[ \t]+)?"
     r"[^\s\"'\\,;&<>(){}\[\]`]+))")
 
@@ -323,10 +352,11 @@ _DETECTORS: tuple[_Detector, ...] = (
         + r"[1-9]\d{0,2}(?:[ .\-]?\(\d{1,4}\)|[ .\-]?\d{1,4})"
         r"(?:[ .\-]?\d{2,5}){1,5})(?![A-Za-z0-9_]|[.\-]?\d)"), 30, _phone, markers=("+",)),
     _Detector("phone", re.compile(
-        r"(?P<v>" + _start(r"[(\d]", r"A-Za-z0-9_.+\-/") + r"(?:(?<=\()\d{3}\) ?\d{3}[ .\-]\d{4}"
+        r"(?P<v>" + _start(r"[(\d]", r"A-Za-z0-9_.+\-/")
+        + r"(?<!\d [(\d])(?:(?<=\()\d{3}\) ?\d{3}[ .\-]\d{4}"
         r"|(?<=\d)(?:\d{2}-\d{3}-\d{4}|\d{2}\.\d{3}\.\d{4})"
         r"|(?<=0)[1-9]\d{0,3}(?:[ \-]\d{2,8}){1,4}))"
-        r"(?![A-Za-z0-9_]|[.\-:/]?\d)"), 30, _phone),
+        r"(?![A-Za-z0-9_]|[.\-:/ ]?\d)"), 30, _phone),
 )
 
 
@@ -392,24 +422,42 @@ def _detect(text: str) -> list[Span]:
 
 
 def _run(det: _Detector, text: str) -> list[Span]:
+    """Every match ``det`` accepts. A rejected match is retried one character later; a quoted
+    value is searched again for the pairs nested in it (it may be dropped as a whole later)."""
     found, pos, search = [], 0, det.pattern.search
+    nested = det.pattern is _KEY_VALUE
     while (match := search(text, pos)) is not None:
         span = det.check(match)
         if span is not None and span[1] > span[0]:
-            kind = det.kind
-            if det.pattern is _KEY_VALUE:
-                kind = key_kind(match.group("key")) or det.kind
+            kind = (key_kind(match.group("key")) or det.kind) if nested else det.kind
             found.append(Span(span[0], span[1], kind, det.priority, det.learn))
-            pos = max(match.end(), pos + 1)
+            pos = span[0] if nested else match.end()
+            pos = max(pos, match.start() + 1)
         else:
             pos = match.start() + 1
     return found
 
 
+def _around_placeholders(spans: list[Span], text: str) -> list[Span]:
+    """Spans cut short where a placeholder begins; spans that start inside one are dropped."""
+    kept = [(m.start(), m.end()) for m in PLACEHOLDER.finditer(text)]
+    out = []
+    for span in spans:
+        end = span.end
+        for begin, stop in kept:
+            if begin <= span.start < stop:
+                end = span.start
+                break
+            if span.start < begin < end:
+                end = begin
+        if end > span.start and any(char.isalnum() for char in text[span.start:end]):
+            out.append(Span(span.start, end, span.kind, span.priority, span.learn))
+    return out
+
+
 def _merge(spans: list[Span], text: str) -> list[Span]:
     if "<redacted:" in text:
-        kept = [(m.start(), m.end()) for m in PLACEHOLDER.finditer(text)]
-        spans = [s for s in spans if not any(s.start < e and b < s.end for b, e in kept)]
+        spans = _around_placeholders(spans, text)
     spans.sort(key=lambda s: (s.start, -s.end))
     merged: list[Span] = []
     for span in spans:

@@ -57,8 +57,9 @@ def test_unsound_case_whose_desired_all_pass(case_dir: Path) -> None:
 
 def test_pasted_secret_fails_lint(case_dir: Path) -> None:
     notes = case_dir / "notes.md"
-    notes.write_text(notes.read_text() + "\nkey used: sk-proj-Ab3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY\n")
-    line = notes.read_text().splitlines().index("key used: sk-proj-Ab3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY")
+    pasted = "key used: sk-proj-Ab3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY"
+    notes.write_text(notes.read_text() + "\n" + pasted + "\n")
+    line = notes.read_text().splitlines().index(pasted)
     report = lint_case(case_dir)
     [problem] = report.problems
     assert problem.file == "notes.md" and problem.line == line + 1

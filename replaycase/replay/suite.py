@@ -1,17 +1,20 @@
 """Replaying a suite of cases: sharded, in parallel, repeated, results in a stable order.
 
 Each run of a case (one of its ``--repeat`` runs) is one unit of work for a pool of ``jobs``
-threads; each unit waits on its runner's process, so threads are enough. Results come back
-in discovery order whatever order the runs finish in. With ``fail_fast`` no new case starts
-once a case has not passed; the runs of a case already started still finish, and the cases
-never started are counted in ``summary.not_run``.
+threads; each unit waits on its runner's process, so threads are enough. Cases are loaded and
+validated one after another while the first ones already run (a suite starts in the time of
+one case.yaml, not of all of them); an invalid case, a duplicate id or a missing runner
+command still stops the replay with its error, once the runs already started have finished.
+Results come back in discovery order whatever order the runs finish in. With ``fail_fast`` no
+new case starts once a case has not passed; the runs of a case already started still finish,
+and the cases never started are counted in ``summary.not_run``.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +25,7 @@ from ..errors import ReplaycaseError, UsageError
 from ..results import ReplayResult, ResultsDocument, summarize
 from .case_run import ReplayOptions, replay_case
 from .repeat import combine
-from .shard import Shard, select_shard
+from .shard import Shard
 
 
 @dataclass
@@ -47,7 +50,10 @@ class SuiteOptions:
 
 
 class SuiteListener(Protocol):
-    """Told how many cases will run, then of each case's result as it completes."""
+    """Told of each case's result as it completes, and of the number of cases once known.
+
+    ``started`` comes once every case is loaded, which may be after the first results.
+    """
 
     def started(self, total: int) -> None: ...
 
@@ -55,19 +61,8 @@ class SuiteListener(Protocol):
 
 
 def load_cases(paths: Sequence[str | Path]) -> list[ReplayCase]:
-    """Every case under the paths, validated before anything runs (CaseError otherwise)."""
-    folders = discover_cases(list(paths))
-    if not folders:
-        raise UsageError("no case folders (no case.yaml) under "
-                         + ", ".join(str(p) for p in paths))
-    cases = [load_case(folder) for folder in folders]
-    seen: dict[str, Path] = {}
-    for case in cases:
-        if case.id in seen:
-            raise UsageError(f"case id {case.id!r} is used by both {seen[case.id]} and "
-                             f"{case.path}")
-        seen[case.id] = case.path
-    return cases
+    """Every case under the paths, validated (CaseError otherwise)."""
+    return list(_iter_cases(_folders(paths)))
 
 
 def replay_paths(paths: Sequence[str | Path], options: ReplayOptions,
@@ -77,8 +72,7 @@ def replay_paths(paths: Sequence[str | Path], options: ReplayOptions,
     suite = suite or SuiteOptions()
     suite.check()
     started = time.perf_counter()
-    cases = select_shard(load_cases(paths), suite.shard)
-    results, not_run = replay_cases(cases, options, suite, listener)
+    results, not_run = _replay(_iter_cases(_folders(paths)), options, suite, listener)
     summary = summarize(results, suite.expect, (time.perf_counter() - started) * 1000,
                         suite.min_pass_rate)
     summary.not_run = len(not_run)
@@ -91,53 +85,96 @@ def replay_paths(paths: Sequence[str | Path], options: ReplayOptions,
 def replay_cases(cases: Sequence[ReplayCase], options: ReplayOptions,
                  suite: SuiteOptions | None = None, listener: SuiteListener | None = None,
                  ) -> tuple[list[ReplayResult], list[ReplayCase]]:
-    """Replay each case: (results in the order of ``cases``, the cases not run)."""
+    """Replay each case of this shard: (results in the order of ``cases``, cases not run)."""
     suite = suite or SuiteOptions()
     suite.check()
-    _check_runner(cases, options)
-    run = _SuiteRun(cases, options, suite, listener)
-    if listener is not None:
-        listener.started(len(cases))
-    units = [(i, k) for i in range(len(cases)) for k in range(suite.repeat)]
-    if suite.jobs == 1 or len(units) <= 1:
-        for i, k in units:
-            run.unit(i, k)
-    else:
-        with ThreadPoolExecutor(max_workers=min(suite.jobs, len(units)),
-                                thread_name_prefix="replaycase") as pool:
-            futures: list[Future[None]] = [pool.submit(run.unit, i, k) for i, k in units]
-        for future in futures:
-            future.result()  # re-raise the first error of a unit, if any
+    return _replay(cases, options, suite, listener)
+
+
+def _folders(paths: Sequence[str | Path]) -> list[Path]:
+    folders = discover_cases(list(paths))
+    if not folders:
+        raise UsageError("no case folders (no case.yaml) under "
+                         + ", ".join(str(p) for p in paths))
+    return folders
+
+
+def _iter_cases(folders: Iterable[Path]) -> Iterator[ReplayCase]:
+    """Load each folder in turn; CaseError for an invalid one, UsageError for a reused id."""
+    seen: dict[str, Path] = {}
+    for folder in folders:
+        case = load_case(folder)
+        if case.id in seen:
+            raise UsageError(f"case id {case.id!r} is used by both {seen[case.id]} and "
+                             f"{case.path}")
+        seen[case.id] = case.path
+        yield case
+
+
+def _check_runner(case: ReplayCase, options: ReplayOptions) -> None:
+    if not options.runner_cmd and not case.spec.runner.cmd:
+        raise ReplaycaseError(f"{case.case_yaml}: no runner command; pass --runner-cmd or "
+                              "set runner.cmd in case.yaml")
+
+
+def _replay(cases: Iterable[ReplayCase], options: ReplayOptions, suite: SuiteOptions,
+            listener: SuiteListener | None) -> tuple[list[ReplayResult], list[ReplayCase]]:
+    """Feed the pool as the cases load; wait for every run; results in the order of cases."""
+    run = _SuiteRun(options, suite, listener)
+    with ThreadPoolExecutor(max_workers=suite.jobs, thread_name_prefix="replaycase") as pool:
+        try:
+            for case in cases:
+                if suite.shard is None or suite.shard.holds(case.id):
+                    _check_runner(case, options)
+                    run.add(case, pool)
+        except BaseException:
+            run.halt()  # start nothing more; the runs under way finish as the pool closes
+            raise
+        run.loaded()
+    for future in run.futures:
+        future.result()  # re-raise the first error of a run, if any
     results = [r for r in run.final if r is not None]
-    not_run = [case for case, r in zip(cases, run.final, strict=True) if r is None]
+    not_run = [case for case, r in zip(run.cases, run.final, strict=True) if r is None]
     return results, not_run
-
-
-def _check_runner(cases: Sequence[ReplayCase], options: ReplayOptions) -> None:
-    if options.runner_cmd:
-        return
-    for case in cases:
-        if not case.spec.runner.cmd:
-            raise ReplaycaseError(f"{case.case_yaml}: no runner command; pass --runner-cmd or "
-                                  "set runner.cmd in case.yaml")
 
 
 class _SuiteRun:
     """The shared state of one suite replay: runs per case, what finished, the stop flag."""
 
-    def __init__(self, cases: Sequence[ReplayCase], options: ReplayOptions,
-                 suite: SuiteOptions, listener: SuiteListener | None) -> None:
-        self.cases = cases
+    def __init__(self, options: ReplayOptions, suite: SuiteOptions,
+                 listener: SuiteListener | None) -> None:
         self.options = options
         self.suite = suite
         self.listener = listener
-        self.runs: list[list[ReplayResult | None]] = [[None] * suite.repeat for _ in cases]
-        self.final: list[ReplayResult | None] = [None] * len(cases)
-        self._left = [suite.repeat] * len(cases)
+        self.cases: list[ReplayCase] = []
+        self.runs: list[list[ReplayResult | None]] = []
+        self.final: list[ReplayResult | None] = []
+        self.futures: list[Future[None]] = []
+        self._left: list[int] = []
         self._started: set[int] = set()
         self._stop = False
         self._lock = threading.Lock()
         self._tell = threading.Lock()
+
+    def add(self, case: ReplayCase, pool: ThreadPoolExecutor) -> None:
+        """Queue every run of one more case."""
+        with self._lock:
+            i = len(self.cases)
+            self.cases.append(case)
+            self.runs.append([None] * self.suite.repeat)
+            self.final.append(None)
+            self._left.append(self.suite.repeat)
+        self.futures += [pool.submit(self.unit, i, k) for k in range(self.suite.repeat)]
+
+    def loaded(self) -> None:
+        """Every case is queued: tell the listener how many."""
+        if self.listener is not None:
+            with self._tell:
+                self.listener.started(len(self.cases))
+
+    def halt(self) -> None:
+        with self._lock:
+            self._stop = True
 
     def unit(self, i: int, k: int) -> None:
         """Run case ``i`` for the ``k``-th time, unless the suite has stopped before it."""
@@ -145,11 +182,11 @@ class _SuiteRun:
             if self._stop and i not in self._started:
                 return
             self._started.add(i)
+            case = self.cases[i]
         try:
-            result = replay_case(self.cases[i], self.options)
+            result = replay_case(case, self.options)
         except BaseException:
-            with self._lock:
-                self._stop = True
+            self.halt()
             raise
         with self._lock:
             self.runs[i][k] = result
@@ -164,8 +201,7 @@ class _SuiteRun:
         self.final[i] = result
         if self.suite.fail_fast and not result.passes(self.suite.expect,
                                                       self.suite.min_pass_rate):
-            with self._lock:
-                self._stop = True
+            self.halt()
         if self.listener is not None:
             with self._tell:
                 self.listener.finished(result)

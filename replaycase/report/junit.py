@@ -1,63 +1,118 @@
-"""JUnit XML: one testcase per case; failure when it does not meet the expectation."""
+"""JUnit XML: one testcase per case, read by GitLab, Jenkins and GitHub test reporters.
+
+A case that meets the expectation passes. One that does not gets a ``failure`` (a desired
+assertion failed, the failure reproduced, a flaky case under its pass rate; under
+``--expect reproduced``: the failure did not reproduce); a runner that could not be judged
+gets an ``error``. The ``message`` attribute names the failing entries on one line; the
+element's text has every signature and assertion with expected and actual values. Cases that
+``--fail-fast`` never started are ``skipped``.
+"""
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from ..results import ReplayResult, ResultsDocument
+from ..results import Outcome, ReplayResult, ResultsDocument
 
 _INVALID_XML = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
+_MESSAGE_CHARS = 1000
 
 
 def _clean(text: str) -> str:
     return text.translate(_INVALID_XML)
 
 
+def _line(outcome: Outcome, label: str) -> str:
+    return (f"[{outcome.outcome}] {label} {outcome.key}: {outcome.message} (expected "
+            f"{outcome.expected!r}, actual {outcome.actual!r})")
+
+
 def _details(result: ReplayResult) -> str:
     lines = [f"verdict: {result.verdict}", f"observed failure reproduced: "
              f"{'yes' if result.reproduced else 'no'}"]
+    if result.repeats > 1:
+        lines.append(f"runs: {result.repeats}, pass rate {result.pass_rate or 0:.2f}: "
+                     + ", ".join(run.verdict for run in result.repeat_runs))
+        if result.verdict == "flaky":
+            lines.append("details of the first run that did not pass:")
     for label, outcomes in (("signature", result.signatures), ("desired", result.assertions)):
-        for o in outcomes:
-            lines.append(f"[{o.outcome}] {label} {o.key}: {o.message} (expected {o.expected!r}, "
-                         f"actual {o.actual!r})")
+        lines.extend(_line(o, label) for o in outcomes)
     if result.runner.reason:
         lines.append(f"runner: {result.runner.reason}")
     if result.runner.stderr_tail:
         lines.append("stderr tail:\n" + result.runner.stderr_tail)
+    if result.evidence_dir:
+        lines.append(f"evidence: {result.evidence_dir}")
     return _clean("\n".join(lines))
+
+
+def failure_message(result: ReplayResult, expect: str) -> str:
+    """One line: the verdict and the entries that made the case fail."""
+    head = f"{result.verdict} (expected {expect})"
+    if result.verdict == "flaky":
+        passed = sum(1 for run in result.repeat_runs if run.passed)
+        head = f"flaky: {passed}/{result.repeats} runs met the expectation ({expect})"
+    parts: list[str] = []
+    if expect == "reproduced":
+        parts = [f"signature no longer holds: {o.key}: {o.message}"
+                 for o in result.signatures if not o.passed]
+    else:
+        if result.reproduced:
+            parts.append("observed failure reproduced: "
+                         + ", ".join(o.key for o in result.signatures))
+        parts += [f"desired {o.key} {o.outcome}: {o.message}"
+                  for o in result.assertions if o.outcome in ("failed", "error")]
+    text = "; ".join([head, *parts])
+    if len(text) > _MESSAGE_CHARS:
+        text = text[: _MESSAGE_CHARS - 1] + "…"
+    return _clean(" ".join(text.split()))
 
 
 def to_junit(document: ResultsDocument) -> ET.ElementTree:
     """The results as a JUnit <testsuites> tree."""
-    expect = document.summary.expect
+    summary = document.summary
+    expect = "reproduced" if summary.expect == "reproduced" else "fixed"
     suites = ET.Element("testsuites", name="replaycase")
-    suite = ET.SubElement(suites, "testsuite", name="replaycase",
-                          tests=str(len(document.results)),
-                          time=f"{document.summary.duration_ms / 1000:.3f}")
+    suite = ET.SubElement(suites, "testsuite", name="replaycase")
+    properties = ET.SubElement(suite, "properties")
+    for name, value in (("expect", expect), ("repeat", summary.repeat),
+                        ("min_pass_rate", summary.min_pass_rate), ("shard", summary.shard)):
+        if value is not None:
+            ET.SubElement(properties, "property", name=name, value=_clean(str(value)))
     failures = errors = 0
     for result in document.results:
-        case = ET.SubElement(suite, "testcase", classname="replaycase." + result.case_id,
-                             name=result.case_id, file=result.case_path + "/case.yaml",
+        case_id = _clean(result.case_id)
+        case = ET.SubElement(suite, "testcase", classname="replaycase." + case_id,
+                             name=case_id, file=_clean(result.case_path) + "/case.yaml",
                              time=f"{result.duration_ms / 1000:.3f}")
         if result.verdict == "runner_error":
             errors += 1
-            node = ET.SubElement(case, "error", type="runner_error",
-                                 message=_clean(result.runner.reason or "runner error"))
+            node = ET.SubElement(case, "error", type="runner_error", message=_clean(
+                " ".join(f"runner error: {result.runner.reason or 'error'}".split())))
             node.text = _details(result)
-        elif not result.passes("reproduced" if expect == "reproduced" else "fixed"):
+        elif not result.passes(expect, summary.min_pass_rate):
             failures += 1
             node = ET.SubElement(case, "failure", type=result.verdict,
-                                 message=_clean(f"{result.case_id}: {result.verdict} (expected "
-                                                f"{expect})"))
+                                 message=failure_message(result, expect))
             node.text = _details(result)
-        if result.evidence_dir:
-            ET.SubElement(case, "system-out").text = _clean(f"evidence: {result.evidence_dir}")
-    suite.set("failures", str(failures))
-    suite.set("errors", str(errors))
-    suites.set("tests", str(len(document.results)))
-    suites.set("failures", str(failures))
-    suites.set("errors", str(errors))
+        out = [f"evidence: {result.evidence_dir}"] if result.evidence_dir else []
+        if result.verdict == "flaky" and result.passes(expect, summary.min_pass_rate):
+            out.append(f"flaky: pass rate {result.pass_rate or 0:.2f} is at or above "
+                       f"--min-pass-rate {summary.min_pass_rate:g}")
+        if out:
+            ET.SubElement(case, "system-out").text = _clean("\n".join(out))
+    for case_id in map(_clean, summary.not_run_ids):
+        case = ET.SubElement(suite, "testcase", classname="replaycase." + case_id,
+                             name=case_id, time="0.000")
+        ET.SubElement(case, "skipped", message="not run: --fail-fast stopped the replay")
+    tests = len(document.results) + len(summary.not_run_ids)
+    counts = {"tests": str(tests), "failures": str(failures), "errors": str(errors),
+              "skipped": str(len(summary.not_run_ids)),
+              "time": f"{summary.duration_ms / 1000:.3f}"}
+    for element in (suites, suite):
+        for key, value in counts.items():
+            element.set(key, value)
     return ET.ElementTree(suites)
 
 

@@ -24,7 +24,9 @@ from ..results import VERDICTS, ReplayResult, Summary
 
 _STYLE = {"fixed": "green", "reproduced": "red", "failing": "yellow", "runner_error": "magenta",
           "flaky": "bright_yellow"}
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]|\x1b\[[0-9;?]*[A-Za-z]")
+_CONTROL = re.compile(
+    r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # CSI and OSC sequences
+    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def inert(text: object) -> str:
@@ -111,7 +113,7 @@ class PlainProgress:
 
     def __init__(self, console: Console) -> None:
         self.console = console
-        self.total = 0
+        self.total: int | None = None
         self.done = 0
 
     def started(self, total: int) -> None:
@@ -119,7 +121,8 @@ class PlainProgress:
 
     def finished(self, result: ReplayResult) -> None:
         self.done += 1
-        self.console.print(Text(f"[{self.done}/{self.total}] ") + verdict_line(result))
+        total = "?" if self.total is None else self.total
+        self.console.print(Text(f"[{self.done}/{total}] ") + verdict_line(result))
 
 
 class BarProgress:
@@ -129,16 +132,14 @@ class BarProgress:
         self.progress = Progress(TextColumn("replaying"), BarColumn(), MofNCompleteColumn(),
                                  TextColumn("{task.description}"), TimeElapsedColumn(),
                                  console=console, transient=True)
-        self.task: TaskID | None = None
+        self.task: TaskID = self.progress.add_task("", total=None)
         self.counts: dict[str, int] = {}
-
-    def started(self, total: int) -> None:
-        self.task = self.progress.add_task("", total=total)
         self.progress.start()
 
+    def started(self, total: int) -> None:
+        self.progress.update(self.task, total=total)
+
     def finished(self, result: ReplayResult) -> None:
-        if self.task is None:
-            return
         self.counts[result.verdict] = self.counts.get(result.verdict, 0) + 1
         note = " · ".join(f"{self.counts[v]} {v.replace('_', ' ')}" for v in VERDICTS
                           if self.counts.get(v))

@@ -3,6 +3,7 @@
 Deterministic (the same trace and options give byte-identical folders), atomic (written to a
 temporary folder and renamed into place), redacted before anything is written, and sound
 (every observed signature holds on the source trace; the desired assertions do not all pass).
+Beside the case folder it keeps ``case.schema.json`` current, for editors (case_schema.py).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from ..case import (
     dump_case_yaml,
     parse_yaml,
 )
+from ..case_schema import write_schema_beside
 from ..errors import InputError, UsageError
 from ..importers import load_trace
 from ..jsonio import DEFAULT_LIMITS, Limits
@@ -108,6 +110,7 @@ def scaffold(trace: str | Path, out: str | Path,
     plan = _plan(trace, run, case_id, out, observed_user, desired_user, redactor,
                  options.redact)
     write_folder(out, plan.files, options.force)
+    write_schema_beside(out)
     return [plan.report]
 
 
@@ -130,6 +133,7 @@ def _scaffold_all(trace: Path, out: Path, runs: list[TraceRun], options: Scaffol
             raise InputError(plan.report.path, "already exists; pass --force to overwrite it")
     for plan in plans:
         write_folder(plan.report.path, plan.files, options.force)
+    write_schema_beside(out / plans[0].report.case_id)
     return [plan.report for plan in plans]
 
 

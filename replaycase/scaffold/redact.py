@@ -22,16 +22,19 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..secrets import (
+    Span,
     compile_patterns,
     dict_key_kind,
     find_spans,
     is_container_key,
     is_trivial_value,
+    unescape,
 )
 
 _LITERAL_GATE_MAX = 32
 _CACHE_TEXT_MAX = 200
 _CACHE_SIZE = 100_000
+_ROUNDS = 5
 
 
 class Redactor:
@@ -145,9 +148,23 @@ class Redactor:
         return done
 
     def _redact_spans(self, text: str, detect: bool) -> str:
-        spans = find_spans(text, self._extra if detect else (), self._literal_gate(text), detect)
-        if not spans:
-            return text
+        """Replace every secret; repeat until nothing more is found, so redacting is idempotent
+        (a placeholder's ``>`` can expose a phone number a secret's last letter hid)."""
+        extra = self._extra if detect else ()
+        spans = find_spans(text, extra, self._literal_gate(text), detect)
+        if spans and detect and any(s.learn for s in spans) and text.lstrip()[:1] in ("{", "["):
+            known = len(self._literals)
+            self._learn_json(text, 0)
+            if len(self._literals) != known:
+                spans = find_spans(text, extra, self._literal_gate(text))
+        for _ in range(_ROUNDS):
+            if not spans:
+                break
+            text = self._replace(text, spans)
+            spans = find_spans(text, extra, self._literal_gate(text), detect)
+        return text
+
+    def _replace(self, text: str, spans: list[Span]) -> str:
         parts, pos = [], 0
         for span in spans:
             value = text[span.start:span.end]
@@ -160,8 +177,33 @@ class Redactor:
         parts.append(text[pos:])
         return "".join(parts)
 
+    def _learn_json(self, text: str, depth: int) -> None:
+        """Learn sensitive values from a JSON document held in a string, however escaped.
+
+        The text regexes cut a quoted value at an escaped quote two levels down; the parsed
+        document gives the whole value, whose encoded forms are then replaced as they stand.
+        """
+        try:
+            data = json.loads(text)
+        except (ValueError, RecursionError):
+            return
+        self._learn_data(data, None, depth)
+
+    def _learn_data(self, data: Any, kind: str | None, depth: int) -> None:
+        if isinstance(data, dict):
+            for key, item in data.items():
+                self._learn_data(item, dict_key_kind(key), depth)
+        elif isinstance(data, list):
+            for item in data:
+                self._learn_data(item, kind, depth)
+        elif isinstance(data, str):
+            if kind is not None and not is_trivial_value(data) and _learnable(data.strip()):
+                self._whole(data, kind)
+            elif depth < 3 and data.lstrip()[:1] in ("{", "["):
+                self._learn_json(data, depth + 1)
+
     def _placeholder(self, value: str, kind: str) -> str:
-        key = _normalize(value)
+        key = unescape(value)
         placeholder = self._placeholders.get(key)
         if placeholder is None:
             number = self._counts.get(kind, 0) + 1
@@ -172,14 +214,14 @@ class Redactor:
     def _learn(self, value: str, placeholder: str) -> None:
         """Remember a value found only from its key, to replace its other copies too."""
         value = value.strip()
-        if not (len(value) >= 16 or (len(value) >= 6 and not value.isalpha())):
+        if not _learnable(value):
             return
         fresh = [form for form in _forms(value) if form not in self._literals]
         if not fresh:
             return
         for form in fresh:
             self._literals[form] = None
-            self._placeholders.setdefault(_normalize(form), placeholder)
+            self._placeholders.setdefault(unescape(form), placeholder)
         self._cache.clear()
         ordered = sorted(self._literals, key=len, reverse=True)
         self._literal_re = re.compile(
@@ -193,24 +235,14 @@ class Redactor:
         return None
 
 
+def _learnable(value: str) -> bool:
+    """Long enough not to be an ordinary word: 6 characters with a non-letter, or 16."""
+    return len(value) >= 16 or (len(value) >= 6 and not value.isalpha())
+
+
 def _forms(value: str) -> list[str]:
     """The encodings a value may take in a trace: raw, JSON-escaped (once, twice), ``\\/``."""
     once = json.dumps(value)[1:-1]
     forms = [value, once, json.dumps(value, ensure_ascii=False)[1:-1], json.dumps(once)[1:-1],
              once.replace("/", "\\/")]
     return list(dict.fromkeys(forms))
-
-
-def _normalize(value: str) -> str:
-    """A value with its JSON string escapes undone (up to three levels), for identity."""
-    for _ in range(3):
-        if "\\" not in value:
-            break
-        try:
-            decoded = json.loads(f'"{value}"', strict=False)
-        except ValueError:
-            break
-        if not isinstance(decoded, str) or decoded == value:
-            break
-        value = decoded
-    return value

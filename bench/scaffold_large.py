@@ -1,0 +1,89 @@
+"""Scaffold a ~40 MB trace of 150,000 tool calls; compare with json.load of the same file.
+
+    python bench/scaffold_large.py [--calls 150000] [--format replaykit|replayt]
+
+Prints the file size, the wall time and peak memory (max RSS) of json.load and of scaffold,
+each measured in a fresh subprocess, and their ratio. Target (issue 3): at most 3x json.load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+MEASURE = """
+import json, resource, sys, time
+from pathlib import Path
+mode, trace, out = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+if mode == "scaffold":
+    from replaycase.scaffold.build import scaffold  # import time is not the parser's
+start = time.perf_counter()
+if mode == "json":
+    with trace.open() as handle:
+        json.load(handle)
+else:
+    scaffold(trace, out)
+wall = time.perf_counter() - start
+print(json.dumps({"wall_s": wall,
+                  "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def make_replaykit(path: Path, calls: int) -> None:
+    """A failed run that loops: `calls` tool calls with results, then a loop-guard error."""
+    with path.open("w") as out:
+        out.write('{"run_id": "big-run", "status": "error", "metadata": {"agent": "bench"}, '
+                  '"events": [\n')
+        out.write(json.dumps({"type": "input_message", "content": "Reconcile every invoice."}))
+        for i in range(calls):
+            args = {"customer_id": f"C-{i % 5000:05d}", "page": i // 5000,
+                    "fields": ["amount"]}
+            result = {"invoice": f"INV-{i:07d}", "amount": round(10 + (i % 977) * 0.37, 2),
+                      "status": "open" if i % 3 else "paid", "due_date": "2026-04-01",
+                      "note": "ok"}
+            out.write(",\n" + json.dumps({"type": "tool_call", "tool_name": "lookup_billing",
+                                          "args": args, "call_id": f"c{i}"}))
+            out.write(",\n" + json.dumps({"type": "tool_result", "tool_name": "lookup_billing",
+                                          "call_id": f"c{i}", "output": result}))
+        out.write(",\n" + json.dumps({"type": "error", "message": "StepLimitError: max_steps "
+                                      f"{calls} exceeded", "error_type": "StepLimitError"}))
+        out.write("\n]}\n")
+
+
+def measure(mode: str, trace: Path, out: Path) -> dict[str, float]:
+    done = subprocess.run([sys.executable, "-c", MEASURE, mode, str(trace), str(out)],
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"{mode} failed: {done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--calls", type=int, default=150_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        trace = Path(tmp) / "big.json"
+        make_replaykit(trace, args.calls)
+        size_mb = trace.stat().st_size / 1e6
+        loads = [measure("json", trace, Path(tmp) / "unused") for _ in range(args.repeat)]
+        scaffolds = []
+        for n in range(args.repeat):
+            scaffolds.append(measure("scaffold", trace, Path(tmp) / f"case-{n}"))
+        best_load = min(r["wall_s"] for r in loads)
+        best_scaffold = min(r["wall_s"] for r in scaffolds)
+        print(f"trace: {size_mb:.1f} MB, {args.calls} tool calls (replaykit JSON)")
+        print(f"json.load: {best_load:.2f} s, peak RSS {max(r['max_rss_mb'] for r in loads):.0f}"
+              " MB")
+        print(f"scaffold:  {best_scaffold:.2f} s, peak RSS "
+              f"{max(r['max_rss_mb'] for r in scaffolds):.0f} MB")
+        print(f"ratio scaffold / json.load: {best_scaffold / best_load:.2f}x (target <= 3x)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,266 @@
+"""Project defaults from ``[tool.replaycase]`` in pyproject.toml; command-line flags win.
+
+The nearest pyproject.toml holding a ``[tool.replaycase]`` table, from the current folder
+upward, is the project's configuration (as ruff finds ``[tool.ruff]``). Unknown keys are
+errors, each reported on one line naming the file and the key. Relative paths in it are
+relative to the folder of that pyproject.toml.
+
+Precedence, for every setting: a flag given on the command line, else the configuration,
+else the built-in default. Redaction patterns add up instead: a pattern on the command line
+never silently drops the project's own.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+
+from .errors import InputError, UsageError
+from .jsonio import DEFAULT_LIMITS, Limits
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+if TYPE_CHECKING:
+    from .replay.case_run import ReplayOptions
+
+PYPROJECT = "pyproject.toml"
+TABLE = "tool.replaycase"
+DEFAULT_EVIDENCE_DIR = Path(".replaycase") / "runs"
+DEFAULT_MAX_OUTPUT_MB = 10.0
+PRICE_KEYS = ("input_per_million", "output_per_million")
+_MAX_PYPROJECT_BYTES = 4 * 1024 * 1024
+T = TypeVar("T")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LimitsConfig(_Strict):
+    """``[tool.replaycase.limits]``: bounds on untrusted input (``replaycase.jsonio.Limits``)."""
+
+    max_file_mb: float = Field(default=DEFAULT_LIMITS.max_file_mb, gt=0)
+    """Largest trace or fixture file read, in MB."""
+    max_depth: int = Field(default=DEFAULT_LIMITS.max_depth, ge=1, le=1000)
+    """Deepest nesting of JSON accepted."""
+    max_string_mb: float = Field(default=DEFAULT_LIMITS.max_string_mb, gt=0)
+    """Longest single string accepted, in MB."""
+    max_output_mb: float = Field(default=DEFAULT_LIMITS.max_output_mb, gt=0)
+    """Largest output file a runner may write, in MB."""
+
+    def to_limits(self) -> Limits:
+        return Limits(**self.model_dump())
+
+
+class ReplaycaseConfig(_Strict):
+    """``[tool.replaycase]``: every key is optional; unset means the built-in default."""
+
+    cases: list[str] | None = None
+    """Case folders (or folders of cases) that `replay` and `lint` use when given no path."""
+    runner_cmd: str | None = None
+    """Shell command of the candidate runner (run in the folder of pyproject.toml)."""
+    timeout_s: float | None = Field(default=None, gt=0, le=86400)
+    """Seconds per case; overrides each case's runner.timeout_s."""
+    jobs: int | None = Field(default=None, ge=1, le=1024)
+    """Cases replayed at once (default: the CPU count)."""
+    evidence_dir: str | None = None
+    """Where replay evidence folders go (default: .replaycase/runs)."""
+    redact_patterns: list[str] = Field(default_factory=list)
+    """Extra regexes redacted by `scaffold` and looked for by `lint`."""
+    max_output_mb: float | None = Field(default=None, gt=0)
+    """Cap on a runner's stdout and stderr, each, in MB (default: 10)."""
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    prices: dict[str, dict[str, float]] = Field(default_factory=dict)
+    """Model name -> {input_per_million, output_per_million}, in USD."""
+
+    _file: Path | None = PrivateAttr(default=None)
+
+    @field_validator("redact_patterns")
+    @classmethod
+    def _patterns(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"invalid regex {pattern!r}: {exc}") from None
+        return value
+
+    @field_validator("prices")
+    @classmethod
+    def _prices(cls, value: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+        for model, price in value.items():
+            keys = sorted(price)
+            if keys != sorted(PRICE_KEYS):
+                raise ValueError(f"{model!r}: expected exactly the keys "
+                                 f"{', '.join(PRICE_KEYS)}, got {', '.join(keys) or 'none'}")
+            if any(amount < 0 for amount in price.values()):
+                raise ValueError(f"{model!r}: prices cannot be negative")
+        return value
+
+    @property
+    def file(self) -> Path | None:
+        """The pyproject.toml this came from; None when built-in defaults only."""
+        return self._file
+
+    @property
+    def root(self) -> Path:
+        """The folder relative paths are resolved against."""
+        return self._file.parent if self._file is not None else Path.cwd()
+
+    def resolve(self, path: str | Path) -> Path:
+        """A configured path, made usable from the current folder."""
+        return _near(self.root / path) if not Path(path).is_absolute() else Path(path)
+
+    def to_limits(self) -> Limits:
+        return self.limits.to_limits()
+
+
+def _near(path: Path) -> Path:
+    """``path`` relative to the current folder when that reads better, else absolute."""
+    try:
+        relative = os.path.relpath(path, Path.cwd())
+    except ValueError:  # another drive on Windows
+        return path.absolute()
+    return Path(relative)
+
+
+def find_pyproject(start: Path | None = None) -> tuple[Path, dict[str, Any]] | None:
+    """The nearest pyproject.toml with a ``[tool.replaycase]`` table, and that table."""
+    folder = (start or Path.cwd()).absolute()
+    for candidate in (folder / PYPROJECT, *(p / PYPROJECT for p in folder.parents)):
+        if not candidate.is_file():
+            continue
+        table = read_pyproject(candidate).get("tool", {}).get("replaycase")
+        if table is not None:
+            if not isinstance(table, dict):
+                raise InputError(candidate, f"{TABLE}: expected a table")
+            return candidate, table
+    return None
+
+
+def read_pyproject(path: Path) -> dict[str, Any]:
+    """A pyproject.toml, parsed; InputError on one line when it cannot be."""
+    try:
+        size = path.stat().st_size
+        if size > _MAX_PYPROJECT_BYTES:
+            raise InputError(path, f"file is {size / 1024 / 1024:.1f} MB, too large for a "
+                                   "pyproject.toml")
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(path, "not UTF-8 text") from None
+    except OSError as exc:
+        raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
+    return parse_toml(text, path)
+
+
+def parse_toml(text: str, path: Path) -> dict[str, Any]:
+    """TOML text, parsed; InputError naming ``path`` when it is invalid."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(path, f"invalid TOML: {exc}") from None
+
+
+def parse_config(table: dict[str, Any], path: Path | None = None) -> ReplaycaseConfig:
+    """Validate a ``[tool.replaycase]`` table; the first problem names the key."""
+    try:
+        config = ReplaycaseConfig.model_validate(table)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        error = errors[0]
+        key = ".".join([TABLE, *(str(part) for part in error["loc"])])
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "unknown key"
+        elif error["type"] == "missing":
+            message = "missing key"
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise InputError(path or PYPROJECT, f"{key}: {message}{more}") from None
+    config._file = path
+    return config
+
+
+def load_config(start: Path | None = None) -> ReplaycaseConfig:
+    """The project's configuration, or the built-in defaults when there is none."""
+    found = find_pyproject(start)
+    if found is None:
+        return ReplaycaseConfig()
+    path, table = found
+    return parse_config(table, path)
+
+
+def pick(flag: T | None, configured: T | None, default: T) -> T:
+    """A flag given on the command line, else the configured value, else the default."""
+    if flag is not None:
+        return flag
+    return configured if configured is not None else default
+
+
+def redact_patterns(config: ReplaycaseConfig, flags: list[str] | None) -> list[str]:
+    """The project's redaction patterns plus those given on the command line."""
+    merged = list(config.redact_patterns)
+    merged += [p for p in flags or [] if p not in merged]
+    return merged
+
+
+def case_paths(config: ReplaycaseConfig, paths: list[Path] | None) -> list[Path]:
+    """The paths given on the command line, else the configured ``cases``."""
+    if paths:
+        return list(paths)
+    if config.cases:
+        return [config.resolve(p) for p in config.cases]
+    raise UsageError(f"no case paths given; pass some, or set cases in [{TABLE}] of "
+                     f"{PYPROJECT}")
+
+
+@dataclass(frozen=True)
+class ReplaySettings:
+    """What `replay` runs: the case paths, how many at once, and the replay options."""
+
+    paths: list[Path]
+    jobs: int
+    options: ReplayOptions
+
+
+def replay_options(config: ReplaycaseConfig, *, runner_cmd: str | None = None,
+                   timeout_s: float | None = None, evidence_dir: Path | None = None,
+                   max_output_mb: float | None = None) -> ReplayOptions:
+    """Merge the replay flags (of `replay`, or of the pytest plugin) with the configuration."""
+    from .replay.case_run import ReplayOptions
+
+    if timeout_s is not None and timeout_s <= 0:
+        raise UsageError("--timeout must be positive")
+    if max_output_mb is not None and max_output_mb <= 0:
+        raise UsageError("--max-output-mb must be positive")
+    configured_dir = config.resolve(config.evidence_dir) if config.evidence_dir else None
+    from_config = runner_cmd is None and config.runner_cmd is not None
+    return ReplayOptions(
+        runner_cmd=pick(runner_cmd, config.runner_cmd, None),
+        timeout_s=pick(timeout_s, config.timeout_s, None),
+        evidence_root=pick(evidence_dir, configured_dir, DEFAULT_EVIDENCE_DIR),
+        max_output_bytes=int(pick(max_output_mb, config.max_output_mb,
+                                  DEFAULT_MAX_OUTPUT_MB) * 1024 * 1024),
+        cwd=config.root if from_config and config.file is not None else None,
+        limits=config.to_limits())
+
+
+def replay_settings(config: ReplaycaseConfig, *, paths: list[Path] | None,
+                    runner_cmd: str | None = None, jobs: int | None = None,
+                    timeout_s: float | None = None, evidence_dir: Path | None = None,
+                    max_output_mb: float | None = None) -> ReplaySettings:
+    """Merge the flags of `replay` with the configuration."""
+    if jobs is not None and jobs < 1:
+        raise UsageError("-j must be at least 1")
+    options = replay_options(config, runner_cmd=runner_cmd, timeout_s=timeout_s,
+                             evidence_dir=evidence_dir, max_output_mb=max_output_mb)
+    return ReplaySettings(paths=case_paths(config, paths),
+                          jobs=pick(jobs, config.jobs, os.cpu_count() or 1), options=options)

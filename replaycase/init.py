@@ -1,0 +1,228 @@
+"""`replaycase init`: the ``[tool.replaycase]`` block and a GitHub Actions workflow.
+
+Nothing existing is overwritten without ``force``: an existing block or workflow makes init
+refuse before it writes anything. The block is appended to pyproject.toml (created when
+missing); the rest of the file is kept byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+from .config import PYPROJECT, TABLE, parse_config, parse_toml, read_pyproject
+from .errors import InputError
+from .jsonio import write_atomic
+
+WORKFLOW = Path(".github") / "workflows" / "replaycase.yml"
+JUNIT_FILE = "replaycase-junit.xml"
+_HEADER = re.compile(r"^[ \t]*\[\[?[ \t]*tool[ \t]*\.[ \t]*replaycase[ \t]*(\]|\.)", re.M)
+_ANY_HEADER = re.compile(r"^[ \t]*\[", re.M)
+
+_BLOCK = """\
+[tool.replaycase]
+# replaycase defaults; a flag on the command line overrides each (docs/configuration.md).
+cases = ["cases"]
+{runner_line}
+timeout_s = 60
+# jobs = 4                        # cases replayed at once (default: the CPU count)
+evidence_dir = ".replaycase/runs"
+redact_patterns = []              # extra regexes that scaffold redacts and lint looks for
+max_output_mb = 10                # cap on a runner's stdout and stderr, each
+
+[tool.replaycase.limits]
+max_file_mb = 512
+max_depth = 200
+max_string_mb = 16
+max_output_mb = 64
+"""
+
+_WORKFLOW = """\
+# Written by `replaycase init`: replays cases/ against the candidate runner on every change.
+name: replaycase
+
+on:
+  push:
+    branches: [main]
+  pull_request:
+
+permissions:
+  contents: read
+  checks: write  # the JUnit report is published as a check run
+
+jobs:
+  replay:
+    runs-on: ubuntu-latest
+    timeout-minutes: 30
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-python@v5
+        with:
+          python-version: "3.12"
+      - name: Install
+        run: |
+          python -m pip install --upgrade pip
+{install}
+          python -c "import replaycase" 2>/dev/null || python -m pip install replaycase
+      - name: Replay cases
+        run: >-
+          replaycase replay cases/ --junit {junit}
+          --markdown "$GITHUB_STEP_SUMMARY"
+      - name: Publish the JUnit report
+        if: ${{{{ !cancelled() }}}}
+        uses: mikepenz/action-junit-report@v5
+        with:
+          report_paths: {junit}
+          check_name: replaycase
+          include_passed: true
+          detailed_summary: true
+      - name: Upload the replay evidence
+        if: ${{{{ !cancelled() }}}}
+        uses: actions/upload-artifact@v4
+        with:
+          name: replaycase-runs
+          path: .replaycase/runs
+          include-hidden-files: true
+          if-no-files-found: ignore
+"""
+
+
+@dataclass(frozen=True)
+class InitAction:
+    """One file init wrote, and how."""
+
+    path: Path
+    action: str  # "created", "appended", "replaced"
+
+
+def init_project(folder: Path, runner_cmd: str | None = None,
+                 force: bool = False) -> list[InitAction]:
+    """Write the config block and the workflow into ``folder``; refuse to overwrite."""
+    pyproject = folder / PYPROJECT
+    workflow = folder / WORKFLOW
+    existing = read_pyproject(pyproject) if pyproject.is_file() else None
+    has_block = existing is not None and "replaycase" in existing.get("tool", {})
+    conflicts = []
+    if has_block:
+        conflicts.append(f"{pyproject} already has a [{TABLE}] table")
+    if workflow.exists():
+        conflicts.append(f"{workflow} exists")
+    if conflicts and not force:
+        raise InputError(None, "; ".join(conflicts) + "; pass --force to overwrite")
+    block = config_block(runner_cmd)
+    actions = [_write_block(pyproject, block, existing, has_block)]
+    workflow_text = workflow_yaml(has_package=_has_package(folder, existing))
+    try:
+        workflow.parent.mkdir(parents=True, exist_ok=True)
+        action = "replaced" if workflow.exists() else "created"
+        write_atomic(workflow, workflow_text)
+    except OSError as exc:
+        raise InputError(workflow, f"cannot write: {exc.strerror or exc}") from None
+    actions.append(InitAction(workflow, action))
+    return actions
+
+
+def config_block(runner_cmd: str | None = None) -> str:
+    """The ``[tool.replaycase]`` block init writes (valid TOML, checked)."""
+    if runner_cmd:
+        runner_line = f"runner_cmd = {json.dumps(runner_cmd, ensure_ascii=False)}"
+    else:
+        runner_line = ('# runner_cmd = "python my_agent_runner.py"   # the candidate runner; '
+                       "or pass --runner-cmd")
+    return _BLOCK.format(runner_line=runner_line)
+
+
+def workflow_yaml(has_package: bool = True) -> str:
+    """The GitHub Actions workflow init writes."""
+    if has_package:
+        install = "          python -m pip install -e ."
+    else:
+        install = ("          if [ -f requirements.txt ]; then python -m pip install -r "
+                   "requirements.txt; fi")
+    return _WORKFLOW.format(install=install, junit=JUNIT_FILE)
+
+
+def _has_package(folder: Path, pyproject: dict[str, Any] | None) -> bool:
+    """Whether ``pip install -e .`` can install the project."""
+    return (pyproject is not None and "project" in pyproject) or (folder / "setup.py").is_file()
+
+
+def _write_block(path: Path, block: str, existing: dict[str, Any] | None,
+                 has_block: bool) -> InitAction:
+    if existing is None:
+        text, action = block, "created"
+    else:
+        old = _read_text(path)
+        if has_block:
+            text, action = _replace_block(path, old, block), "replaced"
+        else:
+            head = old.rstrip("\n")
+            text, action = (head + "\n\n" if head else "") + block, "appended"
+    _check(path, text, existing or {}, block)
+    try:
+        write_atomic(path, text)
+    except OSError as exc:
+        raise InputError(path, f"cannot write: {exc.strerror or exc}") from None
+    return InitAction(path, action)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(path, f"cannot read: {exc}") from None
+
+
+def _replace_block(path: Path, text: str, block: str) -> str:
+    """``text`` with its ``[tool.replaycase...]`` tables swapped for ``block``."""
+    headers = [m.start() for m in _ANY_HEADER.finditer(text)] + [len(text)]
+    spans = [(start, _content_end(text, start, end))
+             for start, end in pairwise(headers) if _HEADER.match(text, start)]
+    if not spans:
+        raise InputError(path, f"[{TABLE}] is not written as a table header; edit it by hand "
+                               "or remove it, then rerun init")
+    pieces, position = [], 0
+    for start, end in spans:
+        pieces.append(text[position:start])
+        position = end
+    pieces.append(text[position:])
+    before, after = pieces[0].rstrip("\n"), "".join(pieces[1:]).strip("\n")
+    return (before + "\n\n" if before else "") + block + ("\n" + after + "\n" if after else "")
+
+
+def _content_end(text: str, start: int, end: int) -> int:
+    """The end of a table's own lines: trailing blank and comment lines go with the next."""
+    lines = text[start:end].splitlines(keepends=True)
+    while len(lines) > 1 and (not lines[-1].strip() or lines[-1].lstrip().startswith("#")):
+        lines.pop()
+    return start + sum(len(line) for line in lines)
+
+
+def _check(path: Path, text: str, old: dict[str, Any], block: str) -> None:
+    """Refuse unless the new file parses to the old data with only our table changed."""
+    try:
+        new = parse_toml(text, path)
+    except InputError:
+        raise InputError(path, f"appending [{TABLE}] would make it invalid TOML; add the "
+                               "block by hand (docs/configuration.md)") from None
+    wanted = parse_toml(block, path)["tool"]["replaycase"]
+    if new.get("tool", {}).get("replaycase") != wanted or _without_ours(new) != \
+            _without_ours(old):
+        raise InputError(path, f"cannot rewrite [{TABLE}] safely; edit it by hand or remove "
+                               "it, then rerun init")
+    parse_config(wanted, path)
+
+
+def _without_ours(data: dict[str, Any]) -> dict[str, Any]:
+    copy = dict(data)
+    tool = dict(copy.get("tool", {}))
+    tool.pop("replaycase", None)
+    if tool:
+        copy["tool"] = tool
+    else:
+        copy.pop("tool", None)
+    return copy

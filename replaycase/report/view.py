@@ -1,0 +1,351 @@
+"""The one view model of replay results: the Markdown and HTML reports render it, and its
+headline and summary are worded as the terminal words them, so the three never disagree.
+
+Per case it holds the verdict, every outcome, the source trace and the candidate's run as two
+timelines (the first divergence marked) and their diff. Everything is plain text here: the
+renderers escape it (HTML autoescaping, Markdown cells), nothing is ever markup.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from pydantic import BaseModel, Field
+
+from ..diff import RunDiff, compared_events, diff_runs, load_run
+from ..errors import ReplaycaseError
+from ..model import TraceRun
+from ..prices import PriceTable
+from ..results import VERDICTS, Outcome, ReplayResult, Summary, summarize
+from ..templating import short
+from ..timeline import summarize as summarize_event
+from .terminal import inert, summary_line, verdict_line
+
+EVIDENCE_FILES = ("result.json", "summary.md", "candidate-run.json", "runner-output.json",
+                  "stdout.log", "stderr.log")
+_DETAIL_LIMIT = 4000
+
+
+class OutcomeView(BaseModel):
+    key: str
+    outcome: str
+    entry: str
+    message: str
+    expected: str
+    actual: str
+    why: str = ""
+    children: list[OutcomeView] = Field(default_factory=list)
+
+
+class EventView(BaseModel):
+    seq: int
+    type: str
+    summary: str
+    detail: str
+    is_error: bool = False
+    compared: bool = True
+    divergent: bool = False
+
+
+class TimelineView(BaseModel):
+    label: str
+    run_id: str
+    status: str
+    format: str | None = None
+    events: list[EventView] = Field(default_factory=list)
+    ends_divergent: bool = Field(default=False,
+                                 description="The run ended where the other went on.")
+
+
+class MetricView(BaseModel):
+    name: str
+    a: str
+    b: str
+    delta: str
+    changed: bool
+
+
+class ToolRow(BaseModel):
+    change: str
+    sign: str
+    tool: str
+    args: str
+    count: int
+
+
+class LinkView(BaseModel):
+    name: str
+    path: str = Field(description="Absolute path of the file.")
+
+
+class CaseView(BaseModel):
+    anchor: str
+    case_id: str
+    title: str
+    tags: list[str]
+    verdict: str
+    verdict_label: str
+    headline: str
+    passes: bool
+    signatures: list[OutcomeView]
+    assertions: list[OutcomeView]
+    semantic: list[OutcomeView]
+    runner_cmd: str
+    exit_code: str
+    runner_ms: str
+    runner_reason: str
+    stderr_tail: str
+    source: TimelineView | None = None
+    candidate: TimelineView | None = None
+    diff: RunDiff | None = None
+    divergence_line: str = Field(default="", description="The first divergence in one line.")
+    structured_diff: str = Field(default="", description="deepdiff of the final outputs.")
+    metrics: list[MetricView] = Field(default_factory=list)
+    tool_rows: list[ToolRow] = Field(default_factory=list)
+    links: list[LinkView] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list, description="Why a part is missing.")
+    search: str = Field(description="Lower-case text the HTML search looks in.")
+
+
+class SuiteView(BaseModel):
+    expect: str
+    total: int
+    passed: int
+    all_passed: bool
+    counts: dict[str, int]
+    summary_line: str
+    tags: list[str]
+    cases: list[CaseView]
+
+
+def headline(result: ReplayResult) -> str:
+    """The verdict's detail, as the terminal's verdict line has it (its text, not its
+    layout: ``observed failure reproduced: yes · desired 0/3 · review 1``)."""
+    line = verdict_line(result).plain
+    prefix = inert(result.case_id) + "  " + _label(result.verdict).ljust(13)
+    detail = line[len(prefix):] if line.startswith(prefix) else line
+    return " ".join(detail.split())
+
+
+def summary_text(summary: Summary) -> str:
+    """`4 cases · 3 fixed · 1 reproduced (2.1s)`, as the terminal's summary line."""
+    return summary_line(summary).plain
+
+
+def build_view(results: Sequence[ReplayResult], summary: Summary | None = None,
+               prices: PriceTable | None = None,
+               bases: Sequence[Path] = ()) -> SuiteView:
+    """The view of a list of results. Relative case and evidence paths are looked up under
+    ``bases`` (default: the current folder)."""
+    summary = summary or summarize(list(results))
+    roots = [Path(b) for b in bases] or [Path.cwd()]
+    cases = [_case_view(index, result, prices, roots, summary)
+             for index, result in enumerate(results, start=1)]
+    return SuiteView(expect=summary.expect, total=summary.total, passed=summary.passed,
+                     all_passed=summary.passed == summary.total,
+                     counts={v: getattr(summary, v, 0) for v in VERDICTS},
+                     summary_line=summary_text(summary),
+                     tags=sorted({t for r in results for t in r.tags}), cases=cases)
+
+
+def href(path: str, base: Path) -> str:
+    """A relative link from the folder ``base`` to ``path``, percent-encoded."""
+    relative = os.path.relpath(path, start=base.resolve())
+    return quote(Path(relative).as_posix())
+
+
+def format_value(value: int | float | None, unit: str) -> str:
+    """A metric as people read it; None is unknown, never zero."""
+    if value is None:
+        return "unknown"
+    if unit == "usd":
+        return f"${value:,.6f}".rstrip("0").rstrip(".") if value else "$0"
+    if unit == "ms":
+        return f"{value / 1000:,.2f} s" if abs(value) >= 1000 else f"{value:,.0f} ms"
+    return f"{value:,.0f}"
+
+
+def format_delta(value: int | float | None, unit: str) -> str:
+    if value is None:
+        return ""
+    if value == 0:
+        return "="
+    sign = "+" if value > 0 else "−"
+    return sign + format_value(abs(value), unit)
+
+
+def divergence_line(diff: RunDiff | None) -> str:
+    """Where the two runs part, in one line ("" without a diff)."""
+    if diff is None:
+        return ""
+    point = diff.divergence
+    if point is None:
+        return "none: the runs agree on every compared event"
+    where = " · ".join(f"{side.label} #{p.seq}" if p.seq is not None
+                       else f"{side.label} ended" for side, p in ((diff.a, point.a),
+                                                                  (diff.b, point.b)))
+    return f"compared event {point.position} ({where}): {point.reason}"
+
+
+def metric_views(diff: RunDiff) -> list[MetricView]:
+    return [MetricView(name=m.name, a=format_value(m.a, m.unit), b=format_value(m.b, m.unit),
+                       delta=format_delta(m.delta, m.unit),
+                       changed=m.delta not in (None, 0) or (m.a is None) != (m.b is None))
+            for m in diff.metrics]
+
+
+def tool_rows(diff: RunDiff) -> list[ToolRow]:
+    rows = []
+    for change, sign, entries in (("removed", "−", diff.tool_calls.removed),
+                                  ("added", "+", diff.tool_calls.added),
+                                  ("common", "=", diff.tool_calls.common)):
+        rows.extend(ToolRow(change=change, sign=sign, tool=e.tool_name,
+                            args=short(e.tool_args, 200), count=e.count) for e in entries)
+    return rows
+
+
+def timeline(run: TraceRun, diff: RunDiff | None, side: str, label: str) -> TimelineView:
+    """A run's events for display, those compared and the divergent one marked."""
+    compared: set[int] = set()
+    divergent: int | None = None
+    ends = False
+    if diff is not None:
+        compared = {e.seq for e, _ in compared_events(run, diff.comparison)}
+        if diff.divergence is not None:
+            point = getattr(diff.divergence, side)
+            divergent = point.seq
+            ends = point.seq is None
+    events = [EventView(seq=e.seq, type=e.type, summary=summarize_event(e, 160),
+                        detail=_detail(e), compared=diff is None or e.seq in compared,
+                        is_error=e.type == "error" or bool(getattr(e, "is_error", False)),
+                        divergent=e.seq == divergent) for e in run.events]
+    return TimelineView(label=label, run_id=run.run_id, status=run.status,
+                        format=run.source.format if run.source else None, events=events,
+                        ends_divergent=ends)
+
+
+def _label(verdict: str) -> str:
+    return verdict.upper().replace("_", " ")
+
+
+def _case_view(index: int, result: ReplayResult, prices: PriceTable | None,
+               roots: list[Path], summary: Summary) -> CaseView:
+    notes: list[str] = []
+    case_dir = _resolve(result.case_path, roots)
+    evidence = _resolve(result.evidence_dir, roots) if result.evidence_dir else None
+    source = _load_source(case_dir, notes)
+    candidate = _load_candidate(evidence, result, notes)
+    diff = None
+    if source is not None and candidate is not None:
+        diff = diff_runs(source, candidate, prices, labels=("source trace", "candidate"))
+    runner = result.runner
+    return CaseView(
+        anchor=f"case-{index}", case_id=result.case_id, title=result.title,
+        tags=list(result.tags), verdict=result.verdict,
+        verdict_label=_label(result.verdict), headline=headline(result),
+        passes=result.passes("reproduced" if summary.expect == "reproduced" else "fixed",
+                             summary.min_pass_rate),
+        signatures=[_outcome(o) for o in result.signatures],
+        assertions=[_outcome(o) for o in result.assertions],
+        semantic=[_outcome(o) for o in result.semantic],
+        runner_cmd=runner.cmd or "",
+        exit_code="none" if runner.exit_code is None else str(runner.exit_code),
+        runner_ms=f"{runner.duration_ms:.0f} ms", runner_reason=runner.reason or "",
+        stderr_tail=runner.stderr_tail,
+        source=timeline(source, diff, "a", "source trace") if source else None,
+        candidate=timeline(candidate, diff, "b", "candidate") if candidate else None,
+        diff=diff, divergence_line=divergence_line(diff),
+        structured_diff=_structured(diff), metrics=metric_views(diff) if diff else [],
+        tool_rows=tool_rows(diff) if diff else [], links=_links(case_dir, evidence),
+        notes=notes, search=_search_text(result))
+
+
+def _resolve(path: str | None, roots: list[Path]) -> Path | None:
+    if not path:
+        return None
+    candidate = Path(path)
+    if candidate.is_absolute():
+        return candidate if candidate.exists() else None
+    for root in roots:
+        if (root / candidate).exists():
+            return (root / candidate).resolve()
+    return None
+
+
+def _load_source(case_dir: Path | None, notes: list[str]) -> TraceRun | None:
+    if case_dir is None:
+        notes.append("the case folder was not found: no source trace to compare")
+        return None
+    from ..case import load_case
+
+    try:
+        return load_run(load_case(case_dir).source_trace_path)
+    except ReplaycaseError as exc:
+        notes.append(f"source trace not shown: {exc}")
+        return None
+
+
+def _load_candidate(evidence: Path | None, result: ReplayResult,
+                    notes: list[str]) -> TraceRun | None:
+    if evidence is None:
+        notes.append("the evidence folder was not found: no candidate run to compare")
+        return None
+    if result.verdict == "runner_error" and not (evidence / "candidate-run.json").exists():
+        notes.append("the runner produced no run to compare")
+        return None
+    try:
+        return load_run(evidence)
+    except ReplaycaseError as exc:
+        notes.append(f"candidate run not shown: {exc}")
+        return None
+
+
+def _links(case_dir: Path | None, evidence: Path | None) -> list[LinkView]:
+    links = []
+    if case_dir is not None:
+        for name in ("case.yaml", "source-trace.json"):
+            if (case_dir / name).is_file():
+                links.append(LinkView(name=name, path=str(case_dir / name)))
+    if evidence is not None:
+        for name in EVIDENCE_FILES:
+            if (evidence / name).is_file():
+                links.append(LinkView(name=name, path=str(evidence / name)))
+    return links
+
+
+def _outcome(outcome: Outcome) -> OutcomeView:
+    entry = {k: v for k, v in outcome.entry.items() if k != "why"}
+    return OutcomeView(key=outcome.key, outcome=outcome.outcome,
+                       entry=json.dumps(entry, ensure_ascii=False, default=str),
+                       message=outcome.message, expected=_value(outcome.expected),
+                       actual=_value(outcome.actual), why=outcome.why or "",
+                       children=[_outcome(c) for c in outcome.children])
+
+
+def _value(value: Any) -> str:
+    return "—" if value is None else short(value, 300)
+
+
+def _structured(diff: RunDiff | None) -> str:
+    if diff is None or not diff.final_output.structured:
+        return ""
+    return json.dumps(diff.final_output.structured, indent=2, ensure_ascii=False, default=str)
+
+
+def _detail(event: Any) -> str:
+    data = event.model_dump(mode="json", exclude_none=True)
+    text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
+    return text if len(text) <= _DETAIL_LIMIT else text[:_DETAIL_LIMIT] + "\n…"
+
+
+def _search_text(result: ReplayResult) -> str:
+    parts = [result.case_id, result.title, result.verdict.replace("_", " "), *result.tags]
+    parts += [o.message for o in (*result.signatures, *result.assertions, *result.semantic)]
+    if result.runner.reason:
+        parts.append(result.runner.reason)
+    return " ".join(" ".join(parts).split()).lower()
