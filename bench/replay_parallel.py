@@ -5,7 +5,10 @@ Builds a suite of 60 cases (copies of the committed cases under new ids), then t
 1. `replaycase replay SUITE --runner-cmd CMD -j 2` (the whole command: start-up, loading the
    cases, running, judging, evidence, reports), and
 2. the same runner command run once per case by `xargs -P 2`, each with the same
-   REPLAYCASE_* environment, with no replaycase around it,
+   REPLAYCASE_* environment and, like replaycase starts it, in a session of its own
+   (`setsid`: with the kernel's autogroup scheduling a session is also a CPU-share group, so
+   without it the bare runners would get less CPU than replaycase's on a busy machine),
+   with no replaycase around it,
 
 and prints both wall times and their ratio (target: at most 1.10). The rounds alternate the
 two; each figure is the best (lowest) of --rounds rounds, as timeit does, because anything
@@ -78,7 +81,8 @@ def time_xargs(folders: list[Path], cmd: str, jobs: int, work: Path) -> float:
     out.mkdir()
     listing = "".join(f"{folder}\n" for folder in folders)
     env = dict(os.environ, BENCH_OUT=str(out), BENCH_CMD=cmd)
-    argv = ["xargs", "-P", str(jobs), "-n", "1", "/bin/sh", "-c", _ENV_SETUP, "sh"]
+    argv = ["xargs", "-P", str(jobs), "-n", "1", "setsid", "-w", "/bin/sh", "-c", _ENV_SETUP,
+            "sh"]
     started = time.perf_counter()
     done = subprocess.run(argv, cwd=ROOT, input=listing, env=env, capture_output=True,
                           text=True, check=False)

@@ -286,8 +286,8 @@ def _key_value(match: re.Match[str]) -> tuple[int, int] | None:
 _KEY_VALUE = re.compile(
     r"(?P<key>" + _start("[A-Za-z_]", r"A-Za-z0-9_.\-") + r"[A-Za-z0-9_.\-]{0,63})"
     r"\\*[\"']?[ \t]*(?:=>|[:=])"
-    r"[ \t]*(?:\"(?![,:;}\]\s])(?P<dq>(?:[^\"\\\r\n]|\\[^\r\n])+)"
-    r"|\\+\"(?![,:;}\]\s])(?P<eq>(?:[^\"\\\r\n]|\\+[^\"\\\r\nnr])+)|'(?P<sq>[^'\\\r\n]+)"
+    r"[ \t]*(?:\"(?![,:;}\]])(?P<dq>(?:[^\"\\\r\n]|\\[^\r\n])+)"
+    r"|\\+\"(?![,:;}\]])(?P<eq>(?:[^\"\\\r\n]|\\+[^\"\\\r\nnr])+)|'(?P<sq>[^'\\\r\n]+)"
     r"|(?P<bare>(?:(?:Bearer|Basic|Token|Digest|Bot|bearer|basic|token)[ \t]+)?"
     r"[^\s\"'\\,;&<>(){}\[\]`]+))")
 

@@ -42,7 +42,7 @@ def run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Run:
     PYTEST_DISABLE_PLUGIN_AUTOLOAD=1.
     """
 
-    def runner(*args: str, subprocess: bool = False, autoload: bool = True) -> pytest.RunResult:
+    def invoke(*args: str, subprocess: bool = False, autoload: bool = True) -> pytest.RunResult:
         extra = ["-p", "no:randomly", "-p", "no:cacheprovider", "-p", "no:hypothesispytest",
                  "-p", "no:benchmark"]  # unrelated plugins cost seconds per run
         if not subprocess:
@@ -54,7 +54,7 @@ def run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Run:
             extra += PLUGIN
         return pytester.runpytest_subprocess(*args, *extra)
 
-    return runner
+    return invoke
 
 
 def test_entry_point_and_explicit_plugin_load_it_once(pytester: pytest.Pytester, cases: Path,

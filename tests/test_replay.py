@@ -184,3 +184,22 @@ def test_cli_without_runner_cmd_is_usage_error(case_dir: Path, tmp_path: Path) -
 def test_cli_replay_missing_path(tmp_path: Path) -> None:
     code, _, err = _cli(["replay", str(tmp_path / "nope"), "--runner-cmd", "true"])
     assert code == 2 and "no such file or folder" in err
+
+
+def test_evidence_is_redacted(case_dir: Path, tmp_path: Path) -> None:
+    secret = "sk-proj-Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Ji1Hg0Fe"
+    script = ("import json, os, sys; print('token " + secret + "'); "
+              "print('mail jane.roe@example.org', file=sys.stderr); "
+              "json.dump({'status': 'success', 'final_output': 'used " + secret + "'}, "
+              "open(os.environ['REPLAYCASE_OUTPUT_PATH'], 'w'))")
+    cmd = f"{PY} -c {shlex.quote(script)}"
+    result = replay_case(load_case(case_dir), options(tmp_path, cmd))
+    assert result.verdict in ("fixed", "failing")
+    evidence = Path(result.evidence_dir or "")
+    for path in evidence.iterdir():
+        text = path.read_text()
+        assert secret not in text, path.name
+        assert "jane.roe@example.org" not in text, path.name
+    assert "<redacted:api_key:1>" in (evidence / "stdout.log").read_text()
+    assert "<redacted:api_key:1>" in (evidence / "runner-output.json").read_text()
+    assert secret not in result.model_dump_json()

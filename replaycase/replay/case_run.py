@@ -15,7 +15,8 @@ from ..importers import load_trace
 from ..jsonio import DEFAULT_LIMITS, Limits
 from ..model import TraceRun
 from ..results import Outcome, ReplayResult, RunnerInfo
-from .evidence import write_evidence
+from ..scaffold.redact import Redactor
+from .evidence import redact_evidence, write_evidence
 from .process import ProcessResult, run_process, stderr_tail
 
 OUTPUT_FILE = "runner-output.json"
@@ -34,6 +35,8 @@ class ReplayOptions:
     env_allow: list[str] | None = None
     cwd: Path | None = None
     limits: Limits = DEFAULT_LIMITS
+    redact: bool = True
+    redact_patterns: list[str] = field(default_factory=list)
 
 
 def runner_env(case: ReplayCase, run_dir: Path, base: dict[str, str],
@@ -94,6 +97,9 @@ def replay_case(case: ReplayCase, options: ReplayOptions) -> ReplayResult:
     result = judge(case, candidate, runner, reason)
     result.evidence_dir = run_dir.as_posix()
     result.duration_ms = round((time.perf_counter() - started) * 1000, 1)
+    if options.redact:
+        result, candidate = redact_evidence(run_dir, result, candidate,
+                                            Redactor(options.redact_patterns))
     write_evidence(run_dir, result, candidate)
     return result
 

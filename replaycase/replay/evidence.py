@@ -6,9 +6,32 @@ from pathlib import Path
 
 from ..model import TraceRun
 from ..results import ReplayResult
+from ..scaffold.redact import Redactor
 from ..templating import render
 
 CANDIDATE_RUN = "candidate-run.json"
+
+
+REDACTED_FILES = ("runner-output.json", "stdout.log", "stderr.log")
+
+
+def redact_evidence(run_dir: Path, result: ReplayResult, candidate: TraceRun | None,
+                    redactor: Redactor) -> tuple[ReplayResult, TraceRun | None]:
+    """Redact the runner's files in place, and the result and candidate run before they are
+    written: evidence folders get uploaded as CI artifacts, so secrets stop here too."""
+    for name in REDACTED_FILES:
+        path = run_dir / name
+        if not path.is_file():
+            continue
+        text = path.read_bytes().decode("utf-8", "replace")
+        cleaned = redactor.redact_text(text)
+        if cleaned != text:
+            path.write_text(cleaned, encoding="utf-8")
+    if candidate is not None:
+        candidate = TraceRun.model_validate(
+            redactor.redact(candidate.model_dump(mode="json", by_alias=True)))
+    result = ReplayResult.model_validate(redactor.redact(result.model_dump(mode="json")))
+    return result, candidate
 
 
 def write_evidence(run_dir: Path, result: ReplayResult, candidate: TraceRun | None) -> None:
