@@ -41,9 +41,9 @@ def make_replaykit(path: Path, calls: int) -> None:
         out.write(json.dumps({"type": "input_message", "content": "Reconcile every invoice."}))
         for i in range(calls):
             args = {"customer_id": f"C-{i % 5000:05d}", "page": i // 5000,
-                    "fields": ["amount"]}
+                    "fields": ["amount", "status", "due_date"]}
             result = {"invoice": f"INV-{i:07d}", "amount": round(10 + (i % 977) * 0.37, 2),
-                      "status": "open" if i % 3 else "paid", "due_date": "2026-04-01",
+                      "status": "open" if i % 3 else "paid",
                       "note": "ok"}
             out.write(",\n" + json.dumps({"type": "tool_call", "tool_name": "lookup_billing",
                                           "args": args, "call_id": f"c{i}"}))

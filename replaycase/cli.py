@@ -234,6 +234,11 @@ def replay(
         "--html", help="Write a self-contained HTML report.")] = None,
     markdown_file: Annotated[Path | None, typer.Option(
         "--markdown", help="Write a Markdown summary (e.g. $GITHUB_STEP_SUMMARY).")] = None,
+    env_allow: Annotated[list[str] | None, typer.Option(
+        "--env-allow", help="Pass the runner only these environment variables (repeatable; "
+                            "PATH and the REPLAYCASE_* variables are always set).")] = None,
+    no_redact: Annotated[bool, typer.Option(
+        "--no-redact", help="Keep secrets in evidence and reports (not recommended).")] = False,
     output: OutputOpt = OutputFormat.text,
 ) -> None:
     """Replay cases against a candidate runner."""
@@ -244,7 +249,8 @@ def replay(
 
     settings = replay_settings(load_config(), paths=paths, runner_cmd=runner_cmd, jobs=jobs,
                                timeout_s=timeout, evidence_dir=evidence_dir,
-                               max_output_mb=max_output_mb)
+                               max_output_mb=max_output_mb, redact=not no_redact,
+                               env_allow=env_allow)
     options = settings.options
     suite = SuiteOptions(jobs=settings.jobs, expect=expect.value, repeat=repeat,
                          min_pass_rate=min_pass_rate, fail_fast=fail_fast,

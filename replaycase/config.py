@@ -233,7 +233,8 @@ class ReplaySettings:
 
 def replay_options(config: ReplaycaseConfig, *, runner_cmd: str | None = None,
                    timeout_s: float | None = None, evidence_dir: Path | None = None,
-                   max_output_mb: float | None = None) -> ReplayOptions:
+                   max_output_mb: float | None = None, redact: bool = True,
+                   env_allow: list[str] | None = None) -> ReplayOptions:
     """Merge the replay flags (of `replay`, or of the pytest plugin) with the configuration."""
     from .replay.case_run import ReplayOptions
 
@@ -250,17 +251,22 @@ def replay_options(config: ReplaycaseConfig, *, runner_cmd: str | None = None,
         max_output_bytes=int(pick(max_output_mb, config.max_output_mb,
                                   DEFAULT_MAX_OUTPUT_MB) * 1024 * 1024),
         cwd=config.root if from_config and config.file is not None else None,
-        limits=config.to_limits())
+        limits=config.to_limits(),
+        redact=redact,
+        redact_patterns=list(config.redact_patterns),
+        env_allow=list(env_allow) if env_allow else None)
 
 
 def replay_settings(config: ReplaycaseConfig, *, paths: list[Path] | None,
                     runner_cmd: str | None = None, jobs: int | None = None,
                     timeout_s: float | None = None, evidence_dir: Path | None = None,
-                    max_output_mb: float | None = None) -> ReplaySettings:
+                    max_output_mb: float | None = None, redact: bool = True,
+                    env_allow: list[str] | None = None) -> ReplaySettings:
     """Merge the flags of `replay` with the configuration."""
     if jobs is not None and jobs < 1:
         raise UsageError("-j must be at least 1")
     options = replay_options(config, runner_cmd=runner_cmd, timeout_s=timeout_s,
-                             evidence_dir=evidence_dir, max_output_mb=max_output_mb)
+                             evidence_dir=evidence_dir, max_output_mb=max_output_mb,
+                             redact=redact, env_allow=env_allow)
     return ReplaySettings(paths=case_paths(config, paths),
                           jobs=pick(jobs, config.jobs, os.cpu_count() or 1), options=options)

@@ -8,6 +8,7 @@ since traces are written by other programs.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -191,7 +192,8 @@ class SourceInfo(_Model):
     sha256: str | None = None
 
 
-class ToolCallRecord(_Model):
+@dataclass(slots=True)
+class ToolCallRecord:
     """A tool call paired with its result: the unit fixtures and assertions use."""
 
     seq: int
@@ -253,8 +255,10 @@ class TraceRun(_Model):
             elif isinstance(event, ToolResultEvent):
                 record = None
                 if event.call_id:
-                    record = next((r for r in by_id.get(event.call_id, ())
-                                   if r.result_seq is None), None)
+                    for candidate in by_id.get(event.call_id, ()):
+                        if candidate.result_seq is None:
+                            record = candidate
+                            break
                 if record is None:
                     while first_open < len(records) and records[first_open].result_seq is not None:
                         first_open += 1

@@ -235,7 +235,11 @@ def key_kind(key: str) -> str | None:
 
 
 def dict_key_kind(key: str) -> str | None:
-    """``key_kind`` of a mapping key: its whole name, or the tail the text scan would see."""
+    """``key_kind`` of a mapping key: its whole name, or the tail the text scan would see.
+
+    Placeholders in the key (a redacted value used as a key) do not count."""
+    if "<redacted:" in key:
+        key = PLACEHOLDER.sub(" ", key)
     kind = key_kind(key)
     if kind is None:
         tail = _KEY_TAIL.search(key)
@@ -275,6 +279,11 @@ _ESCAPE = re.compile(r"\\(?:x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)")
 """Escape sequences (JSON, YAML) left in a value: not what makes a value a secret."""
 
 
+def _meaningful(text: str) -> bool:
+    """Holds a letter or digit once escape sequences are taken out."""
+    return any(char.isalnum() for char in _ESCAPE.sub("", unescape(text)))
+
+
 def _key_value(match: re.Match[str]) -> tuple[int, int] | None:
     name = next(g for g in ("dq", "eq", "sq", "bare") if match.group(g) is not None)
     value = _ESCAPE.sub("", unescape(match.group(name)))
@@ -287,7 +296,7 @@ _KEY_VALUE = re.compile(
     r"(?P<key>" + _start("[A-Za-z_]", r"A-Za-z0-9_.\-") + r"[A-Za-z0-9_.\-]{0,63})"
     r"\\*[\"']?[ \t]*(?:=>|[:=])"
     r"[ \t]*(?:\"(?![,:;}\]])(?P<dq>(?:[^\"\\\r\n]|\\[^\r\n])+)"
-    r"|\\+\"(?![,:;}\]])(?P<eq>(?:[^\"\\\r\n]|\\+[^\"\\\r\nnr])+)|'(?P<sq>[^'\\\r\n]+)"
+    r"|\\+\"(?![,:;}\]])(?P<eq>(?:[^\"\\\r\n]|\\+[^\"\\\r\nnr])+)|'(?P<sq>(?:[^'\"\\\r\n]|\"(?![,:;}\]\s]|\Z))+)"
     r"|(?P<bare>(?:(?:Bearer|Basic|Token|Digest|Bot|bearer|basic|token)[ \t]+)?"
     r"[^\s\"'\\,;&<>(){}\[\]`]+))")
 
@@ -450,7 +459,7 @@ def _around_placeholders(spans: list[Span], text: str) -> list[Span]:
                 break
             if span.start < begin < end:
                 end = begin
-        if end > span.start and any(char.isalnum() for char in text[span.start:end]):
+        if end > span.start and _meaningful(text[span.start:end]):
             out.append(Span(span.start, end, span.kind, span.priority, span.learn))
     return out
 

@@ -203,3 +203,21 @@ def test_evidence_is_redacted(case_dir: Path, tmp_path: Path) -> None:
     assert "<redacted:api_key:1>" in (evidence / "stdout.log").read_text()
     assert "<redacted:api_key:1>" in (evidence / "runner-output.json").read_text()
     assert secret not in result.model_dump_json()
+
+
+def test_env_allow_passes_only_listed_variables(case_dir: Path, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CI_DEPLOY_TOKEN", "do-not-leak")
+    monkeypatch.setenv("KEEP_ME", "kept")
+    script = ("import json, os; e = os.environ; json.dump({'status': 'success', "
+              "'final_output': json.dumps(sorted(e))}, open(e['REPLAYCASE_OUTPUT_PATH'], 'w'))")
+    cmd = f"{PY} -c {shlex.quote(script)}"
+    code, _, err = _cli(["replay", str(case_dir), "--runner-cmd", cmd, "--env-allow",
+                         "KEEP_ME", "--evidence-dir", str(tmp_path / "runs"), "--output",
+                         "json"])
+    assert code == 0, err
+    runs = sorted((tmp_path / "runs").iterdir())
+    output = json.loads((runs[-1] / "runner-output.json").read_text())
+    names = json.loads(output["final_output"])
+    assert "KEEP_ME" in names and "PATH" in names and "REPLAYCASE_OUTPUT_PATH" in names
+    assert "CI_DEPLOY_TOKEN" not in names and "HOME" not in names

@@ -7,6 +7,8 @@ import json
 import re
 import shlex
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -57,6 +59,13 @@ def per_case(commands: dict[str, str], default: str = FIXED) -> str:
     return f'case "$REPLAYCASE_CASE_ID" in {arms} *) {default};; esac'
 
 
+def after_the_others(marker: Path, then: str) -> tuple[str, str]:
+    """(a command that waits for ``marker`` then runs ``then``, one that creates it first)."""
+    wait = (f"i=0; until [ -e {marker} ] || [ $i -ge 250 ]; do sleep 0.02; i=$((i+1)); done; "
+            f"sleep 0.3; {then}")
+    return wait, f"touch {marker}; {FIXED}"
+
+
 def opts(tmp_path: Path, cmd: str, **kw: object) -> ReplayOptions:
     return ReplayOptions(runner_cmd=cmd, evidence_root=tmp_path / "runs", kill_grace_s=0.5,
                          **kw)  # type: ignore[arg-type]
@@ -87,7 +96,8 @@ def cli(args: list[str], env: dict[str, str] | None = None) -> tuple[int, str, s
 def test_results_in_discovery_order_whatever_the_completion_order(template: Path,
                                                                    tmp_path: Path) -> None:
     cases = make_suite(template, tmp_path, ["a-slow", "b-quick", "c-quick"])
-    cmd = per_case({"a-slow": "sleep 0.4; " + FIXED}, FIXED)
+    slow, quick = after_the_others(tmp_path / "marker", FIXED)
+    cmd = per_case({"a-slow": slow}, quick)
     listener = Recorder()
     document = replay_paths([cases], opts(tmp_path, cmd), SuiteOptions(jobs=3), listener)
     assert [r.case_id for r in document.results] == ["a-slow", "b-quick", "c-quick"]
@@ -111,12 +121,12 @@ def test_jobs_run_cases_at_the_same_time(template: Path, tmp_path: Path) -> None
 def test_per_case_timeout_others_go_on(template: Path, tmp_path: Path) -> None:
     cases = make_suite(template, tmp_path, ["t-hang", "t-ok"])
     cmd = per_case({"t-hang": "sleep 30"})
-    code, out, _ = cli(["replay", str(cases), "--runner-cmd", cmd, "--timeout", "0.5",
+    code, out, _ = cli(["replay", str(cases), "--runner-cmd", cmd, "--timeout", "1",
                         "-j", "2", "--evidence-dir", str(tmp_path / "runs"), "-o", "json"])
     assert code == 1
     hang, ok = json.loads(out)["results"]
     assert hang["verdict"] == "runner_error" and hang["runner"]["timed_out"]
-    assert "timed out after 0.5s" in hang["runner"]["reason"]
+    assert "timed out after 1s" in hang["runner"]["reason"]
     assert ok["verdict"] == "fixed"
 
 
@@ -319,7 +329,8 @@ def test_fail_fast_with_all_passing_runs_everything(template: Path, tmp_path: Pa
 def test_cli_plain_progress_on_stderr_listing_on_stdout(template: Path,
                                                         tmp_path: Path) -> None:
     cases = make_suite(template, tmp_path, ["a-slow", "b-quick"])
-    cmd = per_case({"a-slow": "sleep 0.4; " + FAILING})
+    slow, quick = after_the_others(tmp_path / "marker", FAILING)
+    cmd = per_case({"a-slow": slow}, quick)
     code, out, err = cli(["replay", str(cases), "--runner-cmd", cmd, "-j", "2",
                           "--evidence-dir", str(tmp_path / "runs")])
     assert code == 1
@@ -352,3 +363,17 @@ def test_progress_display_picks_bar_or_lines() -> None:
         assert listener.progress.tasks[0].total == 2
     with progress_display(Console(file=io.StringIO()), {"CI": "1"}) as listener:
         assert isinstance(listener, PlainProgress)
+
+
+# -- the benchmark script ----------------------------------------------------------------------
+
+
+def test_bench_script_prints_both_figures_and_the_ratio() -> None:
+    script = Path(__file__).parents[1] / "bench" / "replay_parallel.py"
+    done = subprocess.run([sys.executable, str(script), "--cases", "4", "--rounds", "1",
+                           "--runner-cmd", FIXED], capture_output=True, text=True, timeout=120,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"replaycase replay -j 2: \d+\.\d+s", done.stdout)
+    assert re.search(r"xargs -P 2 \(bare runner\): \d+\.\d+s", done.stdout)
+    assert re.search(r"^ratio: \d+\.\d+ \(target <= 1\.10", done.stdout, re.MULTILINE)

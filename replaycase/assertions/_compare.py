@@ -6,8 +6,6 @@ import json
 from collections import Counter
 from typing import Any
 
-from deepdiff import DeepDiff
-
 from ._common import clip
 
 
@@ -34,6 +32,8 @@ def maybe_json(value: Any, expected: Any) -> Any:
 
 def deep_diff(expected: Any, actual: Any, ignore_order: bool = False) -> str | None:
     """None when the values are equal, else a short summary of how they differ."""
+    from deepdiff import DeepDiff  # imported when needed: it pulls in numpy
+
     diff = DeepDiff(normalize(expected), normalize(actual), ignore_order=ignore_order)
     if not diff:
         return None

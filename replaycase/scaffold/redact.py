@@ -34,7 +34,8 @@ from ..secrets import (
 _LITERAL_GATE_MAX = 32
 _CACHE_TEXT_MAX = 200
 _CACHE_SIZE = 100_000
-_ROUNDS = 5
+_ROUNDS = 50
+_CARD_MIN = 10**12
 
 
 class Redactor:
@@ -89,6 +90,10 @@ class Redactor:
         if isinstance(value, (int, float)):
             if kind is not None and not is_trivial_value(str(value), 4):
                 return self._whole(str(value), kind)
+            if isinstance(value, int) and abs(value) >= _CARD_MIN:
+                text = str(value)
+                redacted = self._text(text)
+                return value if redacted == text else redacted
             return value
         if isinstance(value, dict):
             out = {}
@@ -123,6 +128,9 @@ class Redactor:
             return [self._walk_literals(item) for item in value]
         if isinstance(value, tuple):
             return tuple(self._walk_literals(item) for item in value)
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= _CARD_MIN:
+            redacted = self._text(str(value), detect=False)
+            return value if redacted == str(value) else redacted
         return value
 
     def _whole(self, value: str, kind: str) -> str:
