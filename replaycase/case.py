@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .errors import CaseError
+from .errors import CaseError, _one_line
 from .jsonio import DEFAULT_LIMITS, Limits, check_file, decode
 from .spec import Assertion, SemanticCheck
 from .validation import loc_path
@@ -239,7 +239,7 @@ def case_problems(data: Any, node: Any, path: Path) -> tuple[CaseSpec | None, li
             elif error["type"] == "missing":
                 message = "missing key"
             where = f"line {line}: " if line else ""
-            problems.append(f"{where}{loc_path(loc)}: {message}")
+            problems.append(_one_line(f"{where}{loc_path(loc)}: {message}"))
         return None, problems
 
 
@@ -312,6 +312,16 @@ class _CaseDumper(yaml.SafeDumper):
     pass
 
 
+_LINE_BREAKS = ("\x85", "\u2028", "\u2029", "\ufeff")
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> Any:
+    # Unicode line breaks written plainly would read back as newlines: quote and escape them.
+    style = '"' if any(c in value for c in _LINE_BREAKS) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_CaseDumper.add_representer(str, _represent_str)
 _CaseDumper.add_representer(
     _Flow, lambda d, v: d.represent_mapping("tag:yaml.org,2002:map", v, flow_style=True))
 _CaseDumper.add_representer(

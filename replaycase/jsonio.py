@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pydantic_core
+
 from .errors import InputError, TraceFormatError
 
 _BOM = b"\xef\xbb\xbf"
@@ -83,9 +85,27 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+_JITER_DEPTH = 200
+"""pydantic-core's JSON parser refuses nesting deeper than this by itself."""
+
+
 def loads(text: str, path: Path, limits: Limits = DEFAULT_LIMITS, line: int | None = None,
           fmt: str | None = None) -> Any:
-    """Parse JSON text, refusing NaN and Infinity, bounding nesting and string sizes."""
+    """Parse JSON text, refusing NaN and Infinity, bounding nesting and string sizes.
+
+    The fast path is pydantic-core's parser, which bounds nesting itself; anything it
+    refuses is parsed again by the standard library for a precise message.
+    """
+    if limits.max_depth == _JITER_DEPTH:
+        try:
+            value = pydantic_core.from_json(text, allow_inf_nan=False)
+        except ValueError:
+            pass  # the slow path below says what is wrong (or accepts lone surrogates)
+        else:
+            if len(text) > limits.max_string_chars and \
+                    max(map(len, text.split('"'))) > limits.max_string_chars:
+                check_tree(value, path, limits, len(text), line, fmt)
+            return value
     try:
         value = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:

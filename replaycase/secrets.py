@@ -292,13 +292,16 @@ def _key_value(match: re.Match[str]) -> tuple[int, int] | None:
     return match.span(name)
 
 
+_OPENS = r"(?![,:;}\]])"
+"""After a quote: an opening quote, not the closing quote of a string before it."""
 _KEY_VALUE = re.compile(
-    r"(?P<key>" + _start("[A-Za-z_]", r"A-Za-z0-9_.\-") + r"[A-Za-z0-9_.\-]{0,63})"
-    r"\\*[\"']?[ \t]*(?:=>|[:=])"
-    r"[ \t]*(?:\"(?![,:;}\]])(?P<dq>(?:[^\"\\\r\n]|\\[^\r\n])+)"
-    r"|\\+\"(?![,:;}\]])(?P<eq>(?:[^\"\\\r\n]|\\+[^\"\\\r\nnr])+)|'(?P<sq>(?:[^'\"\\\r\n]|\"(?![,:;}\]\s]|\Z))+)"
+    r"(?P<key>" + _start("[A-Za-z_]", r"A-Za-z0-9_.\-") + r"[A-Za-z0-9_.\-]{0,63})"  # name
+    r"\\*[\"']?[ \t]*(?:=>|[:=])[ \t]*"  # its closing quote (maybe escaped), then : = =>
+    r"(?:\"" + _OPENS + r"(?P<dq>(?:[^\"\\\r\n]|\\[^\r\n])+)"  # "JSON value"
+    r"|\\+\"" + _OPENS + r"(?P<eq>(?:[^\"\\\r\n]|\\+[^\"\\\r\nnr])+)"  # \"escaped\"
+    r"|'(?P<sq>(?:[^'\"\\\r\n]|\"(?![,:;}\]\s]|\Z))+)"  # 'value'
     r"|(?P<bare>(?:(?:Bearer|Basic|Token|Digest|Bot|bearer|basic|token)[ \t]+)?"
-    r"[^\s\"'\\,;&<>(){}\[\]`]+))")
+    r"[^\s\"'\\,;&<>(){}\[\]`]+))")  # unquoted value, maybe after an auth scheme
 
 _TOKEN = r"A-Za-z0-9_\-"
 _DETECTORS: tuple[_Detector, ...] = (
