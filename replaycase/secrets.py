@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -303,6 +304,9 @@ _KEY_VALUE = re.compile(
     r"|(?P<bare>(?:(?:Bearer|Basic|Token|Digest|Bot|bearer|basic|token)[ \t]+)?"
     r"[^\s\"'\\,;&<>(){}\[\]`]+))")  # unquoted value, maybe after an auth scheme
 
+_KV_DETECTOR = _Detector("password", _KEY_VALUE, 50, _key_value, learn=True,
+                         lower_markers=("pass", "pwd", "secret", "token", "key", "auth",
+                                        "credential"))
 _TOKEN = r"A-Za-z0-9_\-"
 _DETECTORS: tuple[_Detector, ...] = (
     _Detector("private_key", re.compile(
@@ -332,7 +336,7 @@ _DETECTORS: tuple[_Detector, ...] = (
         _start("e", _TOKEN) + r"yJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*"),
         90, _whole, markers=("eyJ",)),
     _Detector("aws_secret_key", re.compile(
-        r"(?i:(?:aws)?[_\-.]?secret[_\-.]?(?:access[_\-.]?)?key)\\*[\"']?[ \t]*(?:=>|[:=])[ \t]*"
+        r"[Ss](?i:ecret[_\-.]?(?:access[_\-.]?)?key)\\*[\"']?[ \t]*(?:=>|[:=])[ \t]*"
         r"\\*[\"']?(?P<v>(?:[A-Za-z0-9+]|\\?/){40})(?![A-Za-z0-9+/=])"), 85, _group_v,
         lower_markers=("secret",)),
     _Detector("url_credentials", re.compile(
@@ -345,8 +349,7 @@ _DETECTORS: tuple[_Detector, ...] = (
         _start("[Bb]", "A-Za-z0-9_") + r"(?:asic|ASIC)[ \t]+"
         r"(?P<v>(?:[A-Za-z0-9+]|\\?/){4,}={0,2})(?![A-Za-z0-9+/=])"), 70, _basic,
         lower_markers=("basic",)),
-    _Detector("password", _KEY_VALUE, 50, _key_value, learn=True,
-              lower_markers=("pass", "pwd", "secret", "token", "key", "auth", "credential")),
+    _KV_DETECTOR,
     _Detector("iban", re.compile(
         r"(?P<v>" + _start("[A-Z]", "A-Za-z0-9") + r"[A-Z]\d{2}"
         r"(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?)(?![A-Za-z0-9])"), 45, _iban,
@@ -429,22 +432,46 @@ def _detect(text: str) -> list[Span]:
             continue
         if det.gate is not None and det.gate.search(text) is None:
             continue
-        spans.extend(_run(det, text))
+        spans.extend(_key_values(text, lower) if det is _KV_DETECTOR else _run(det, text))
     return spans
 
 
+_KEY_WORDS = ("pass", "pwd", "secret", "token", "key", "auth", "credential")
+"""Every name ``key_kind`` accepts holds one of these (lower case)."""
+_KEY_BACK = re.compile(r"[A-Za-z0-9_.\-]{0,63}\Z")
+
+
+def _key_values(text: str, lower: str) -> list[Span]:
+    """The key/value detector, run only where a sensitive word occurs (fast on big files):
+    from each occurrence, back to where its key name starts, and match there."""
+    starts = set()
+    for word in _KEY_WORDS:
+        index = lower.find(word)
+        while index != -1:
+            back = _KEY_BACK.search(text, max(0, index - 63), index)
+            start = back.start() if back else index
+            starts.add(start)
+            if start >= 1 and text[start - 1] == "\\" and text[start] in "nrtbf":
+                starts.add(start + 1)
+            index = lower.find(word, index + 1)
+    found = []
+    for start in sorted(starts):
+        match = _KEY_VALUE.match(text, start)
+        span = _key_value(match) if match else None
+        if span is not None and span[1] > span[0]:
+            kind = key_kind(match.group("key")) or "password"
+            found.append(Span(span[0], span[1], kind, _KV_DETECTOR.priority, True))
+    return found
+
+
 def _run(det: _Detector, text: str) -> list[Span]:
-    """Every match ``det`` accepts. A rejected match is retried one character later; a quoted
-    value is searched again for the pairs nested in it (it may be dropped as a whole later)."""
+    """Every match ``det`` accepts; a rejected match is retried one character later."""
     found, pos, search = [], 0, det.pattern.search
-    nested = det.pattern is _KEY_VALUE
     while (match := search(text, pos)) is not None:
         span = det.check(match)
         if span is not None and span[1] > span[0]:
-            kind = (key_kind(match.group("key")) or det.kind) if nested else det.kind
-            found.append(Span(span[0], span[1], kind, det.priority, det.learn))
-            pos = span[0] if nested else match.end()
-            pos = max(pos, match.start() + 1)
+            found.append(Span(span[0], span[1], det.kind, det.priority, det.learn))
+            pos = max(match.end(), match.start() + 1)
         else:
             pos = match.start() + 1
     return found
@@ -453,15 +480,13 @@ def _run(det: _Detector, text: str) -> list[Span]:
 def _around_placeholders(spans: list[Span], text: str) -> list[Span]:
     """Spans cut short where a placeholder begins; spans that start inside one are dropped."""
     kept = [(m.start(), m.end()) for m in PLACEHOLDER.finditer(text)]
+    starts = [begin for begin, _ in kept]
     out = []
     for span in spans:
-        end = span.end
-        for begin, stop in kept:
-            if begin <= span.start < stop:
-                end = span.start
-                break
-            if span.start < begin < end:
-                end = begin
+        index = bisect.bisect_right(starts, span.start) - 1
+        if index >= 0 and kept[index][1] > span.start:
+            continue
+        end = min(span.end, starts[index + 1]) if index + 1 < len(starts) else span.end
         if end > span.start and _meaningful(text[span.start:end]):
             out.append(Span(span.start, end, span.kind, span.priority, span.learn))
     return out

@@ -21,19 +21,22 @@ def loc_path(loc: Sequence[Any]) -> str:
 
 def describe(exc: ValidationError, limit: int = 3) -> str:
     """The first few problems of a validation error, on one line."""
-    parts = []
     errors = exc.errors(include_url=False)
-    for error in errors[:limit]:
-        loc: list[Any] = []
-        for part in error["loc"]:
-            if not _is_union_tag(part) and not (loc and loc[-1] == part):
-                loc.append(part)
-        message = error["msg"].removeprefix("Value error, ")
-        if error["type"] == "extra_forbidden":
-            message = "unknown key"
-        parts.append(f"{loc_path(loc)}: {message}")
+    parts = [describe_error(error) for error in errors[:limit]]
     more = len(errors) - limit
     return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
+
+
+def describe_error(error: Any, skip: int = 0) -> str:
+    """One pydantic error as 'where: what' (the first ``skip`` location parts dropped)."""
+    loc: list[Any] = []
+    for part in error["loc"][skip:]:
+        if not _is_union_tag(part) and not (loc and loc[-1] == part):
+            loc.append(part)
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = "unknown key"
+    return f"{loc_path(loc)}: {message}"
 
 
 def _is_union_tag(part: Any) -> bool:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -37,6 +39,9 @@ class ReplayOptions:
     limits: Limits = DEFAULT_LIMITS
     redact: bool = True
     redact_patterns: list[str] = field(default_factory=list)
+    process_gate: Callable[[], AbstractContextManager[object]] = nullcontext
+    """Held while the runner process lives: a suite uses it to bound parallel runners, so
+    judging one case overlaps with running the next."""
 
 
 def runner_env(case: ReplayCase, run_dir: Path, base: dict[str, str],
@@ -81,13 +86,14 @@ def replay_case(case: ReplayCase, options: ReplayOptions) -> ReplayResult:
         raise ReplaycaseError(f"{case.case_yaml}: no runner command; pass --runner-cmd or set "
                               "runner.cmd in case.yaml")
     timeout = options.timeout_s or case.spec.runner.timeout_s
-    run_dir = new_run_dir(options.evidence_root, case.id)
-    started = time.perf_counter()
-    process = run_process(
-        cmd, env=runner_env(case, run_dir, dict(os.environ), options.env_allow),
-        cwd=options.cwd or Path.cwd(), timeout_s=timeout,
-        stdout_path=run_dir / "stdout.log", stderr_path=run_dir / "stderr.log",
-        max_output_bytes=options.max_output_bytes, kill_grace_s=options.kill_grace_s)
+    with options.process_gate():
+        run_dir = new_run_dir(options.evidence_root, case.id)
+        started = time.perf_counter()
+        process = run_process(
+            cmd, env=runner_env(case, run_dir, dict(os.environ), options.env_allow),
+            cwd=options.cwd or Path.cwd(), timeout_s=timeout,
+            stdout_path=run_dir / "stdout.log", stderr_path=run_dir / "stderr.log",
+            max_output_bytes=options.max_output_bytes, kill_grace_s=options.kill_grace_s)
     runner = RunnerInfo(cmd=cmd, exit_code=process.exit_code,
                         duration_ms=round(process.duration_ms, 1), timed_out=process.timed_out,
                         stdout_truncated=process.stdout_truncated,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..model import TraceRun
+from ..redacting import redact_model
 from ..results import ReplayResult
 from ..scaffold.redact import Redactor
 from ..templating import render
@@ -28,10 +29,8 @@ def redact_evidence(run_dir: Path, result: ReplayResult, candidate: TraceRun | N
         if cleaned != text:
             path.write_text(cleaned, encoding="utf-8")
     if candidate is not None:
-        candidate = TraceRun.model_validate(
-            redactor.redact(candidate.model_dump(mode="json", by_alias=True)))
-    result = ReplayResult.model_validate(redactor.redact(result.model_dump(mode="json")))
-    return result, candidate
+        candidate = redact_model(candidate, redactor)
+    return redact_model(result, redactor), candidate
 
 
 def write_evidence(run_dir: Path, result: ReplayResult, candidate: TraceRun | None) -> None:

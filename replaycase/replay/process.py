@@ -186,7 +186,11 @@ class _Watch:
     def _pump(self, wait_s: float) -> None:
         """Copy whatever the pipes hold to the logs, waiting at most ``wait_s``."""
         if not self._selector.get_map():
-            time.sleep(wait_s)
+            if self._exited:
+                time.sleep(wait_s)
+            else:  # the pipes are closed: wake the moment the process exits
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    self.proc.wait(timeout=wait_s)
             return
         for key, _ in self._selector.select(wait_s):
             stream, sink = key.data

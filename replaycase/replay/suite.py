@@ -16,7 +16,8 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -121,7 +122,13 @@ def _replay(cases: Iterable[ReplayCase], options: ReplayOptions, suite: SuiteOpt
             listener: SuiteListener | None) -> tuple[list[ReplayResult], list[ReplayCase]]:
     """Feed the pool as the cases load; wait for every run; results in the order of cases."""
     run = _SuiteRun(options, suite, listener)
-    with ThreadPoolExecutor(max_workers=suite.jobs, thread_name_prefix="replaycase") as pool:
+    # Twice as many threads as runner slots: while a runner runs, another thread judges the
+    # case before and writes its evidence, so the runner slots never wait on replaycase.
+    # --fail-fast needs each verdict before the next case starts, and -j 1 promises one case
+    # after the other in order: no overlap then.
+    overlap = suite.jobs > 1 and not suite.fail_fast
+    threads = suite.jobs * 2 if overlap else suite.jobs
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="replaycase") as pool:
         try:
             for case in cases:
                 if suite.shard is None or suite.shard.holds(case.id):
@@ -136,6 +143,10 @@ def _replay(cases: Iterable[ReplayCase], options: ReplayOptions, suite: SuiteOpt
     results = [r for r in run.final if r is not None]
     not_run = [case for case, r in zip(run.cases, run.final, strict=True) if r is None]
     return results, not_run
+
+
+class _NotStarted(Exception):
+    """A run that the suite stopped (--fail-fast) before it got a runner slot."""
 
 
 class _SuiteRun:
@@ -155,6 +166,7 @@ class _SuiteRun:
         self._stop = False
         self._lock = threading.Lock()
         self._tell = threading.Lock()
+        self._slots = threading.BoundedSemaphore(suite.jobs)
 
     def add(self, case: ReplayCase, pool: ThreadPoolExecutor) -> None:
         """Queue every run of one more case."""
@@ -176,15 +188,27 @@ class _SuiteRun:
         with self._lock:
             self._stop = True
 
+    @contextmanager
+    def _slot(self, i: int) -> Iterator[None]:
+        """A runner slot for case ``i``; _NotStarted when the suite stopped before it."""
+        with self._slots:
+            with self._lock:
+                if self._stop and i not in self._started:
+                    raise _NotStarted
+                self._started.add(i)
+            yield
+
     def unit(self, i: int, k: int) -> None:
         """Run case ``i`` for the ``k``-th time, unless the suite has stopped before it."""
         with self._lock:
             if self._stop and i not in self._started:
                 return
-            self._started.add(i)
             case = self.cases[i]
+        options = replace(self.options, process_gate=lambda: self._slot(i))
         try:
-            result = replay_case(case, self.options)
+            result = replay_case(case, options)
+        except _NotStarted:
+            return
         except BaseException:
             self.halt()
             raise

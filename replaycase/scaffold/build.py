@@ -34,6 +34,7 @@ from ..errors import InputError, UsageError
 from ..importers import load_trace
 from ..jsonio import DEFAULT_LIMITS, Limits
 from ..model import TraceRun
+from ..redacting import redact_model
 from ..spec import SemanticCheck, _Entry, parse_entry
 from ..templating import render
 from ..timeline import summarize
@@ -173,7 +174,7 @@ class _Plan:
 
 def _plan(trace: Path, run: TraceRun, case_id: str, out: Path, observed_user: list[_Entry],
           desired_user: list[_Entry], redactor: Redactor, redacting: bool) -> _Plan:
-    run = redact_run(run, redactor) if redacting else run
+    run = redact_model(run, redactor) if redacting else run
     derived = derive_observed(run)
     for entry in observed_user:
         outcome = evaluate(entry, run)
@@ -222,24 +223,6 @@ def _plan(trace: Path, run: TraceRun, case_id: str, out: Path, observed_user: li
                             observed=[e.to_yaml_dict() for e in observed],
                             desired=[e.to_yaml_dict() for e in desired], redaction=redaction)
     return _Plan(files=files, report=report)
-
-
-def redact_run(run: TraceRun, redactor: Redactor) -> TraceRun:
-    """The run with every secret replaced, read back from its redacted JSON text.
-
-    Redacting the serialized text is one pass over one string; the run is rebuilt only when
-    something was found. Should a replacement ever break the JSON, the run is redacted value by
-    value instead.
-    """
-    text = run.model_dump_json(by_alias=True)
-    redacted = redactor.redact_text(text)
-    if redacted == text:
-        return run
-    try:
-        return TraceRun.model_validate_json(redacted)
-    except ValidationError:
-        return TraceRun.model_validate(redactor.redact(run.model_dump(mode="json",
-                                                                      by_alias=True)))
 
 
 def _flow(entry: _Entry) -> str:

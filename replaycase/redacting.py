@@ -1,0 +1,29 @@
+"""Redacting whole models (a TraceRun, a ReplayResult) through their JSON text."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from .scaffold.redact import Redactor
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def redact_model(model: M, redactor: Redactor) -> M:
+    """The model with every secret replaced, read back from its redacted JSON text.
+
+    Redacting the serialized text is one pass over one string, and the model is rebuilt only
+    when something was found. Should a replacement ever break the JSON, the model is redacted
+    value by value instead.
+    """
+    text = model.model_dump_json(by_alias=True)
+    redacted = redactor.redact_text(text)
+    if redacted == text:
+        return model
+    cls = type(model)
+    try:
+        return cls.model_validate_json(redacted)
+    except ValidationError:
+        return cls.model_validate(redactor.redact(model.model_dump(mode="json", by_alias=True)))
