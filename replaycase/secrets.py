@@ -280,14 +280,19 @@ _ESCAPE = re.compile(r"\\(?:x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)")
 """Escape sequences (JSON, YAML) left in a value: not what makes a value a secret."""
 
 
+def _bare(value: str) -> str:
+    """A value with escape sequences (JSON, YAML, YAML's doubled quote) taken out."""
+    return _ESCAPE.sub("", unescape(value)).replace("''", "'")
+
+
 def _meaningful(text: str) -> bool:
     """Holds a letter or digit once escape sequences are taken out."""
-    return any(char.isalnum() for char in _ESCAPE.sub("", unescape(text)))
+    return any(char.isalnum() for char in _bare(text))
 
 
 def _key_value(match: re.Match[str]) -> tuple[int, int] | None:
     name = next(g for g in ("dq", "eq", "sq", "bare") if match.group(g) is not None)
-    value = _ESCAPE.sub("", unescape(match.group(name)))
+    value = _bare(match.group(name))
     if key_kind(match.group("key")) is None or is_trivial_value(value, 4):
         return None
     return match.span(name)

@@ -52,7 +52,8 @@ def summarize(event: Any, limit: int = 100) -> str:
         attempt = f" attempt {event.attempt}" if event.attempt is not None else ""
         return f"retry{attempt}: {short(event.reason, limit)}"
     if isinstance(event, ErrorEvent):
-        kind = f"{event.error_type}: " if event.error_type else ""
+        kind = f"{event.error_type}: " if event.error_type and \
+            not event.message.startswith(event.error_type) else ""
         return f"{kind}{short(event.message, limit)}"
     if isinstance(event, FinalOutputEvent):
         return short(event.output, limit)
