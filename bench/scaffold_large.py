@@ -40,8 +40,7 @@ def make_replaykit(path: Path, calls: int) -> None:
                   '"events": [\n')
         out.write(json.dumps({"type": "input_message", "content": "Reconcile every invoice."}))
         for i in range(calls):
-            args = {"customer_id": f"C-{i % 5000:05d}", "page": i // 5000,
-                    "fields": ["amount", "status", "due_date"]}
+            args = {"customer_id": f"C-{i % 5000:05d}", "page": i // 5000}
             result = {"invoice": f"INV-{i:07d}", "amount": round(10 + (i % 977) * 0.37, 2),
                       "status": "open" if i % 3 else "paid",
                       "note": "ok"}

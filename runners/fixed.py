@@ -1,50 +1,14 @@
 """Candidate runner: the fixed support agent (1.4.0), the one every case should pass with.
 
     replaycase replay cases/ --runner-cmd "python runners/fixed.py"
-
-Reads the case's question, serves every tool call from the recorded fixtures (recorded errors
-are raised again), records the run with replaycase's Recorder and writes it where replaycase
-reads it. Exit code 0 whenever the run was recorded, even a failed one.
 """
 
 from __future__ import annotations
 
-import os
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "examples"))
-if str(ROOT) not in sys.path:
-    sys.path.append(str(ROOT))  # replaycase from this checkout when not installed
-
-from support_agent import AGENT, FIXED, MODEL, ReplayWorld, SupportAgent  # noqa: E402
-
-from replaycase.errors import ReplaycaseError  # noqa: E402
-from replaycase.runner import Fixtures, Recorder, in_replay  # noqa: E402
-
-POLICY = FIXED
-NAME = "runners/fixed.py"
-
-
-def main() -> int:
-    if not in_replay():
-        print(f"{NAME}: not inside a replay; run: replaycase replay cases/ "
-              f"--runner-cmd 'python {NAME}'", file=sys.stderr)
-        return 2
-    try:
-        fixtures = Fixtures.from_env()
-        question = str(fixtures.input or "")
-        case = Path(os.environ.get("REPLAYCASE_CASE_DIR") or "case").name
-        recorder = Recorder(f"{case}-{POLICY.name}", input=question, agent=AGENT,
-                            version=POLICY.version, model=MODEL, tags=["replay"])
-        SupportAgent(POLICY, ReplayWorld(fixtures), recorder).run(question)
-        recorder.write_output()
-    except (ReplaycaseError, OSError) as exc:
-        print(f"{NAME}: {exc}", file=sys.stderr)
-        return 2
-    return 0
-
+from _candidate import main
+from support_agent import FIXED
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(FIXED, "runners/fixed.py"))

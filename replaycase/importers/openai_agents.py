@@ -23,8 +23,6 @@ requested no tools; the Responses API variant has none.
 
 from __future__ import annotations
 
-import json
-from datetime import timezone
 from typing import Any
 
 from pydantic import ValidationError
@@ -43,9 +41,12 @@ from ..model import (
     ToolResultEvent,
     TraceRun,
     Usage,
-    parse_ts,
 )
 from ..validation import describe
+from ._common import duration_ms as _duration
+from ._common import epoch_s as _epoch
+from ._common import iso_ts as _ts
+from ._common import json_args as _args
 from .base import Importer, TraceDocument
 
 _OBJECTS = ("trace", "trace.span")
@@ -393,41 +394,9 @@ def _usage(raw: dict[str, Any] | None, where: str) -> Usage | None:
     return Usage(**values) if values else None
 
 
-def _args(value: Any) -> Any:
-    """Tool arguments: a JSON string parsed when it parses, kept as written otherwise."""
-    if not isinstance(value, str):
-        return value
-    try:
-        return json.loads(value, parse_constant=_no_constant)
-    except (ValueError, RecursionError):
-        return value
 
 
-def _no_constant(name: str) -> Any:
-    raise ValueError(name)
 
-
-def _ts(value: str | None) -> str | None:
-    return value if value and parse_ts(value) is not None else None
-
-
-def _epoch(value: str | None) -> float:
-    moment = parse_ts(value)
-    if moment is None:
-        return 0.0
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    try:
-        return moment.timestamp()
-    except (OverflowError, OSError, ValueError):
-        return 0.0
-
-
-def _duration(start: str | None, end: str | None) -> float | None:
-    if not start or not end:
-        return None
-    millis = round((_epoch(end) - _epoch(start)) * 1000, 3)
-    return millis if millis >= 0 else None
 
 
 def _metadata(trace: dict[str, Any], builder: _Builder) -> RunMetadata:

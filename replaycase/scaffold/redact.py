@@ -31,7 +31,6 @@ from ..secrets import (
     unescape,
 )
 
-_LITERAL_GATE_MAX = 32
 _CACHE_TEXT_MAX = 200
 _CACHE_SIZE = 100_000
 _ROUNDS = 50
@@ -48,11 +47,13 @@ class Redactor:
         self._counts: dict[str, int] = {}
         self._literals: dict[str, None] = {}
         self._literal_re: re.Pattern[str] | None = None
+        self._probes: dict[str, None] = {}
         self._cache: dict[str, str] = {}
         self._keys: dict[str, tuple[str, str | None, bool]] = {}
 
     def redact(self, value: Any) -> Any:
-        """A deep copy of ``value`` (JSON-like data) with every string redacted."""
+        """A deep copy of ``value`` (JSON-like data: dicts, lists, tuples, scalars) with every
+        string redacted; other objects are deep-copied untouched."""
         if not self._enabled:
             return copy.deepcopy(value)
         known = len(self._literals)
@@ -230,17 +231,25 @@ class Redactor:
         for form in fresh:
             self._literals[form] = None
             self._placeholders.setdefault(unescape(form), placeholder)
+        runs = _ALNUM_RUN.findall(value)
+        longest = max(runs, key=len) if runs else ""
+        for probe in [longest] if len(longest) >= 3 else fresh:
+            self._probes[probe] = None
         self._cache.clear()
+        self._keys.clear()
         ordered = sorted(self._literals, key=len, reverse=True)
         self._literal_re = re.compile(
             r"(?<![A-Za-z0-9])(?:" + "|".join(map(re.escape, ordered)) + r")(?![A-Za-z0-9])")
 
     def _literal_gate(self, text: str) -> re.Pattern[str] | None:
-        if self._literal_re is None:
-            return None
-        if len(self._literals) > _LITERAL_GATE_MAX or any(f in text for f in self._literals):
+        """The learned-values regex, when ``text`` may hold one of them (a cheap probe: each
+        value's longest run of letters and digits, which no escaping changes)."""
+        if self._literal_re is not None and any(probe in text for probe in self._probes):
             return self._literal_re
         return None
+
+
+_ALNUM_RUN = re.compile(r"[A-Za-z0-9]+")
 
 
 def _learnable(value: str) -> bool:
