@@ -1,0 +1,97 @@
+"""Every importer, and detection, fed random bytes and random JSON: a list of runs or
+replaycase's own one-line error, nothing else."""
+
+from __future__ import annotations
+
+import copy
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from replaycase.errors import ReplaycaseError
+from replaycase.importers import FORMATS, load_trace
+
+DATA = Path(__file__).parent / "data"
+SEEDS = [json.loads((DATA / "replaykit" / "billing-loop.json").read_text()),
+         json.loads((DATA / "replaykit" / "output-fixed.json").read_text()),
+         json.loads((Path(__file__).parent.parent / "cases" / "tool-loop"
+                     / "source-trace.json").read_text())]
+FORMAT_CHOICES = ["auto", *FORMATS]
+
+leaf = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(
+    max_size=20)
+json_value = st.recursive(leaf, lambda inner: st.lists(inner, max_size=5)
+                          | st.dictionaries(st.text(max_size=12), inner, max_size=5),
+                          max_leaves=25)
+
+
+def _load(content: bytes, fmt: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "trace.json"
+        path.write_bytes(content)
+        try:
+            runs = load_trace(path, fmt)
+        except ReplaycaseError as exc:
+            assert "\n" not in str(exc) and str(path) in str(exc)
+            return
+        assert runs and all(run.run_id for run in runs)
+        for run in runs:  # whatever was read must serialize
+            json.loads(run.to_json())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=400), st.sampled_from(FORMAT_CHOICES))
+def test_random_bytes(content: bytes, fmt: str) -> None:
+    _load(content, fmt)
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_value, st.sampled_from(FORMAT_CHOICES))
+def test_random_json(value: Any, fmt: str) -> None:
+    _load(json.dumps(value).encode(), fmt)
+
+
+def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [prefix]
+    if isinstance(value, dict):
+        for key, child in value.items():
+            found += _paths(child, (*prefix, key))
+    elif isinstance(value, list):
+        for index, child in enumerate(value[:6]):
+            found += _paths(child, (*prefix, index))
+    return found
+
+
+@st.composite
+def mutated_trace(draw: st.DrawFn) -> Any:
+    data = copy.deepcopy(draw(st.sampled_from(SEEDS)))
+    paths = [p for p in _paths(data) if p]
+    for _ in range(draw(st.integers(1, 4))):
+        path = draw(st.sampled_from(paths))
+        parent: Any = data
+        try:
+            for part in path[:-1]:
+                parent = parent[part]
+            if draw(st.booleans()):
+                del parent[path[-1]]
+            else:
+                parent[path[-1]] = draw(json_value)
+        except (KeyError, IndexError, TypeError):
+            continue
+    return data
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated_trace(), st.sampled_from(["auto", "native", "replaykit"]))
+def test_mutated_native_and_replaykit_traces(data: Any, fmt: str) -> None:
+    _load(json.dumps(data).encode(), fmt)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(json_value, min_size=2, max_size=5), st.sampled_from(FORMAT_CHOICES))
+def test_random_jsonl(lines: list[Any], fmt: str) -> None:
+    _load("\n".join(json.dumps(line) for line in lines).encode(), fmt)
