@@ -221,3 +221,16 @@ def test_env_allow_passes_only_listed_variables(case_dir: Path, tmp_path: Path,
     names = json.loads(output["final_output"])
     assert "KEEP_ME" in names and "PATH" in names and "REPLAYCASE_OUTPUT_PATH" in names
     assert "CI_DEPLOY_TOKEN" not in names and "HOME" not in names
+
+
+def test_grandchildren_are_killed_and_the_case_judged(case_dir: Path, tmp_path: Path) -> None:
+    pids = tmp_path / "pids"
+    cmd = (f"sleep 300 & echo $! >> {pids}; "
+           f"{PY} -c 'import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+           f"time.sleep(300)' & echo $! >> {pids}; " + copy_cmd("output-fixed.json"))
+    result = replay_case(load_case(case_dir), options(tmp_path, cmd, timeout_s=20.0))
+    assert result.verdict == "fixed"
+    assert result.runner.duration_ms < 10_000  # it did not wait for the grandchildren
+    for pid in pids.read_text().split():
+        stat = Path(f"/proc/{pid}/stat")
+        assert not stat.exists() or stat.read_text().rsplit(")", 1)[1].split()[0] == "Z", pid
