@@ -48,6 +48,7 @@ class Redactor:
         self._literals: dict[str, None] = {}
         self._literal_re: re.Pattern[str] | None = None
         self._probes: dict[str, None] = {}
+        self._probe_set: frozenset[str] = frozenset()
         self._cache: dict[str, str] = {}
         self._keys: dict[str, tuple[str, str | None, bool]] = {}
 
@@ -231,10 +232,10 @@ class Redactor:
         for form in fresh:
             self._literals[form] = None
             self._placeholders.setdefault(unescape(form), placeholder)
-        runs = _ALNUM_RUN.findall(value)
-        longest = max(runs, key=len) if runs else ""
-        for probe in [longest] if len(longest) >= 3 else fresh:
-            self._probes[probe] = None
+        probe = _probe(value)
+        for word in [probe] if probe else fresh:
+            self._probes[word] = None
+        self._probe_set = frozenset(self._probes)
         self._cache.clear()
         self._keys.clear()
         ordered = sorted(self._literals, key=len, reverse=True)
@@ -244,12 +245,27 @@ class Redactor:
     def _literal_gate(self, text: str) -> re.Pattern[str] | None:
         """The learned-values regex, when ``text`` may hold one of them (a cheap probe: each
         value's longest run of letters and digits, which no escaping changes)."""
-        if self._literal_re is not None and any(probe in text for probe in self._probes):
-            return self._literal_re
-        return None
+        if self._literal_re is None:
+            return None
+        if len(self._probes) <= _PROBES_BY_SCAN:
+            hit = any(probe in text for probe in self._probes)
+        else:
+            hit = not self._probe_set.isdisjoint(_ALNUM_RUN.findall(text))
+        return self._literal_re if hit else None
 
 
 _ALNUM_RUN = re.compile(r"[A-Za-z0-9]+")
+_PROBES_BY_SCAN = 16
+
+
+def _probe(value: str) -> str:
+    """The longest run of letters and digits in ``value`` that every encoding keeps whole
+    (not right after a character JSON escapes as ``\\n`` or ``\\u00e9``); "" if none."""
+    runs = [m.group() for m in _ALNUM_RUN.finditer(value)
+            if m.start() == 0 or (value[m.start() - 1].isascii()
+                                  and value[m.start() - 1].isprintable())]
+    longest = max(runs, key=len, default="")
+    return longest if len(longest) >= 3 else ""
 
 
 def _learnable(value: str) -> bool:
