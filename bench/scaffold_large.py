@@ -53,6 +53,32 @@ def make_replaykit(path: Path, calls: int) -> None:
         out.write("\n]}\n")
 
 
+PHASES = """
+import sys, time
+from pathlib import Path
+from replaycase.assertions import evaluate_all
+from replaycase.importers import load_trace
+from replaycase.redacting import redact_model
+from replaycase.scaffold.fixtures import fixture_files
+from replaycase.scaffold.redact import Redactor
+from replaycase.scaffold.signatures import derive_observed, desired_for
+
+def timed(label, work):
+    start = time.perf_counter()
+    value = work()
+    print(f"  {label:<28}{time.perf_counter() - start:6.2f} s")
+    return value
+
+[run] = timed("import (parse + normalize)", lambda: load_trace(Path(sys.argv[1])))
+run = timed("redaction", lambda: redact_model(run, Redactor()))
+observed = timed("signatures", lambda: derive_observed(run))
+desired = [d for d in map(desired_for, observed) if d]
+timed("soundness check", lambda: evaluate_all(desired, run))
+timed("fixtures", lambda: fixture_files(run))
+timed("source-trace.json", run.to_json)
+"""
+
+
 def measure(mode: str, trace: Path, out: Path) -> dict[str, float]:
     done = subprocess.run([sys.executable, "-c", MEASURE, mode, str(trace), str(out)],
                           capture_output=True, text=True, check=False)
@@ -65,6 +91,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--calls", type=int, default=150_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--phases", action="store_true", help="also time each phase")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         trace = Path(tmp) / "big.json"
@@ -82,6 +109,9 @@ def main() -> None:
         print(f"scaffold:  {best_scaffold:.2f} s, peak RSS "
               f"{max(r['max_rss_mb'] for r in scaffolds):.0f} MB")
         print(f"ratio scaffold / json.load: {best_scaffold / best_load:.2f}x (target <= 3x)")
+        if args.phases:
+            print("phases (one run, in process):")
+            subprocess.run([sys.executable, "-c", PHASES, str(trace)], check=True)
 
 
 if __name__ == "__main__":
