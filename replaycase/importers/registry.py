@@ -110,4 +110,7 @@ def load_trace(path: str | Path, format: str = "auto",
     runs = importer.load(doc)
     if not runs:
         raise TraceFormatError(doc.path, "the file holds no runs", importer.name)
+    for index, run in enumerate(runs):
+        if not run.run_id.strip():  # an empty id names nothing: number the run instead
+            run.run_id = f"run-{index + 1}"
     return runs
