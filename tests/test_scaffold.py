@@ -185,3 +185,20 @@ def test_scaffold_errors_are_replaycase_errors(tmp_path: Path) -> None:
     with pytest.raises(ReplaycaseError):
         scaffold(bad, tmp_path / "c")
     assert not (tmp_path / "c").exists()
+
+
+def test_all_skips_runs_with_nothing_to_ask(tmp_path: Path) -> None:
+    trace = DATA / "traces" / "otlp-genai" / "all-scenarios.jsonl"
+    reports = scaffold(trace, tmp_path / "cases", ScaffoldOptions(all_runs=True))
+    # tool-loop and no-final-output fail visibly; wrong-tool and happy succeed; the
+    # tool-error-unhandled run shows only a tool error, which the fixtures replay anyway.
+    assert len(reports) == 2
+    for report in reports:
+        assert lint_case(report.path).clean
+
+
+def test_only_tool_errors_asks_for_observed(tmp_path: Path) -> None:
+    trace = DATA / "traces" / "otlp-genai" / "tool-error-unhandled.json"
+    with pytest.raises(UsageError, match="shows only tool errors.*--observed"):
+        scaffold(trace, tmp_path / "case")
+    assert not (tmp_path / "case").exists()

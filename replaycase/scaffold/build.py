@@ -120,8 +120,8 @@ def _scaffold_all(trace: Path, out: Path, runs: list[TraceRun], options: Scaffol
     plans = []
     used: set[str] = set()
     for run in runs:
-        if not observed and not derive_observed(run):
-            continue
+        if not observed and not _actionable(derive_observed(run)):
+            continue  # no failure, or only tool errors the fixtures replay anyway
         case_id = _unique(_slug(run.run_id), used)
         redactor = Redactor(options.redact_patterns, enabled=options.redact)
         plans.append(_plan(trace, run, case_id, out / case_id, observed, desired, redactor,
@@ -136,6 +136,11 @@ def _scaffold_all(trace: Path, out: Path, runs: list[TraceRun], options: Scaffol
         write_folder(plan.report.path, plan.files, options.force)
     write_schema_beside(out / plans[0].report.case_id)
     return [plan.report for plan in plans]
+
+
+def _actionable(observed: list[_Entry]) -> bool:
+    """Whether derived signatures give at least one desired assertion."""
+    return any(desired_for(entry) is not None for entry in observed)
 
 
 def _slug(text: str) -> str:
@@ -190,7 +195,9 @@ def _plan(trace: Path, run: TraceRun, case_id: str, out: Path, observed_user: li
     desired = [d for d in (desired_for(s) for s in derived) if d is not None]
     desired += desired_user or [negation(entry) for entry in observed_user]
     if not desired:
-        raise UsageError("no desired assertion could be derived; give one with --desired")
+        raise UsageError(f"{trace}: run {run.run_id} shows only tool errors, which the "
+                         "fixtures replay to every candidate; state what the agent did wrong "
+                         "with --observed (e.g. --observed \"final_output_contains: ...\")")
     if all_hold(evaluate_all(desired, run)):
         raise UsageError("the desired assertions all pass on the source trace, so the case "
                          "could not catch its own failure; give a stricter --desired")
