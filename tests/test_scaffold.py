@@ -199,6 +199,6 @@ def test_all_skips_runs_with_nothing_to_ask(tmp_path: Path) -> None:
 
 def test_only_tool_errors_asks_for_observed(tmp_path: Path) -> None:
     trace = DATA / "traces" / "otlp-genai" / "tool-error-unhandled.json"
-    with pytest.raises(UsageError, match="shows only tool errors.*--observed"):
+    with pytest.raises(UsageError, match=r"shows only tool errors.*--observed"):
         scaffold(trace, tmp_path / "case")
     assert not (tmp_path / "case").exists()
