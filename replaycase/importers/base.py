@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +36,7 @@ class TraceDocument:
         return SourceInfo(format=fmt, file=self.path.name, sha256=self.sha256)
 
 
-class Importer:
+class Importer(ABC):
     """Reads one trace format into TraceRuns.
 
     ``check`` says from the document's content whether this importer reads it (None) or
@@ -46,11 +47,13 @@ class Importer:
     name: ClassVar[str]
     description: ClassVar[str]
 
+    @abstractmethod
     def check(self, doc: TraceDocument) -> str | None:
-        raise NotImplementedError
+        """None when this importer reads ``doc``, else a short reason why not."""
 
+    @abstractmethod
     def load(self, doc: TraceDocument) -> list[TraceRun]:
-        raise NotImplementedError
+        """Every run in ``doc``; TraceFormatError for anything malformed."""
 
 
 def file_sha256(path: Path) -> str:
