@@ -1,4 +1,4 @@
-"""Small readers shared by importers: JSON-string arguments and ISO times."""
+"""Small readers shared by importers: typed fields, JSON-string arguments, ISO times."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import json
 from datetime import timezone
 from typing import Any
 
+from ..errors import TraceFormatError
+from ..jsonio import describe as describe_type
 from ..model import parse_ts
 
 
@@ -47,3 +49,19 @@ def duration_ms(start: str | None, end: str | None) -> float | None:
         return None
     millis = round((epoch_s(end) - epoch_s(start)) * 1000, 3)
     return millis if millis >= 0 else None
+
+
+def fail(where: str, problem: str) -> TraceFormatError:
+    """A malformed-input error at ``where`` (the registry adds the file name)."""
+    return TraceFormatError(None, f"{where}: {problem}")
+
+
+def get_typed(obj: dict[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
+    """``obj[key]`` when present and not null; a one-line error when it has another type."""
+    value = obj.get(key)
+    if value is None or isinstance(value, kind):
+        return value
+    first = kind if isinstance(kind, type) else kind[0]
+    expected = {dict: "an object", list: "a list", str: "a string"}.get(first, "a value")
+    sep = "." if where else ""
+    raise fail(f"{where}{sep}{key}", f"expected {expected}, got {describe_type(value)}")

@@ -45,6 +45,8 @@ from ..model import (
 from ..validation import describe
 from ._common import duration_ms as _duration
 from ._common import epoch_s as _epoch
+from ._common import fail as _fail
+from ._common import get_typed as _get
 from ._common import iso_ts as _ts
 from ._common import json_args as _args
 from .base import Importer, TraceDocument
@@ -81,18 +83,6 @@ class OpenAIAgentsImporter(Importer):
         return runs
 
 
-def _fail(where: str, problem: str) -> TraceFormatError:
-    return TraceFormatError(None, f"{where}: {problem}")
-
-
-def _get(obj: dict[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
-    """``obj[key]`` when present and not null; a one-line error when it has another type."""
-    value = obj.get(key)
-    if value is None or isinstance(value, kind):
-        return value
-    first = kind if isinstance(kind, type) else kind[0]
-    expected = {dict: "an object", list: "a list", str: "a string"}.get(first, "a value")
-    raise _fail(f"{where}.{key}", f"expected {expected}, got {describe_type(value)}")
 
 
 def _load(value: Any) -> list[TraceRun]:
