@@ -403,15 +403,9 @@ def inspect(
     output: OutputOpt = OutputFormat.text,
 ) -> None:
     """Show the timeline of a run."""
-    from .importers import load_trace
+    from .importers import load_runs
 
-    runs = load_trace(trace, format)
-    if run_id is not None:
-        runs = [r for r in runs if r.run_id == run_id]
-        if not runs:
-            from .errors import InputError
-
-            raise InputError(trace, f"no run {run_id!r} in the file")
+    runs = load_runs(trace, format, run_id)
     if output == OutputFormat.json:
         import json
 
@@ -435,16 +429,10 @@ def import_(
     """Convert a trace to replaycase's native TraceRun JSON."""
     import json
 
-    from .importers import load_trace
+    from .importers import load_runs
     from .jsonio import write_atomic
 
-    runs = load_trace(trace, format)
-    if run_id is not None:
-        runs = [r for r in runs if r.run_id == run_id]
-        if not runs:
-            from .errors import InputError
-
-            raise InputError(trace, f"no run {run_id!r} in the file")
+    runs = load_runs(trace, format, run_id)
     if len(runs) == 1:
         text = runs[0].to_json()
     else:

@@ -1,5 +1,5 @@
 """Trace importers: one module per format, detected by content."""
 
-from .registry import FORMATS, detect, get_importer, load_trace, open_document
+from .registry import FORMATS, detect, get_importer, load_runs, load_trace, open_document
 
-__all__ = ["FORMATS", "detect", "get_importer", "load_trace", "open_document"]
+__all__ = ["FORMATS", "detect", "get_importer", "load_runs", "load_trace", "open_document"]

@@ -6,7 +6,7 @@ import importlib
 import json
 from pathlib import Path
 
-from ..errors import TraceFormatError
+from ..errors import InputError, TraceFormatError
 from ..jsonio import DEFAULT_LIMITS, Limits, check_file, decode, loads, read_text
 from ..model import TraceRun
 from .base import Importer, TraceDocument, file_sha256
@@ -114,3 +114,15 @@ def load_trace(path: str | Path, format: str = "auto",
         if not run.run_id.strip():  # an empty id names nothing: number the run instead
             run.run_id = f"run-{index + 1}"
     return runs
+
+
+def load_runs(path: str | Path, format: str = "auto", run_id: str | None = None,
+              limits: Limits = DEFAULT_LIMITS) -> list[TraceRun]:
+    """``load_trace``, keeping only the run ``run_id`` when one is named."""
+    runs = load_trace(path, format, limits)
+    if run_id is None:
+        return runs
+    chosen = [run for run in runs if run.run_id == run_id]
+    if not chosen:
+        raise InputError(path, f"no run {run_id!r} in the file")
+    return chosen
