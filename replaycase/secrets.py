@@ -11,6 +11,10 @@ a known country length and the mod-97 check. Values of sensitive keys (``passwor
 ``client_secret``, ``x-api-key``, ``access_token``...) are found from the key's name; their
 kind is ``password``, ``api_key``, ``bearer``, ``private_key``, ``aws_secret_key`` or, for
 other tokens and secrets, ``secret``.
+
+Big texts are scanned fast: a detector runs only where its markers occur (each found after a
+cheap probe for its rarest character), and the digit-shaped ones only where a necessary shape
+occurs in the text's ``shadow`` (one byte per character, digits as ``0``), tested chunk by chunk.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import base64
 import binascii
 import bisect
+import codecs
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -51,6 +56,7 @@ class Span:
 
 
 _Check = Callable[[re.Match[str]], "tuple[int, int] | None"]
+_Prefilter = Callable[[bytes], bool]
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,7 @@ class _Detector:
     markers: tuple[str, ...] = ()
     lower_markers: tuple[str, ...] = ()
     gate: re.Pattern[str] | None = None
+    shadow: _Prefilter | None = None
     learn: bool = False
 
 
@@ -309,6 +316,38 @@ _KEY_VALUE = re.compile(
     r"|(?P<bare>(?:(?:Bearer|Basic|Token|Digest|Bot|bearer|basic|token)[ \t]+)?"
     r"[^\s\"'\\,;&<>(){}\[\]`]+))")  # unquoted value, maybe after an auth scheme
 
+
+def _shadow_error(exc: UnicodeError) -> tuple[str, int]:
+    """Encoding error handler: a non-ASCII decimal digit (``\\d`` matches it) becomes ``0``,
+    any other non-ASCII character ``x``; one byte per character, so positions are kept."""
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    chunk = exc.object[exc.start:exc.end]
+    return "".join("0" if char.isdecimal() else "x" for char in chunk), exc.end
+
+
+codecs.register_error("replaycase-shadow", _shadow_error)
+_SHADOW_TABLE = bytes(
+    ord("0") if "0" <= chr(code) <= "9" else ord("A") if "A" <= chr(code) <= "Z"
+    else code if chr(code) in " -.()" else ord("x") for code in range(256))
+
+
+def shadow(text: str) -> bytes:
+    """``text`` as one byte per character: every digit (``\\d``) ``0``, ``A-Z`` ``A``, space
+    ``-`` ``.`` ``(`` ``)`` kept, anything else ``x``. Plain substring searches of it are cheap
+    exact tests of digit-shaped regexes that are slow to run over a big text."""
+    return text.encode("ascii", "replaycase-shadow").translate(_SHADOW_TABLE)
+
+
+def _any_of(*needles: bytes) -> _Prefilter:
+    return lambda data: any(needle in data for needle in needles)
+
+
+def _shadow_search(pattern: bytes) -> _Prefilter:
+    compiled = re.compile(pattern)
+    return lambda data: compiled.search(data) is not None
+
+
 _KV_DETECTOR = _Detector("password", _KEY_VALUE, 50, _key_value, learn=True,
                          lower_markers=("pass", "pwd", "secret", "token", "key", "auth",
                                         "credential"))
@@ -320,12 +359,13 @@ _DETECTORS: tuple[_Detector, ...] = (
         100, _whole, markers=("PRIVATE KEY",)),
     _Detector("api_key", re.compile(
         _start("s", _TOKEN) + r"k-[A-Za-z0-9_\-]{20,}"), 90, _mixed, markers=("sk-",)),
+    # no markers for the next two: their regexes skip ahead to a literal first character, and
+    # run faster than a scan of the text for each of their four or six markers would
     _Detector("aws_access_key", re.compile(
-        _start("A", "A-Za-z0-9") + r"(?:KIA|SIA|BIA|CCA)[A-Z0-9]{16}(?![A-Za-z0-9])"), 90, _whole,
-        markers=("AKIA", "ASIA", "ABIA", "ACCA")),
+        _start("A", "A-Za-z0-9") + r"(?:KIA|SIA|BIA|CCA)[A-Z0-9]{16}(?![A-Za-z0-9])"), 90, _whole),
     _Detector("github_token", re.compile(
         _start("g", _TOKEN) + r"(?:h[pousr]_[A-Za-z0-9]{36,}|ithub_pat_[A-Za-z0-9_]{22,})"),
-        90, _whole, markers=("ghp_", "gho_", "ghs_", "ghu_", "ghr_", "github_pat_")),
+        90, _whole),
     _Detector("slack_token", re.compile(
         _start("x", _TOKEN) + r"(?:ox[abposer]-[A-Za-z0-9\-]{10,}|app-\d-[A-Za-z0-9\-]{10,})"
         r"|hooks\.slack\.com(?:\\?/)services(?:\\?/)(?P<v>T[A-Za-z0-9]+(?:\\?/)B[A-Za-z0-9]+"
@@ -358,11 +398,12 @@ _DETECTORS: tuple[_Detector, ...] = (
     _Detector("iban", re.compile(
         r"(?P<v>" + _start("[A-Z]", "A-Za-z0-9") + r"[A-Z]\d{2}"
         r"(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?)(?![A-Za-z0-9])"), 45, _iban,
-        gate=re.compile(r"[A-Z]{2}\d\d")),
+        gate=re.compile(r"[A-Z]{2}\d\d"), shadow=_any_of(b"AA00")),
     _Detector("card", re.compile(
         r"(?P<v>" + _start(r"\d", r"A-Za-z0-9_.\-") + r"(?<![A-Z]{2}\d{2} \d)(?:[ \-]?\d){12,18})"
         r"(?![A-Za-z0-9_]|[.\-]\d)"), 40, _card,
-        gate=re.compile(r"\d{4}[ \-]?\d{4}[ \-]?\d\d")),
+        gate=re.compile(r"\d{4}[ \-]?\d{4}[ \-]?\d\d"),
+        shadow=_shadow_search(rb"0000[ \-]?0000[ \-]?00")),  # the same test as the gate
     _Detector("email", re.compile(
         r"(?P<v>" + _start("[A-Za-z0-9]", r"A-Za-z0-9._%+\-") + r"[A-Za-z0-9._%+\-]{0,63}(?:@|%40)"
         r"(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24})"
@@ -376,12 +417,24 @@ _DETECTORS: tuple[_Detector, ...] = (
         + r"(?<!\d [(\d])(?:(?<=\()\d{3}\) ?\d{3}[ .\-]\d{4}"
         r"|(?<=\d)(?:\d{2}-\d{3}-\d{4}|\d{2}\.\d{3}\.\d{4})"
         r"|(?<=0)[1-9]\d{0,3}(?:[ \-]\d{2,8}){1,4}))"
-        r"(?![A-Za-z0-9_]|[.\-:/ ]?\d)"), 30, _phone),
+        r"(?![A-Za-z0-9_]|[.\-:/ ]?\d)"), 30, _phone,
+        # every match holds "\d{3})", "\d\d[ \-]\d\d" or "\d{3}\.\d{3}\.\d{4}"
+        shadow=_any_of(b"000)", b"00-00", b"00 00", b"000.000.0000")),
 )
 
 
-def _gates() -> tuple[tuple[tuple[str, bool, int], ...], tuple[int, ...]]:
-    """Bit masks: which markers wake which detector (one bit per detector; 0: always runs)."""
+_RARE = "%@+JQZXKVjqzxkvYWBGFPUMywbgfpumHCDLSNROITEAhcdlsnroitea"
+"""Characters, rarest first in ordinary trace text: a marker's probe is its rarest one."""
+
+
+def _probe_char(marker: str) -> str:
+    """The character of ``marker`` least likely in a text; finding one character is cheap."""
+    return min(marker, key=lambda char: _RARE.find(char) % (len(_RARE) + 1))
+
+
+def _gates() -> tuple[tuple[tuple[str, bool, int, str], ...], tuple[int, ...]]:
+    """Bit masks: which markers wake which detector (one bit per detector; 0: always runs),
+    with each marker's probe character."""
     markers: dict[tuple[str, bool], int] = {}
     needs = []
     for index, det in enumerate(_DETECTORS):
@@ -390,7 +443,8 @@ def _gates() -> tuple[tuple[tuple[str, bool, int], ...], tuple[int, ...]]:
                 (m, True) for m in det.lower_markers]:
             markers[marker, lowered] = markers.get((marker, lowered), 0) | bit
         needs.append(bit if det.markers or det.lower_markers else 0)
-    return tuple((m, low, bits) for (m, low), bits in markers.items()), tuple(needs)
+    gates = tuple((m, low, bits, _probe_char(m)) for (m, low), bits in markers.items())
+    return gates, tuple(needs)
 
 
 _MARKERS, _NEEDS = _gates()
@@ -426,19 +480,71 @@ def find_spans(text: str, extra: Sequence[re.Pattern[str]] = (),
 
 
 def _detect(text: str) -> list[Span]:
-    lower, triggered = text.lower(), 0
-    for marker, lowered, bits in _MARKERS:
-        if marker in (lower if lowered else text):
-            triggered |= bits
+    lower, big = text.lower(), len(text) >= _BIG_TEXT
+    triggered = _triggered(text, lower, big)
+    passed = _shadow_passed(text) if big else None
     spans: list[Span] = []
     for index, det in enumerate(_DETECTORS):
         need = _NEEDS[index]
         if need and not triggered & need:
             continue
-        if det.gate is not None and det.gate.search(text) is None:
+        if passed is not None:
+            if det.shadow is not None and index not in passed:
+                continue
+        elif det.gate is not None and det.gate.search(text) is None:
             continue
         spans.extend(_key_values(text, lower) if det is _KV_DETECTOR else _run(det, text))
     return spans
+
+
+_BIG_TEXT = 4096
+"""From this length on, probes and shadow tests pay for themselves; below it, a detector's
+``gate`` regex is tested instead. A shadow test is the gate's own test, or one that every
+match of a gateless detector passes: either way the same spans are found."""
+
+
+def _triggered(text: str, lower: str, big: bool) -> int:
+    """The bits of the detectors whose markers occur in ``text``; in a big text, a marker is
+    looked for only where its probe character occurs."""
+    triggered = 0
+    if not big:
+        for marker, lowered, bits, _ in _MARKERS:
+            if marker in (lower if lowered else text):
+                triggered |= bits
+        return triggered
+    probes: dict[tuple[str, bool], bool] = {}
+    for marker, lowered, bits, probe in _MARKERS:
+        if triggered & bits == bits:
+            continue
+        source = lower if lowered else text
+        present = probes.get((probe, lowered))
+        if present is None:
+            present = probes[probe, lowered] = probe in source
+        if present and marker in source:
+            triggered |= bits
+    return triggered
+
+
+_SHADOW_CHUNK = 1 << 20
+_SHADOW_OVERLAP = 16
+"""Chunks overlap by more than any shadow test's longest match (12 characters)."""
+_SHADOWED = tuple(index for index, det in enumerate(_DETECTORS) if det.shadow is not None)
+
+
+def _shadow_passed(text: str) -> set[int]:
+    """Indexes of the detectors whose shadow test passes somewhere in ``text``; tested chunk by
+    chunk (small buffers are cheap), and no further once a test has passed."""
+    pending, passed = list(_SHADOWED), set()
+    for begin in range(0, len(text), _SHADOW_CHUNK):
+        data = shadow(text[begin:begin + _SHADOW_CHUNK + _SHADOW_OVERLAP])
+        for index in pending:
+            test = _DETECTORS[index].shadow
+            if test is not None and test(data):
+                passed.add(index)
+        pending = [index for index in pending if index not in passed]
+        if not pending:
+            break
+    return passed
 
 
 _KEY_WORDS = ("pass", "pwd", "secret", "token", "key", "auth", "credential")

@@ -10,9 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from replaycase import secrets
 from replaycase.errors import UsageError
 from replaycase.scaffold.redact import Redactor
-from replaycase.secrets import scan_text
+from replaycase.secrets import find_spans, scan_text
 
 TRACES = Path(__file__).parent / "data" / "traces"
 
@@ -305,3 +306,34 @@ def test_structure_redaction_is_idempotent_and_scans_clean(tree: object) -> None
     once = Redactor().redact(tree)
     assert Redactor().redact(once) == once
     assert scan_text(json.dumps(once, indent=2)) == []
+
+
+_DIGITS = st.lists(st.one_of(st.sampled_from([
+    CARD, IBAN, PHONE, "(415) 555-0123", "415-555-0123", "415.555.0123", "020 7946 0958",
+    "4111-1111-1111-1111", "DE89370400440532013000", AWS_ID, GITHUB, EMAIL, "0", "12", "(", ")",
+    " ", "-", ".", "+", "\\n", "\u0663", "\uff15", "GB", "x"]),
+    st.text(alphabet="0123456789 -.()+ABZaxz\u0663", max_size=10)), max_size=14).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_DIGITS)
+def test_big_text_prefilters_change_no_result(text: str) -> None:
+    """Big texts take shortcuts (marker probes, shadow tests chunk by chunk): taken on short
+    texts too, with tiny chunks, they must find exactly the same spans."""
+    plain = find_spans(text)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(secrets, "_BIG_TEXT", 0)
+        patch.setattr(secrets, "_SHADOW_CHUNK", 5)
+        assert find_spans(text) == plain
+
+
+@pytest.mark.parametrize("secret", [CARD, IBAN, "(415) 555-0123", "415-555-0123",
+                                    "415.555.0123", "020 7946 0958", AWS_ID, GITHUB])
+def test_a_secret_across_a_chunk_boundary_of_a_big_text(secret: str) -> None:
+    filler = '{"invoice": "INV-0000123", "amount": 49.99, "page": 7}\n' * 20_000
+    for cut in (len(secret) // 2, -3):
+        head = filler[:secrets._SHADOW_CHUNK - cut - 1] + "\n"
+        text = f"{head}{secret}\n{filler}"
+        spans = find_spans(text)
+        assert [text[span.start:span.end] for span in spans] == [secret], cut
+        assert len(text) > secrets._SHADOW_CHUNK and spans[0].start == len(head)
