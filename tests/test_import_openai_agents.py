@@ -11,10 +11,9 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from importer_checks import assert_malformed, import_in_memory
 
-from replaycase.errors import ReplaycaseError
 from replaycase.importers import load_trace
-from replaycase.importers.base import TraceDocument
 from replaycase.importers.openai_agents import OpenAIAgentsImporter
 from replaycase.model import ErrorEvent, LlmCallEvent, ToolCallEvent, TraceRun
 
@@ -236,31 +235,11 @@ MALFORMED: list[tuple[str, Any, str]] = [
                          ids=[m[0] for m in MALFORMED])
 def test_malformed_files_give_one_line_naming_the_file(tmp_path: Path, name: str,
                                                        content: Any, fragment: str) -> None:
-    path = tmp_path / f"{name}.json"
-    path.write_text(content if isinstance(content, str) else json.dumps(content))
-    with pytest.raises(ReplaycaseError) as info:
-        load_trace(path, format="openai-agents")
-    message = str(info.value)
-    assert "\n" not in message
-    assert path.name in message
-    assert fragment in message
-
-
-def _doc(value: Any) -> TraceDocument:
-    return TraceDocument(path=Path("fuzz.json"), kind="json", value=value, first=value)
+    assert_malformed(tmp_path / f"{name}.json", content, "openai-agents", fragment)
 
 
 def _import(value: Any) -> None:
-    """Check and load in memory: only replaycase's own errors may escape."""
-    importer = OpenAIAgentsImporter()
-    importer.check(_doc(value))
-    try:
-        runs = importer.load(_doc(value))
-    except ReplaycaseError as exc:
-        assert "\n" not in str(exc)
-        return
-    for run in runs:
-        run.to_json()
+    import_in_memory(OpenAIAgentsImporter(), value)
 
 
 _KEYS = ["data", "object", "id", "trace_id", "parent_id", "span_data", "type", "name",

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from importer_checks import mutate
 
 from replaycase.errors import ReplaycaseError, TraceFormatError
 from replaycase.importers import load_trace, open_document
@@ -371,31 +370,10 @@ _REAL = [json.loads(line) for name in ("tool-loop", "happy", "ex-preflight-appro
          for line in _lines(name)]
 
 
-def _slots(value: Any) -> Iterator[tuple[Any, Any]]:
-    """Every (container, key) inside a JSON value."""
-    if isinstance(value, dict):
-        for key in list(value):
-            yield value, key
-            yield from _slots(value[key])
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield value, index
-            yield from _slots(item)
-
 
 @st.composite
 def _mutated(draw: st.DrawFn) -> list[Any]:
-    records = copy.deepcopy(draw(st.lists(st.sampled_from(_REAL), min_size=1, max_size=6)))
-    for _ in range(draw(st.integers(1, 4))):
-        slots = list(_slots(records))
-        if not slots:
-            break
-        container, key = draw(st.sampled_from(slots))
-        if draw(st.booleans()):
-            del container[key]
-        else:
-            container[key] = draw(_JSON)
-    return records
+    return mutate(draw, draw(st.lists(st.sampled_from(_REAL), min_size=1, max_size=6)), _JSON)
 
 
 def _outcome(path: Path) -> None:

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from importer_checks import mutate
 
 from replaycase.errors import ReplaycaseError, TraceFormatError
 from replaycase.importers import load_trace
@@ -306,31 +305,10 @@ _MESSAGES = st.lists(st.builds(lambda role, extra: {"role": role, **extra}, _ROL
 _REAL = [m for p in FILES for m in json.loads(p.read_text())]
 
 
-def _slots(value: Any) -> Iterator[tuple[Any, Any]]:
-    """Every (container, key) inside a JSON value."""
-    if isinstance(value, dict):
-        for key in list(value):
-            yield value, key
-            yield from _slots(value[key])
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield value, index
-            yield from _slots(item)
-
 
 @st.composite
 def _mutated(draw: st.DrawFn) -> list[Any]:
-    messages = copy.deepcopy(draw(st.lists(st.sampled_from(_REAL), min_size=1, max_size=8)))
-    for _ in range(draw(st.integers(1, 4))):
-        slots = list(_slots(messages))
-        if not slots:
-            break
-        container, key = draw(st.sampled_from(slots))
-        if draw(st.booleans()):
-            del container[key]
-        else:
-            container[key] = draw(_JSON)
-    return messages
+    return mutate(draw, draw(st.lists(st.sampled_from(_REAL), min_size=1, max_size=8)), _JSON)
 
 
 @settings(max_examples=150, deadline=None,
