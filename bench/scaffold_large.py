@@ -57,8 +57,9 @@ PHASES = """
 import sys, time
 from pathlib import Path
 from replaycase.assertions import evaluate_all
+from replaycase.gcpause import gc_paused
 from replaycase.importers import load_trace
-from replaycase.redacting import redact_model
+from replaycase.redacting import redact_run
 from replaycase.scaffold.fixtures import fixture_files
 from replaycase.scaffold.redact import Redactor
 from replaycase.scaffold.signatures import derive_observed, desired_for
@@ -69,13 +70,13 @@ def timed(label, work):
     print(f"  {label:<28}{time.perf_counter() - start:6.2f} s")
     return value
 
-[run] = timed("import (parse + normalize)", lambda: load_trace(Path(sys.argv[1])))
-run = timed("redaction", lambda: redact_model(run, Redactor()))
-observed = timed("signatures", lambda: derive_observed(run))
-desired = [d for d in map(desired_for, observed) if d]
-timed("soundness check", lambda: evaluate_all(desired, run))
-timed("fixtures", lambda: fixture_files(run))
-timed("source-trace.json", run.to_json)
+with gc_paused():  # as in scaffold
+    [run] = timed("import (parse + normalize)", lambda: load_trace(Path(sys.argv[1])))
+    run, _ = timed("redaction + source-trace.json", lambda: redact_run(run, Redactor()))
+    observed = timed("signatures", lambda: derive_observed(run))
+    desired = [d for d in map(desired_for, observed) if d]
+    timed("soundness check", lambda: evaluate_all(desired, run))
+    timed("fixtures", lambda: fixture_files(run))
 """
 
 

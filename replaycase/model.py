@@ -339,8 +339,10 @@ class TraceRun(_Model):
         return totals
 
     def to_json(self) -> str:
-        """The native JSON form, keys in a stable order."""
-        return self.model_dump_json(by_alias=True, indent=2) + "\n"
+        """The native JSON form: keys in a stable order, one event a line."""
+        from .trace_json import dump_trace_run
+
+        return dump_trace_run(self)
 
 
 def _is_empty(value: Any) -> bool:

@@ -6,6 +6,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from .model import TraceRun
 from .scaffold.redact import Redactor
 
 M = TypeVar("M", bound=BaseModel)
@@ -27,3 +28,21 @@ def redact_model(model: M, redactor: Redactor) -> M:
         return cls.model_validate_json(redacted)
     except ValidationError:
         return cls.model_validate(redactor.redact(model.model_dump(mode="json", by_alias=True)))
+
+
+def redact_run(run: TraceRun, redactor: Redactor) -> tuple[TraceRun, str]:
+    """The run with every secret replaced, and its native JSON text (``TraceRun.to_json``).
+
+    The text written to the case folder is the text that was scanned: one serialization
+    serves both, and the run is rebuilt only when something was found.
+    """
+    text = run.to_json()
+    redacted = redactor.redact_text(text)
+    if redacted == text:
+        return run, text
+    try:
+        clean = TraceRun.model_validate_json(redacted)
+    except ValidationError:
+        clean = TraceRun.model_validate(
+            redactor.redact(run.model_dump(mode="json", by_alias=True)))
+    return clean, clean.to_json()

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from replaycase.errors import ReplaycaseError
 from replaycase.importers import load_trace
 from replaycase.importers.base import Importer, TraceDocument
+from replaycase.model import TraceRun
 
 
 def assert_malformed(path: Path, content: Any, fmt: str, fragment: str) -> None:
@@ -37,7 +38,12 @@ def import_in_memory(importer: Importer, value: Any) -> None:
         assert "\n" not in str(exc)
         return
     for run in runs:
-        run.to_json()
+        assert_round_trip(run)
+
+
+def assert_round_trip(run: TraceRun) -> None:
+    """The run's native JSON text loads back to an equal run."""
+    assert TraceRun.model_validate_json(run.to_json()).model_dump() == run.model_dump()
 
 
 def json_slots(value: Any) -> Iterator[tuple[Any, Any]]:

@@ -11,6 +11,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from importer_checks import assert_round_trip
 
 from replaycase.errors import ReplaycaseError
 from replaycase.importers import FORMATS, load_trace
@@ -39,8 +40,8 @@ def _load(content: bytes, fmt: str) -> None:
             assert "\n" not in str(exc) and str(path) in str(exc)
             return
         assert runs and all(run.run_id for run in runs)
-        for run in runs:  # whatever was read must serialize
-            json.loads(run.to_json())
+        for run in runs:  # whatever was read must serialize, and load back equal
+            assert_round_trip(run)
 
 
 @settings(max_examples=200, deadline=None)

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from ..errors import InputError, TraceFormatError
+from ..gcpause import gc_paused
 from ..jsonio import DEFAULT_LIMITS, Limits, check_file, decode, loads, read_text
 from ..model import TraceRun
 from .base import Importer, TraceDocument, file_sha256
@@ -96,6 +97,7 @@ def detect(doc: TraceDocument) -> Importer:
                                      + "; ".join(reasons) + ")")
 
 
+@gc_paused()
 def load_trace(path: str | Path, format: str = "auto",
                limits: Limits = DEFAULT_LIMITS) -> list[TraceRun]:
     """Read every run in a trace file; ``format`` forces an importer, else it is detected."""

@@ -10,6 +10,7 @@ ReplayKit versions and hand-written runners, so several spellings are accepted.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -147,9 +148,11 @@ def _text(value: Any) -> str | None:
 
 
 def _first(raw: dict[str, Any], *keys: str, default: Any = None) -> Any:
+    """The value of the first of ``keys`` that ``raw`` has and is not null."""
     for key in keys:
-        if key in raw and raw[key] is not None:
-            return raw[key]
+        value = raw.get(key)
+        if value is not None:
+            return value
     return default
 
 
@@ -162,34 +165,34 @@ def _args(value: Any) -> Any:
     return value
 
 
-def _event(raw: Any, index: int) -> Any:
-    where = f"events[{index}]"
+_COMMON_KEYS = frozenset(("ts", "timestamp", "time", "duration_ms", "span_id", "parent_id"))
+
+
+def _event(raw: Any, index: int) -> dict[str, Any]:
     if not isinstance(raw, dict):
-        raise TraceFormatError(None, f"{where}: expected an object, got {describe_type(raw)}")
+        raise TraceFormatError(None, f"events[{index}]: expected an object, got "
+                                     f"{describe_type(raw)}")
     kind = raw.get("type", raw.get("event"))
     if not isinstance(kind, str) or not kind:
-        raise TraceFormatError(None, f'{where}: no "type"')
-    seq = index + 1
-    common: dict[str, Any] = {
-        "seq": seq,
-        "ts": _text(_first(raw, "ts", "timestamp", "time")),
-        "duration_ms": _number(_first(raw, "duration_ms")),
-        "span_id": _text(raw.get("span_id")),
-        "parent_id": _text(raw.get("parent_id")),
-    }
+        raise TraceFormatError(None, f'events[{index}]: no "type"')
+    event: dict[str, Any] = {"seq": index + 1}
+    if not _COMMON_KEYS.isdisjoint(raw):  # most events of big traces carry none of these
+        event.update(ts=_text(_first(raw, "ts", "timestamp", "time")),
+                     duration_ms=_number(raw.get("duration_ms")),
+                     span_id=_text(raw.get("span_id")), parent_id=_text(raw.get("parent_id")))
+    mapper = _MAPPERS.get(kind)
     try:
-        return _typed_event(kind, raw, common)
+        if mapper is None:
+            return _custom(kind, raw, event)
+        mapper(kind, raw, event)
+        return event
     except ValidationError as exc:
-        raise TraceFormatError(None, f"{where} ({kind}): {describe(exc)}") from None
+        raise TraceFormatError(None, f"events[{index}] ({kind}): {describe(exc)}") from None
 
 
 def _number(value: Any) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) \
         else None
-
-
-def _mk(kind: str, **fields: Any) -> dict[str, Any]:
-    return {"type": kind, **fields}
 
 
 _EVENTS: TypeAdapter[list[Any]] = TypeAdapter(list[TraceEvent])
@@ -207,65 +210,112 @@ def _validate_events(events: list[dict[str, Any]]) -> list[Any]:
         raise TraceFormatError(None, f"events[{index}] ({kind}): {where}") from None
 
 
-def _typed_event(kind: str, raw: dict[str, Any], common: dict[str, Any]) -> Any:
-    if kind in ("input_message", "input", "user_message", "message"):
-        return _mk("input_message", **common, role=str(raw.get("role", "user")),
-                                 content=_first(raw, "content", "message", "text", "input"))
-    if kind == "tool_call":
-        name = _first(raw, "tool_name", "name", "tool")
-        if not isinstance(name, str):
-            raise TraceFormatError(None, f"events[{common['seq'] - 1}] (tool_call): no "
-                                         "tool_name string")
-        return _mk("tool_call", **common, tool_name=name,
-                             tool_args=_args(_first(raw, "tool_args", "args", "arguments",
-                                                    "input", default={})),
-                             call_id=_text(_first(raw, "call_id", "tool_call_id", "id")))
-    if kind == "tool_result":
-        error = raw.get("error")
-        if "is_error" in raw and not isinstance(raw["is_error"], bool):
-            raise TraceFormatError(None, f"events[{common['seq'] - 1}] (tool_result): is_error "
-                                         f"must be true or false, got "
-                                         f"{describe_type(raw['is_error'])}")
-        return _mk("tool_result",
-            **common, call_id=_text(_first(raw, "call_id", "tool_call_id", "id")),
-            tool_name=_text(_first(raw, "tool_name", "name", "tool")),
-            output=_first(raw, "output", "tool_output", "result", "content", default=error),
-            is_error=bool(raw.get("is_error", bool(error))))
-    if kind in ("error", "exception"):
-        message = _first(raw, "message", "error", "content", default="error")
-        return _mk("error", **common, message=str(message),
-                          error_type=_text(_first(raw, "error_type", "error_class", "kind")))
-    if kind in ("final_output", "output", "answer", "final_answer"):
-        return _mk("final_output", **common, output=_first(raw, "output", "content", "text"))
-    if kind in ("llm_call", "llm_response", "model_call", "llm"):
-        usage = raw.get("usage")
-        requested = raw.get("tool_calls") if isinstance(raw.get("tool_calls"), list) else []
-        return _mk("llm_call",
-            **common, model=_text(raw.get("model")),
-            request=_first(raw, "request", "prompt", "messages"),
-            response=_first(raw, "response", "content", "output"),
-            tool_calls=[RequestedToolCall(
-                tool_name=str(_first(r, "tool_name", "name", default="?")),
-                tool_args=_args(_first(r, "tool_args", "args", "arguments")),
-                call_id=_text(_first(r, "call_id", "id"))) for r in requested
-                if isinstance(r, dict)],
-            usage=Usage.model_validate(usage) if isinstance(usage, dict) else None,
-            latency_ms=_number(raw.get("latency_ms")),
-            error=_text(raw.get("error")))
-    if kind in ("state", "state_entered", "state_exited", "transition"):
-        action = {"state_exited": "exited", "transition": "transition"}.get(kind, "entered")
-        state = _first(raw, "state", "from_state", "name", default="?")
-        return _mk("state", **common, state=str(state), action=action,
-                          to_state=_text(_first(raw, "to_state", "to")))
-    if kind in ("approval", "approval_requested", "approval_resolved"):
-        action = "resolved" if kind == "approval_resolved" or raw.get("decision") else \
-            "requested"
-        return _mk("approval", **common, approval_id=_text(_first(raw, "approval_id", "id")),
-                             action=action, decision=_text(raw.get("decision")),
-                             summary=_text(raw.get("summary")))
-    if kind in ("retry", "retry_scheduled"):
-        attempt = raw.get("attempt")
-        return _mk("retry", **common, attempt=attempt if isinstance(attempt, int) else None,
-                          reason=_text(_first(raw, "reason", "error")))
+# Each mapper fills ``event`` (which holds seq and the common fields) from ``raw``.
+
+def _input_message(kind: str, raw: dict[str, Any], event: dict[str, Any]) -> None:
+    event.update(type="input_message", role=str(raw.get("role", "user")),
+                 content=_first(raw, "content", "message", "text", "input"))
+
+
+def _tool_call(kind: str, raw: dict[str, Any], event: dict[str, Any]) -> None:
+    name = raw.get("tool_name")
+    if name is None:
+        name = _first(raw, "name", "tool")
+    if not isinstance(name, str):
+        raise TraceFormatError(None, f"events[{event['seq'] - 1}] (tool_call): no tool_name "
+                                     "string")
+    args = raw.get("tool_args")
+    if args is None:
+        args = _first(raw, "args", "arguments", "input", default={})
+    call_id = raw.get("call_id")
+    if call_id is None:
+        call_id = _first(raw, "tool_call_id", "id")
+    event.update(type="tool_call", tool_name=name, tool_args=_args(args),
+                 call_id=None if call_id is None else str(call_id))
+
+
+def _tool_result(kind: str, raw: dict[str, Any], event: dict[str, Any]) -> None:
+    error = raw.get("error")
+    is_error = raw.get("is_error", bool(error))
+    if not isinstance(is_error, bool):
+        raise TraceFormatError(None, f"events[{event['seq'] - 1}] (tool_result): is_error "
+                                     f"must be true or false, got {describe_type(is_error)}")
+    call_id = raw.get("call_id")
+    if call_id is None:
+        call_id = _first(raw, "tool_call_id", "id")
+    name = raw.get("tool_name")
+    if name is None:
+        name = _first(raw, "name", "tool")
+    output = raw.get("output")
+    if output is None:
+        output = _first(raw, "tool_output", "result", "content", default=error)
+    event.update(type="tool_result", call_id=None if call_id is None else str(call_id),
+                 tool_name=None if name is None else str(name), output=output,
+                 is_error=is_error)
+
+
+def _error(kind: str, raw: dict[str, Any], event: dict[str, Any]) -> None:
+    message = _first(raw, "message", "error", "content", default="error")
+    event.update(type="error", message=str(message),
+                 error_type=_text(_first(raw, "error_type", "error_class", "kind")))
+
+
+def _final_output(kind: str, raw: dict[str, Any], event: dict[str, Any]) -> None:
+    event.update(type="final_output", output=_first(raw, "output", "content", "text"))
+
+
+def _llm_call(kind: str, raw: dict[str, Any], event: dict[str, Any]) -> None:
+    usage = raw.get("usage")
+    requested = raw.get("tool_calls") if isinstance(raw.get("tool_calls"), list) else []
+    event.update(
+        type="llm_call", model=_text(raw.get("model")),
+        request=_first(raw, "request", "prompt", "messages"),
+        response=_first(raw, "response", "content", "output"),
+        tool_calls=[RequestedToolCall(
+            tool_name=str(_first(r, "tool_name", "name", default="?")),
+            tool_args=_args(_first(r, "tool_args", "args", "arguments")),
+            call_id=_text(_first(r, "call_id", "id"))) for r in requested
+            if isinstance(r, dict)],
+        usage=Usage.model_validate(usage) if isinstance(usage, dict) else None,
+        latency_ms=_number(raw.get("latency_ms")),
+        error=_text(raw.get("error")))
+
+
+def _state(kind: str, raw: dict[str, Any], event: dict[str, Any]) -> None:
+    action = {"state_exited": "exited", "transition": "transition"}.get(kind, "entered")
+    state = _first(raw, "state", "from_state", "name", default="?")
+    event.update(type="state", state=str(state), action=action,
+                 to_state=_text(_first(raw, "to_state", "to")))
+
+
+def _approval(kind: str, raw: dict[str, Any], event: dict[str, Any]) -> None:
+    action = "resolved" if kind == "approval_resolved" or raw.get("decision") else "requested"
+    event.update(type="approval", approval_id=_text(_first(raw, "approval_id", "id")),
+                 action=action, decision=_text(raw.get("decision")),
+                 summary=_text(raw.get("summary")))
+
+
+def _retry(kind: str, raw: dict[str, Any], event: dict[str, Any]) -> None:
+    attempt = raw.get("attempt")
+    event.update(type="retry", attempt=attempt if isinstance(attempt, int) else None,
+                 reason=_text(_first(raw, "reason", "error")))
+
+
+def _custom(kind: str, raw: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
     data = {k: v for k, v in raw.items() if k not in ("type", "ts", "timestamp")}
-    return _mk("custom", **common, name=kind, data=data)
+    event.update(type="custom", name=kind, data=data)
+    return event
+
+
+_Mapper = Callable[[str, dict[str, Any], dict[str, Any]], None]
+_MAPPERS: dict[str, _Mapper] = {
+    **dict.fromkeys(("input_message", "input", "user_message", "message"), _input_message),
+    "tool_call": _tool_call,
+    "tool_result": _tool_result,
+    **dict.fromkeys(("error", "exception"), _error),
+    **dict.fromkeys(("final_output", "output", "answer", "final_answer"), _final_output),
+    **dict.fromkeys(("llm_call", "llm_response", "model_call", "llm"), _llm_call),
+    **dict.fromkeys(("state", "state_entered", "state_exited", "transition"), _state),
+    **dict.fromkeys(("approval", "approval_requested", "approval_resolved"), _approval),
+    **dict.fromkeys(("retry", "retry_scheduled"), _retry),
+}

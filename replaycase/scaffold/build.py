@@ -31,10 +31,11 @@ from ..case import (
 )
 from ..case_schema import write_schema_beside
 from ..errors import InputError, UsageError
+from ..gcpause import gc_paused
 from ..importers import load_trace
 from ..jsonio import DEFAULT_LIMITS, Limits
 from ..model import TraceRun
-from ..redacting import redact_model
+from ..redacting import redact_run
 from ..spec import SemanticCheck, _Entry, parse_entry
 from ..templating import render
 from ..timeline import summarize
@@ -91,6 +92,7 @@ def parse_cli_entry(text: str, option: str) -> _Entry:
         raise UsageError(f"{option} {text!r}: {describe(exc)}") from None
 
 
+@gc_paused()
 def scaffold(trace: str | Path, out: str | Path,
              options: ScaffoldOptions | None = None) -> list[ScaffoldReport]:
     """Scaffold one case (or, with ``all_runs``, one per failed run) from a trace file."""
@@ -179,7 +181,7 @@ class _Plan:
 
 def _plan(trace: Path, run: TraceRun, case_id: str, out: Path, observed_user: list[_Entry],
           desired_user: list[_Entry], redactor: Redactor, redacting: bool) -> _Plan:
-    run = redact_model(run, redactor) if redacting else run
+    run, source_text = redact_run(run, redactor) if redacting else (run, run.to_json())
     derived = derive_observed(run)
     for entry in observed_user:
         outcome = evaluate(entry, run)
@@ -222,7 +224,7 @@ def _plan(trace: Path, run: TraceRun, case_id: str, out: Path, observed_user: li
     redaction = redactor.report() if redacting else None
     files = {
         CASE_FILE: dump_case_yaml(spec),
-        SOURCE_TRACE: run.to_json(),
+        SOURCE_TRACE: source_text,
         NOTES: _notes(spec, run, trace, out, redaction),
         **fixture_files(run),
     }

@@ -6,19 +6,12 @@ import json
 from typing import Any
 
 from ..model import TraceRun
+from ..trace_json import dumps_items
 
 
 def dumps(value: Any) -> str:
     """Stable, readable JSON for files in a case folder."""
     return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False, default=str) + "\n"
-
-
-def dumps_list(items: list[Any]) -> str:
-    """A JSON list with one item a line: diff-friendly, and fast for long recordings."""
-    if not items:
-        return "[]\n"
-    lines = (json.dumps(item, ensure_ascii=False, default=str) for item in items)
-    return "[\n  " + ",\n  ".join(lines) + "\n]\n"
 
 
 def input_fixture(run: TraceRun) -> dict[str, Any]:
@@ -60,9 +53,9 @@ def fixture_files(run: TraceRun) -> dict[str, str]:
     """Relative path -> text of every fixture file for this run."""
     files = {
         "fixtures/input.json": dumps(input_fixture(run)),
-        "fixtures/tool_calls.json": dumps_list(tool_calls_fixture(run)),
+        "fixtures/tool_calls.json": dumps_items(tool_calls_fixture(run)),
     }
     llm_calls = llm_calls_fixture(run)
     if llm_calls:
-        files["fixtures/llm_calls.json"] = dumps_list(llm_calls)
+        files["fixtures/llm_calls.json"] = dumps_items(llm_calls)
     return files

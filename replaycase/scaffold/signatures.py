@@ -74,10 +74,13 @@ def _events(seqs: list[int], limit: int = 12) -> str:
     return f"event{'s' if len(seqs) > 1 else ''} {shown}{more}"
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str).encode
+
+
 def canonical_args(args: Any) -> str:
     """Tool arguments as one comparable string."""
     try:
-        return json.dumps(args, sort_keys=True, ensure_ascii=False, default=str)
+        return _CANONICAL(args)
     except (TypeError, ValueError):
         return repr(args)
 

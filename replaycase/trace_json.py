@@ -1,0 +1,49 @@
+"""The native JSON text of a TraceRun (source-trace.json, ``import``, candidate runs).
+
+Run fields are pretty-printed; events are written one a line, compact, and ``null`` fields
+are left out (every field that can be null defaults to null, so the text loads back equal).
+One event a line keeps big traces diff-friendly and makes writing them a single serializer
+pass: the events are serialized as one compact list, then split where each event begins.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pydantic_core
+
+if TYPE_CHECKING:
+    from .model import TraceRun
+
+_EVENTS_SLOT = '\n  "events": []'
+
+
+def dump_trace_run(run: TraceRun) -> str:
+    """``run`` as native JSON text, ending in a newline."""
+    head = run.model_copy(update={"events": []}).model_dump_json(
+        by_alias=True, indent=2, exclude_none=True)
+    if not run.events:
+        return head + "\n"
+    events = run.model_dump_json(by_alias=True, exclude_none=True, include={"events"})
+    lines = object_lines(events[len('{"events":'):-1], indent="    ")
+    return head.replace(_EVENTS_SLOT, '\n  "events": [\n' + lines + "\n  ]", 1) + "\n"
+
+
+def dumps_items(items: list[Any]) -> str:
+    """A JSON list of objects that each begin with a ``seq`` key, one a line; values that
+    are not JSON become their ``str``."""
+    if not items:
+        return "[]\n"
+    text = pydantic_core.to_json(items, fallback=str).decode()
+    return "[\n" + object_lines(text, indent="  ") + "\n]\n"
+
+
+def object_lines(compact: str, indent: str) -> str:
+    """The objects of a compact JSON list, whose first key is ``seq``, one a line.
+
+    ``,{"seq":`` can only occur in compact JSON outside strings (a quote inside a string is
+    escaped), so every break lands between tokens and the text stays the same JSON; an
+    object nested in a payload that happens to begin with ``seq`` just gets a line too.
+    """
+    inner = compact[1:-1]
+    return indent + inner.replace(',{"seq":', ',\n' + indent + '{"seq":')
