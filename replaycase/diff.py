@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import InputError
 from .importers import load_trace
+from .jsonio import canonical_json
 from .model import (
     ApprovalEvent,
     CustomEvent,
@@ -256,10 +257,10 @@ def event_key(event: Any, loose: bool = False, names: dict[str, str] | None = No
         name = event.tool_name or (names or {}).get(event.call_id or "", "")
         if loose:
             data = parse_structured(event.output, python_literals=True)
-            shown = canonical(data) if isinstance(data, (dict, list)) and not event.is_error \
+            shown = canonical_json(data) if isinstance(data, (dict, list)) and not event.is_error \
                 else ""
             return ("tool_result", name, shown)
-        return ("tool_result", name, canonical(parse_structured(event.output)), event.is_error)
+        return ("tool_result", name, canonical_json(parse_structured(event.output)), event.is_error)
     if isinstance(event, ErrorEvent):
         if loose:
             return ("error",)
@@ -319,7 +320,7 @@ def diff_tool_calls(a: TraceRun, b: TraceRun, loose: bool = False) -> ToolCallsD
 def diff_outputs(a: Any, b: Any, labels: Sequence[str] = ("A", "B")) -> OutputDiff:
     """A unified diff of two final outputs, and a deepdiff when both are structured."""
     left, right = parse_structured(a), parse_structured(b)
-    if canonical(left) == canonical(right):
+    if canonical_json(left) == canonical_json(right):
         return OutputDiff(equal=True)
     lines = difflib.unified_diff(_lines(left), _lines(right), fromfile=labels[0],
                                  tofile=labels[1], lineterm="")
@@ -330,12 +331,6 @@ def diff_outputs(a: Any, b: Any, labels: Sequence[str] = ("A", "B")) -> OutputDi
 
         structured = json.loads(DeepDiff(left, right, verbose_level=2).to_json())
     return OutputDiff(equal=False, unified=unified, structured=structured)
-
-
-def canonical(value: Any) -> str:
-    """A stable text form of a value: JSON with sorted keys."""
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str,
-                      separators=(",", ":"))
 
 
 def parse_structured(value: Any, python_literals: bool = False) -> Any:
@@ -361,12 +356,12 @@ def _canonical_args(value: Any, loose: bool) -> str:
     data = parse_structured(value)
     if loose and isinstance(data, dict):
         data = {k: v for k, v in data.items() if v is not None}
-    return canonical(data)
+    return canonical_json(data)
 
 
 def _text(value: Any) -> str:
     data = parse_structured(value)
-    return " ".join(data.split()) if isinstance(data, str) else canonical(data)
+    return " ".join(data.split()) if isinstance(data, str) else canonical_json(data)
 
 
 def _lines(value: Any) -> list[str]:

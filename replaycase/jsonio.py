@@ -221,3 +221,16 @@ def write_atomic(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
+
+
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str,
+                              separators=(",", ":")).encode
+
+
+def canonical_json(value: Any) -> str:
+    """A stable text form of a value, equal for equal values: JSON with sorted keys (other
+    objects as their ``str``; what JSON cannot hold at all, as its ``repr``)."""
+    try:
+        return _CANONICAL(value)
+    except (TypeError, ValueError):
+        return repr(value)

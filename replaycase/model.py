@@ -8,11 +8,13 @@ since traces are written by other programs.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+
+from .jsonio import canonical_json
 
 TRACE_SCHEMA = "replaycase.trace/v1"
 
@@ -203,6 +205,69 @@ class ToolCallRecord:
     output: Any = None
     is_error: bool = False
     result_seq: int | None = None
+    _args_key: str | None = field(default=None, repr=False, compare=False)
+
+    def args_key(self) -> str:
+        """The arguments as canonical JSON: equal for identical arguments (computed once)."""
+        if self._args_key is None:
+            self._args_key = canonical_json(self.tool_args)
+        return self._args_key
+
+
+class _EventIndex:
+    """A run's events by type (each type gathered when first asked for), and its tool calls
+    paired with their results (matched by call id, else by order)."""
+
+    __slots__ = ("_by_type", "_events", "tool_calls")
+
+    def __init__(self, events: list[Any]) -> None:
+        self._events = events
+        self._by_type: dict[str, list[Any]] = {}
+        self.tool_calls = _pair_tool_calls(events)
+
+    def of_type(self, kind: str) -> list[Any]:
+        """The events of one type, in order (shared: do not change the list)."""
+        found = self._by_type.get(kind)
+        if found is None:
+            found = self._by_type[kind] = [e for e in self._events if e.type == kind]
+        return found
+
+
+def _pair_tool_calls(events: list[Any]) -> list[ToolCallRecord]:
+    records: list[ToolCallRecord] = []
+    by_id: dict[str, list[ToolCallRecord]] = {}
+    first_open = 0
+    for event in events:
+        kind = event.type
+        if kind == "tool_call":
+            record = ToolCallRecord(event.seq, event.tool_name, event.tool_args, event.call_id)
+            records.append(record)
+            if event.call_id:
+                same = by_id.get(event.call_id)
+                if same is None:
+                    by_id[event.call_id] = [record]
+                else:
+                    same.append(record)
+        elif kind == "tool_result":
+            found = None
+            for candidate in by_id.get(event.call_id, ()) if event.call_id else ():
+                if candidate.result_seq is None:
+                    found = candidate
+                    break
+            if found is None:
+                while first_open < len(records) and records[first_open].result_seq is not None:
+                    first_open += 1
+                for at in range(first_open, len(records)):
+                    candidate = records[at]
+                    if candidate.result_seq is None \
+                            and event.tool_name in (None, candidate.tool_name):
+                        found = candidate
+                        break
+            if found is not None:
+                found.output = event.output
+                found.is_error = event.is_error
+                found.result_seq = event.seq
+    return records
 
 
 class RunTotals(_Model):
@@ -228,56 +293,32 @@ class TraceRun(_Model):
     events: list[TraceEvent] = Field(default_factory=list)
     metadata: RunMetadata = Field(default_factory=RunMetadata)
     source: SourceInfo | None = None
-    _tool_calls: tuple[int, list[ToolCallRecord]] | None = PrivateAttr(default=None)
+    _index: tuple[int, _EventIndex] | None = PrivateAttr(default=None)
+
+    def _indexed(self) -> _EventIndex:
+        """Events by type and the paired tool calls, computed once per run (again if the
+        events list is replaced or resized): big runs are read by many checks."""
+        key = id(self.events) ^ len(self.events)
+        if self._index is None or self._index[0] != key:
+            self._index = (key, _EventIndex(self.events))
+        return self._index[1]
 
     def tool_calls(self) -> list[ToolCallRecord]:
         """Every tool call in order, each with its result (matched by call id, else order).
 
-        Computed once per run (recomputed if the events list is replaced or resized); the
-        records are shared, so treat them as read-only.
+        The records are shared between calls, so treat them as read-only.
         """
-        key = id(self.events) ^ len(self.events)
-        if self._tool_calls is None or self._tool_calls[0] != key:
-            self._tool_calls = (key, self._pair_tool_calls())
-        return list(self._tool_calls[1])
-
-    def _pair_tool_calls(self) -> list[ToolCallRecord]:
-        records: list[ToolCallRecord] = []
-        by_id: dict[str, list[ToolCallRecord]] = {}
-        first_open = 0
-        for event in self.events:
-            if isinstance(event, ToolCallEvent):
-                record = ToolCallRecord(seq=event.seq, tool_name=event.tool_name,
-                                        tool_args=event.tool_args, call_id=event.call_id)
-                records.append(record)
-                if event.call_id:
-                    by_id.setdefault(event.call_id, []).append(record)
-            elif isinstance(event, ToolResultEvent):
-                record = None
-                if event.call_id:
-                    for candidate in by_id.get(event.call_id, ()):
-                        if candidate.result_seq is None:
-                            record = candidate
-                            break
-                if record is None:
-                    while first_open < len(records) and records[first_open].result_seq is not None:
-                        first_open += 1
-                    record = next((records[i] for i in range(first_open, len(records))
-                                   if records[i].result_seq is None
-                                   and event.tool_name in (None, records[i].tool_name)), None)
-                if record is None:
-                    continue
-                record.output = event.output
-                record.is_error = event.is_error
-                record.result_seq = event.seq
-        return records
+        return list(self._indexed().tool_calls)
 
     def errors(self) -> list[ErrorEvent]:
         """The run's error events."""
-        return [e for e in self.events if isinstance(e, ErrorEvent)]
+        return list(self._indexed().of_type("error"))
 
     def error_messages(self) -> list[str]:
-        """Every error message: error events and failed model calls."""
+        """Every error message: error events and failed model calls, in event order."""
+        index = self._indexed()
+        if not any(e.error for e in index.of_type("llm_call")):
+            return [e.message for e in index.of_type("error")]
         messages: list[str] = []
         for event in self.events:
             if isinstance(event, ErrorEvent):
@@ -288,7 +329,7 @@ class TraceRun(_Model):
 
     def llm_calls(self) -> list[LlmCallEvent]:
         """The run's model calls."""
-        return [e for e in self.events if isinstance(e, LlmCallEvent)]
+        return list(self._indexed().of_type("llm_call"))
 
     def states_visited(self) -> list[str]:
         """States entered, in order (transitions count as entering their target).
@@ -315,21 +356,19 @@ class TraceRun(_Model):
 
     def totals(self) -> RunTotals:
         """Tokens, cost and duration derived from the events."""
-        totals = RunTotals()
+        index = self._indexed()
+        llm_calls = index.of_type("llm_call")
+        totals = RunTotals(llm_calls=len(llm_calls), tool_calls=len(index.of_type("tool_call")))
         sums: dict[str, float] = {}
-        for event in self.events:
-            if isinstance(event, LlmCallEvent):
-                totals.llm_calls += 1
-                if event.usage is not None:
-                    for key in ("input_tokens", "output_tokens", "cost_usd"):
-                        value = getattr(event.usage, key)
-                        if value is not None:
-                            sums[key] = sums.get(key, 0) + value
-                    total = event.usage.total()
-                    if total is not None:
-                        sums["total_tokens"] = sums.get("total_tokens", 0) + total
-            elif isinstance(event, ToolCallEvent):
-                totals.tool_calls += 1
+        for event in llm_calls:
+            if event.usage is not None:
+                for key in ("input_tokens", "output_tokens", "cost_usd"):
+                    value = getattr(event.usage, key)
+                    if value is not None:
+                        sums[key] = sums.get(key, 0) + value
+                total = event.usage.total()
+                if total is not None:
+                    sums["total_tokens"] = sums.get("total_tokens", 0) + total
         for key in ("input_tokens", "output_tokens", "total_tokens"):
             if key in sums:
                 setattr(totals, key, int(sums[key]))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -111,18 +110,11 @@ def tool_sequence(entry: spec.ToolSequence, run: TraceRun) -> Outcome:
                   actual=actual, events=[c.seq for c in calls])
 
 
-def _canonical(args: Any) -> str:
-    try:
-        return json.dumps(args, sort_keys=True, default=str)
-    except (TypeError, ValueError):
-        return repr(args)
-
-
 def repeated_tool_call(entry: spec.RepeatedToolCall, run: TraceRun) -> Outcome:
     want = entry.repeated_tool_call
     groups: dict[tuple[str, str], list[ToolCallRecord]] = {}
     for call in _calls(run, want.tool):
-        groups.setdefault((call.tool_name, _canonical(call.tool_args)), []).append(call)
+        groups.setdefault((call.tool_name, call.args_key()), []).append(call)
     largest = max(groups.values(), key=len, default=[])
     count = len(largest)
     ok = (want.min is None or count >= want.min) and (want.max is None or count <= want.max)

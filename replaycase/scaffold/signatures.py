@@ -8,7 +8,6 @@ negated: the fixtures replay them in every run, so the candidate must cope, not 
 
 from __future__ import annotations
 
-import json
 import re
 from collections import defaultdict
 from typing import Any
@@ -74,17 +73,6 @@ def _events(seqs: list[int], limit: int = 12) -> str:
     return f"event{'s' if len(seqs) > 1 else ''} {shown}{more}"
 
 
-_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str).encode
-
-
-def canonical_args(args: Any) -> str:
-    """Tool arguments as one comparable string."""
-    try:
-        return _CANONICAL(args)
-    except (TypeError, ValueError):
-        return repr(args)
-
-
 def derive_observed(run: TraceRun) -> list[_Entry]:
     """Failure signatures the trace shows, each with a ``why`` citing event numbers."""
     found: list[_Entry] = []
@@ -122,7 +110,7 @@ def derive_observed(run: TraceRun) -> list[_Entry]:
 def _loops(run: TraceRun) -> list[_Entry]:
     groups: dict[tuple[str, str], list[int]] = defaultdict(list)
     for call in run.tool_calls():
-        groups[(call.tool_name, canonical_args(call.tool_args))].append(call.seq)
+        groups[(call.tool_name, call.args_key())].append(call.seq)
     best: dict[str, list[int]] = {}
     for (tool, _), seqs in groups.items():
         if len(seqs) >= LOOP_MIN and len(seqs) > len(best.get(tool, [])):
