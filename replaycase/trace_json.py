@@ -25,8 +25,10 @@ def dump_trace_run(run: TraceRun) -> str:
     if not run.events:
         return head + "\n"
     events = run.model_dump_json(by_alias=True, exclude_none=True, include={"events"})
-    lines = object_lines(events[len('{"events":'):-1], indent="    ")
-    return head.replace(_EVENTS_SLOT, '\n  "events": [\n' + lines + "\n  ]", 1) + "\n"
+    before, after = head.split(_EVENTS_SLOT, 1)
+    # One join: on a 40 MB trace every extra copy of the text costs.
+    return "".join((before, '\n  "events": [\n', object_lines(events, "    ", 11, -2), "\n  ]",
+                    after, "\n"))
 
 
 def dumps_items(items: list[Any]) -> str:
@@ -35,15 +37,16 @@ def dumps_items(items: list[Any]) -> str:
     if not items:
         return "[]\n"
     text = pydantic_core.to_json(items, fallback=str).decode()
-    return "[\n" + object_lines(text, indent="  ") + "\n]\n"
+    return "".join(("[\n", object_lines(text, "  ", 1, -1), "\n]\n"))
 
 
-def object_lines(compact: str, indent: str) -> str:
-    """The objects of a compact JSON list, whose first key is ``seq``, one a line.
+def object_lines(compact: str, indent: str, start: int, end: int) -> str:
+    """The objects of a compact JSON list (``compact[start:end]``, without its brackets),
+    whose first key is ``seq``, one a line.
 
     ``,{"seq":`` can only occur in compact JSON outside strings (a quote inside a string is
     escaped), so every break lands between tokens and the text stays the same JSON; an
     object nested in a payload that happens to begin with ``seq`` just gets a line too.
     """
-    inner = compact[1:-1]
-    return indent + inner.replace(',{"seq":', ',\n' + indent + '{"seq":')
+    lines = compact.replace(',{"seq":', ',\n' + indent + '{"seq":')
+    return indent + lines[start:end]
