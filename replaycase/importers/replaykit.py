@@ -172,7 +172,7 @@ def _event(raw: Any, index: int) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise TraceFormatError(None, f"events[{index}]: expected an object, got "
                                      f"{describe_type(raw)}")
-    kind = raw.get("type", raw.get("event"))
+    kind = raw["type"] if "type" in raw else raw.get("event")
     if not isinstance(kind, str) or not kind:
         raise TraceFormatError(None, f'events[{index}]: no "type"')
     event: dict[str, Any] = {"seq": index + 1}
@@ -230,8 +230,10 @@ def _tool_call(kind: str, raw: dict[str, Any], event: dict[str, Any]) -> None:
     call_id = raw.get("call_id")
     if call_id is None:
         call_id = _first(raw, "tool_call_id", "id")
-    event.update(type="tool_call", tool_name=name, tool_args=_args(args),
-                 call_id=None if call_id is None else str(call_id))
+    event["type"] = "tool_call"
+    event["tool_name"] = name
+    event["tool_args"] = _args(args)
+    event["call_id"] = None if call_id is None else str(call_id)
 
 
 def _tool_result(kind: str, raw: dict[str, Any], event: dict[str, Any]) -> None:
@@ -249,9 +251,11 @@ def _tool_result(kind: str, raw: dict[str, Any], event: dict[str, Any]) -> None:
     output = raw.get("output")
     if output is None:
         output = _first(raw, "tool_output", "result", "content", default=error)
-    event.update(type="tool_result", call_id=None if call_id is None else str(call_id),
-                 tool_name=None if name is None else str(name), output=output,
-                 is_error=is_error)
+    event["type"] = "tool_result"
+    event["call_id"] = None if call_id is None else str(call_id)
+    event["tool_name"] = None if name is None else str(name)
+    event["output"] = output
+    event["is_error"] = is_error
 
 
 def _error(kind: str, raw: dict[str, Any], event: dict[str, Any]) -> None:
