@@ -9,8 +9,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
+from pydantic import ValidationError
+
+from ..errors import TraceFormatError
 from ..jsonio import DEFAULT_LIMITS, Limits, iter_jsonl
 from ..model import SourceInfo, TraceRun
+from ..validation import describe
 
 
 @dataclass
@@ -40,8 +44,10 @@ class Importer(ABC):
     """Reads one trace format into TraceRuns.
 
     ``check`` says from the document's content whether this importer reads it (None) or
-    why not (a short reason, shown when no format fits). ``load`` does the work and raises
-    ``TraceFormatError`` for anything malformed.
+    why not (a short reason, shown when no format fits). ``read`` does the work and raises
+    ``TraceFormatError(None, problem)`` (or lets a pydantic ``ValidationError`` out) for
+    anything malformed; ``load`` names the file and the format in that error, and records
+    where each run came from.
     """
 
     name: ClassVar[str]
@@ -52,8 +58,24 @@ class Importer(ABC):
         """None when this importer reads ``doc``, else a short reason why not."""
 
     @abstractmethod
+    def read(self, doc: TraceDocument) -> list[TraceRun]:
+        """Every run in ``doc``; TraceFormatError (no path needed) for anything malformed."""
+
     def load(self, doc: TraceDocument) -> list[TraceRun]:
-        """Every run in ``doc``; TraceFormatError for anything malformed."""
+        """Every run in ``doc``, each with its source; a one-line TraceFormatError naming the
+        file and this format for anything malformed."""
+        try:
+            runs = self.read(doc)
+        except TraceFormatError as exc:
+            if exc.path is not None:  # already names its file (a bad JSONL line)
+                raise
+            raise TraceFormatError(doc.path, exc.problem, self.name) from None
+        except ValidationError as exc:
+            raise TraceFormatError(doc.path, describe(exc), self.name) from None
+        for run in runs:
+            if run.source is None:
+                run.source = doc.source(self.name)
+        return runs
 
 
 def file_sha256(path: Path) -> str:

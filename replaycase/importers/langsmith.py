@@ -21,8 +21,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pydantic import ValidationError
-
 from ..errors import TraceFormatError
 from ..jsonio import describe as describe_type
 from ..model import (
@@ -37,7 +35,6 @@ from ..model import (
     TraceRun,
     Usage,
 )
-from ..validation import describe
 from ._common import duration_ms as _duration
 from ._common import epoch_s as _epoch
 from ._common import fail as _fail
@@ -71,17 +68,9 @@ class LangSmithImporter(Importer):
                 return None
         return 'not a list of runs with "run_type" and "id"'
 
-    def load(self, doc: TraceDocument) -> list[TraceRun]:
-        try:
-            nodes = _flatten(doc.value)
-            runs = [_Builder(nodes).run(root) for root in _roots(nodes)]
-        except TraceFormatError as exc:
-            raise TraceFormatError(doc.path, exc.problem, self.name) from None
-        except ValidationError as exc:
-            raise TraceFormatError(doc.path, describe(exc), self.name) from None
-        for run in runs:
-            run.source = doc.source(self.name)
-        return runs
+    def read(self, doc: TraceDocument) -> list[TraceRun]:
+        nodes = _flatten(doc.value)
+        return [_Builder(nodes).run(root) for root in _roots(nodes)]
 
 
 

@@ -26,19 +26,16 @@ class NativeImporter(Importer):
             return f"schema {schema!r} is newer than this replaycase reads ({TRACE_SCHEMA})"
         return f'no "schema": "{TRACE_SCHEMA}" key'
 
-    def load(self, doc: TraceDocument) -> list[TraceRun]:
+    def read(self, doc: TraceDocument) -> list[TraceRun]:
         items = doc.value if isinstance(doc.value, list) else [doc.value]
         runs = []
         for index, item in enumerate(items):
             where = f"runs[{index}]." if isinstance(doc.value, list) else ""
             if not isinstance(item, dict):
-                raise TraceFormatError(doc.path, f"{where}expected an object, got "
-                                                 f"{describe_type(item)}", self.name)
+                raise TraceFormatError(None, f"{where}expected an object, got "
+                                             f"{describe_type(item)}")
             try:
-                run = TraceRun.model_validate(item)
+                runs.append(TraceRun.model_validate(item))
             except ValidationError as exc:
-                raise TraceFormatError(doc.path, where + describe(exc), self.name) from None
-            if run.source is None:
-                run.source = doc.source(self.name)
-            runs.append(run)
+                raise TraceFormatError(None, where + describe(exc)) from None
         return runs

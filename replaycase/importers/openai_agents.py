@@ -25,8 +25,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ValidationError
-
 from ..errors import TraceFormatError
 from ..jsonio import describe as describe_type
 from ..model import (
@@ -42,7 +40,6 @@ from ..model import (
     TraceRun,
     Usage,
 )
-from ..validation import describe
 from ._common import duration_ms as _duration
 from ._common import epoch_s as _epoch
 from ._common import fail as _fail
@@ -71,16 +68,8 @@ class OpenAIAgentsImporter(Importer):
             return 'no "data" item with "object": "trace" or "trace.span"'
         return None
 
-    def load(self, doc: TraceDocument) -> list[TraceRun]:
-        try:
-            runs = _load(doc.value)
-        except TraceFormatError as exc:
-            raise TraceFormatError(doc.path, exc.problem, self.name) from None
-        except ValidationError as exc:
-            raise TraceFormatError(doc.path, describe(exc), self.name) from None
-        for run in runs:
-            run.source = doc.source(self.name)
-        return runs
+    def read(self, doc: TraceDocument) -> list[TraceRun]:
+        return _load(doc.value)
 
 
 

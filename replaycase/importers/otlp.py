@@ -9,12 +9,10 @@ integers or names, keys lowerCamelCase or snake_case.
 
 from __future__ import annotations
 
-from ..errors import TraceFormatError
 from ..jsonio import describe
 from ..model import TraceRun
 from ._otlp_run import build_run
 from ._otlp_spans import Span, iter_spans
-from ._otlp_values import OtlpError
 from .base import Importer, TraceDocument
 
 _KEYS = ("resourceSpans", "resource_spans")
@@ -31,21 +29,13 @@ class OtlpImporter(Importer):
             return None
         return 'no "resourceSpans" key'
 
-    def load(self, doc: TraceDocument) -> list[TraceRun]:
+    def read(self, doc: TraceDocument) -> list[TraceRun]:
         traces: dict[str, list[Span]] = {}
         count = 0
         for lineno, record in doc.records(self.name):
             where = f"line {lineno}: " if doc.kind == "jsonl" else ""
-            try:
-                for span in iter_spans(record, where):
-                    count += 1
-                    span.order = count
-                    traces.setdefault(span.trace_id, []).append(span)
-            except OtlpError as exc:
-                raise TraceFormatError(doc.path, exc.problem, self.name) from None
-        runs = []
-        for trace_id, spans in traces.items():
-            run = build_run(trace_id, spans)
-            run.source = doc.source(self.name)
-            runs.append(run)
-        return runs
+            for span in iter_spans(record, where):  # an OtlpError says where it is
+                count += 1
+                span.order = count
+                traces.setdefault(span.trace_id, []).append(span)
+        return [build_run(trace_id, spans) for trace_id, spans in traces.items()]

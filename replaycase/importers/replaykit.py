@@ -73,19 +73,17 @@ class ReplayKitImporter(Importer):
                 return 'has a "run_type" key (a LangSmith run, not ReplayKit)'
         return None
 
-    def load(self, doc: TraceDocument) -> list[TraceRun]:
+    def read(self, doc: TraceDocument) -> list[TraceRun]:
         items = _items(doc.value) or []
         runs = []
         for index, item in enumerate(items):
             where = f"runs[{index}]: " if len(items) > 1 or isinstance(doc.value, list) else ""
             try:
-                run = self._load_run(item, index)
+                runs.append(self._load_run(item, index))
             except TraceFormatError as exc:
-                raise TraceFormatError(doc.path, where + exc.problem, self.name) from None
+                raise TraceFormatError(None, where + exc.problem) from None
             except ValidationError as exc:
-                raise TraceFormatError(doc.path, where + describe(exc), self.name) from None
-            run.source = doc.source(self.name)
-            runs.append(run)
+                raise TraceFormatError(None, where + describe(exc)) from None
         return runs
 
     def _load_run(self, item: dict[str, Any], index: int) -> TraceRun:

@@ -91,7 +91,7 @@ class ReplaytImporter(Importer):
             return f"first record type {kind!r} is not a replayt event"
         return None
 
-    def load(self, doc: TraceDocument) -> list[TraceRun]:
+    def read(self, doc: TraceDocument) -> list[TraceRun]:
         runs: dict[str, _RunBuilder] = {}
         for where, record in _records(doc, self.name):
             kind = None
@@ -103,11 +103,10 @@ class ReplaytImporter(Importer):
                 builder.add(kind, ts, payload)
             except _Bad as exc:
                 label = f"{where} ({kind})" if kind else where
-                raise TraceFormatError(doc.path, f"{label}: {exc}", self.name) from None
+                raise TraceFormatError(None, f"{label}: {exc}") from None
             except ValidationError as exc:
-                raise TraceFormatError(doc.path, f"{where} ({kind}): {describe(exc)}",
-                                       self.name) from None
-        return [builder.finish(doc.source(self.name)) for builder in runs.values()]
+                raise TraceFormatError(None, f"{where} ({kind}): {describe(exc)}") from None
+        return [builder.finish() for builder in runs.values()]
 
 
 def _records(doc: TraceDocument, fmt: str) -> Iterator[tuple[str, Any]]:
@@ -166,12 +165,12 @@ class _RunBuilder:
         self.events.append(event)
         return event
 
-    def finish(self, source: Any) -> TraceRun:
+    def finish(self) -> TraceRun:
         models = [e.model for e in self.events if isinstance(e, LlmCallEvent) and e.model]
         self.metadata.model = models[0] if models else self.configured_model
         return TraceRun(run_id=self.run_id, status=self.status or "error", input=self.input,
                         final_output=self.final_output, events=self.events,
-                        metadata=self.metadata, source=source)
+                        metadata=self.metadata)
 
     # -- handlers: (self, kind, ts, payload) --------------------------------------------
 

@@ -32,8 +32,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pydantic import ValidationError
-
 from ..errors import TraceFormatError
 from ..jsonio import check_tree
 from ..jsonio import describe as describe_type
@@ -49,7 +47,6 @@ from ..model import (
     TraceRun,
     Usage,
 )
-from ..validation import describe
 from .base import Importer, TraceDocument
 
 
@@ -75,7 +72,7 @@ class TranscriptImporter(Importer):
                 return f'item {index} has no "role" string (not a chat message)'
         return None
 
-    def load(self, doc: TraceDocument) -> list[TraceRun]:
+    def read(self, doc: TraceDocument) -> list[TraceRun]:
         messages = _messages(doc.value) or []
         wrapper = doc.value if isinstance(doc.value, dict) else {}
         builder = _Builder()
@@ -86,17 +83,14 @@ class TranscriptImporter(Importer):
             for index, message in enumerate(messages):
                 builder.message(message, f"messages[{index}]")
         except _Bad as exc:
-            raise TraceFormatError(doc.path, str(exc), self.name) from None
-        except ValidationError as exc:
-            raise TraceFormatError(doc.path, describe(exc), self.name) from None
+            raise TraceFormatError(None, str(exc)) from None
         model = wrapper.get("model") if isinstance(wrapper.get("model"), str) else None
         models = [e.model for e in builder.events if isinstance(e, LlmCallEvent) and e.model]
         run = TraceRun(
             run_id=f"transcript-{doc.sha256[:12]}",
             status="success" if builder.answer is not None else "error",
             input=builder.input, final_output=builder.answer, events=builder.events,
-            metadata=RunMetadata(model=model or (models[0] if models else None)),
-            source=doc.source(self.name))
+            metadata=RunMetadata(model=model or (models[0] if models else None)))
         return [run]
 
 
