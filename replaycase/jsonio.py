@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -223,8 +223,22 @@ def write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str,
-                              separators=(",", ":")).encode
+def _canonical_encoder() -> Callable[[Any], str]:
+    """JSON with sorted keys, compact, non-ASCII kept, other objects as their ``str``.
+
+    CPython's C encoder is built once and called directly: ``json.dumps`` builds a new one
+    for every call, which doubles the cost of encoding 150,000 small argument dicts.
+    """
+    c_make_encoder = getattr(json.encoder, "c_make_encoder", None)
+    if c_make_encoder is None:  # no C accelerator (PyPy): the documented way
+        return json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str,
+                                separators=(",", ":")).encode
+    encode = c_make_encoder(None, str, json.encoder.encode_basestring, None, ":", ",", True,
+                            False, True)
+    return lambda value: "".join(encode(value, 0))
+
+
+_CANONICAL = _canonical_encoder()
 
 
 def canonical_json(value: Any) -> str:
@@ -232,5 +246,5 @@ def canonical_json(value: Any) -> str:
     objects as their ``str``; what JSON cannot hold at all, as its ``repr``)."""
     try:
         return _CANONICAL(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):
         return repr(value)

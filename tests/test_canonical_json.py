@@ -1,0 +1,37 @@
+"""canonical_json: the one comparable text of tool arguments (loops, diffs, assertions)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from replaycase.jsonio import canonical_json
+
+values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(values)
+def test_same_text_as_json_dumps_with_sorted_keys(value: Any) -> None:
+    assert canonical_json(value) == json.dumps(value, sort_keys=True, ensure_ascii=False,
+                                               default=str, separators=(",", ":"))
+
+
+def test_key_order_does_not_matter() -> None:
+    assert canonical_json({"b": 1, "a": [{"d": 2, "c": 3}]}) == \
+        canonical_json({"a": [{"c": 3, "d": 2}], "b": 1})
+    assert canonical_json({"a": 1}) != canonical_json({"a": 1.0})
+
+
+def test_what_json_cannot_hold_falls_back_to_text() -> None:
+    loop: list[Any] = []
+    loop.append(loop)
+    assert canonical_json(loop) == "[[...]]"
+    assert canonical_json({1: "x", "a": "y"}) == repr({1: "x", "a": "y"})
+    assert canonical_json({"when": object}) == '{"when":"<class \'object\'>"}'
