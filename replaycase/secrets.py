@@ -23,6 +23,7 @@ import base64
 import binascii
 import bisect
 import codecs
+import functools
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -549,24 +550,37 @@ def _shadow_passed(text: str) -> set[int]:
 
 _KEY_WORDS = ("pass", "pwd", "secret", "token", "key", "auth", "credential")
 """Every name ``key_kind`` accepts holds one of these (lower case)."""
-_KEY_BACK = re.compile(r"[A-Za-z0-9_.\-]{0,63}\Z")
+_NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
+_KEY_RUN = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
+"""A key name as ``_KEY_VALUE`` reads it: the whole run of name characters (a longer run
+cannot be followed by the ``:`` or ``=`` that a key needs)."""
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_key_kind(key: str) -> str | None:
+    return key_kind(key)
 
 
 def _key_values(text: str, lower: str) -> list[Span]:
     """The key/value detector, run only where a sensitive word occurs (fast on big files):
-    from each occurrence, back to where its key name starts, and match there."""
+    from each occurrence, back to where its key name starts, and match there. Key names
+    repeat (``input_tokens`` in every model call), so each is judged once."""
     starts = set()
     for word in _KEY_WORDS:
         index = lower.find(word)
         while index != -1:
-            back = _KEY_BACK.search(text, max(0, index - 63), index)
-            start = back.start() if back else index
+            start, floor = index, max(0, index - 63)
+            while start > floor and text[start - 1] in _NAME_CHARS:
+                start -= 1
             starts.add(start)
             if start >= 1 and text[start - 1] == "\\" and text[start] in "nrtbf":
                 starts.add(start + 1)
             index = lower.find(word, index + 1)
     found = []
     for start in sorted(starts):
+        name = _KEY_RUN.match(text, start)
+        if name is None or _cached_key_kind(name.group()) is None:
+            continue  # not a sensitive key: the match below would reject it anyway
         match = _KEY_VALUE.match(text, start)
         span = _key_value(match) if match else None
         if span is not None and span[1] > span[0]:
