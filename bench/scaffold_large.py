@@ -1,6 +1,9 @@
 """Scaffold a ~40 MB trace of 150,000 tool calls; compare with json.load of the same file.
 
-    python bench/scaffold_large.py [--calls 150000] [--format replaykit|replayt]
+    python bench/scaffold_large.py [--calls 150000] [--shape tools|agent] [--phases]
+
+``tools`` (the issue's figure): tool calls and results only. ``agent``: each tool call also
+has the model call that asked for it, with usage and a response, as real agent traces do.
 
 Prints the file size, the wall time and peak memory (max RSS) of json.load and of scaffold,
 each measured in a fresh subprocess (best of --repeat), and their ratio: of the best times,
@@ -54,6 +57,36 @@ def make_replaykit(path: Path, calls: int) -> None:
         out.write("\n]}\n")
 
 
+def make_agent(path: Path, calls: int) -> None:
+    """Like ``make_replaykit``, with a model call (usage, response, requested call) before
+    each tool call: the key names and texts real agent traces are full of."""
+    with path.open("w") as out:
+        out.write('{"run_id": "big-agent-run", "status": "error", "metadata": {"agent": '
+                  '"bench"}, "events": [\n')
+        out.write(json.dumps({"type": "input_message", "content": "Reconcile every invoice."}))
+        for i in range(calls):
+            args = {"customer_id": f"C-{i % 5000:05d}", "page": i // 5000}
+            out.write(",\n" + json.dumps({
+                "type": "llm_call", "model": "gpt-4o-mini", "request": f"turn {i + 1}",
+                "response": "I will look up the next page of billing records.",
+                "usage": {"input_tokens": 1200 + i % 50, "output_tokens": 40},
+                "latency_ms": 812.5,
+                "tool_calls": [{"tool_name": "lookup_billing", "args": args,
+                                "call_id": f"c{i}"}]}))
+            out.write(",\n" + json.dumps({"type": "tool_call", "tool_name": "lookup_billing",
+                                          "args": args, "call_id": f"c{i}"}))
+            out.write(",\n" + json.dumps({"type": "tool_result", "tool_name": "lookup_billing",
+                                          "call_id": f"c{i}",
+                                          "output": {"invoice": f"INV-{i:07d}", "amount": 12.5,
+                                                     "status": "open"}}))
+        out.write(",\n" + json.dumps({"type": "error", "message": "StepLimitError: max_steps "
+                                      f"{calls} exceeded", "error_type": "StepLimitError"}))
+        out.write("\n]}\n")
+
+
+SHAPES = {"tools": make_replaykit, "agent": make_agent}
+
+
 PHASES = """
 import sys, time
 from pathlib import Path
@@ -92,12 +125,13 @@ def measure(mode: str, trace: Path, out: Path) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--calls", type=int, default=150_000)
+    parser.add_argument("--shape", choices=sorted(SHAPES), default="tools")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--phases", action="store_true", help="also time each phase")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         trace = Path(tmp) / "big.json"
-        make_replaykit(trace, args.calls)
+        SHAPES[args.shape](trace, args.calls)
         size_mb = trace.stat().st_size / 1e6
         # Interleaved pairs: on a shared machine the speed drifts, so each scaffold is
         # compared with the json.load measured just before it.
@@ -108,7 +142,8 @@ def main() -> None:
         ratios = sorted(s["wall_s"] / j["wall_s"] for j, s in zip(loads, scaffolds, strict=True))
         best_load = min(r["wall_s"] for r in loads)
         best_scaffold = min(r["wall_s"] for r in scaffolds)
-        print(f"trace: {size_mb:.1f} MB, {args.calls} tool calls (replaykit JSON)")
+        print(f"trace: {size_mb:.1f} MB, {args.calls} tool calls, shape {args.shape} "
+              "(replaykit JSON)")
         print(f"json.load: {best_load:.2f} s, peak RSS {max(r['max_rss_mb'] for r in loads):.0f}"
               " MB")
         print(f"scaffold:  {best_scaffold:.2f} s, peak RSS "

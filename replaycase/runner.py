@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ReplaycaseError
+from .jsonio import canonical_json
 from .model import (
     ErrorEvent,
     FinalOutputEvent,
@@ -182,6 +184,13 @@ class Fixtures:
             for c in calls if isinstance(c, dict)
         ]
         self._used: set[int] = set()
+        self._by_name: dict[str, list[int]] = {}
+        self._by_args: dict[tuple[str, str], deque[int]] = {}
+        self._next_of_name: dict[str, int] = {}
+        for index, call in enumerate(self.tool_calls):  # indexed once: cases can be big
+            self._by_name.setdefault(call.tool_name, []).append(index)
+            key = (call.tool_name, canonical_json(call.tool_args))
+            self._by_args.setdefault(key, deque()).append(index)
 
     @classmethod
     def from_env(cls) -> Fixtures:
@@ -203,21 +212,23 @@ class Fixtures:
         Each recorded call is served once; a loop that outruns the recording gets the last
         recorded call of that tool again (the frozen world does not change).
         """
-        wanted = json.dumps(tool_args, sort_keys=True, default=str)
-        same_name = [i for i, c in enumerate(self.tool_calls) if c.tool_name == tool_name]
-        for index in same_name:
-            call = self.tool_calls[index]
-            if index not in self._used and \
-                    json.dumps(call.tool_args, sort_keys=True, default=str) == wanted:
-                self._used.add(index)
-                return call
-        for index in same_name:
+        same_args = self._by_args.get((tool_name, canonical_json(tool_args)))
+        while same_args:
+            index = same_args.popleft()
             if index not in self._used:
                 self._used.add(index)
                 return self.tool_calls[index]
-        if same_name:
-            return self.tool_calls[same_name[-1]]
-        raise FixtureMissing(f"no recorded call of tool {tool_name!r} in {self.dir}")
+        same_name = self._by_name.get(tool_name)
+        if not same_name:
+            raise FixtureMissing(f"no recorded call of tool {tool_name!r} in {self.dir}")
+        position = self._next_of_name.get(tool_name, 0)
+        while position < len(same_name) and same_name[position] in self._used:
+            position += 1
+        self._next_of_name[tool_name] = position
+        if position < len(same_name):
+            self._used.add(same_name[position])
+            return self.tool_calls[same_name[position]]
+        return self.tool_calls[same_name[-1]]
 
 
 def _read_json(path: Path, default: Any) -> Any:

@@ -83,6 +83,20 @@ def test_fixtures_serve_by_name_and_args_then_order(tmp_path: Path) -> None:
         fixtures.tool_output("issue_refund", {})
 
 
+def test_fixtures_match_args_in_any_key_order_and_serve_each_call_once(tmp_path: Path) -> None:
+    folder = tmp_path / "fixtures"
+    folder.mkdir()
+    calls = [{"tool_name": "page", "tool_args": {"n": i, "of": "C-1"}, "output": i}
+             for i in range(3)] + [{"tool_name": "page", "tool_args": {1: "mixed", "a": 2},
+                                    "output": "odd"}]
+    (folder / "tool_calls.json").write_text(json.dumps(calls))
+    fixtures = Fixtures(folder)
+    assert fixtures.tool_output("page", {"of": "C-1", "n": 2}).output == 2
+    assert fixtures.tool_output("page", {"of": "C-1", "n": 2}).output == 0  # served: by order
+    assert fixtures.tool_output("page", {1: "x", "a": 2}).output == 1  # unsortable keys too
+    assert [fixtures.tool_output("page").output for _ in range(3)] == ["odd", "odd", "odd"]
+
+
 def test_fixtures_from_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("REPLAYCASE_FIXTURES_DIR", raising=False)
     monkeypatch.setenv("REPLAYKIT_FIXTURES_DIR", str(_fixtures(tmp_path)))

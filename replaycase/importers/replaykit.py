@@ -20,12 +20,10 @@ from ..jsonio import describe as describe_type
 from ..model import (
     FinalOutputEvent,
     InputMessageEvent,
-    RequestedToolCall,
     RunMetadata,
     RunnerOutput,
     TraceEvent,
     TraceRun,
-    Usage,
 )
 from ..validation import describe, describe_error
 from .base import Importer, TraceDocument
@@ -273,12 +271,12 @@ def _llm_call(kind: str, raw: dict[str, Any], event: dict[str, Any]) -> None:
         type="llm_call", model=_text(raw.get("model")),
         request=_first(raw, "request", "prompt", "messages"),
         response=_first(raw, "response", "content", "output"),
-        tool_calls=[RequestedToolCall(
-            tool_name=str(_first(r, "tool_name", "name", default="?")),
-            tool_args=_args(_first(r, "tool_args", "args", "arguments")),
-            call_id=_text(_first(r, "call_id", "id"))) for r in requested
+        tool_calls=[{  # validated with the events, in one pass
+            "tool_name": str(_first(r, "tool_name", "name", default="?")),
+            "tool_args": _args(_first(r, "tool_args", "args", "arguments")),
+            "call_id": _text(_first(r, "call_id", "id"))} for r in requested
             if isinstance(r, dict)],
-        usage=Usage.model_validate(usage) if isinstance(usage, dict) else None,
+        usage=usage if isinstance(usage, dict) else None,
         latency_ms=_number(raw.get("latency_ms")),
         error=_text(raw.get("error")))
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..model import TraceRun
-from ..trace_json import dumps_items
+from pydantic import TypeAdapter
+
+from ..model import LlmCallEvent, TraceRun
+from ..trace_json import dumps_items, object_lines
 
 
 def dumps(value: Any) -> str:
@@ -34,19 +36,19 @@ def tool_calls_fixture(run: TraceRun) -> list[dict[str, Any]]:
     ]
 
 
-def llm_calls_fixture(run: TraceRun) -> list[dict[str, Any]]:
-    """fixtures/llm_calls.json: recorded model responses in order."""
-    return [
-        {
-            "seq": call.seq,
-            "model": call.model,
-            "response": call.response,
-            "tool_calls": [c.model_dump() for c in call.tool_calls],
-            "usage": call.usage.model_dump(exclude_none=True) if call.usage else None,
-            "error": call.error,
-        }
-        for call in run.llm_calls()
-    ]
+_LLM_CALLS: TypeAdapter[list[LlmCallEvent]] = TypeAdapter(list[LlmCallEvent])
+_LLM_FIELDS = {"seq", "model", "response", "tool_calls", "usage", "error"}
+
+
+def llm_calls_fixture(run: TraceRun) -> str:
+    """fixtures/llm_calls.json: recorded model responses in order, one a line (null fields
+    left out); empty when the run made no model call."""
+    calls = run.llm_calls()
+    if not calls:
+        return ""
+    text = _LLM_CALLS.dump_json(calls, include={"__all__": _LLM_FIELDS},
+                                exclude_none=True).decode()
+    return "".join(("[\n", object_lines(text, "  ", 1, -1), "\n]\n"))
 
 
 def fixture_files(run: TraceRun) -> dict[str, str]:
@@ -57,5 +59,5 @@ def fixture_files(run: TraceRun) -> dict[str, str]:
     }
     llm_calls = llm_calls_fixture(run)
     if llm_calls:
-        files["fixtures/llm_calls.json"] = dumps_items(llm_calls)
+        files["fixtures/llm_calls.json"] = llm_calls
     return files
