@@ -1,0 +1,58 @@
+"""Tool calls paired with their results, and events by type: computed once per run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from replaycase.model import TraceRun
+
+
+def _run(*events: dict[str, Any]) -> TraceRun:
+    return TraceRun.model_validate({"run_id": "r", "status": "error", "events": [
+        {"seq": n, **event} for n, event in enumerate(events, start=1)]})
+
+
+def _pairs(run: TraceRun) -> list[tuple[int, Any, int | None]]:
+    return [(call.seq, call.output, call.result_seq) for call in run.tool_calls()]
+
+
+def test_results_pair_by_call_id_first_then_by_order_and_name() -> None:
+    run = _run(
+        {"type": "tool_call", "tool_name": "a", "call_id": "x"},
+        {"type": "tool_call", "tool_name": "b"},
+        {"type": "tool_call", "tool_name": "a", "call_id": "y"},
+        {"type": "tool_result", "call_id": "y", "output": "for y"},
+        {"type": "tool_result", "tool_name": "b", "output": "for b"},  # no id: by name
+        {"type": "tool_result", "output": "next open"},  # no id, no name: first open call
+        {"type": "tool_result", "call_id": "zzz", "output": "nobody"},  # nothing left open
+    )
+    assert _pairs(run) == [(1, "next open", 6), (2, "for b", 5), (3, "for y", 4)]
+
+
+def test_a_reused_call_id_pairs_each_result_with_the_oldest_open_call() -> None:
+    run = _run(
+        {"type": "tool_call", "tool_name": "a", "call_id": "same"},
+        {"type": "tool_call", "tool_name": "a", "call_id": "same"},
+        {"type": "tool_result", "call_id": "same", "output": 1, "is_error": True},
+        {"type": "tool_result", "call_id": "same", "output": 2},
+    )
+    assert _pairs(run) == [(1, 1, 3), (2, 2, 4)]
+    assert [call.is_error for call in run.tool_calls()] == [True, False]
+
+
+def test_views_follow_the_events_when_the_list_is_replaced() -> None:
+    run = _run({"type": "error", "message": "first"},
+               {"type": "llm_call", "error": "model failed"},
+               {"type": "error", "message": "last"})
+    assert run.error_messages() == ["first", "model failed", "last"]
+    assert [e.seq for e in run.errors()] == [1, 3]
+    run.events = run.events[:1]
+    assert run.error_messages() == ["first"] and run.llm_calls() == []
+
+
+def test_identical_args_have_one_key_whatever_the_key_order() -> None:
+    run = _run({"type": "tool_call", "tool_name": "a", "tool_args": {"x": 1, "y": [2]}},
+               {"type": "tool_call", "tool_name": "a", "tool_args": {"y": [2], "x": 1}},
+               {"type": "tool_call", "tool_name": "a", "tool_args": {"x": 1.0, "y": [2]}})
+    keys = [call.args_key() for call in run.tool_calls()]
+    assert keys[0] == keys[1] != keys[2]
