@@ -73,8 +73,6 @@ class LangSmithImporter(Importer):
         return [_Builder(nodes).run(root) for root in _roots(nodes)]
 
 
-
-
 class _Node:
     """One run, checked, with the indices of its children."""
 
@@ -379,7 +377,5 @@ def _text(content: Any) -> str | None:
 
 def _first_text(*values: Any) -> str | None:
     return next((v for v in values if isinstance(v, str) and v), None)
-
-
 
 

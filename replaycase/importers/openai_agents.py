@@ -72,8 +72,6 @@ class OpenAIAgentsImporter(Importer):
         return _load(doc.value)
 
 
-
-
 def _load(value: Any) -> list[TraceRun]:
     if not isinstance(value, dict):
         raise TraceFormatError(None, f"top level: expected an object, got {describe_type(value)}")
@@ -371,11 +369,6 @@ def _usage(raw: dict[str, Any] | None, where: str) -> Usage | None:
             values[key] = int(value)
             break
     return Usage(**values) if values else None
-
-
-
-
-
 
 
 def _metadata(trace: dict[str, Any], builder: _Builder) -> RunMetadata:
