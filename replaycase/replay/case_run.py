@@ -104,9 +104,11 @@ def replay_case(case: ReplayCase, options: ReplayOptions) -> ReplayResult:
     result.evidence_dir = run_dir.as_posix()
     result.duration_ms = round((time.perf_counter() - started) * 1000, 1)
     if options.redact:
-        result, candidate = redact_evidence(run_dir, result, candidate,
-                                            Redactor(options.redact_patterns))
-    write_evidence(run_dir, result, candidate)
+        result, candidate_text = redact_evidence(run_dir, result, candidate,
+                                                 Redactor(options.redact_patterns))
+    else:
+        candidate_text = candidate.to_json() if candidate is not None else None
+    write_evidence(run_dir, result, candidate_text)
     return result
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..model import TraceRun
-from ..redacting import redact_model
+from ..redacting import redact_model, redact_run
 from ..results import ReplayResult
 from ..scaffold.redact import Redactor
 from ..templating import render
@@ -17,9 +17,10 @@ REDACTED_FILES = ("runner-output.json", "stdout.log", "stderr.log")
 
 
 def redact_evidence(run_dir: Path, result: ReplayResult, candidate: TraceRun | None,
-                    redactor: Redactor) -> tuple[ReplayResult, TraceRun | None]:
-    """Redact the runner's files in place, and the result and candidate run before they are
-    written: evidence folders get uploaded as CI artifacts, so secrets stop here too."""
+                    redactor: Redactor) -> tuple[ReplayResult, str | None]:
+    """Redact the runner's files in place, and the result and the candidate run's native
+    JSON text before they are written: evidence folders get uploaded as CI artifacts, so
+    secrets stop here too."""
     for name in REDACTED_FILES:
         path = run_dir / name
         if not path.is_file():
@@ -28,16 +29,16 @@ def redact_evidence(run_dir: Path, result: ReplayResult, candidate: TraceRun | N
         cleaned = redactor.redact_text(text)
         if cleaned != text:
             path.write_text(cleaned, encoding="utf-8")
-    if candidate is not None:
-        candidate = redact_model(candidate, redactor)
-    return redact_model(result, redactor), candidate
+    candidate_text = redact_run(candidate, redactor)[1] if candidate is not None else None
+    return redact_model(result, redactor), candidate_text
 
 
-def write_evidence(run_dir: Path, result: ReplayResult, candidate: TraceRun | None) -> None:
-    """Write result.json and summary.md (and the normalized candidate run) into run_dir."""
+def write_evidence(run_dir: Path, result: ReplayResult, candidate_text: str | None) -> None:
+    """Write result.json and summary.md (and the candidate run's native JSON text) into
+    run_dir."""
     (run_dir / "result.json").write_text(result.model_dump_json(indent=2) + "\n",
                                          encoding="utf-8")
-    if candidate is not None:
-        (run_dir / CANDIDATE_RUN).write_text(candidate.to_json(), encoding="utf-8")
+    if candidate_text is not None:
+        (run_dir / CANDIDATE_RUN).write_text(candidate_text, encoding="utf-8")
     (run_dir / "summary.md").write_text(render("summary.md.j2", result=result),
                                         encoding="utf-8")
