@@ -5,6 +5,7 @@ results, and the events of each type. Big runs are read by many checks; each pas
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,8 +52,15 @@ class EventIndex:
 
 
 def pair_tool_calls(events: list[Any]) -> list[ToolCallRecord]:
+    """Tool calls in order, each given the first result that names its call id, else the
+    first result (of its tool, when the result names one) after it, oldest call first.
+
+    Open calls wait in queues (by id, by tool name, and in order) that are cleaned lazily,
+    so pairing stays linear when ids repeat or a call never gets its result.
+    """
     records: list[ToolCallRecord] = []
-    by_id: dict[str, list[ToolCallRecord]] = {}
+    open_by_id: dict[str, deque[ToolCallRecord]] = {}
+    open_by_name: dict[str, deque[ToolCallRecord]] = {}
     first_open = 0
     for event in events:
         kind = event.type
@@ -60,28 +68,32 @@ def pair_tool_calls(events: list[Any]) -> list[ToolCallRecord]:
             record = ToolCallRecord(event.seq, event.tool_name, event.tool_args, event.call_id)
             records.append(record)
             if event.call_id:
-                same = by_id.get(event.call_id)
-                if same is None:
-                    by_id[event.call_id] = [record]
-                else:
-                    same.append(record)
+                _queue(open_by_id, event.call_id).append(record)
+            _queue(open_by_name, event.tool_name).append(record)
         elif kind == "tool_result":
-            found = None
-            for candidate in by_id.get(event.call_id, ()) if event.call_id else ():
-                if candidate.result_seq is None:
-                    found = candidate
-                    break
-            if found is None:
+            found = _oldest_open(open_by_id.get(event.call_id)) if event.call_id else None
+            if found is None and event.tool_name is not None:
+                found = _oldest_open(open_by_name.get(event.tool_name))
+            elif found is None:
                 while first_open < len(records) and records[first_open].result_seq is not None:
                     first_open += 1
-                for at in range(first_open, len(records)):
-                    candidate = records[at]
-                    if candidate.result_seq is None \
-                            and event.tool_name in (None, candidate.tool_name):
-                        found = candidate
-                        break
+                found = records[first_open] if first_open < len(records) else None
             if found is not None:
                 found.output = event.output
                 found.is_error = event.is_error
                 found.result_seq = event.seq
     return records
+
+
+def _queue(queues: dict[str, deque[ToolCallRecord]], key: str) -> deque[ToolCallRecord]:
+    queue = queues.get(key)
+    if queue is None:
+        queue = queues[key] = deque()
+    return queue
+
+
+def _oldest_open(queue: deque[ToolCallRecord] | None) -> ToolCallRecord | None:
+    """The oldest call in ``queue`` without a result (answered ones are dropped on the way)."""
+    while queue and queue[0].result_seq is not None:
+        queue.popleft()
+    return queue[0] if queue else None

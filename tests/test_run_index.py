@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from replaycase.model import TraceRun
 
 
@@ -56,3 +59,39 @@ def test_identical_args_have_one_key_whatever_the_key_order() -> None:
                {"type": "tool_call", "tool_name": "a", "tool_args": {"x": 1.0, "y": [2]}})
     keys = [call.args_key() for call in run.tool_calls()]
     assert keys[0] == keys[1] != keys[2]
+
+
+def _reference_pairs(events: list[dict[str, Any]]) -> list[tuple[int, Any, int | None]]:
+    """The pairing rule, spelled out the slow way: each result goes to the oldest open call
+    with its id, else to the oldest open call of its tool (of any tool if it names none)."""
+    calls: list[dict[str, Any]] = []
+    for seq, event in enumerate(events, start=1):
+        if event["type"] == "tool_call":
+            calls.append({"seq": seq, "name": event["tool_name"], "id": event.get("call_id"),
+                          "output": None, "result": None})
+            continue
+        open_calls = [c for c in calls if c["result"] is None]
+        by_id = [c for c in open_calls if event.get("call_id") and c["id"] == event["call_id"]]
+        name = event.get("tool_name")
+        by_order = [c for c in open_calls if name is None or c["name"] == name]
+        chosen = (by_id or by_order or [None])[0]
+        if chosen is not None:
+            chosen["output"], chosen["result"] = event.get("output"), seq
+    return [(c["seq"], c["output"], c["result"]) for c in calls]
+
+
+_ids = st.sampled_from([None, "", "a", "b"])
+_names = st.sampled_from(["t1", "t2"])
+_events = st.lists(st.one_of(
+    st.builds(lambda name, call_id: {"type": "tool_call", "tool_name": name,
+                                     "call_id": call_id}, _names, _ids),
+    st.builds(lambda name, call_id, out: {"type": "tool_result", "tool_name": name,
+                                          "call_id": call_id, "output": out},
+              st.none() | _names, _ids, st.integers(0, 9))), max_size=14)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_events)
+def test_pairing_follows_the_rule_for_any_order_of_calls_and_results(
+        events: list[dict[str, Any]]) -> None:
+    assert _pairs(_run(*events)) == _reference_pairs(events)

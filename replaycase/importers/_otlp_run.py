@@ -45,7 +45,8 @@ class _Builder:
         self.has_tool_spans = any(self._is(s, "tool") for s in self.ordered)
         self.events: list[Any] = []
         self.closing: list[_Closing] = []
-        self.errors: list[tuple[Span, str]] = []
+        self.errors_below: dict[int, dict[str, None]] = {}
+        """Span ``id()`` -> the error messages reported below it so far (each once)."""
         self.requested: list[RequestedToolCall] = []
         self.answers: dict[str, Any] | None = None
 
@@ -150,13 +151,13 @@ class _Builder:
             if isinstance(event, ErrorEvent):
                 if self._repeated(span, event.message):
                     continue
-                self.errors.append((span, event.message))
+                for above in ancestors(span):
+                    self.errors_below.setdefault(above, {})[event.message] = None
             self.events.append(event)
 
     def _repeated(self, span: Span, message: str) -> bool:
         """True when a span below ``span`` already reported the same error."""
-        return any(id(span) in ancestors(below) and _same(message, seen)
-                   for below, seen in self.errors)
+        return any(_same(message, seen) for seen in self.errors_below.get(id(span), ()))
 
     def _question(self) -> Any:
         for span in [self.root, *self._agents()]:

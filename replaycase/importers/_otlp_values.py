@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import math
 import re
@@ -38,8 +39,9 @@ class OtlpError(TraceFormatError):
         super().__init__(None, f"{where}: {problem}" if where else problem)
 
 
+@functools.lru_cache(maxsize=256)
 def snake(key: str) -> str:
-    """'parentSpanId' -> 'parent_span_id'."""
+    """'parentSpanId' -> 'parent_span_id' (the few field names are converted once each)."""
     return re.sub(r"(?<!^)([A-Z])", r"_\1", key).lower()
 
 
