@@ -482,13 +482,16 @@ def main() -> None:
         tmp = args.keep or Path(scratch)
         tmp.mkdir(parents=True, exist_ok=True)
         print(header(), flush=True)
-        ref = None
+        ref, wrong = None, []
         for row in rows(args, tmp):
             ref = ref or (row if row.name == "replaykit (ref)" else None)
             print(line(row, ref), flush=True)
+            wrong += [row.name] if row.note else []
         if ref is not None:
             print(f"x ref: scaffold time per event over the reference's; SLOW: import or "
                   f"scaffold time per event above {SLOW:g}x the reference's")
+        if wrong:
+            raise SystemExit(f"traces that did not import as built: {', '.join(wrong)}")
 
 
 if __name__ == "__main__":
