@@ -55,12 +55,12 @@ def pair_tool_calls(events: list[Any]) -> list[ToolCallRecord]:
     """Tool calls in order, each given the first result that names its call id, else the
     first result (of its tool, when the result names one) after it, oldest call first.
 
-    Open calls wait in queues (by id, by tool name, and in order) that are cleaned lazily,
-    so pairing stays linear when ids repeat or a call never gets its result.
+    Open calls wait in queues (by id; by tool name, built on first need) that are cleaned
+    lazily, so pairing stays linear when ids repeat or a call never gets its result.
     """
     records: list[ToolCallRecord] = []
-    open_by_id: dict[str, deque[ToolCallRecord]] = {}
-    open_by_name: dict[str, deque[ToolCallRecord]] = {}
+    by_id: dict[str, ToolCallRecord | deque[ToolCallRecord]] = {}  # a deque once ids repeat
+    by_name: dict[str, deque[ToolCallRecord]] | None = None
     first_open = 0
     for event in events:
         kind = event.type
@@ -68,12 +68,29 @@ def pair_tool_calls(events: list[Any]) -> list[ToolCallRecord]:
             record = ToolCallRecord(event.seq, event.tool_name, event.tool_args, event.call_id)
             records.append(record)
             if event.call_id:
-                _queue(open_by_id, event.call_id).append(record)
-            _queue(open_by_name, event.tool_name).append(record)
+                held = by_id.get(event.call_id)
+                if held is None:
+                    by_id[event.call_id] = record
+                elif isinstance(held, deque):
+                    held.append(record)
+                else:
+                    by_id[event.call_id] = deque((held, record))
+            if by_name is not None:
+                by_name.setdefault(record.tool_name, deque()).append(record)
         elif kind == "tool_result":
-            found = _oldest_open(open_by_id.get(event.call_id)) if event.call_id else None
+            found = None
+            if event.call_id:
+                held = by_id.get(event.call_id)
+                if isinstance(held, deque):
+                    found = _oldest_open(held)
+                elif held is not None and held.result_seq is None:
+                    found = held
             if found is None and event.tool_name is not None:
-                found = _oldest_open(open_by_name.get(event.tool_name))
+                if by_name is None:
+                    by_name = {}
+                    for record in records[first_open:]:
+                        by_name.setdefault(record.tool_name, deque()).append(record)
+                found = _oldest_open(by_name.get(event.tool_name))
             elif found is None:
                 while first_open < len(records) and records[first_open].result_seq is not None:
                     first_open += 1
@@ -83,13 +100,6 @@ def pair_tool_calls(events: list[Any]) -> list[ToolCallRecord]:
                 found.is_error = event.is_error
                 found.result_seq = event.seq
     return records
-
-
-def _queue(queues: dict[str, deque[ToolCallRecord]], key: str) -> deque[ToolCallRecord]:
-    queue = queues.get(key)
-    if queue is None:
-        queue = queues[key] = deque()
-    return queue
 
 
 def _oldest_open(queue: deque[ToolCallRecord] | None) -> ToolCallRecord | None:
