@@ -39,6 +39,16 @@ print(json.dumps({"wall_s": wall,
 
 def make_replaykit(path: Path, calls: int) -> None:
     """A failed run that loops: `calls` tool calls with results, then a loop-guard error."""
+    _write_run(path, calls, model_calls=False)
+
+
+def make_agent(path: Path, calls: int) -> None:
+    """Like ``make_replaykit``, with a model call (usage, response, requested call) before
+    each tool call: the key names and texts real agent traces are full of."""
+    _write_run(path, calls, model_calls=True)
+
+
+def _write_run(path: Path, calls: int, model_calls: bool) -> None:
     with path.open("w") as out:
         out.write('{"run_id": "big-run", "status": "error", "metadata": {"agent": "bench"}, '
                   '"events": [\n')
@@ -48,37 +58,18 @@ def make_replaykit(path: Path, calls: int) -> None:
             result = {"invoice": f"INV-{i:07d}", "amount": round(10 + (i % 977) * 0.37, 2),
                       "status": "open" if i % 3 else "paid",
                       "note": "ok"}
+            if model_calls:
+                out.write(",\n" + json.dumps({
+                    "type": "llm_call", "model": "gpt-4o-mini", "request": f"turn {i + 1}",
+                    "response": "I will look up the next page of billing records.",
+                    "usage": {"input_tokens": 1200 + i % 50, "output_tokens": 40},
+                    "latency_ms": 812.5,
+                    "tool_calls": [{"tool_name": "lookup_billing", "args": args,
+                                    "call_id": f"c{i}"}]}))
             out.write(",\n" + json.dumps({"type": "tool_call", "tool_name": "lookup_billing",
                                           "args": args, "call_id": f"c{i}"}))
             out.write(",\n" + json.dumps({"type": "tool_result", "tool_name": "lookup_billing",
                                           "call_id": f"c{i}", "output": result}))
-        out.write(",\n" + json.dumps({"type": "error", "message": "StepLimitError: max_steps "
-                                      f"{calls} exceeded", "error_type": "StepLimitError"}))
-        out.write("\n]}\n")
-
-
-def make_agent(path: Path, calls: int) -> None:
-    """Like ``make_replaykit``, with a model call (usage, response, requested call) before
-    each tool call: the key names and texts real agent traces are full of."""
-    with path.open("w") as out:
-        out.write('{"run_id": "big-agent-run", "status": "error", "metadata": {"agent": '
-                  '"bench"}, "events": [\n')
-        out.write(json.dumps({"type": "input_message", "content": "Reconcile every invoice."}))
-        for i in range(calls):
-            args = {"customer_id": f"C-{i % 5000:05d}", "page": i // 5000}
-            out.write(",\n" + json.dumps({
-                "type": "llm_call", "model": "gpt-4o-mini", "request": f"turn {i + 1}",
-                "response": "I will look up the next page of billing records.",
-                "usage": {"input_tokens": 1200 + i % 50, "output_tokens": 40},
-                "latency_ms": 812.5,
-                "tool_calls": [{"tool_name": "lookup_billing", "args": args,
-                                "call_id": f"c{i}"}]}))
-            out.write(",\n" + json.dumps({"type": "tool_call", "tool_name": "lookup_billing",
-                                          "args": args, "call_id": f"c{i}"}))
-            out.write(",\n" + json.dumps({"type": "tool_result", "tool_name": "lookup_billing",
-                                          "call_id": f"c{i}",
-                                          "output": {"invoice": f"INV-{i:07d}", "amount": 12.5,
-                                                     "status": "open"}}))
         out.write(",\n" + json.dumps({"type": "error", "message": "StepLimitError: max_steps "
                                       f"{calls} exceeded", "error_type": "StepLimitError"}))
         out.write("\n]}\n")
