@@ -6,6 +6,7 @@ agents, chains, the root). Both vocabularies are tried, current names before old
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -108,9 +109,7 @@ def llm_fields(span: Span) -> LlmFields:
 
 
 def input_messages(attrs: dict[str, Any]) -> list[msg.Message]:
-    for value in (attrs.get("gen_ai.input.messages"), attrs.get("gen_ai.prompt"),
-                  msg.unflatten(attrs, "gen_ai.prompt"),
-                  msg.unflatten(attrs, "llm.input_messages")):
+    for value in _input_candidates(attrs):
         if value is not None:
             found = msg.messages(value)
             if found:
@@ -119,9 +118,7 @@ def input_messages(attrs: dict[str, Any]) -> list[msg.Message]:
 
 
 def output_messages(attrs: dict[str, Any]) -> list[msg.Message]:
-    for value in (attrs.get("gen_ai.output.messages"), attrs.get("gen_ai.completion"),
-                  msg.unflatten(attrs, "gen_ai.completion"),
-                  msg.unflatten(attrs, "llm.output_messages"), _choices(attrs)):
+    for value in _output_candidates(attrs):
         if value is not None:
             found = msg.messages(value)
             if found:
@@ -129,6 +126,24 @@ def output_messages(attrs: dict[str, Any]) -> list[msg.Message]:
                     item.role = item.role or "assistant"
                 return found
     return []
+
+
+def _input_candidates(attrs: dict[str, Any]) -> Iterator[Any]:
+    """Where a span may hold its input messages, newest convention first; each place is
+    looked at only when the ones before it hold nothing (unflattening keys costs)."""
+    yield attrs.get("gen_ai.input.messages")
+    yield attrs.get("gen_ai.prompt")
+    yield msg.unflatten(attrs, "gen_ai.prompt")
+    yield msg.unflatten(attrs, "llm.input_messages")
+
+
+def _output_candidates(attrs: dict[str, Any]) -> Iterator[Any]:
+    """Where a span may hold its output messages, as ``_input_candidates``."""
+    yield attrs.get("gen_ai.output.messages")
+    yield attrs.get("gen_ai.completion")
+    yield msg.unflatten(attrs, "gen_ai.completion")
+    yield msg.unflatten(attrs, "llm.output_messages")
+    yield _choices(attrs)
 
 
 def _choices(attrs: dict[str, Any]) -> Any:
