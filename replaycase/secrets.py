@@ -71,6 +71,9 @@ class _Detector:
     gate: re.Pattern[str] | None = None
     shadow: _Prefilter | None = None
     learn: bool = False
+    within: re.Pattern[bytes] | None = None
+    """In a big text: the shadow segments that hold every match (the detector is run only
+    there, which is much faster where digits abound)."""
 
 
 def _start(first: str, chars: str) -> str:
@@ -404,7 +407,10 @@ _DETECTORS: tuple[_Detector, ...] = (
         r"(?P<v>" + _start(r"\d", r"A-Za-z0-9_.\-") + r"(?<![A-Z]{2}\d{2} \d)(?:[ \-]?\d){12,18})"
         r"(?![A-Za-z0-9_]|[.\-]\d)"), 40, _card,
         gate=re.compile(r"\d{4}[ \-]?\d{4}[ \-]?\d\d"),
-        shadow=_shadow_search(rb"0000[ \-]?0000[ \-]?00")),  # the same test as the gate
+        shadow=_shadow_search(rb"0000[ \-]?0000[ \-]?00"),  # the same test as the gate
+        # a match is 13 or more digits, one space or dash at most between two: it lies in a
+        # whole such run (its start not after a digit, its end as far as the run goes)
+        within=re.compile(rb"0(?<!00)(?<!0[ \-]0)(?:[ \-]?0){12,}")),
     _Detector("email", re.compile(
         r"(?P<v>" + _start("[A-Za-z0-9]", r"A-Za-z0-9._%+\-") + r"[A-Za-z0-9._%+\-]{0,63}(?:@|%40)"
         r"(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24})"
@@ -494,7 +500,12 @@ def _detect(text: str) -> list[Span]:
                 continue
         elif det.gate is not None and det.gate.search(text) is None:
             continue
-        spans.extend(_key_values(text, lower) if det is _KV_DETECTOR else _run(det, text))
+        if det is _KV_DETECTOR:
+            spans.extend(_key_values(text, lower))
+        elif big and det.within is not None:
+            spans.extend(_run_within(det, text, det.within))
+        else:
+            spans.extend(_run(det, text))
     return spans
 
 
@@ -599,6 +610,23 @@ def _run(det: _Detector, text: str) -> list[Span]:
             pos = max(match.end(), match.start() + 1)
         else:
             pos = match.start() + 1
+    return found
+
+
+def _run_within(det: _Detector, text: str, within: re.Pattern[bytes]) -> list[Span]:
+    """``_run`` in the shadow segments ``within`` finds: the same spans when every match lies
+    in one. The search stops two characters past a segment, as far as a lookahead reads."""
+    found: list[Span] = []
+    pos = 0
+    for segment in within.finditer(shadow(text)):
+        pos, stop = max(pos, segment.start()), min(len(text), segment.end() + 2)
+        while (match := det.pattern.search(text, pos, stop)) is not None:
+            span = det.check(match)
+            if span is not None and span[1] > span[0]:
+                found.append(Span(span[0], span[1], det.kind, det.priority, det.learn))
+                pos = max(match.end(), match.start() + 1)
+            else:
+                pos = match.start() + 1
     return found
 
 
