@@ -40,6 +40,9 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
+_TEXT_LIMITS = Limits(max_depth=64)
+"""JSON held in a string sits inside a run: it is kept shallow enough that the run's own
+native JSON still loads within ``max_depth``."""
 
 
 def check_file(path: Path, limits: Limits = DEFAULT_LIMITS, max_bytes: int | None = None) -> int:
@@ -125,6 +128,19 @@ def loads(text: str, path: Path, limits: Limits = DEFAULT_LIMITS, line: int | No
     if _SURROGATE_ESCAPE.search(text):
         value = _fix_surrogates(value)
     return value
+
+
+def json_in_text(value: Any) -> Any:
+    """The JSON value a string holds (tool arguments, a model's JSON answer), else ``value``
+    unchanged: text that is not JSON, NaN or Infinity, nesting or strings past the limits."""
+    if not isinstance(value, str):
+        return value
+    try:
+        parsed = json.loads(value, parse_constant=_reject_constant)
+        check_tree(parsed, None, _TEXT_LIMITS)  # type: ignore[arg-type]
+    except (ValueError, RecursionError, TraceFormatError):
+        return value
+    return parsed
 
 
 def _may_hold_long_string(text: str, limit: int) -> bool:

@@ -602,14 +602,8 @@ def _key_values(text: str, lower: str) -> list[Span]:
 
 def _run(det: _Detector, text: str) -> list[Span]:
     """Every match ``det`` accepts; a rejected match is retried one character later."""
-    found, pos, search = [], 0, det.pattern.search
-    while (match := search(text, pos)) is not None:
-        span = det.check(match)
-        if span is not None and span[1] > span[0]:
-            found.append(Span(span[0], span[1], det.kind, det.priority, det.learn))
-            pos = max(match.end(), match.start() + 1)
-        else:
-            pos = match.start() + 1
+    found: list[Span] = []
+    _scan(det, text, 0, len(text), found)
     return found
 
 
@@ -619,15 +613,22 @@ def _run_within(det: _Detector, text: str, within: re.Pattern[bytes]) -> list[Sp
     found: list[Span] = []
     pos = 0
     for segment in within.finditer(shadow(text)):
-        pos, stop = max(pos, segment.start()), min(len(text), segment.end() + 2)
-        while (match := det.pattern.search(text, pos, stop)) is not None:
-            span = det.check(match)
-            if span is not None and span[1] > span[0]:
-                found.append(Span(span[0], span[1], det.kind, det.priority, det.learn))
-                pos = max(match.end(), match.start() + 1)
-            else:
-                pos = match.start() + 1
+        pos = _scan(det, text, max(pos, segment.start()), min(len(text), segment.end() + 2),
+                    found)
     return found
+
+
+def _scan(det: _Detector, text: str, pos: int, stop: int, found: list[Span]) -> int:
+    """Add the matches ``det`` accepts in ``text[pos:stop]`` to ``found``; where it stopped."""
+    search = det.pattern.search
+    while (match := search(text, pos, stop)) is not None:
+        span = det.check(match)
+        if span is not None and span[1] > span[0]:
+            found.append(Span(span[0], span[1], det.kind, det.priority, det.learn))
+            pos = max(match.end(), match.start() + 1)
+        else:
+            pos = match.start() + 1
+    return pos
 
 
 def _around_placeholders(spans: list[Span], text: str) -> list[Span]:

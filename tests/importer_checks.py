@@ -58,11 +58,11 @@ def json_slots(value: Any) -> Iterator[tuple[Any, Any]]:
             yield from json_slots(item)
 
 
-def mutate(draw: st.DrawFn, items: list[Any], values: st.SearchStrategy[Any]) -> list[Any]:
-    """A deep copy of ``items`` with one to four slots dropped or given a drawn value."""
-    items = copy.deepcopy(items)
+def mutate(draw: st.DrawFn, value: Any, values: st.SearchStrategy[Any]) -> Any:
+    """A deep copy of a JSON ``value`` with one to four slots dropped or given a drawn value."""
+    value = copy.deepcopy(value)
     for _ in range(draw(st.integers(1, 4))):
-        slots = list(json_slots(items))
+        slots = list(json_slots(value))
         if not slots:
             break
         container, key = draw(st.sampled_from(slots))
@@ -70,4 +70,4 @@ def mutate(draw: st.DrawFn, items: list[Any], values: st.SearchStrategy[Any]) ->
             del container[key]
         else:
             container[key] = draw(values)
-    return items
+    return value

@@ -3,7 +3,6 @@ replaycase's own one-line error, nothing else."""
 
 from __future__ import annotations
 
-import copy
 import json
 import tempfile
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from importer_checks import assert_round_trip
+from importer_checks import assert_round_trip, mutate
 
 from replaycase.errors import ReplaycaseError
 from replaycase.importers import FORMATS, load_trace
@@ -56,34 +55,9 @@ def test_random_json(value: Any, fmt: str) -> None:
     _load(json.dumps(value).encode(), fmt)
 
 
-def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [prefix]
-    if isinstance(value, dict):
-        for key, child in value.items():
-            found += _paths(child, (*prefix, key))
-    elif isinstance(value, list):
-        for index, child in enumerate(value[:6]):
-            found += _paths(child, (*prefix, index))
-    return found
-
-
 @st.composite
 def mutated_trace(draw: st.DrawFn) -> Any:
-    data = copy.deepcopy(draw(st.sampled_from(SEEDS)))
-    paths = [p for p in _paths(data) if p]
-    for _ in range(draw(st.integers(1, 4))):
-        path = draw(st.sampled_from(paths))
-        parent: Any = data
-        try:
-            for part in path[:-1]:
-                parent = parent[part]
-            if draw(st.booleans()):
-                del parent[path[-1]]
-            else:
-                parent[path[-1]] = draw(json_value)
-        except (KeyError, IndexError, TypeError):
-            continue
-    return data
+    return mutate(draw, draw(st.sampled_from(SEEDS)), json_value)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from importer_checks import assert_malformed, import_in_memory
+from importer_checks import assert_malformed, import_in_memory, mutate
 
 from replaycase.importers import load_trace
 from replaycase.importers.langsmith import LangSmithImporter
@@ -256,44 +255,16 @@ _REAL = json.loads((FOLDER / "tool-error-unhandled.runs.json").read_text())
 _REAL_TREE = json.loads((FOLDER / "happy.tree.json").read_text())
 
 
-def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [prefix]
-    if isinstance(value, dict):
-        for key, child in value.items():
-            found += _paths(child, (*prefix, key))
-    elif isinstance(value, list):
-        for index, child in enumerate(value):
-            found += _paths(child, (*prefix, index))
-    return found
+_MUTATION_VALUES = (_LEAVES | st.lists(_LEAVES, max_size=2)
+                    | st.dictionaries(st.sampled_from(_KEYS), _LEAVES, max_size=2))
 
 
-def _mutate(value: Any, path: tuple[Any, ...], action: str, replacement: Any) -> Any:
-    parent = value
-    for part in path[:-1]:
-        parent = parent[part]
-    if action == "drop" and isinstance(parent, dict):
-        del parent[path[-1]]
-    else:
-        parent[path[-1]] = replacement
-    return value
-
-
-def _mutations(record: Any) -> st.SearchStrategy[Any]:
-    paths = [p for p in _paths(record) if p]
-    return st.lists(st.tuples(st.sampled_from(paths), st.sampled_from(["drop", "set"]),
-                              _LEAVES | st.lists(_LEAVES, max_size=2)
-                              | st.dictionaries(st.sampled_from(_KEYS), _LEAVES, max_size=2)),
-                    min_size=1, max_size=3)
+@st.composite
+def _mutated_real(draw: st.DrawFn) -> Any:
+    return mutate(draw, draw(st.sampled_from([_REAL, _REAL_TREE])), _MUTATION_VALUES)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.booleans(), st.data())
-def test_mutated_real_records_raise_only_replaycase_errors(tree: bool, data: Any) -> None:
-    record = _REAL_TREE if tree else _REAL
-    value = copy.deepcopy(record)
-    for path, action, replacement in data.draw(_mutations(record)):
-        try:
-            value = _mutate(value, path, action, replacement)
-        except (KeyError, IndexError, TypeError):
-            continue  # an earlier mutation removed this path
+@given(_mutated_real())
+def test_mutated_real_records_raise_only_replaycase_errors(value: Any) -> None:
     _import(value)

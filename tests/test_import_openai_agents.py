@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from importer_checks import assert_malformed, import_in_memory
+from importer_checks import assert_malformed, import_in_memory, mutate
 
 from replaycase.importers import load_trace
 from replaycase.importers.openai_agents import OpenAIAgentsImporter
@@ -265,45 +265,18 @@ def test_random_json_raises_only_replaycase_errors(value: Any) -> None:
 _REAL = json.loads((FOLDER / "tool-error-unhandled.json").read_text())
 
 
-def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [prefix]
-    if isinstance(value, dict):
-        for key, child in value.items():
-            found += _paths(child, (*prefix, key))
-    elif isinstance(value, list):
-        for index, child in enumerate(value):
-            found += _paths(child, (*prefix, index))
-    return found
+_MUTATION_VALUES = (_LEAVES | st.lists(_LEAVES, max_size=2)
+                    | st.dictionaries(st.sampled_from(_KEYS), _LEAVES, max_size=2))
 
 
-_REAL_PATHS = [p for p in _paths(_REAL) if p]
-
-
-def _mutate(value: Any, path: tuple[Any, ...], action: str, replacement: Any) -> Any:
-    parent = value
-    for part in path[:-1]:
-        parent = parent[part]
-    last = path[-1]
-    if action == "drop" and isinstance(parent, dict):
-        del parent[last]
-    else:
-        parent[last] = replacement
-    return value
+@st.composite
+def _mutated_real(draw: st.DrawFn) -> Any:
+    return mutate(draw, _REAL, _MUTATION_VALUES)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.sampled_from(_REAL_PATHS), st.sampled_from(["drop", "set"]),
-                          _LEAVES | st.lists(_LEAVES, max_size=2)
-                          | st.dictionaries(st.sampled_from(_KEYS), _LEAVES, max_size=2)),
-                min_size=1, max_size=3))
-def test_mutated_real_trace_raises_only_replaycase_errors(
-        mutations: list[tuple[tuple[Any, ...], str, Any]]) -> None:
-    value = copy.deepcopy(_REAL)
-    for path, action, replacement in mutations:
-        try:
-            value = _mutate(value, path, action, replacement)
-        except (KeyError, IndexError, TypeError):
-            continue  # an earlier mutation removed this path
+@given(_mutated_real())
+def test_mutated_real_trace_raises_only_replaycase_errors(value: Any) -> None:
     _import(value)
 
 

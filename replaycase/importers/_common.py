@@ -1,28 +1,13 @@
-"""Small readers shared by importers: typed fields, JSON-string arguments, ISO times."""
+"""Small readers shared by importers: typed fields, ISO times, failures."""
 
 from __future__ import annotations
 
-import json
 from datetime import timezone
 from typing import Any
 
 from ..errors import TraceFormatError
 from ..jsonio import describe as describe_type
 from ..model import parse_ts
-
-
-def json_args(value: Any) -> Any:
-    """Tool arguments: a JSON string parsed when it parses, kept as written otherwise."""
-    if not isinstance(value, str):
-        return value
-    try:
-        return json.loads(value, parse_constant=_no_constant)
-    except (ValueError, RecursionError):
-        return value
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(name)
 
 
 def iso_ts(value: str | None) -> str | None:

@@ -10,19 +10,17 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
-import json
 import math
 import re
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from ..errors import TraceFormatError
-from ..jsonio import describe
+from ..jsonio import describe, json_in_text
 
 _HEX = re.compile(r"[0-9a-fA-F]+")
 _INT = re.compile(r"[+-]?[0-9]+")
 _URLSAFE = str.maketrans("-_", "+/")
-_MAX_DEPTH = 64
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MAX_NANOS = 253_402_300_799 * 10**9  # 9999-12-31T23:59:59Z
 _SPAN_KINDS = {"UNSPECIFIED": 0, "INTERNAL": 1, "SERVER": 2, "CLIENT": 3, "PRODUCER": 4,
@@ -231,26 +229,6 @@ def parse_json_text(value: Any) -> Any:
     if not isinstance(value, str):
         return value
     text = value.strip()
-    if not (text.startswith("{") and text.endswith("}")) and not (
-            text.startswith("[") and text.endswith("]")):
-        return value
-    try:
-        parsed = json.loads(text, parse_constant=_no_constant)
-    except (ValueError, RecursionError):
-        return value
-    return parsed if _depth_ok(parsed) else value
-
-
-def _depth_ok(value: Any) -> bool:
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > _MAX_DEPTH:
-            return False
-        children = node.values() if isinstance(node, dict) else node
-        stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
-    return True
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(name)
+    if (text[:1], text[-1:]) in (("{", "}"), ("[", "]")):
+        return json_in_text(value)
+    return value

@@ -23,6 +23,7 @@ from typing import Any
 
 from ..errors import TraceFormatError
 from ..jsonio import describe as describe_type
+from ..jsonio import json_in_text
 from ..model import (
     ErrorEvent,
     FinalOutputEvent,
@@ -40,7 +41,6 @@ from ._common import epoch_s as _epoch
 from ._common import fail as _fail
 from ._common import get_typed as _get
 from ._common import iso_ts as _ts
-from ._common import json_args as _args
 from .base import Importer, TraceDocument
 from .replaykit import normalize_status
 
@@ -321,7 +321,7 @@ def _requested(call: Any, where: str) -> RequestedToolCall:
         raise _fail(where, "a tool call without a name")
     arguments = function.get("arguments", function.get("args"))
     call_id = call.get("id")
-    return RequestedToolCall(tool_name=name, tool_args=_args(arguments),
+    return RequestedToolCall(tool_name=name, tool_args=json_in_text(arguments),
                              call_id=call_id if isinstance(call_id, str) else None)
 
 

@@ -27,6 +27,7 @@ from typing import Any
 
 from ..errors import TraceFormatError
 from ..jsonio import describe as describe_type
+from ..jsonio import json_in_text
 from ..model import (
     CustomEvent,
     ErrorEvent,
@@ -45,7 +46,6 @@ from ._common import epoch_s as _epoch
 from ._common import fail as _fail
 from ._common import get_typed as _get
 from ._common import iso_ts as _ts
-from ._common import json_args as _args
 from .base import Importer, TraceDocument
 
 _OBJECTS = ("trace", "trace.span")
@@ -261,7 +261,7 @@ class _Builder:
         name = _get(span.data, "name", str, where)
         if not name:
             raise _fail(where, 'a function span without a "name"')
-        args = _args(_get(span.data, "input", str, where))
+        args = json_in_text(_get(span.data, "input", str, where))
         output = span.data.get("output")
         call_id = None
         match = next((c for c in self.pending if c.tool_name == name), None)
@@ -338,7 +338,7 @@ def _requested(call: Any, where: str) -> RequestedToolCall:
         raise _fail(where, "a tool call without a name")
     arguments = function.get("arguments")
     call_id = call.get("id") if call.get("type") != "function_call" else call.get("call_id")
-    return RequestedToolCall(tool_name=name, tool_args=_args(arguments),
+    return RequestedToolCall(tool_name=name, tool_args=json_in_text(arguments),
                              call_id=call_id if isinstance(call_id, str) else None)
 
 

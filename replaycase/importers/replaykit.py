@@ -9,7 +9,6 @@ ReplayKit versions and hand-written runners, so several spellings are accepted.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +16,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from ..errors import TraceFormatError
 from ..jsonio import describe as describe_type
+from ..jsonio import json_in_text
 from ..model import (
     FinalOutputEvent,
     InputMessageEvent,
@@ -152,15 +152,6 @@ def _first(raw: dict[str, Any], *keys: str, default: Any = None) -> Any:
     return default
 
 
-def _args(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
-
-
 _COMMON_KEYS = frozenset(("ts", "timestamp", "time", "duration_ms", "span_id", "parent_id"))
 
 
@@ -228,7 +219,7 @@ def _tool_call(kind: str, raw: dict[str, Any], event: dict[str, Any]) -> None:
         call_id = _first(raw, "tool_call_id", "id")
     event["type"] = "tool_call"
     event["tool_name"] = name
-    event["tool_args"] = _args(args)
+    event["tool_args"] = json_in_text(args)
     event["call_id"] = None if call_id is None else str(call_id)
 
 
@@ -273,7 +264,7 @@ def _llm_call(kind: str, raw: dict[str, Any], event: dict[str, Any]) -> None:
         response=_first(raw, "response", "content", "output"),
         tool_calls=[{  # validated with the events, in one pass
             "tool_name": str(_first(r, "tool_name", "name", default="?")),
-            "tool_args": _args(_first(r, "tool_args", "args", "arguments")),
+            "tool_args": json_in_text(_first(r, "tool_args", "args", "arguments")),
             "call_id": _text(_first(r, "call_id", "id"))} for r in requested
             if isinstance(r, dict)],
         usage=usage if isinstance(usage, dict) else None,

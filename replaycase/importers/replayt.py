@@ -37,8 +37,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..errors import TraceFormatError
-from ..jsonio import check_tree
 from ..jsonio import describe as describe_type
+from ..jsonio import json_in_text
 from ..model import (
     ApprovalEvent,
     CustomEvent,
@@ -418,7 +418,7 @@ def _requested_tool_calls(content: str | None) -> list[RequestedToolCall]:
     """Tool calls in a response written as OpenAI JSON text ``{"tool_calls": [...]}``."""
     if not content or '"tool_calls"' not in content:
         return []
-    parsed = _json_text(content)
+    parsed = json_in_text(content)
     calls = parsed.get("tool_calls") if isinstance(parsed, dict) else None
     if not isinstance(calls, list):
         return []
@@ -431,27 +431,10 @@ def _requested_tool_calls(content: str | None) -> list[RequestedToolCall]:
         if not isinstance(name, str):
             continue
         arguments = function.get("arguments")
-        if isinstance(arguments, str):
-            parsed_args = _json_text(arguments)
-            arguments = arguments if parsed_args is _NOT_JSON else parsed_args
+        arguments = json_in_text(arguments)
         call_id = call.get("id")
         requested.append(RequestedToolCall(tool_name=name, tool_args=arguments,
                                            call_id=call_id if isinstance(call_id, str) else None))
     return requested
 
 
-_NOT_JSON = object()
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(name)
-
-
-def _json_text(text: str) -> Any:
-    """The JSON value a model wrote as text, or _NOT_JSON (also for NaN or deep nesting)."""
-    try:
-        value = json.loads(text, parse_constant=_reject_constant)
-        check_tree(value, None)  # type: ignore[arg-type]
-    except (ValueError, RecursionError, TraceFormatError):
-        return _NOT_JSON
-    return value

@@ -29,12 +29,11 @@ A transcript has no status, no times and no run id, so:
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ..errors import TraceFormatError
-from ..jsonio import check_tree
 from ..jsonio import describe as describe_type
+from ..jsonio import json_in_text
 from ..model import (
     CustomEvent,
     FinalOutputEvent,
@@ -252,7 +251,7 @@ def _openai_tool_calls(message: dict[str, Any], where: str) -> list[RequestedToo
         if not isinstance(name, str):
             raise _Bad(f"{here}.{key}.name: expected a string, got {describe_type(name)}")
         args = function.get("arguments", function.get("input"))
-        calls.append(RequestedToolCall(tool_name=name, tool_args=_arguments(args),
+        calls.append(RequestedToolCall(tool_name=name, tool_args=json_in_text(args),
                                        call_id=_opt_str(call, "id", here)))
     return calls
 
@@ -263,22 +262,6 @@ def _tool_use(block: dict[str, Any], where: str) -> RequestedToolCall:
         raise _Bad(f"{where}.name: expected a string, got {describe_type(name)}")
     return RequestedToolCall(tool_name=name, tool_args=block.get("input"),
                              call_id=_opt_str(block, "id", where))
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(name)
-
-
-def _arguments(value: Any) -> Any:
-    """Tool arguments: a JSON string is parsed; text that is not JSON is kept as it is."""
-    if not isinstance(value, str):
-        return value
-    try:
-        parsed = json.loads(value, parse_constant=_reject_constant)
-        check_tree(parsed, None)  # type: ignore[arg-type]
-    except (ValueError, RecursionError, TraceFormatError):
-        return value
-    return parsed
 
 
 _USAGE_KEYS = (("input_tokens", ("input_tokens", "prompt_tokens")),
