@@ -85,6 +85,15 @@ def sequence_problem(mode: str, wanted: list[str], actual: list[str]) -> str | N
     raise ValueError(f"unknown sequence mode {mode!r}")
 
 
+def sequence_verdict(noun: str, mode: str, wanted: list[str],
+                     actual: list[str]) -> tuple[bool, str]:
+    """Whether ``actual`` fits ``wanted`` under ``mode``, and the message saying so."""
+    problem = sequence_problem(mode, wanted, actual)
+    if problem is None:
+        return True, f"{noun} fit [{names(wanted)}] ({mode})"
+    return False, f"{noun} [{names(actual)}] do not fit [{names(wanted)}] ({mode}): {problem}"
+
+
 def names(items: list[str], limit: int = 20) -> str:
     """A list of names for a message, cut short."""
     if not items:

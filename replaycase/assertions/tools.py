@@ -9,7 +9,7 @@ from .. import spec
 from ..model import ToolCallRecord, TraceRun
 from ..results import Outcome
 from ._common import Evaluator, as_text, plural, quote, result, seq_list, times
-from ._compare import deep_diff, is_subset, maybe_json, names, sequence_problem
+from ._compare import deep_diff, is_subset, maybe_json, names, sequence_verdict
 
 
 def _calls(run: TraceRun, tool: str | None = None) -> list[ToolCallRecord]:
@@ -100,13 +100,8 @@ def tool_sequence(entry: spec.ToolSequence, run: TraceRun) -> Outcome:
     want = entry.tool_sequence
     calls = run.tool_calls()
     actual = [c.tool_name for c in calls]
-    problem = sequence_problem(want.mode, want.tools, actual)
-    if problem is None:
-        message = f"tool calls fit [{names(want.tools)}] ({want.mode})"
-    else:
-        message = (f"tool calls [{names(actual)}] do not fit [{names(want.tools)}] "
-                   f"({want.mode}): {problem}")
-    return result(entry, problem is None, message, expected=want.model_dump(),
+    passed, message = sequence_verdict("tool calls", want.mode, want.tools, actual)
+    return result(entry, passed, message, expected=want.model_dump(),
                   actual=actual, events=[c.seq for c in calls])
 
 

@@ -6,7 +6,7 @@ from .. import spec
 from ..model import ApprovalEvent, ErrorEvent, StateEvent, TraceRun
 from ..results import Outcome
 from ._common import Evaluator, plural, quote, result, seq_list
-from ._compare import names, sequence_problem
+from ._compare import names, sequence_verdict
 
 
 def states_with_seq(run: TraceRun) -> list[tuple[int, str]]:
@@ -35,13 +35,8 @@ def state_sequence(entry: spec.StateSequence, run: TraceRun) -> Outcome:
     want = entry.state_sequence
     visited = states_with_seq(run)
     actual = [name for _, name in visited]
-    problem = sequence_problem(want.mode, want.states, actual)
-    if problem is None:
-        message = f"states fit [{names(want.states)}] ({want.mode})"
-    else:
-        message = (f"states [{names(actual)}] do not fit [{names(want.states)}] "
-                   f"({want.mode}): {problem}")
-    return result(entry, problem is None, message, expected=want.model_dump(),
+    passed, message = sequence_verdict("states", want.mode, want.states, actual)
+    return result(entry, passed, message, expected=want.model_dump(),
                   actual=actual, events=[seq for seq, _ in visited])
 
 
