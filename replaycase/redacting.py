@@ -37,7 +37,12 @@ def redact_run(run: TraceRun, redactor: Redactor) -> tuple[TraceRun, str]:
     serves both, and the run is rebuilt only when something was found.
     """
     text = run.to_json()
-    redacted = redactor.redact_text(text)
+    return rebuild_run(run, text, redactor.redact_text(text), redactor)
+
+
+def rebuild_run(run: TraceRun, text: str, redacted: str,
+                redactor: Redactor) -> tuple[TraceRun, str]:
+    """``redact_run`` once ``redactor`` has turned ``run``'s text into ``redacted``."""
     if redacted == text:
         return run, text
     try:

@@ -26,7 +26,7 @@ import codecs
 import functools
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -469,13 +469,18 @@ def compile_patterns(patterns: Sequence[str]) -> tuple[re.Pattern[str], ...]:
 
 
 def find_spans(text: str, extra: Sequence[re.Pattern[str]] = (),
-               literals: re.Pattern[str] | None = None, detect: bool = True) -> list[Span]:
+               literals: re.Pattern[str] | None = None, detect: bool = True,
+               detected: list[Span] | None = None) -> list[Span]:
     """Every secret in ``text``, overlapping finds merged, placeholders left out, in order.
 
     ``extra`` are user patterns (group 1 when they have groups, else the whole match);
-    ``literals`` matches values already known to be secret; ``detect=False`` runs only those.
+    ``literals`` matches values already known to be secret; ``detect=False`` runs only those;
+    ``detected``: what the detectors find in ``text``, when already known.
     """
-    spans: list[Span] = [] if not detect or len(text) < 6 else _detect(text)
+    if not detect or len(text) < 6:
+        spans: list[Span] = []
+    else:
+        spans = list(detected) if detected is not None else _detect(text)
     for pattern in extra:
         for match in pattern.finditer(text):
             start, end = match.span(1) if pattern.groups else match.span()
@@ -487,23 +492,23 @@ def find_spans(text: str, extra: Sequence[re.Pattern[str]] = (),
 
 
 def _detect(text: str) -> list[Span]:
-    lower, big = text.lower(), len(text) >= _BIG_TEXT
-    triggered = _triggered(text, lower, big)
-    passed = _shadow_passed(text) if big else None
+    if len(text) >= _BIG_TEXT:
+        scan = BigTextScan(text)
+        return [span for index in range(DETECTORS) for span in scan.spans(index)]
+    lower = text.lower()
+    triggered = 0
+    for marker, lowered, bits, _ in _MARKERS:
+        if marker in (lower if lowered else text):
+            triggered |= bits
     spans: list[Span] = []
     for index, det in enumerate(_DETECTORS):
         need = _NEEDS[index]
         if need and not triggered & need:
             continue
-        if passed is not None:
-            if det.shadow is not None and index not in passed:
-                continue
-        elif det.gate is not None and det.gate.search(text) is None:
+        if det.gate is not None and det.gate.search(text) is None:
             continue
         if det is _KV_DETECTOR:
             spans.extend(_key_values(text, lower))
-        elif big and det.within is not None:
-            spans.extend(_run_within(det, text, det.within))
         else:
             spans.extend(_run(det, text))
     return spans
@@ -513,50 +518,66 @@ _BIG_TEXT = 4096
 """From this length on, probes and shadow tests pay for themselves; below it, a detector's
 ``gate`` regex is tested instead. A shadow test is the gate's own test, or one that every
 match of a gateless detector passes: either way the same spans are found."""
+DETECTORS = len(_DETECTORS)
+"""How many detectors ``BigTextScan.spans`` takes an index of."""
 
 
-def _triggered(text: str, lower: str, big: bool) -> int:
-    """The bits of the detectors whose markers occur in ``text``; in a big text, a marker is
-    looked for only where its probe character occurs."""
-    triggered = 0
-    if not big:
-        for marker, lowered, bits, _ in _MARKERS:
-            if marker in (lower if lowered else text):
-                triggered |= bits
-        return triggered
-    probes: dict[tuple[str, bool], bool] = {}
-    for marker, lowered, bits, probe in _MARKERS:
-        if triggered & bits == bits:
-            continue
-        source = lower if lowered else text
-        present = probes.get((probe, lowered))
-        if present is None:
-            present = probes[probe, lowered] = probe in source
-        if present and marker in source:
-            triggered |= bits
-    return triggered
+class BigTextScan:
+    """A big text scanned one detector at a time: each detector is a unit of work that can
+    run in any order, or in another process (scaffold shares them with a forked child).
+    ``find_spans`` of a big text is the spans of every detector, in detector order.
 
+    A detector runs only where its markers occur (each looked for only where its probe, its
+    rarest character, occurs), and a digit-shaped one only where its shadow test passes.
+    """
 
-_SHADOW_CHUNK = 1 << 20
-_SHADOW_OVERLAP = 16
-"""Chunks overlap by more than any shadow test's longest match (12 characters)."""
-_SHADOWED = tuple(index for index, det in enumerate(_DETECTORS) if det.shadow is not None)
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._lower: str | None = None
+        self._shadow: bytes | None = None
+        self._found: dict[tuple[str, bool], bool] = {}
 
+    def spans(self, index: int) -> list[Span]:
+        """What detector ``index`` finds in the text."""
+        det = _DETECTORS[index]
+        if (det.markers or det.lower_markers) and not self._marked(det):
+            return []
+        if det.shadow is not None and not det.shadow(self.shadow()):
+            return []
+        if det is _KV_DETECTOR:
+            return _key_values(self.text, self.lower())
+        if det.within is not None:
+            return _run_within(det, self.text, det.within.finditer(self.shadow()))
+        return _run(det, self.text)
 
-def _shadow_passed(text: str) -> set[int]:
-    """Indexes of the detectors whose shadow test passes somewhere in ``text``; tested chunk by
-    chunk (small buffers are cheap), and no further once a test has passed."""
-    pending, passed = list(_SHADOWED), set()
-    for begin in range(0, len(text), _SHADOW_CHUNK):
-        data = shadow(text[begin:begin + _SHADOW_CHUNK + _SHADOW_OVERLAP])
-        for index in pending:
-            test = _DETECTORS[index].shadow
-            if test is not None and test(data):
-                passed.add(index)
-        pending = [index for index in pending if index not in passed]
-        if not pending:
-            break
-    return passed
+    def lower(self) -> str:
+        if self._lower is None:
+            self._lower = self.text.lower()
+        return self._lower
+
+    def shadow(self) -> bytes:
+        if self._shadow is None:
+            self._shadow = shadow(self.text)
+        return self._shadow
+
+    def _marked(self, det: _Detector) -> bool:
+        return any(self._has(marker, False) for marker in det.markers) or any(
+            self._has(marker, True) for marker in det.lower_markers)
+
+    def _has(self, marker: str, lowered: bool) -> bool:
+        """Whether ``marker`` occurs (in the lowered text); found only where its probe is."""
+        known = self._found.get((marker, lowered))
+        if known is None:
+            probe = _probe_char(marker)
+            present = self._found.get((probe, lowered))
+            if present is None:
+                present = self._found[probe, lowered] = self._has_text(probe, lowered)
+            known = present and (marker == probe or self._has_text(marker, lowered))
+            self._found[marker, lowered] = known
+        return known
+
+    def _has_text(self, needle: str, lowered: bool) -> bool:
+        return needle in (self.lower() if lowered else self.text)
 
 
 _KEY_WORDS = ("pass", "pwd", "secret", "token", "key", "auth", "credential")
@@ -607,12 +628,13 @@ def _run(det: _Detector, text: str) -> list[Span]:
     return found
 
 
-def _run_within(det: _Detector, text: str, within: re.Pattern[bytes]) -> list[Span]:
-    """``_run`` in the shadow segments ``within`` finds: the same spans when every match lies
-    in one. The search stops two characters past a segment, as far as a lookahead reads."""
+def _run_within(det: _Detector, text: str, segments: Iterator[re.Match[bytes]]) -> list[Span]:
+    """``_run`` in the shadow ``segments`` (of ``det.within``): the same spans when every
+    match lies in one. The search stops two characters past a segment, as far as a
+    lookahead reads."""
     found: list[Span] = []
     pos = 0
-    for segment in within.finditer(shadow(text)):
+    for segment in segments:
         pos = _scan(det, text, max(pos, segment.start()), min(len(text), segment.end() + 2),
                     found)
     return found

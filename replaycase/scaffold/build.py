@@ -9,7 +9,8 @@ Beside the case folder it keeps ``case.schema.json`` current, for editors (case_
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,13 +36,14 @@ from ..gcpause import gc_paused
 from ..importers import load_trace
 from ..jsonio import DEFAULT_LIMITS, Limits
 from ..model import TraceRun
-from ..redacting import redact_run
+from ..redacting import rebuild_run
 from ..spec import SemanticCheck, _Entry, parse_entry
 from ..templating import render
 from ..timeline import summarize
 from ..validation import describe
 from .fixtures import fixture_files
 from .redact import Redactor
+from .shared_scan import SharedScan
 from .signatures import derive_observed, desired_for, negation
 from .writer import write_folder
 
@@ -103,15 +105,22 @@ def scaffold(trace: str | Path, out: str | Path,
     if desired_user and not observed_user:
         raise UsageError("--desired needs an --observed: say what went wrong first")
     redactor = Redactor(options.redact_patterns, enabled=options.redact)
-    runs = load_trace(trace, options.format, options.limits)
     if options.all_runs:
         if options.run_id or options.case_id:
             raise UsageError("--all makes one case per failed run: drop --run-id and --id")
+        runs = load_trace(trace, options.format, options.limits)
         return _scaffold_all(trace, out, runs, options, observed_user, desired_user)
-    run = _pick_run(trace, runs, options.run_id)
-    case_id = options.case_id or out.name
-    plan = _plan(trace, run, case_id, out, observed_user, desired_user, redactor,
-                 options.redact)
+
+    def load() -> TraceRun:
+        return _pick_run(trace, load_trace(trace, options.format, options.limits),
+                         options.run_id)
+
+    with ExitStack() as stack:
+        shared = _shared_scan(trace, options, load)
+        if shared is not None:
+            stack.enter_context(shared)
+        plan = _plan(trace, load(), options.case_id or out.name, out, observed_user,
+                     desired_user, redactor, options.redact, shared)
     write_folder(out, plan.files, options.force)
     write_schema_beside(out)
     return [plan.report]
@@ -179,9 +188,85 @@ class _Plan:
     report: ScaffoldReport
 
 
+@dataclass
+class _Derived:
+    """What a case says about its run: everything but the redaction report."""
+
+    spec: CaseSpec
+    observed: list[_Entry]
+    desired: list[_Entry]
+    fixtures: dict[str, str]
+
+
+def _shared_scan(trace: Path, options: ScaffoldOptions,
+                 load: Callable[[], TraceRun]) -> SharedScan | None:
+    """A forked child to share the secret scan with, for a big trace (shared_scan.py)."""
+    try:
+        big = trace.stat().st_size >= PARALLEL_MIN_BYTES
+    except OSError:
+        return None
+    return SharedScan.start(load) if big and options.redact else None
+
+
+PARALLEL_MIN_BYTES = 8 << 20
+"""From this size on, scaffold shares the secret scan of a trace with a forked child."""
+
+
 def _plan(trace: Path, run: TraceRun, case_id: str, out: Path, observed_user: list[_Entry],
-          desired_user: list[_Entry], redactor: Redactor, redacting: bool) -> _Plan:
-    run, source_text = redact_run(run, redactor) if redacting else (run, run.to_json())
+          desired_user: list[_Entry], redactor: Redactor, redacting: bool,
+          shared: SharedScan | None = None) -> _Plan:
+    def derive(of: TraceRun) -> _Derived:
+        return _derive(trace, of, case_id, observed_user, desired_user)
+
+    if not redacting:
+        source_text, derived = run.to_json(), derive(run)
+    else:
+        run, source_text, derived = _redacted_and_derived(run, redactor, derive, shared)
+    redaction = redactor.report() if redacting else None
+    files = {
+        CASE_FILE: dump_case_yaml(derived.spec),
+        SOURCE_TRACE: source_text,
+        NOTES: _notes(derived.spec, run, trace, out, redaction),
+        **derived.fixtures,
+    }
+    report = ScaffoldReport(case_id=case_id, path=out, run_id=run.run_id,
+                            observed=[e.to_yaml_dict() for e in derived.observed],
+                            desired=[e.to_yaml_dict() for e in derived.desired],
+                            redaction=redaction)
+    return _Plan(files=files, report=report)
+
+
+def _redacted_and_derived(run: TraceRun, redactor: Redactor,
+                          derive: Callable[[TraceRun], _Derived], shared: SharedScan | None
+                          ) -> tuple[TraceRun, str, _Derived]:
+    """The redacted run, its text, and what the case derives from it.
+
+    With ``shared``, the run is serialized and scanned for secrets with a forked child's
+    help (shared_scan.py) while this process derives the case from the run as imported.
+    When the scan finds nothing (the usual case) that is the case of the redacted run; when
+    it finds a secret, the case is derived again from the redacted run. The folder is the
+    same either way, byte for byte.
+    """
+    if shared is None:
+        text = run.to_json()
+        clean, text = rebuild_run(run, text, redactor.redact_text(text), redactor)
+        return clean, text, derive(clean)
+    try:
+        guess: _Derived | UsageError | InputError = derive(run)
+    except (UsageError, InputError) as exc:
+        guess = exc
+    text = shared.text(run)
+    redacted = redactor.redact_text(text, shared.detected(text))
+    if redacted != text:
+        clean, text = rebuild_run(run, text, redacted, redactor)
+        return clean, text, derive(clean)
+    if isinstance(guess, Exception):
+        raise guess
+    return run, text, guess
+
+
+def _derive(trace: Path, run: TraceRun, case_id: str, observed_user: list[_Entry],
+            desired_user: list[_Entry]) -> _Derived:
     derived = derive_observed(run)
     for entry in observed_user:
         outcome = evaluate(entry, run)
@@ -221,17 +306,8 @@ def _plan(trace: Path, run: TraceRun, case_id: str, out: Path, observed_user: li
     except ValidationError as exc:
         raise UsageError(f"case id {case_id!r}: {describe(exc)}; choose another with --id") \
             from None
-    redaction = redactor.report() if redacting else None
-    files = {
-        CASE_FILE: dump_case_yaml(spec),
-        SOURCE_TRACE: source_text,
-        NOTES: _notes(spec, run, trace, out, redaction),
-        **fixture_files(run),
-    }
-    report = ScaffoldReport(case_id=case_id, path=out, run_id=run.run_id,
-                            observed=[e.to_yaml_dict() for e in observed],
-                            desired=[e.to_yaml_dict() for e in desired], redaction=redaction)
-    return _Plan(files=files, report=report)
+    return _Derived(spec=spec, observed=observed, desired=desired,
+                    fixtures=fixture_files(run))
 
 
 def _flow(entry: _Entry) -> str:

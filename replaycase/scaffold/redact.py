@@ -63,12 +63,13 @@ class Redactor:
             result = self._walk_literals(result)
         return result
 
-    def redact_text(self, text: str) -> str:
-        """``text`` with every secret replaced by its placeholder."""
+    def redact_text(self, text: str, detected: list[Span] | None = None) -> str:
+        """``text`` with every secret replaced by its placeholder; ``detected``: what the
+        detectors find in ``text``, when already known (``secrets.BigTextScan``)."""
         if not self._enabled:
             return text
         known = len(self._literals)
-        result = self._text(text)
+        result = self._text(text, detected=detected)
         if len(self._literals) != known:
             result = self._text(result, detect=False)
         return result
@@ -144,11 +145,11 @@ class Redactor:
         self._learn(value, placeholder)
         return placeholder
 
-    def _text(self, text: str, detect: bool = True) -> str:
+    def _text(self, text: str, detect: bool = True, detected: list[Span] | None = None) -> str:
         if not detect:
             return self._redact_spans(text, False)
-        if len(text) > _CACHE_TEXT_MAX:
-            return self._redact_spans(text, True)
+        if len(text) > _CACHE_TEXT_MAX or detected is not None:
+            return self._redact_spans(text, True, detected)
         done = self._cache.get(text)
         if done is None:
             done = self._redact_spans(text, True)
@@ -157,11 +158,11 @@ class Redactor:
             self._cache[text] = done
         return done
 
-    def _redact_spans(self, text: str, detect: bool) -> str:
+    def _redact_spans(self, text: str, detect: bool, detected: list[Span] | None = None) -> str:
         """Replace every secret; repeat until nothing more is found, so redacting is idempotent
         (a placeholder's ``>`` can expose a phone number a secret's last letter hid)."""
         extra = self._extra if detect else ()
-        spans = find_spans(text, extra, self._literal_gate(text), detect)
+        spans = find_spans(text, extra, self._literal_gate(text), detect, detected)
         if spans and detect and any(s.learn for s in spans) and text.lstrip()[:1] in ("{", "["):
             known = len(self._literals)
             self._learn_json(text, 0)
