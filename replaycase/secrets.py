@@ -14,7 +14,8 @@ other tokens and secrets, ``secret``.
 
 Big texts are scanned fast: a detector runs only where its markers occur (each found after a
 cheap probe for its rarest character), and the digit-shaped ones only where a necessary shape
-occurs in the text's ``shadow`` (one byte per character, digits as ``0``), tested chunk by chunk.
+occurs in the text's ``shadow`` (one byte per character, digits as ``0``). ``BigTextScan`` runs
+the detectors of a big text one at a time, so two processes can share them.
 """
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ from ..gcpause import gc_paused
 from ..importers import load_trace
 from ..jsonio import DEFAULT_LIMITS, Limits
 from ..model import TraceRun
-from ..redacting import rebuild_run
+from ..redacting import rebuild_run, redact_run
 from ..spec import SemanticCheck, _Entry, parse_entry
 from ..templating import render
 from ..timeline import summarize
@@ -248,8 +248,7 @@ def _redacted_and_derived(run: TraceRun, redactor: Redactor,
     same either way, byte for byte.
     """
     if shared is None:
-        text = run.to_json()
-        clean, text = rebuild_run(run, text, redactor.redact_text(text), redactor)
+        clean, text = redact_run(run, redactor)
         return clean, text, derive(clean)
     try:
         guess: _Derived | UsageError | InputError = derive(run)
