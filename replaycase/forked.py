@@ -54,12 +54,14 @@ class Forked:
         here."""
         if not can_fork():
             return None
-        memfd = os.memfd_create("replaycase-result", os.MFD_CLOEXEC)
-        ready, done = os.pipe()
-        try:
+        opened: list[int] = []
+        try:  # out of file descriptors or processes: the caller does the work itself
+            opened.append(memfd := os.memfd_create("replaycase-result", os.MFD_CLOEXEC))
+            ready, done = os.pipe()
+            opened += (ready, done)
             pid = os.fork()
         except OSError:
-            for fd in (memfd, ready, done):
+            for fd in opened:
                 os.close(fd)
             return None
         if pid == 0:  # the child never returns from here

@@ -90,3 +90,13 @@ def test_no_fork_when_disabled_or_threaded(monkeypatch: pytest.MonkeyPatch) -> N
         stop.set()
         thread.join()
     assert forked.can_fork()
+
+
+def test_no_fork_when_out_of_descriptors(monkeypatch: pytest.MonkeyPatch) -> None:
+    def exhausted() -> tuple[int, int]:
+        raise OSError(24, "Too many open files")
+
+    monkeypatch.setattr(os, "pipe", exhausted)
+    before = len(os.listdir("/proc/self/fd"))
+    assert Forked.start(_two_messages, 1) is None
+    assert len(os.listdir("/proc/self/fd")) == before

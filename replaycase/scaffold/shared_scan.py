@@ -34,7 +34,10 @@ class SharedScan:
     def start(cls, load: Callable[[], TraceRun]) -> SharedScan | None:
         """Fork the child, which imports its run with ``load``; None when forking is not
         possible here."""
-        queue, fill = os.pipe()
+        try:
+            queue, fill = os.pipe()
+        except OSError:  # out of file descriptors: scan in this process
+            return None
         os.write(fill, bytes(range(DETECTORS)))
         os.close(fill)  # once empty, the queue reads as closed
         child = Forked.start(_serialize_and_scan, load, queue)
