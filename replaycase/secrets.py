@@ -440,9 +440,8 @@ def _probe_char(marker: str) -> str:
     return min(marker, key=lambda char: _RARE.find(char) % (len(_RARE) + 1))
 
 
-def _gates() -> tuple[tuple[tuple[str, bool, int, str], ...], tuple[int, ...]]:
-    """Bit masks: which markers wake which detector (one bit per detector; 0: always runs),
-    with each marker's probe character."""
+def _gates() -> tuple[tuple[tuple[str, bool, int], ...], tuple[int, ...]]:
+    """Bit masks: which markers wake which detector (one bit per detector; 0: always runs)."""
     markers: dict[tuple[str, bool], int] = {}
     needs = []
     for index, det in enumerate(_DETECTORS):
@@ -451,11 +450,12 @@ def _gates() -> tuple[tuple[tuple[str, bool, int, str], ...], tuple[int, ...]]:
                 (m, True) for m in det.lower_markers]:
             markers[marker, lowered] = markers.get((marker, lowered), 0) | bit
         needs.append(bit if det.markers or det.lower_markers else 0)
-    gates = tuple((m, low, bits, _probe_char(m)) for (m, low), bits in markers.items())
-    return gates, tuple(needs)
+    return tuple((m, low, bits) for (m, low), bits in markers.items()), tuple(needs)
 
 
 _MARKERS, _NEEDS = _gates()
+_PROBES = {marker: _probe_char(marker) for marker, _, _ in _MARKERS}
+"""Each marker's probe: in a big text, a marker is looked for only where its probe occurs."""
 
 
 def compile_patterns(patterns: Sequence[str]) -> tuple[re.Pattern[str], ...]:
@@ -498,7 +498,7 @@ def _detect(text: str) -> list[Span]:
         return [span for index in range(DETECTORS) for span in scan.spans(index)]
     lower = text.lower()
     triggered = 0
-    for marker, lowered, bits, _ in _MARKERS:
+    for marker, lowered, bits in _MARKERS:
         if marker in (lower if lowered else text):
             triggered |= bits
     spans: list[Span] = []
@@ -536,7 +536,7 @@ class BigTextScan:
         self.text = text
         self._lower: str | None = None
         self._shadow: bytes | None = None
-        self._found: dict[tuple[str, bool], bool] = {}
+        self._present: dict[tuple[str, bool], bool] = {}
 
     def spans(self, index: int) -> list[Span]:
         """What detector ``index`` finds in the text."""
@@ -565,20 +565,16 @@ class BigTextScan:
         return any(self._has(marker, False) for marker in det.markers) or any(
             self._has(marker, True) for marker in det.lower_markers)
 
-    def _has(self, marker: str, lowered: bool) -> bool:
-        """Whether ``marker`` occurs (in the lowered text); found only where its probe is."""
-        known = self._found.get((marker, lowered))
-        if known is None:
-            probe = _probe_char(marker)
-            present = self._found.get((probe, lowered))
-            if present is None:
-                present = self._found[probe, lowered] = self._has_text(probe, lowered)
-            known = present and (marker == probe or self._has_text(marker, lowered))
-            self._found[marker, lowered] = known
-        return known
-
-    def _has_text(self, needle: str, lowered: bool) -> bool:
-        return needle in (self.lower() if lowered else self.text)
+    def _has(self, needle: str, lowered: bool) -> bool:
+        """Whether ``needle`` occurs in the (lowered) text; a marker is looked for only where
+        its probe occurs."""
+        present = self._present.get((needle, lowered))
+        if present is None:
+            probe = _PROBES.get(needle, needle)
+            present = ((probe == needle or self._has(probe, lowered))
+                       and needle in (self.lower() if lowered else self.text))
+            self._present[needle, lowered] = present
+        return present
 
 
 _KEY_WORDS = ("pass", "pwd", "secret", "token", "key", "auth", "credential")

@@ -167,14 +167,8 @@ def _event(raw: Any, index: int) -> dict[str, Any]:
         event.update(ts=_text(_first(raw, "ts", "timestamp", "time")),
                      duration_ms=_number(raw.get("duration_ms")),
                      span_id=_text(raw.get("span_id")), parent_id=_text(raw.get("parent_id")))
-    mapper = _MAPPERS.get(kind)
-    try:
-        if mapper is None:
-            return _custom(kind, raw, event)
-        mapper(kind, raw, event)
-        return event
-    except ValidationError as exc:
-        raise TraceFormatError(None, f"events[{index}] ({kind}): {describe(exc)}") from None
+    _MAPPERS.get(kind, _custom)(kind, raw, event)
+    return event
 
 
 def _number(value: Any) -> float | None:
@@ -197,7 +191,8 @@ def _validate_events(events: list[dict[str, Any]]) -> list[Any]:
         raise TraceFormatError(None, f"events[{index}] ({kind}): {where}") from None
 
 
-# Each mapper fills ``event`` (which holds seq and the common fields) from ``raw``.
+# Each mapper fills ``event`` (which holds seq and the common fields) from ``raw``;
+# validation comes after, for all events in one pass.
 
 def _input_message(kind: str, raw: dict[str, Any], event: dict[str, Any]) -> None:
     event.update(type="input_message", role=str(raw.get("role", "user")),
@@ -292,10 +287,9 @@ def _retry(kind: str, raw: dict[str, Any], event: dict[str, Any]) -> None:
                  reason=_text(_first(raw, "reason", "error")))
 
 
-def _custom(kind: str, raw: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
+def _custom(kind: str, raw: dict[str, Any], event: dict[str, Any]) -> None:
     data = {k: v for k, v in raw.items() if k not in ("type", "ts", "timestamp")}
     event.update(type="custom", name=kind, data=data)
-    return event
 
 
 _Mapper = Callable[[str, dict[str, Any], dict[str, Any]], None]

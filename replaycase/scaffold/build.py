@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from contextlib import ExitStack
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -115,10 +115,8 @@ def scaffold(trace: str | Path, out: str | Path,
         return _pick_run(trace, load_trace(trace, options.format, options.limits),
                          options.run_id)
 
-    with ExitStack() as stack:
-        shared = _shared_scan(trace, options, load)
-        if shared is not None:
-            stack.enter_context(shared)
+    shared = _shared_scan(trace, options, load)
+    with shared if shared is not None else nullcontext():
         plan = _plan(trace, load(), options.case_id or out.name, out, observed_user,
                      desired_user, redactor, options.redact, shared)
     write_folder(out, plan.files, options.force)

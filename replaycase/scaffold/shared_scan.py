@@ -52,9 +52,12 @@ class SharedScan:
         try:
             identity, text = self._child.receive()
         except (ForkFailed, TypeError, ValueError):
-            return run.to_json()
+            identity, text = None, None
         self._trusted = identity == _identity(run) and isinstance(text, str)
-        return text if self._trusted else run.to_json()
+        if not self._trusted:  # stop it taking detectors this process must run anyway
+            self._child.close()
+            return run.to_json()
+        return text
 
     def detected(self, text: str) -> list[Span]:
         """What every detector finds in ``text`` (from ``text()``), in detector order."""
