@@ -71,7 +71,7 @@ class Forked:
 
     def receive(self) -> Any:
         """The next message the child sends, once it is there; ``ForkFailed`` if none comes."""
-        header = _read_exactly(self._ready, _HEADER)
+        header = read_exactly(self._ready, _HEADER)
         if len(header) < _HEADER:
             raise ForkFailed("the child ended without sending")
         offset, size = int.from_bytes(header[:8], "little"), int.from_bytes(header[8:], "little")
@@ -147,7 +147,8 @@ def _child(work: Callable[..., None], args: tuple[Any, ...], memfd: int, ready: 
         os._exit(code)
 
 
-def _read_exactly(fd: int, size: int) -> bytes:
+def read_exactly(fd: int, size: int) -> bytes:
+    """``size`` bytes from ``fd``, or fewer if it closes first."""
     data = b""
     while len(data) < size:
         chunk = os.read(fd, size - len(data))

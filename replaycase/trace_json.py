@@ -24,10 +24,12 @@ def dump_trace_run(run: TraceRun) -> str:
         by_alias=True, indent=2, exclude_none=True)
     if not run.events:
         return head + "\n"
-    events = run.model_dump_json(by_alias=True, exclude_none=True, include={"events"})
+    # Each event by its own model's serializer: the same text as ``run``'s (a test pins it),
+    # twice as fast as matching 300,000 events against the ten-member union.
+    events = pydantic_core.to_json(run.events, by_alias=True, exclude_none=True).decode()
     before, after = head.split(_EVENTS_SLOT, 1)
     # One join: on a 40 MB trace every extra copy of the text costs.
-    return "".join((before, '\n  "events": [\n', object_lines(events, "    ", 11, -2), "\n  ]",
+    return "".join((before, '\n  "events": [\n', object_lines(events, "    ", 1, -1), "\n  ]",
                     after, "\n"))
 
 

@@ -34,6 +34,17 @@ def test_every_trace_loads_back_equal_with_one_event_a_line(path: Path) -> None:
             assert '\n  "events": [\n    {"seq":1,' in text
 
 
+@pytest.mark.parametrize("path", TRACE_FILES, ids=lambda p: p.name)
+def test_events_text_is_the_run_models_own_serialization(path: Path) -> None:
+    """to_json serializes each event by its own model (fast); pin it to TraceRun's union."""
+    for run in load_trace(path):
+        by_union = run.model_dump_json(by_alias=True, exclude_none=True, include={"events"})
+        by_union = by_union.removeprefix('{"events":[').removesuffix("]}")
+        text = run.to_json()
+        lines = text.split('\n  "events": [\n', 1)[1].rsplit("\n  ]", 1)[0] if run.events else ""
+        assert lines.replace(",\n    {", ",{").strip() == by_union
+
+
 def test_payload_objects_that_begin_with_seq_stay_the_same_json() -> None:
     nested = [{"seq": 2, "type": "tool_call"}, {"seq": 3, "note": ',{"seq":4,"'}]
     run = TraceRun.model_validate({"run_id": "r", "status": "error", "events": [

@@ -111,13 +111,11 @@ def scaffold(trace: str | Path, out: str | Path,
         runs = load_trace(trace, options.format, options.limits)
         return _scaffold_all(trace, out, runs, options, observed_user, desired_user)
 
-    def load() -> TraceRun:
-        return _pick_run(trace, load_trace(trace, options.format, options.limits),
-                         options.run_id)
-
-    shared = _shared_scan(trace, options, load)
+    shared = _shared_scan(trace, options)  # forked before the import: no objects shared
     with shared if shared is not None else nullcontext():
-        plan = _plan(trace, load(), options.case_id or out.name, out, observed_user,
+        run = _pick_run(trace, load_trace(trace, options.format, options.limits),
+                        options.run_id)
+        plan = _plan(trace, run, options.case_id or out.name, out, observed_user,
                      desired_user, redactor, options.redact, shared)
     write_folder(out, plan.files, options.force)
     write_schema_beside(out)
@@ -196,14 +194,13 @@ class _Derived:
     fixtures: dict[str, str]
 
 
-def _shared_scan(trace: Path, options: ScaffoldOptions,
-                 load: Callable[[], TraceRun]) -> SharedScan | None:
+def _shared_scan(trace: Path, options: ScaffoldOptions) -> SharedScan | None:
     """A forked child to share the secret scan with, for a big trace (shared_scan.py)."""
     try:
         big = trace.stat().st_size >= PARALLEL_MIN_BYTES
     except OSError:
         return None
-    return SharedScan.start(load) if big and options.redact else None
+    return SharedScan.start() if big and options.redact else None
 
 
 PARALLEL_MIN_BYTES = 8 << 20
@@ -239,20 +236,20 @@ def _redacted_and_derived(run: TraceRun, redactor: Redactor,
                           ) -> tuple[TraceRun, str, _Derived]:
     """The redacted run, its text, and what the case derives from it.
 
-    With ``shared``, the run is serialized and scanned for secrets with a forked child's
-    help (shared_scan.py) while this process derives the case from the run as imported.
-    When the scan finds nothing (the usual case) that is the case of the redacted run; when
-    it finds a secret, the case is derived again from the redacted run. The folder is the
-    same either way, byte for byte.
+    With ``shared``, a forked child scans the run's text for secrets (shared_scan.py) while
+    this process derives the case from the run as imported. When the scan finds nothing (the
+    usual case) that is the case of the redacted run; when it finds a secret, the case is
+    derived again from the redacted run. The folder is the same either way, byte for byte.
     """
     if shared is None:
         clean, text = redact_run(run, redactor)
         return clean, text, derive(clean)
+    text = run.to_json()
+    shared.hand(text)
     try:
         guess: _Derived | UsageError | InputError = derive(run)
     except (UsageError, InputError) as exc:
         guess = exc
-    text = shared.text(run)
     redacted = redactor.redact_text(text, shared.detected(text))
     if redacted != text:
         clean, text = rebuild_run(run, text, redacted, redactor)
