@@ -7,6 +7,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from replaycase.assertions.run import errors_with_seq
 from replaycase.model import TraceRun
 
 
@@ -49,8 +50,10 @@ def test_views_follow_the_events_when_the_list_is_replaced() -> None:
                {"type": "error", "message": "last"})
     assert run.error_messages() == ["first", "model failed", "last"]
     assert [e.seq for e in run.errors()] == [1, 3]
+    assert errors_with_seq(run) == [(1, "first"), (2, "model failed"), (3, "last")]
     run.events = run.events[:1]
     assert run.error_messages() == ["first"] and run.llm_calls() == []
+    assert errors_with_seq(run) == [(1, "first")]
 
 
 def test_identical_args_have_one_key_whatever_the_key_order() -> None:

@@ -124,7 +124,7 @@ def _reports_half(send: Send, queue: int, text_file: int, wait: int, go: int) ->
     units = _took(queue, DETECTORS // 2 + 1)
     os.close(go)
     size = int.from_bytes(os.read(wait, 8), "little")
-    scan = BigTextScan(os.pread(text_file, size, 0).decode("utf-8", "surrogatepass"))
+    scan = BigTextScan(os.pread(text_file, size, 0).decode())
     send({unit: scan.spans(unit) for unit in units[:-1]})
     os._exit(1)
 

@@ -20,6 +20,8 @@ def _final_seqs(run: TraceRun) -> list[int]:
 
 def errors_with_seq(run: TraceRun) -> list[tuple[int, str]]:
     """Every error message with its event number (as ``TraceRun.error_messages``)."""
+    if not any(call.error for call in run.llm_calls()):  # the usual case: no walk of events
+        return [(e.seq, e.message) for e in run.errors()]
     found: list[tuple[int, str]] = []
     for event in run.events:
         if isinstance(event, ErrorEvent):

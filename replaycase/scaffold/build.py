@@ -40,6 +40,7 @@ from ..redacting import rebuild_run, redact_run
 from ..spec import SemanticCheck, _Entry, parse_entry
 from ..templating import render
 from ..timeline import summarize
+from ..trace_json import dump_trace_run_bytes
 from ..validation import describe
 from .fixtures import fixture_files
 from .redact import Redactor
@@ -244,8 +245,10 @@ def _redacted_and_derived(run: TraceRun, redactor: Redactor,
     if shared is None:
         clean, text = redact_run(run, redactor)
         return clean, text, derive(clean)
-    text = run.to_json()
-    shared.hand(text)
+    data = dump_trace_run_bytes(run)
+    shared.hand(data)
+    text = data.decode()
+    del data
     try:
         guess: _Derived | UsageError | InputError = derive(run)
     except (UsageError, InputError) as exc:

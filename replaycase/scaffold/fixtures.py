@@ -46,9 +46,8 @@ def llm_calls_fixture(run: TraceRun) -> str:
     calls = run.llm_calls()
     if not calls:
         return ""
-    text = _LLM_CALLS.dump_json(calls, include={"__all__": _LLM_FIELDS},
-                                exclude_none=True).decode()
-    return "".join(("[\n", object_lines(text, "  ", 1, -1), "\n]\n"))
+    text = _LLM_CALLS.dump_json(calls, include={"__all__": _LLM_FIELDS}, exclude_none=True)
+    return b"".join((b"[\n", *object_lines(text, b"  "), b"\n]\n")).decode()
 
 
 def fixture_files(run: TraceRun) -> dict[str, str]:

@@ -58,9 +58,8 @@ class SharedScan:
             return None
         return cls(child, queue, text_file, go)
 
-    def hand(self, text: str) -> None:
-        """Give the child ``text`` to scan; it starts at once."""
-        data = text.encode("utf-8", "surrogatepass")
+    def hand(self, data: bytes) -> None:
+        """Give the child the text to scan, encoded as UTF-8; it starts at once."""
         try:
             view = memoryview(data)
             while view:
@@ -72,8 +71,8 @@ class SharedScan:
         self._close_go()
 
     def detected(self, text: str) -> list[Span]:
-        """What every detector finds in ``text`` (the text given to ``hand``), in detector
-        order."""
+        """What every detector finds in ``text`` (the text whose UTF-8 was given to ``hand``),
+        in detector order."""
         self._close_go()  # a child still waiting for a text gets none and ends
         scan = BigTextScan(text)
         found = _take_units(scan, self._queue)
@@ -117,7 +116,7 @@ def _scan_handed_text(send: Send, queue: int, text_file: int, wait: int, go: int
         text = ""
     else:
         with mmap.mmap(text_file, size, prot=mmap.PROT_READ) as mapped:
-            text = str(mapped, "utf-8", "surrogatepass")
+            text = str(mapped, "utf-8")
     send(_take_units(BigTextScan(text), queue))
 
 
