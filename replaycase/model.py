@@ -330,7 +330,7 @@ def parse_ts(value: str | None) -> datetime | None:
 def _duration_ms(events: list[Any]) -> float | None:
     starts: list[datetime] = []
     ends: list[datetime] = []
-    for event in events:
+    for event in [e for e in events if e.ts]:  # big traces often have no times at all
         start = parse_ts(event.ts)
         if start is None:
             continue

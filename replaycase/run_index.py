@@ -33,22 +33,33 @@ class ToolCallRecord:
 
 
 class EventIndex:
-    """A run's events by type (each type gathered when first asked for), and its tool calls
-    paired with their results (matched by call id, else by order)."""
+    """A run's events by type (all gathered in one pass, when first asked for), and its tool
+    calls paired with their results (matched by call id, else by order)."""
 
     __slots__ = ("_by_type", "_events", "tool_calls")
 
     def __init__(self, events: list[Any]) -> None:
         self._events = events
-        self._by_type: dict[str, list[Any]] = {}
+        self._by_type: dict[str, list[Any]] | None = None
         self.tool_calls = pair_tool_calls(events)
 
     def of_type(self, kind: str) -> list[Any]:
         """The events of one type, in order (shared: do not change the list)."""
-        found = self._by_type.get(kind)
-        if found is None:
-            found = self._by_type[kind] = [e for e in self._events if e.type == kind]
-        return found
+        if self._by_type is None:
+            by_type: dict[str, list[Any]] = {}
+            for event in self._events:
+                kind_of = event.type
+                found = by_type.get(kind_of)
+                if found is None:
+                    by_type[kind_of] = [event]
+                else:
+                    found.append(event)
+            self._by_type = by_type
+        return self._by_type.get(kind, _NONE)
+
+
+_NONE: list[Any] = []
+"""The events of a type the run has none of (shared, like every list ``of_type`` returns)."""
 
 
 def pair_tool_calls(events: list[Any]) -> list[ToolCallRecord]:
@@ -62,11 +73,26 @@ def pair_tool_calls(events: list[Any]) -> list[ToolCallRecord]:
     by_id: dict[str, ToolCallRecord | deque[ToolCallRecord]] = {}  # a deque once ids repeat
     by_name: dict[str, deque[ToolCallRecord]] | None = None
     first_open = 0
-    for event in events:
+    answered_next = False
+    for index, event in enumerate(events, 1):
+        if answered_next:  # the result the call before it took at once
+            answered_next = False
+            continue
         kind = event.type
         if kind == "tool_call":
             record = ToolCallRecord(event.seq, event.tool_name, event.tool_args, event.call_id)
             records.append(record)
+            # The usual case: the very next event is this call's result, and no older call
+            # waits under the same id. Paired at once, the call need not wait in a queue
+            # (answered calls are skipped there anyway).
+            if event.call_id and index < len(events) and event.call_id not in by_id:
+                result = events[index]
+                if result.type == "tool_result" and result.call_id == event.call_id:
+                    record.output = result.output
+                    record.is_error = result.is_error
+                    record.result_seq = result.seq
+                    answered_next = True
+                    continue
             if event.call_id:
                 held = by_id.get(event.call_id)
                 if held is None:

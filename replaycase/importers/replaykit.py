@@ -18,8 +18,6 @@ from ..errors import TraceFormatError
 from ..jsonio import describe as describe_type
 from ..jsonio import json_in_text
 from ..model import (
-    FinalOutputEvent,
-    InputMessageEvent,
     RunMetadata,
     RunnerOutput,
     TraceEvent,
@@ -101,21 +99,22 @@ class ReplayKitImporter(Importer):
             raise TraceFormatError(None, f"events: expected a list, got "
                                          f"{describe_type(events_raw)}")
         events = _validate_events([_event(raw, i) for i, raw in enumerate(events_raw)])
-        final_output = item.get("final_output", item.get("output"))
-        if final_output is None:
-            finals = [e for e in events if isinstance(e, FinalOutputEvent)]
-            final_output = finals[-1].output if finals else None
-        run_input = item.get("input")
-        if run_input is None:
-            inputs = [e for e in events if isinstance(e, InputMessageEvent)]
-            run_input = inputs[0].content if inputs else None
         metadata = item.get("metadata") if isinstance(item.get("metadata"), dict) else {}
         # The events are validated already (in one pass); do not validate them twice.
-        return TraceRun.model_construct(
-            run_id=str(run_id), status=status, input=run_input, final_output=final_output,
-            events=events, metadata=RunMetadata.model_validate(_metadata(item, metadata)),
-            source=None,
+        run = TraceRun.model_construct(
+            run_id=str(run_id), status=status, input=item.get("input"),
+            final_output=item.get("final_output", item.get("output")), events=events,
+            metadata=RunMetadata.model_validate(_metadata(item, metadata)), source=None,
         )
+        # Else the answer and the question are in the events (run.events by type: the index
+        # every check reads, built here once).
+        if run.final_output is None:
+            finals = run._indexed().of_type("final_output")
+            run.final_output = finals[-1].output if finals else None
+        if run.input is None:
+            inputs = run._indexed().of_type("input_message")
+            run.input = inputs[0].content if inputs else None
+        return run
 
 
 def _items(value: Any) -> list[Any] | None:
