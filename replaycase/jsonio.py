@@ -17,7 +17,7 @@ import pydantic_core
 
 from .errors import InputError, TraceFormatError
 
-_BOM = b"\xef\xbb\xbf"
+BOM = b"\xef\xbb\xbf"
 _MB = 1024 * 1024
 
 
@@ -62,8 +62,8 @@ def check_file(path: Path, limits: Limits = DEFAULT_LIMITS, max_bytes: int | Non
 def decode(data: bytes, path: Path, line: int | None = None) -> str:
     """Bytes to text: UTF-8 (a BOM is dropped), refusing binary data."""
     where = f"line {line}: " if line else ""
-    if data.startswith(_BOM):
-        data = data[len(_BOM):]
+    if data.startswith(BOM):
+        data = data[len(BOM):]
     if b"\x00" in data:
         raise TraceFormatError(path, f"{where}binary data (NUL bytes), not a text trace")
     try:
@@ -92,12 +92,14 @@ _JITER_DEPTH = 200
 """pydantic-core's JSON parser refuses nesting deeper than this by itself."""
 
 
-def loads(text: str, path: Path, limits: Limits = DEFAULT_LIMITS, line: int | None = None,
-          fmt: str | None = None) -> Any:
-    """Parse JSON text, refusing NaN and Infinity, bounding nesting and string sizes.
+def loads(text: str | bytes, path: Path, limits: Limits = DEFAULT_LIMITS,
+          line: int | None = None, fmt: str | None = None) -> Any:
+    """Parse JSON text (or its UTF-8 bytes), refusing NaN and Infinity, bounding nesting and
+    string sizes.
 
-    The fast path is pydantic-core's parser, which bounds nesting itself; anything it
-    refuses is parsed again by the standard library for a precise message.
+    The fast path is pydantic-core's parser, which bounds nesting itself and checks UTF-8;
+    anything it refuses is decoded (``decode``) and parsed again by the standard library for
+    a precise message.
     """
     if limits.max_depth == _JITER_DEPTH:
         try:
@@ -108,6 +110,8 @@ def loads(text: str, path: Path, limits: Limits = DEFAULT_LIMITS, line: int | No
             if _may_hold_long_string(text, limits.max_string_chars):
                 check_tree(value, path, limits, len(text), line, fmt)
             return value
+    if isinstance(text, bytes):
+        text = decode(text, path, line)
     try:
         value = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
@@ -143,8 +147,9 @@ def json_in_text(value: Any) -> Any:
     return parsed
 
 
-def _may_hold_long_string(text: str, limit: int) -> bool:
-    """Whether a run of more than ``limit`` characters without a quote may exist.
+def _may_hold_long_string(text: str | bytes, limit: int) -> bool:
+    """Whether a run of more than ``limit`` characters without a quote may exist (in UTF-8
+    bytes, a run of that many characters is at least that many bytes).
 
     Any such run contains a whole window of ``limit // 2`` characters (windows aligned on
     multiples of it), so checking those few windows for a quote is enough to rule it out.
@@ -152,7 +157,8 @@ def _may_hold_long_string(text: str, limit: int) -> bool:
     if len(text) <= limit:
         return False
     step = max(1, limit // 2)
-    return any('"' not in text[start:start + step] for start in range(0, len(text), step))
+    quote: Any = b'"' if isinstance(text, bytes) else '"'
+    return any(quote not in text[start:start + step] for start in range(0, len(text), step))
 
 
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
@@ -207,8 +213,8 @@ def iter_jsonl(path: Path, limits: Limits = DEFAULT_LIMITS,
         raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
     with handle:
         for lineno, raw in enumerate(handle, start=1):
-            if lineno == 1 and raw.startswith(_BOM):
-                raw = raw[len(_BOM):]
+            if lineno == 1 and raw.startswith(BOM):
+                raw = raw[len(BOM):]
             if not raw.strip():
                 continue
             text = decode(raw, path, lineno)

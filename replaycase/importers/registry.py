@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import json
 from pathlib import Path
 
 from ..errors import InputError, TraceFormatError
 from ..gcpause import gc_paused
-from ..jsonio import DEFAULT_LIMITS, Limits, check_file, decode, loads, read_text
+from ..jsonio import BOM, DEFAULT_LIMITS, Limits, check_file, decode, loads
 from ..model import TraceRun
 from .base import Importer, TraceDocument, file_sha256
 
@@ -42,15 +43,22 @@ def open_document(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> TraceDoc
         if b"\x00" in handle.read(8192):
             raise TraceFormatError(path, "binary data (NUL bytes), not a text trace")
     head = _jsonl_head(path, limits)
-    sha = file_sha256(path)
     if head is not None:
         first_line, first = head
         return TraceDocument(path=path, kind="jsonl", first=first, first_line=first_line,
-                             limits=limits, sha256=sha)
-    text = read_text(path, limits)
-    if not text.strip():
+                             limits=limits, sha256=file_sha256(path))
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
+    sha = hashlib.sha256(data).hexdigest()  # of the bytes parsed: one read of a big file
+    # Parsed as bytes (loads decodes them only if the parser refuses them): no copy of a big
+    # file as text. A BOM is dropped by decoding.
+    source: str | bytes = decode(data, path) if data.startswith(BOM) else data
+    del data
+    if not source or source.isspace():
         raise TraceFormatError(path, "empty file, expected a JSON or JSONL trace")
-    value = loads(text, path, limits)
+    value = loads(source, path, limits)
     return TraceDocument(path=path, kind="json", value=value, first=value, limits=limits,
                          sha256=sha)
 
