@@ -3,17 +3,19 @@ replaycase's own one-line error, nothing else."""
 
 from __future__ import annotations
 
+import copy
 import json
 import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from importer_checks import assert_round_trip, mutate
 
 from replaycase.errors import ReplaycaseError
-from replaycase.importers import FORMATS, load_trace
+from replaycase.importers import FORMATS, load_trace, replaykit
 
 DATA = Path(__file__).parent / "data"
 SEEDS = [json.loads((DATA / "replaykit" / "billing-loop.json").read_text()),
@@ -70,3 +72,33 @@ def test_mutated_native_and_replaykit_traces(data: Any, fmt: str) -> None:
 @given(st.lists(json_value, min_size=2, max_size=5), st.sampled_from(FORMAT_CHOICES))
 def test_random_jsonl(lines: list[Any], fmt: str) -> None:
     _load("\n".join(json.dumps(line) for line in lines).encode(), fmt)
+
+
+_FIELD_KEYS = st.sampled_from([
+    "type", "seq", "ts", "timestamp", "time", "duration_ms", "span_id", "parent_id",
+    "tool_name", "name", "tool", "tool_args", "args", "arguments", "input", "call_id",
+    "tool_call_id", "id", "output", "tool_output", "result", "content", "error", "is_error",
+    "extra"])
+_TOOL_EVENTS = st.lists(st.builds(
+    lambda kind, raw: {**raw, "type": kind}, st.sampled_from(["tool_call", "tool_result"]),
+    st.dictionaries(_FIELD_KEYS, json_value | st.just('{"a": 1}'), max_size=8)), max_size=5)
+
+
+def _replaykit_run(events: list[dict[str, Any]], in_place: frozenset[str]) -> object:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(replaykit, "_IN_PLACE", in_place)
+        item = {"run_id": "r", "status": "error", "events": copy.deepcopy(events)}
+        try:
+            run = replaykit.ReplayKitImporter()._load_run(item, 0)
+        except ReplaycaseError as exc:
+            return str(exc)
+        return run.to_json(), [sorted(event.model_fields_set) for event in run.events]
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TOOL_EVENTS)
+def test_tool_events_mapped_in_place_are_the_events_mapped_afresh(
+        events: list[dict[str, Any]]) -> None:
+    """Mapping a tool event into its own raw dict (fast) gives the very event, fields set and
+    errors of mapping it into a new dict, whatever keys the raw event holds."""
+    assert _replaykit_run(events, replaykit._IN_PLACE) == _replaykit_run(events, frozenset())
