@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
+import pydantic_core
 from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import InputError
@@ -378,7 +379,7 @@ def _divergence_side(item: tuple[Any, Key] | None) -> DivergenceSide:
         return DivergenceSide()
     event = item[0]
     return DivergenceSide(seq=event.seq, type=event.type, summary=summarize(event, 200),
-                          event=event.model_dump(mode="json"))
+                          event=pydantic_core.to_jsonable_python(event))
 
 
 def _reason(one: tuple[Any, Key] | None, two: tuple[Any, Key] | None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import shutil
@@ -75,10 +76,10 @@ def test_tool_loop_against_happy_parts_at_the_first_tool_call() -> None:
 def test_tool_loop_against_happy_parts_at_the_first_tool_result_when_calls_agree() -> None:
     loop, happy = trace("otlp-genai", "tool-loop"), trace("otlp-genai", "happy")
     same_customer = {"customer_id": "C-10442"}
-    events = [e.model_copy(update={"tool_args": same_customer})
+    events = [dataclasses.replace(e, tool_args=same_customer)
               if isinstance(e, ToolCallEvent) else e for e in happy.events]
-    events = [e.model_copy(update={"tool_calls": [c.model_copy(update={
-        "tool_args": same_customer}) for c in e.tool_calls]})
+    events = [dataclasses.replace(e, tool_calls=[c.model_copy(update={
+        "tool_args": same_customer}) for c in e.tool_calls])
         if isinstance(e, LlmCallEvent) else e for e in events]
     point = diff_runs(loop, happy.model_copy(update={"events": events})).divergence
     assert point is not None

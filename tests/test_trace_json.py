@@ -68,9 +68,11 @@ def test_nulls_are_left_out_but_null_payload_values_are_kept() -> None:
 def _nullable_fields() -> list[tuple[str, str, object]]:
     found = []
     for name, cls in vars(model).items():
-        if not (isinstance(cls, type) and issubclass(cls, BaseModel)):
+        if not isinstance(cls, type):
             continue
-        for field_name, field in cls.model_fields.items():
+        fields = (cls.model_fields if issubclass(cls, BaseModel)
+                  else getattr(cls, "__pydantic_fields__", {}))  # the event dataclasses
+        for field_name, field in fields.items():
             annotation = field.annotation
             nullable = annotation is typing.Any or type(None) in typing.get_args(annotation)
             if nullable:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import pydantic_core
 from pydantic import BaseModel, Field
 
 from ..diff import RunDiff, compared_events, diff_runs, load_run
@@ -338,7 +339,7 @@ def _structured(diff: RunDiff | None) -> str:
 
 
 def _detail(event: Any) -> str:
-    data = event.model_dump(mode="json", exclude_none=True)
+    data = pydantic_core.to_jsonable_python(event, exclude_none=True)
     text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
     return text if len(text) <= _DETAIL_LIMIT else text[:_DETAIL_LIMIT] + "\n…"
 
