@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from importer_checks import assert_round_trip
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from replaycase import model
 from replaycase.gcpause import gc_paused
@@ -85,6 +85,22 @@ def test_every_nullable_field_defaults_to_null() -> None:
     fields = _nullable_fields()
     assert ("ToolResultEvent", "output", None) in fields and len(fields) > 20
     assert [f for f in fields if f[2] is not None] == []
+
+
+@pytest.mark.parametrize("kind", model.EVENT_TYPES)
+def test_events_are_slotted_tolerant_and_validated(kind: str) -> None:
+    """An event carries no __dict__ (a big run holds hundreds of thousands), ignores keys it
+    does not know, as the models do, and still refuses a value of the wrong type."""
+    required = {"tool_call": {"tool_name": "t"}, "state": {"state": "s"},
+                "error": {"message": "m"}}.get(kind, {})
+    run = TraceRun.model_validate({"run_id": "r", "status": "error", "events": [
+        {"seq": 1, "type": kind, "unknown": 1, **required}]})
+    [event] = run.events
+    assert event.type == kind and not hasattr(event, "__dict__")
+    assert not hasattr(event, "unknown")
+    with pytest.raises(ValidationError):
+        TraceRun.model_validate({"run_id": "r", "status": "error", "events": [
+            {"seq": "first", "type": kind, **required}]})
 
 
 def test_dumps_items_one_a_line_and_str_for_other_values() -> None:
