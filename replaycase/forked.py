@@ -70,7 +70,10 @@ class Forked:
         return cls(pid, ready, memfd)
 
     def receive(self) -> Any:
-        """The next message the child sends, once it is there; ``ForkFailed`` if none comes."""
+        """The next message the child sends, once it is there; ``ForkFailed`` if none comes
+        (or the child was closed)."""
+        if self._pid is None:
+            raise ForkFailed("the child was closed")
         header = read_exactly(self._ready, _HEADER)
         if len(header) < _HEADER:
             raise ForkFailed("the child ended without sending")

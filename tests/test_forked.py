@@ -69,6 +69,8 @@ def test_close_kills_a_child_that_hangs() -> None:
     child.close()
     child.close()  # twice is harmless
     assert time.monotonic() - started < 5
+    with pytest.raises(ForkFailed, match="closed"):  # its descriptors are not read again
+        child.receive()
     deadline = time.monotonic() + 10
     while pid in forked._unreaped and time.monotonic() < deadline:
         time.sleep(0.01)

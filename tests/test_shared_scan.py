@@ -160,6 +160,18 @@ def _after_the_child(take: Callable[..., dict[int, list[Span]]]
     return wait_then_take
 
 
+def test_a_text_the_child_cannot_be_handed_is_scanned_here() -> None:
+    text = json.dumps(PLANTED) * 3
+    shared = shared_scan.SharedScan.start()
+    assert shared is not None
+    with shared, open(os.devnull, "rb") as read_only:
+        os.close(shared._text_file)
+        shared._text_file = os.dup(read_only.fileno())  # writing the text fails
+        shared.hand(text.encode())
+        assert find_spans(text, detected=shared.detected(text)) == find_spans(text)
+    assert shared.helped == 0
+
+
 def test_a_big_trace_is_scanned_by_the_child(tmp_path: Path) -> None:
     """Above PARALLEL_MIN_BYTES the child runs detectors while the case is derived."""
     trace = tmp_path / "big.json"
