@@ -74,14 +74,18 @@ def decode(data: bytes, path: Path, line: int | None = None) -> str:
                   f"{exc.start})") from None
 
 
+def read_bytes(path: Path) -> bytes:
+    """A whole file's bytes; an InputError naming it when it cannot be read."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
+
+
 def read_text(path: Path, limits: Limits = DEFAULT_LIMITS) -> str:
     """Read a whole text file after the size, encoding and binary checks."""
     check_file(path, limits)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
-    return decode(data, path)
+    return decode(read_bytes(path), path)
 
 
 def _reject_constant(name: str) -> Any:

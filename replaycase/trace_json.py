@@ -30,7 +30,7 @@ def dump_trace_run_bytes(run: TraceRun) -> bytes:
         by_alias=True, indent=2, exclude_none=True)
     if not run.events:
         return (head + "\n").encode()
-    # Each event by its own model's serializer: the same text as ``run``'s (a test pins it),
+    # Each event by its own class's serializer: the same text as ``run``'s (a test pins it),
     # twice as fast as matching 300,000 events against the ten-member union.
     events = pydantic_core.to_json(run.events, by_alias=True, exclude_none=True)
     before, after = head.split(_EVENTS_SLOT, 1)
@@ -43,8 +43,13 @@ def dumps_items(items: list[Any]) -> str:
     are not JSON become their ``str``."""
     if not items:
         return "[]\n"
-    text = pydantic_core.to_json(items, fallback=str)
-    return b"".join((b"[\n", *object_lines(text, b"  "), b"\n]\n")).decode()
+    return list_lines(pydantic_core.to_json(items, fallback=str))
+
+
+def list_lines(compact: bytes) -> str:
+    """A compact JSON list of objects that each begin with a ``seq`` key, as text with one
+    object a line."""
+    return b"".join((b"[\n", *object_lines(compact, b"  "), b"\n]\n")).decode()
 
 
 def object_lines(compact: bytes, indent: bytes) -> tuple[bytes, memoryview]:

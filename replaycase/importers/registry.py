@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..errors import InputError, TraceFormatError
 from ..gcpause import gc_paused
-from ..jsonio import BOM, DEFAULT_LIMITS, Limits, check_file, decode, loads
+from ..jsonio import BOM, DEFAULT_LIMITS, Limits, check_file, decode, loads, read_bytes
 from ..model import TraceRun
 from .base import Importer, TraceDocument, file_sha256
 
@@ -47,10 +47,7 @@ def open_document(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> TraceDoc
         first_line, first = head
         return TraceDocument(path=path, kind="jsonl", first=first, first_line=first_line,
                              limits=limits, sha256=file_sha256(path))
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
+    data = read_bytes(path)
     sha = hashlib.sha256(data).hexdigest()  # of the bytes parsed: one read of a big file
     # Parsed as bytes (loads decodes them only if the parser refuses them): no copy of a big
     # file as text. A BOM is dropped by decoding.

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from ..model import LlmCallEvent, TraceRun
-from ..trace_json import dumps_items, object_lines
+from ..trace_json import dumps_items, list_lines
 
 
 def dumps(value: Any) -> str:
@@ -46,8 +46,8 @@ def llm_calls_fixture(run: TraceRun) -> str:
     calls = run.llm_calls()
     if not calls:
         return ""
-    text = _LLM_CALLS.dump_json(calls, include={"__all__": _LLM_FIELDS}, exclude_none=True)
-    return b"".join((b"[\n", *object_lines(text, b"  "), b"\n]\n")).decode()
+    return list_lines(_LLM_CALLS.dump_json(calls, include={"__all__": _LLM_FIELDS},
+                                           exclude_none=True))
 
 
 def fixture_files(run: TraceRun) -> dict[str, str]:
