@@ -1,0 +1,205 @@
+"""Opening files that other programs made: regular files only, never through a link for
+writing, never read whole without a cap (DESIGN 7).
+
+Traces, case folders and a runner's evidence are untrusted: any of them may be a FIFO (which
+blocks an ordinary ``open``), a device (``/dev/zero`` never ends), a socket, or a symbolic link
+planted to make replaycase overwrite a file elsewhere. Every read and write of such a file goes
+through this module:
+
+- ``open_regular`` opens without blocking, refuses anything but a regular file and, with
+  ``follow=False``, a link; ``read_regular`` reads it whole under a byte cap.
+- ``write_atomic`` writes a temporary sibling (created exclusively, never through a link) and
+  renames it over the target: a link at the target is replaced, not followed, and a failed
+  write (a full disk) leaves the old file or none, never a truncated one.
+- ``Folder`` holds a folder open by descriptor, so that a runner replacing its run folder by a
+  link, or deleting it, cannot redirect the writes that follow.
+
+Every problem is an ``InputError`` naming the file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import secrets
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from .errors import InputError
+
+_MB = 1024 * 1024
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISLNK, "a symbolic link"),
+)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
+
+
+def kind_of(mode: int) -> str:
+    """What a file of this ``st_mode`` is, for a message: 'a FIFO (named pipe)', …"""
+    for test, name in _KINDS:
+        if test(mode):
+            return name
+    return "a regular file" if stat.S_ISREG(mode) else "a special file"
+
+
+def _strerror(exc: OSError) -> str:
+    if exc.errno == errno.ENOENT:
+        return "no such file"
+    if exc.errno == errno.ELOOP:
+        return "is a symbolic link (not followed) or a loop of links"
+    return exc.strerror or str(exc)
+
+
+def _size_problem(size: int, limit: int) -> str:
+    return f"file is {size / _MB:.1f} MB, above the limit of {limit / _MB:.1f} MB"
+
+
+def open_regular(path: str | Path, *, max_bytes: int | None = None, follow: bool = True,
+                 dir_fd: int | None = None) -> BinaryIO:
+    """Open a regular file for reading without ever blocking on it.
+
+    A FIFO, socket, device or directory is refused before anything is read; with
+    ``follow=False`` so is a symbolic link (the last component of the path); with
+    ``max_bytes`` so is a file larger than that. ``dir_fd`` resolves a relative ``path``
+    inside an open folder (see ``Folder``).
+    """
+    flags = os.O_RDONLY | _NONBLOCK | _CLOEXEC | (0 if follow else _NOFOLLOW)
+    try:
+        fd = os.open(path, flags, dir_fd=dir_fd)
+    except OSError as exc:
+        raise InputError(path, f"cannot read: {_strerror(exc)}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = kind_of(info.st_mode)
+            hint = ", expected a file" if kind == "a directory" else ", not a regular file"
+            raise InputError(path, f"is {kind}{hint}")
+        if max_bytes is not None and info.st_size > max_bytes:
+            raise InputError(path, _size_problem(info.st_size, max_bytes))
+        if _NONBLOCK:
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_regular(path: str | Path, max_bytes: int, *, follow: bool = True,
+                 dir_fd: int | None = None) -> bytes:
+    """The whole content of a regular file of at most ``max_bytes`` (also when it grows while
+    being read); InputError otherwise."""
+    with open_regular(path, max_bytes=max_bytes, follow=follow, dir_fd=dir_fd) as handle:
+        try:
+            data = handle.read(max_bytes + 1)
+        except OSError as exc:
+            raise InputError(path, f"cannot read: {_strerror(exc)}") from None
+    if len(data) > max_bytes:
+        raise InputError(path, f"file grew above the limit of {max_bytes / _MB:.1f} MB "
+                               "while being read")
+    return data
+
+
+def read_tail(path: str | Path, max_bytes: int, *, follow: bool = True,
+              dir_fd: int | None = None) -> tuple[bytes, int]:
+    """The last ``max_bytes`` of a regular file and the file's size (a sparse or huge log is
+    never read whole)."""
+    with open_regular(path, follow=follow, dir_fd=dir_fd) as handle:
+        try:
+            size = handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, size - max_bytes))
+            return handle.read(max_bytes), size
+        except OSError as exc:
+            raise InputError(path, f"cannot read: {_strerror(exc)}") from None
+
+
+def write_atomic(path: str | Path, data: bytes | str, *, dir_fd: int | None = None) -> None:
+    """Write ``data`` to ``path`` through an exclusively created temporary sibling and a
+    rename: a link at ``path`` is replaced, never followed, and a failed write leaves no
+    partial file. InputError naming ``path`` when it cannot be written."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    target = Path(path)
+    tmp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC
+    try:
+        fd = os.open(tmp, flags, 0o644, dir_fd=dir_fd)
+    except OSError as exc:
+        raise InputError(path, f"cannot write: {_strerror(exc)}") from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, target, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp, dir_fd=dir_fd)
+        if exc.errno == errno.EISDIR or (exc.errno == errno.ENOTEMPTY):
+            raise InputError(path, "cannot write: is a directory") from None
+        raise InputError(path, f"cannot write: {_strerror(exc)}") from None
+
+
+class Folder:
+    """A folder held open by descriptor: its files are read and written relative to it,
+    never through a link, whatever happens to the folder's path meanwhile.
+
+    Use as a context manager, or call ``close``.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        try:
+            self.fd = os.open(self.path, os.O_RDONLY | _DIRECTORY | _CLOEXEC)
+        except OSError as exc:
+            raise InputError(self.path, f"cannot open folder: {_strerror(exc)}") from None
+
+    def __enter__(self) -> Folder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+    def read(self, name: str, max_bytes: int) -> bytes:
+        """A regular file of the folder, at most ``max_bytes``; a link is refused."""
+        with self._named(name):
+            return read_regular(name, max_bytes, follow=False, dir_fd=self.fd)
+
+    def tail(self, name: str, max_bytes: int) -> tuple[bytes, int]:
+        """The last bytes of a regular file of the folder and its size; a link is refused."""
+        with self._named(name):
+            return read_tail(name, max_bytes, follow=False, dir_fd=self.fd)
+
+    def write(self, name: str, data: bytes | str) -> None:
+        """Replace (or create) a file of the folder atomically; a link there is replaced."""
+        with self._named(name):
+            write_atomic(name, data, dir_fd=self.fd)
+
+    @contextlib.contextmanager
+    def _named(self, name: str) -> Iterator[None]:
+        """Errors name the file by the folder's path, not the bare name."""
+        try:
+            yield
+        except InputError as exc:
+            raise InputError(self.path / name, exc.problem) from None
+
+    def kind(self, name: str) -> str | None:
+        """What ``name`` is in the folder ('a regular file', 'a symbolic link', …), or None
+        when there is nothing by that name."""
+        try:
+            return kind_of(os.stat(name, dir_fd=self.fd, follow_symlinks=False).st_mode)
+        except FileNotFoundError:
+            return None
