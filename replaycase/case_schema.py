@@ -13,7 +13,7 @@ from typing import Any
 
 from .case import CASE_SCHEMA, CaseSpec
 from .errors import InputError
-from .jsonio import write_atomic
+from .safe_files import check_output, read_regular, write_output
 
 SCHEMA_FILE = "case.schema.json"
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -35,18 +35,35 @@ def schema_text() -> str:
 
 
 def write_schema(path: Path) -> bool:
-    """Write the schema to ``path`` when it is missing or differs; whether it was written."""
-    text = schema_text()
+    """Write the schema to ``path`` when it is missing or differs; whether it was written.
+
+    A directory, link or special file at ``path`` is refused (``check_output``): never read
+    or written through.
+    """
+    data = schema_text().encode("utf-8")
+    check_output(path)
     try:
-        if path.is_file() and path.read_text(encoding="utf-8", errors="replace") == text:
+        if read_regular(path, len(data), follow=False) == data:
             return False
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, text)
-    except OSError as exc:
-        raise InputError(path, f"cannot write the schema: {exc.strerror or exc}") from None
+    except InputError:
+        pass  # missing, larger than the schema or unreadable: written anew
+    write_output(path, data)
     return True
+
+
+def schema_beside(case_folder: Path) -> Path:
+    """Where a case folder's case.yaml points: ``case.schema.json`` in the folder above."""
+    if case_folder.name in ("", ".", ".."):
+        case_folder = case_folder.resolve()
+    return case_folder.parent / SCHEMA_FILE
+
+
+def check_schema_beside(case_folder: Path) -> None:
+    """Refuse, before a case is written, a schema path that is not a file (``write_schema``
+    would refuse it after): the case and the schema are written both or neither."""
+    check_output(schema_beside(case_folder))
 
 
 def write_schema_beside(case_folder: Path) -> bool:
     """The schema next to a case folder, where its case.yaml's first line points."""
-    return write_schema(case_folder.parent / SCHEMA_FILE)
+    return write_schema(schema_beside(case_folder))

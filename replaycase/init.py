@@ -16,7 +16,7 @@ from typing import Any
 
 from .config import PYPROJECT, TABLE, parse_config, parse_toml, read_pyproject
 from .errors import InputError
-from .jsonio import write_atomic
+from .safe_files import check_output, write_output
 
 WORKFLOW = Path(".github") / "workflows" / "replaycase.yml"
 JUNIT_FILE = "replaycase-junit.xml"
@@ -104,6 +104,8 @@ def init_project(folder: Path, runner_cmd: str | None = None,
     """Write the config block and the workflow into ``folder``; refuse to overwrite."""
     pyproject = folder / PYPROJECT
     workflow = folder / WORKFLOW
+    for path in (pyproject, workflow):  # a link, folder or FIFO: refused before any write
+        check_output(path)
     existing = read_pyproject(pyproject) if pyproject.is_file() else None
     has_block = existing is not None and "replaycase" in existing.get("tool", {})
     conflicts = []
@@ -116,12 +118,8 @@ def init_project(folder: Path, runner_cmd: str | None = None,
     block = config_block(runner_cmd)
     actions = [_write_block(pyproject, block, existing, has_block)]
     workflow_text = workflow_yaml(has_package=_has_package(folder, existing))
-    try:
-        workflow.parent.mkdir(parents=True, exist_ok=True)
-        action = "replaced" if workflow.exists() else "created"
-        write_atomic(workflow, workflow_text)
-    except OSError as exc:
-        raise InputError(workflow, f"cannot write: {exc.strerror or exc}") from None
+    action = "replaced" if workflow.exists() else "created"
+    write_output(workflow, workflow_text)
     actions.append(InitAction(workflow, action))
     return actions
 
@@ -163,10 +161,7 @@ def _write_block(path: Path, block: str, existing: dict[str, Any] | None,
             head = old.rstrip("\n")
             text, action = (head + "\n\n" if head else "") + block, "appended"
     _check(path, text, existing or {}, block)
-    try:
-        write_atomic(path, text)
-    except OSError as exc:
-        raise InputError(path, f"cannot write: {exc.strerror or exc}") from None
+    write_output(path, text)
     return InitAction(path, action)
 
 

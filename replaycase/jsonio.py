@@ -6,7 +6,6 @@ Every problem becomes a ``TraceFormatError`` naming the file and, where known, t
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -240,13 +239,6 @@ def describe(value: Any) -> str:
     if value is None:
         return "null"
     return type(value).__name__
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write a file through a temporary sibling and a rename."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def _canonical_encoder() -> Callable[[Any], str]:

@@ -203,3 +203,52 @@ class Folder:
             return kind_of(os.stat(name, dir_fd=self.fd, follow_symlinks=False).st_mode)
         except FileNotFoundError:
             return None
+
+
+def check_output(path: str | Path) -> None:
+    """Refuse an output replaycase was told to write when something that is not a regular file
+    is there: a directory, a symbolic link (neither followed nor replaced: the link is the
+    user's, and so is what it points to), a FIFO, a device or a socket. Nothing there is fine.
+    """
+    try:
+        mode = os.lstat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    except OSError as exc:
+        raise InputError(path, f"cannot write: {_strerror(exc)}") from None
+    if not stat.S_ISREG(mode):
+        raise InputError(path, f"is {kind_of(mode)}, not a regular file: not written")
+
+
+@contextlib.contextmanager
+def parent_folders(path: str | Path) -> Iterator[None]:
+    """Create the missing folders above ``path`` for the block, and remove them again (those
+    still empty) when the block fails: a failed write leaves nothing behind."""
+    missing = []
+    folder = Path(path).parent
+    while not os.path.lexists(folder) and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    created: list[Path] = []
+    try:
+        for folder in reversed(missing):
+            try:
+                os.mkdir(folder)
+            except OSError as exc:
+                raise InputError(folder, f"cannot create folder: {_strerror(exc)}") from None
+            created.append(folder)
+        yield
+    except BaseException:
+        for folder in reversed(created):
+            with contextlib.suppress(OSError):
+                os.rmdir(folder)
+        raise
+
+
+def write_output(path: str | Path, data: bytes | str) -> None:
+    """Write a file replaycase was told to write (a report, a converted trace, a schema, a
+    config): refused when a directory, link or special file is there (``check_output``), its
+    missing folders created, written whole by ``write_atomic`` or not at all."""
+    check_output(path)
+    with parent_folders(path):
+        write_atomic(path, data)

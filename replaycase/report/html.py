@@ -14,7 +14,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from ..jsonio import write_atomic
+from ..safe_files import write_output
 from ..templating import environment
 from .view import SuiteView, href
 
@@ -49,6 +49,5 @@ def render_html(view: SuiteView, out_dir: Path) -> str:
 def write_html(view: SuiteView, path: Path) -> Path:
     """Write the report to ``path`` (atomically); returns the path."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, render_html(view, path.parent))
+    write_output(path, render_html(view, path.parent))
     return path

@@ -10,10 +10,12 @@ element's text has every signature and assertion with expected and actual values
 
 from __future__ import annotations
 
+import io
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from ..results import Outcome, ReplayResult, ResultsDocument
+from ..safe_files import write_output
 
 _INVALID_XML = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
 _MESSAGE_CHARS = 1000
@@ -117,8 +119,9 @@ def to_junit(document: ResultsDocument) -> ET.ElementTree:
 
 
 def write_junit(document: ResultsDocument, path: Path) -> None:
-    """Write the JUnit XML file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write the JUnit XML file (whole or not at all, never through a link)."""
     tree = to_junit(document)
     ET.indent(tree)
-    tree.write(path, encoding="utf-8", xml_declaration=True)
+    buffer = io.BytesIO()
+    tree.write(buffer, encoding="utf-8", xml_declaration=True)
+    write_output(path, buffer.getvalue())

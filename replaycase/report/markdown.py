@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ..jsonio import write_atomic
+from ..safe_files import write_output
 from ..templating import render, short
 from .view import SuiteView, href
 
@@ -54,6 +54,5 @@ def render_markdown(view: SuiteView, out_dir: Path | None = None) -> str:
 def write_markdown(view: SuiteView, path: Path) -> Path:
     """Write the summary to ``path`` (atomically); returns the path."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, render_markdown(view, path.parent.resolve()))
+    write_output(path, render_markdown(view, path.parent.resolve()))
     return path
