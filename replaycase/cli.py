@@ -113,7 +113,9 @@ def scaffold(
     all_runs: Annotated[bool, typer.Option("--all", help="One case per failed run.")] = False,
     case_id: Annotated[str | None, typer.Option("--id", help="Case id (default: the --out "
                                                              "folder name).")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing case.")] = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Replace an existing case folder (one holding only a case's files).")
+    ] = False,
     no_redact: Annotated[bool, typer.Option("--no-redact", help="Do not redact secrets "
                                                                 "(not recommended).")] = False,
     redact_pattern: Annotated[list[str] | None, typer.Option(
@@ -286,9 +288,9 @@ def _report(document: Any, output: OutputFormat, json_file: Path | None,
             junit_file: Path | None) -> None:
     """Write the report files, print the results (and GitHub annotations), set the exit code."""
     if json_file is not None:
-        json_file.parent.mkdir(parents=True, exist_ok=True)
-        json_file.write_text(document.model_dump_json(by_alias=True, indent=2) + "\n",
-                             encoding="utf-8")
+        from .safe_files import write_output
+
+        write_output(json_file, document.model_dump_json(by_alias=True, indent=2) + "\n")
     if junit_file is not None:
         from .report.junit import write_junit
 
@@ -430,16 +432,16 @@ def import_(
     import json
 
     from .importers import load_runs
-    from .jsonio import write_atomic
+    from .safe_files import check_output, write_output
 
+    check_output(out)  # refused before the trace is read
     runs = load_runs(trace, format, run_id)
     if len(runs) == 1:
         text = runs[0].to_json()
     else:
         text = json.dumps([r.model_dump(mode="json", by_alias=True) for r in runs],
                           indent=2) + "\n"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(out, text)
+    write_output(out, text)
     print(f"wrote {out} ({len(runs)} run{'s' if len(runs) != 1 else ''})")
 
 
