@@ -234,6 +234,11 @@ def parent_folders(path: str | Path) -> Iterator[None]:
         for folder in reversed(missing):
             try:
                 os.mkdir(folder)
+            except FileExistsError:
+                if os.path.isdir(folder):
+                    continue  # made meanwhile by another writer: theirs, kept
+                raise InputError(folder, "cannot create folder: a file is in its place") \
+                    from None
             except OSError as exc:
                 raise InputError(folder, f"cannot create folder: {_strerror(exc)}") from None
             created.append(folder)

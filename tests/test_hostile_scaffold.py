@@ -227,7 +227,7 @@ def test_all_checks_every_case_folder_before_writing_any(tmp_path: Path) -> None
 
 def _race(monkeypatch: pytest.MonkeyPatch, out: Path, force: bool) -> list[BaseException | None]:
     """Two scaffolds of ``out`` in threads, released together just before the final rename."""
-    barrier = threading.Barrier(2, timeout=30)
+    barrier = threading.Barrier(2, timeout=10)
     install: Callable[..., Any] = writer._install
 
     def at_the_barrier(*args: Any, **kwargs: Any) -> Any:
@@ -286,6 +286,21 @@ def test_two_processes_at_once_exactly_one_wins(tmp_path: Path) -> None:
         [message] = [err for code, err in results if code == 2]
         assert "already exists" in message or "another scaffold" in message, message
         assert case_files(out) == CASE_NAMES
+
+
+def test_a_parent_folder_made_meanwhile_by_another_scaffold_is_used(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    parent = tmp_path / "cases"
+    mkdir = os.mkdir
+
+    def made_meanwhile(path: Any, *args: Any, **kwargs: Any) -> None:
+        mkdir(path, *args, **kwargs)
+        if Path(path) == parent:
+            raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(path))
+
+    monkeypatch.setattr(os, "mkdir", made_meanwhile)
+    scaffold(TRACE, parent / "loop")
+    assert case_files(parent / "loop") == CASE_NAMES
 
 
 def test_a_lock_left_by_a_killed_scaffold_is_named(tmp_path: Path) -> None:

@@ -46,7 +46,7 @@ from .fixtures import fixture_files
 from .redact import Redactor
 from .shared_scan import SharedScan
 from .signatures import derive_observed, desired_for, negation
-from .writer import inspect, write_folder
+from .writer import check_target, write_folder
 
 SEMANTIC_PLACEHOLDER = (
     "Describe what a correct answer must say or do (a person reviews this; it is never "
@@ -112,7 +112,7 @@ def scaffold(trace: str | Path, out: str | Path,
         runs = load_trace(trace, options.format, options.limits)
         return _scaffold_all(trace, out, runs, options, observed_user, desired_user)
 
-    inspect(out, options.force)  # refused before the trace is read, and again when written
+    check_target(out, options.force)  # refused before the trace is read, and again when written
     check_schema_beside(out)
     shared = _shared_scan(trace, options)  # forked before the import: no objects shared
     with shared if shared is not None else nullcontext():
@@ -140,7 +140,7 @@ def _scaffold_all(trace: Path, out: Path, runs: list[TraceRun], options: Scaffol
         raise InputError(trace, f"none of its {len(runs)} runs shows a failure; state one "
                                 "with --observed")
     for plan in plans:  # every folder checked before any is written
-        inspect(plan.report.path, options.force)
+        check_target(plan.report.path, options.force)
     check_schema_beside(plans[0].report.path)
     for plan in plans:
         write_folder(plan.report.path, plan.files, options.force)

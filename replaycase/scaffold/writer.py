@@ -36,10 +36,11 @@ Identity = tuple[int, int]
 def write_folder(target: Path, files: dict[str, str], force: bool = False) -> None:
     """Create ``target`` holding exactly ``files``; never leave a half-written folder.
 
-    An existing folder is refused unless ``force`` and it is a case folder (``inspect``); it
-    is replaced only once the new folder is complete, and restored if the swap fails.
+    An existing folder is refused unless ``force`` and it is a case folder
+    (``check_target``); it is replaced only once the new folder is complete, and restored if
+    the swap fails.
     """
-    before = inspect(target, force)
+    before = check_target(target, force)
     place = _place(target)
     try:
         with parent_folders(place):
@@ -55,7 +56,7 @@ def write_folder(target: Path, files: dict[str, str], force: bool = False) -> No
             from None
 
 
-def inspect(target: Path, force: bool) -> Identity | None:
+def check_target(target: Path, force: bool) -> Identity | None:
     """Refuse a ``target`` scaffold may not write; the identity of the case folder ``force``
     replaces there, or None when nothing is there."""
     place = _place(target)
