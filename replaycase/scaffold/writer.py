@@ -44,7 +44,7 @@ def write_folder(target: Path, files: dict[str, str], force: bool = False) -> No
     place = _place(target)
     try:
         with parent_folders(place):
-            tmp = Path(tempfile.mkdtemp(prefix=f".{place.name}.tmp-", dir=place.parent))
+            tmp = _temp_folder(place, target)
             try:
                 tmp.chmod(0o755)
                 _write_files(tmp, files)
@@ -54,6 +54,15 @@ def write_folder(target: Path, files: dict[str, str], force: bool = False) -> No
     except OSError as exc:
         raise InputError(target, f"cannot write the case folder: {exc.strerror or exc}") \
             from None
+
+
+def _temp_folder(place: Path, target: Path) -> Path:
+    """A new empty folder beside ``place``, where the case is written before the rename."""
+    try:
+        return Path(tempfile.mkdtemp(prefix=f".{place.name}.tmp-", dir=place.parent))
+    except OSError as exc:
+        raise InputError(target, f"cannot create a folder in {place.parent}: "
+                                 f"{exc.strerror or exc}") from None
 
 
 def check_target(target: Path, force: bool) -> Identity | None:
