@@ -119,7 +119,7 @@ def to_junit(document: ResultsDocument) -> ET.ElementTree:
 
 
 def write_junit(document: ResultsDocument, path: Path) -> None:
-    """Write the JUnit XML file (whole or not at all, never through a link)."""
+    """Write the JUnit XML file, whole or not at all (a link or folder there is refused)."""
     tree = to_junit(document)
     ET.indent(tree)
     buffer = io.BytesIO()
