@@ -43,6 +43,7 @@ FIXED = DATA / "output-fixed.json"
 PY = shlex.quote(sys.executable)
 WRITE_FIXED = f'cp {shlex.quote(str(FIXED))} "$REPLAYCASE_OUTPUT_PATH"'
 RUN_DIR = '"$REPLAYCASE_RUN_DIR"'
+RUNNERS = Path(__file__).parent / "runners"
 MB = 1024 * 1024
 KEYS = {"openai": OPENAI, "github": GITHUB, "anthropic": ANTHROPIC, "google": GOOGLE,
         "slack": SLACK, "stripe": STRIPE}
@@ -323,6 +324,17 @@ def test_a_key_across_the_log_cap_leaves_no_piece(case: ReplayCase, tmp_path: Pa
     assert log.endswith("\n[replaycase: output cut at 4.0 KB]\n")
     assert cap - 64 < len(log.encode()) < cap + 100
     assert _leaks(key, result.model_dump_json()) == []
+
+
+@pytest.mark.parametrize("more", [1, 5000, 100_000])
+def test_without_redaction_a_log_is_cut_exactly_at_its_cap(case: ReplayCase, tmp_path: Path,
+                                                           more: int) -> None:
+    cap = 4096
+    cmd = f"{WRITE_FIXED}; {PY} {shlex.quote(str(RUNNERS / 'write_bytes.py'))} {cap + more}"
+    result = replay(case, tmp_path, cmd, max_output_bytes=cap, redact=False)
+    assert result.runner.reason == "stdout exceeded 4.0 KB"
+    log = (run_dir(tmp_path) / "stdout.log").read_bytes()
+    assert log == b"y" * cap + b"\n[replaycase: output cut at 4.0 KB]\n"
 
 
 # --- 5. a vandalized run folder or a full disk: that case's error, the suite goes on ---------
