@@ -73,6 +73,9 @@ class ReplayResult(_Model):
     semantic: list[Outcome] = Field(default_factory=list)
     runner: RunnerInfo = Field(default_factory=RunnerInfo)
     evidence_dir: str | None = None
+    evidence_error: str | None = Field(
+        default=None, description="What of the evidence folder could not be written or kept "
+                                  "as it should, if anything (a full disk, a vandal runner).")
     duration_ms: float = 0.0
     repeats: int = Field(default=1, description="How many times the case was run.")
     pass_rate: float | None = Field(

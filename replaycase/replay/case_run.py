@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
@@ -12,17 +13,18 @@ from pathlib import Path
 
 from ..assertions import all_hold, evaluate_all, semantic_outcomes
 from ..case import ReplayCase
-from ..errors import ReplaycaseError
+from ..errors import InputError, ReplaycaseError
 from ..importers import load_trace
 from ..jsonio import DEFAULT_LIMITS, Limits
 from ..model import TraceRun
 from ..results import Outcome, ReplayResult, RunnerInfo
+from ..safe_files import Folder
 from ..scaffold.redact import Redactor
-from .evidence import redact_evidence, write_evidence
-from .process import ProcessResult, run_process, stderr_tail
+from .evidence import LOG_OVERHANG, OUTPUT_FILE, RunFolder
+from .process import ProcessResult, run_process, tail_text
 
-OUTPUT_FILE = "runner-output.json"
 ENV_PREFIXES = ("REPLAYCASE_", "REPLAYKIT_")
+_MB = 1024 * 1024
 
 
 @dataclass
@@ -66,71 +68,130 @@ def runner_env(case: ReplayCase, run_dir: Path, base: dict[str, str],
     return env
 
 
-def new_run_dir(root: Path, case_id: str) -> Path:
-    """A fresh evidence folder: <root>/<UTC time>-<case id>[-n]."""
+def new_run_dir(root: Path, case_id: str) -> Folder:
+    """A fresh evidence folder, <root>/<UTC time>-<case id>[-n], held open from its creation;
+    InputError when it cannot be made."""
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
-    root.mkdir(parents=True, exist_ok=True)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(root, f"cannot create the evidence folder: {exc.strerror or exc}") \
+            from None
     candidate, n = root / f"{stamp}-{case_id}", 2
     while True:
         try:
             candidate.mkdir()
-            return candidate
+            return _held(candidate)
         except FileExistsError:
             candidate, n = root / f"{stamp}-{case_id}-{n}", n + 1
+        except OSError as exc:
+            raise InputError(candidate, f"cannot create: {exc.strerror or exc}") from None
+
+
+def _held(path: Path) -> Folder:
+    """The folder just made, held open: InputError if it was replaced before it was opened
+    (by a runner of another case)."""
+    folder = Folder(path)
+    held, now = os.fstat(folder.fd), os.lstat(path)
+    if (held.st_dev, held.st_ino) != (now.st_dev, now.st_ino):
+        folder.close()
+        raise InputError(path, "was replaced while it was being created")
+    return folder
 
 
 def replay_case(case: ReplayCase, options: ReplayOptions) -> ReplayResult:
-    """Run the candidate against one case and judge what it wrote."""
+    """Run the candidate against one case and judge what it wrote.
+
+    Whatever the runner does to its run folder, this returns the case's result: a runner
+    fault is its ``runner_error``, evidence that could not be written its ``evidence_error``.
+    """
     cmd = options.runner_cmd or case.spec.runner.cmd
     if not cmd:
         raise ReplaycaseError(f"{case.case_yaml}: no runner command; pass --runner-cmd or set "
                               "runner.cmd in case.yaml")
     timeout = options.timeout_s or case.spec.runner.timeout_s
+    redactor = Redactor(options.redact_patterns) if options.redact else None
     with options.process_gate():
-        run_dir = new_run_dir(options.evidence_root, case.id)
+        try:
+            folder = new_run_dir(options.evidence_root, case.id)
+        except InputError as exc:
+            return _without_evidence(case, cmd, exc)
         started = time.perf_counter()
-        process = run_process(
-            cmd, env=runner_env(case, run_dir, dict(os.environ), options.env_allow),
-            cwd=options.cwd or Path.cwd(), timeout_s=timeout,
-            stdout_path=run_dir / "stdout.log", stderr_path=run_dir / "stderr.log",
-            max_output_bytes=options.max_output_bytes, kill_grace_s=options.kill_grace_s)
-    runner = RunnerInfo(cmd=cmd, exit_code=process.exit_code,
+        try:
+            process = run_process(
+                cmd, env=runner_env(case, folder.path, dict(os.environ), options.env_allow),
+                cwd=options.cwd or Path.cwd(), timeout_s=timeout,
+                stdout_path=folder.path / "stdout.log", stderr_path=folder.path / "stderr.log",
+                max_output_bytes=options.max_output_bytes, kill_grace_s=options.kill_grace_s,
+                overhang_bytes=LOG_OVERHANG, dir_fd=folder.fd)
+        except BaseException:
+            folder.close()
+            raise
+    with RunFolder(folder, redactor) as run:
+        return _judge_run(case, options, run, process, started)
+
+
+def _judge_run(case: ReplayCase, options: ReplayOptions, run: RunFolder,
+               process: ProcessResult, started: float) -> ReplayResult:
+    """Read what the runner left in its folder, judge it and keep the evidence."""
+    cap = options.max_output_bytes
+    run.read_log("stdout.log", cap, process.stdout_truncated)
+    stderr = run.read_log("stderr.log", cap, process.stderr_truncated)
+    output, refused = run.read_output(int(options.limits.max_output_mb * _MB))
+    runner = RunnerInfo(cmd=options.runner_cmd or case.spec.runner.cmd,
+                        exit_code=process.exit_code,
                         duration_ms=round(process.duration_ms, 1), timed_out=process.timed_out,
                         stdout_truncated=process.stdout_truncated,
                         stderr_truncated=process.stderr_truncated,
-                        stderr_tail=stderr_tail(run_dir / "stderr.log"))
-    candidate, reason = _read_output(process, run_dir / OUTPUT_FILE, timeout, options.limits)
+                        stderr_tail=tail_text(stderr, redact=run.redact))
+    timeout = options.timeout_s or case.spec.runner.timeout_s
+    candidate, reason = _read_output(process, output, refused, timeout, options.limits,
+                                     run.gone())
     result = judge(case, candidate, runner, reason)
-    result.evidence_dir = run_dir.as_posix()
+    result.evidence_dir = run.folder.path.as_posix()
     result.duration_ms = round((time.perf_counter() - started) * 1000, 1)
-    if options.redact:
-        result, candidate_text = redact_evidence(run_dir, result, candidate,
-                                                 Redactor(options.redact_patterns))
-    else:
-        candidate_text = candidate.to_json() if candidate is not None else None
-    write_evidence(run_dir, result, candidate_text)
+    return run.keep(result, candidate)
+
+
+def _without_evidence(case: ReplayCase, cmd: str, error: InputError) -> ReplayResult:
+    """The result of a case whose evidence folder could not be made (its runner not run)."""
+    result = judge(case, None, RunnerInfo(cmd=cmd), f"not run: {error}")
+    result.evidence_error = str(error)
     return result
 
 
-def _read_output(process: ProcessResult, output: Path, timeout: float,
-                 limits: Limits) -> tuple[TraceRun | None, str | None]:
+def _read_output(process: ProcessResult, output: bytes | None, refused: str | None,
+                 timeout: float, limits: Limits,
+                 gone: str | None = None) -> tuple[TraceRun | None, str | None]:
     if process.spawn_error:
         return None, f"could not start the runner: {process.spawn_error}"
     if process.timed_out:
         return None, f"timed out after {timeout:g}s (process group killed)"
     if process.killed_reason:
         return None, process.killed_reason
-    if not output.exists():
+    if gone is not None:
+        return None, gone
+    if refused is not None:
+        return None, f"$REPLAYCASE_OUTPUT_PATH: {refused}"
+    if output is None:
         if process.exit_code not in (0, None):
             return None, f"exited with code {process.exit_code} without writing an output"
         return None, "wrote no output to $REPLAYCASE_OUTPUT_PATH"
-    if output.stat().st_size > limits.max_output_mb * 1024 * 1024:
-        return None, (f"output file is over the {limits.max_output_mb:g} MB limit")
     try:
-        runs = load_trace(output, "auto", limits)
+        return _parse_output(output, limits), None
     except ReplaycaseError as exc:
         return None, f"invalid output: {getattr(exc, 'problem', exc)}"
-    return runs[0], None
+    except OSError as exc:
+        return None, f"cannot judge its output: {exc.strerror or exc}"
+
+
+def _parse_output(data: bytes, limits: Limits) -> TraceRun:
+    """The first run in the output's bytes, as read from the run folder: parsed from a
+    private copy, so no file the runner can still change or link is read again."""
+    with tempfile.TemporaryDirectory(prefix="replaycase-output-") as private:
+        copy = Path(private) / OUTPUT_FILE
+        copy.write_bytes(data)
+        return load_trace(copy, "auto", limits)[0]
 
 
 def judge(case: ReplayCase, candidate: TraceRun | None, runner: RunnerInfo,

@@ -20,15 +20,22 @@ import signal
 import subprocess
 import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
+
+from ..errors import InputError
+from ..safe_files import read_tail
+from ..secrets import PLACEHOLDER
 
 DEFAULT_MAX_OUTPUT_BYTES = 10 * 1024 * 1024
 _CHUNK = 64 * 1024
 _POLL_S = 0.05
 _SETTLE_S = 0.5  # how long to wait for pipes / group members after the last signal
 _REAP_S = 5.0
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 
 
 @dataclass
@@ -50,16 +57,24 @@ class ProcessResult:
 def run_process(cmd: str, *, env: dict[str, str], cwd: Path, timeout_s: float,
                 stdout_path: Path, stderr_path: Path,
                 max_output_bytes: int = DEFAULT_MAX_OUTPUT_BYTES,
-                kill_grace_s: float = 2.0) -> ProcessResult:
-    """Run ``cmd`` with ``/bin/sh -c`` and return what happened; never raises for the runner."""
+                kill_grace_s: float = 2.0, overhang_bytes: int = 0,
+                dir_fd: int | None = None) -> ProcessResult:
+    """Run ``cmd`` with ``/bin/sh -c`` and return what happened; never raises for the runner.
+
+    Each log keeps ``max_output_bytes``, and ``overhang_bytes`` more past that cap, so that
+    whoever redacts the log sees whole the secret the cap falls in before cutting it there
+    (see ``cut_marker``). With ``dir_fd`` the logs are created by name in that open folder;
+    a log path that is a link is refused, never followed.
+    """
     started = time.monotonic()
     cap = max(0, max_output_bytes)
+    overhang = max(0, overhang_bytes)
     try:
-        out_sink = _Sink(stdout_path, cap)
+        out_sink = _Sink(stdout_path, cap, overhang, dir_fd)
     except OSError as exc:
         return _spawn_failure(started, f"cannot open {stdout_path}: {exc.strerror or exc}")
     try:
-        err_sink = _Sink(stderr_path, cap)
+        err_sink = _Sink(stderr_path, cap, overhang, dir_fd)
     except OSError as exc:
         out_sink.close()
         return _spawn_failure(started, f"cannot open {stderr_path}: {exc.strerror or exc}")
@@ -80,45 +95,71 @@ def run_process(cmd: str, *, env: dict[str, str], cwd: Path, timeout_s: float,
     finally:
         out_sink.close()
         err_sink.close()
+    for stream, sink in (("stdout", out_sink), ("stderr", err_sink)):
+        if sink.truncated and watch.reason is None:  # went past the cap, not the overhang
+            watch.reason = f"{stream} exceeded {_size(sink.cap)}"
     return ProcessResult(
         exit_code=watch.exit_code, duration_ms=_ms_since(started), timed_out=watch.timed_out,
         killed_reason=watch.reason, stdout_truncated=out_sink.truncated,
         stderr_truncated=err_sink.truncated, spawn_error=None)
 
 
-class _Sink:
-    """A log file that keeps at most ``cap`` bytes and marks where it cut."""
+def cut_marker(cap: int) -> bytes:
+    """The line a log ends with when it was cut at ``cap`` bytes."""
+    return f"\n[replaycase: output cut at {_size(cap)}]\n".encode()
 
-    def __init__(self, path: Path, cap: int) -> None:
+
+class _Sink:
+    """A log file that keeps at most ``cap`` bytes (plus ``overhang``) and marks the cut."""
+
+    def __init__(self, path: Path, cap: int, overhang: int = 0,
+                 dir_fd: int | None = None) -> None:
         self.cap = cap
+        self.limit = cap + overhang
         self.written = 0
-        self.truncated = False
-        self._file: BinaryIO | None = Path(path).open("wb")  # noqa: SIM115 (closed by close)
+        self.stopped = False
+        name = Path(path).name if dir_fd is not None else path
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _NOFOLLOW | _CLOEXEC
+        fd = os.open(name, flags, 0o644, dir_fd=dir_fd)
+        self._file: BinaryIO | None = os.fdopen(fd, "wb")
+
+    @property
+    def truncated(self) -> bool:
+        """Whether the stream went past the cap."""
+        return self.stopped or self.written > self.cap
 
     def write(self, data: bytes) -> bool:
-        """Keep ``data`` up to the cap; True when this write went over it."""
-        if self.truncated:
+        """Keep ``data`` up to the cap and its overhang; True when this write went past
+        them (the stream is to be stopped)."""
+        if self.stopped:
             return False
-        room = self.cap - self.written
+        room = self.limit - self.written
         over = len(data) > room
         if over:
-            data = data[:room] + f"\n[replaycase: output cut at {_size(self.cap)}]\n".encode()
-            self.truncated = True
-            self.written = self.cap
-        else:
-            self.written += len(data)
+            data = data[:room]
+            self.stopped = True
+        self.written += len(data)
+        self._write(data)
+        return over
+
+    def _write(self, data: bytes) -> None:
         if self._file is not None:
             try:
                 self._file.write(data)
             except OSError:  # disk full or similar: stop logging, keep running
-                self.close()
-        return over
+                self._drop()
+
+    def _drop(self) -> None:
+        file, self._file = self._file, None
+        if file is not None:
+            with contextlib.suppress(OSError):
+                file.close()
 
     def close(self) -> None:
-        if self._file is not None:
-            with contextlib.suppress(OSError):
-                self._file.close()
-            self._file = None
+        """Mark the cut, if the stream went past the cap, and close the file."""
+        if self.truncated:
+            self._write(cut_marker(self.cap))
+        self._drop()
 
 
 class _Watch:
@@ -298,31 +339,77 @@ def _size(n: int) -> str:
 
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?")
 _BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_PLACEHOLDER_MAX = 64  # longer than any <redacted:KIND:N>
 
 
 def stderr_tail(path: Path, max_chars: int = 2000) -> str:
-    """The last lines of a log, at most ``max_chars``, safe to print (no control characters).
+    """The last lines of a log file, at most ``max_chars``, safe to print (``tail_text``).
 
-    Only the end of the file is read. Bytes that are not UTF-8 are replaced, ANSI escape
-    sequences and control characters other than newline and tab are dropped, as are
-    bidirectional overrides. A cut first line is dropped unless it is the only one.
+    Only the end of the file is read; a link, FIFO or other special file gives "".
     """
     if max_chars <= 0:
         return ""
-    budget = max_chars * 4 + 64  # UTF-8 needs at most 4 bytes a character
+    budget = _tail_budget(max_chars)
     try:
-        with Path(path).open("rb") as handle:
-            size = handle.seek(0, os.SEEK_END)
-            handle.seek(max(0, size - budget))
-            raw = handle.read(budget)
-    except OSError:
+        raw, size = read_tail(path, budget, follow=False)
+    except InputError:
         return ""
-    cut = size > budget
-    text = _ANSI.sub("", raw.decode("utf-8", errors="replace")).replace("\r\n", "\n")
+    text = raw.decode("utf-8", errors="replace")
+    return tail_text(text, max_chars, cut=size > budget)
+
+
+def tail_text(text: str, max_chars: int = 2000, redact: Callable[[str], str] | None = None,
+              *, cut: bool = False) -> str:
+    """The last lines of ``text`` (a log), at most ``max_chars``, safe to print.
+
+    ANSI escape sequences and control characters other than newline and tab are dropped, as
+    are bidirectional overrides; ``redact`` then runs on what is left (dropping them may
+    join the pieces of a secret), and only then is the text cut: never inside a placeholder
+    (``<redacted:api_key:1>``). A cut first line is dropped unless it is the only one.
+    ``cut``: ``text`` is already the end of a longer log.
+    """
+    if max_chars <= 0:
+        return ""
+    budget = _tail_budget(max_chars)
+    if len(text) > budget:
+        text, cut = text[safe_start(text, len(text) - budget):], True
+    text = _ANSI.sub("", text).replace("\r\n", "\n")
     text = "".join(c for c in text if c in "\n\t" or not (
         unicodedata.category(c) == "Cc" or c in _BIDI)).rstrip()
+    if redact is not None:
+        text = redact(text)
     if len(text) > max_chars:
-        text, cut = text[-max_chars:], True
+        text, cut = text[safe_start(text, len(text) - max_chars):], True
     if cut and "\n" in text:
         text = text.split("\n", 1)[1]
     return text
+
+
+def _tail_budget(max_chars: int) -> int:
+    return max_chars * 4 + 64  # room for the escapes and control characters dropped
+
+
+def safe_start(text: str, index: int) -> int:
+    """``index``, or the end of the placeholder it falls inside: where ``text`` may be cut
+    keeping its end."""
+    match = _placeholder_across(text, index)
+    return index if match is None else match.end()
+
+
+def safe_end(text: str, index: int) -> int:
+    """``index``, or the start of the placeholder it falls inside: where ``text`` may be cut
+    keeping its beginning."""
+    match = _placeholder_across(text, index)
+    return index if match is None else match.start()
+
+
+def _placeholder_across(text: str, index: int) -> re.Match[str] | None:
+    """The placeholder that ``index`` falls strictly inside, if any."""
+    window = PLACEHOLDER.finditer(text, max(0, index - _PLACEHOLDER_MAX),
+                                  index + _PLACEHOLDER_MAX)
+    return next((m for m in window if m.start() < index < m.end()), None)
+
+
+def clip(text: str, max_chars: int) -> str:
+    """The first ``max_chars`` of ``text``, never ending inside a placeholder."""
+    return text if len(text) <= max_chars else text[:safe_end(text, max_chars)]
