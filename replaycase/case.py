@@ -49,10 +49,18 @@ class Scenario(_Strict):
     input: Any = None
 
 
-class RunnerDefaults(_Strict):
-    """Optional runner defaults; --runner-cmd and --timeout override them."""
+IGNORED_RUNNER_CMD = ("runner.cmd is ignored: the runner command comes from --runner-cmd or "
+                      "runner_cmd in [tool.replaycase], never from a case folder; remove it")
 
-    cmd: str | None = None
+
+class RunnerDefaults(_Strict):
+    """Optional runner defaults of the case; --timeout overrides them. The runner command
+    itself never comes from a case folder (DESIGN 7)."""
+
+    cmd: str | None = Field(default=None, description=(
+        "Ignored (older case files wrote it): the runner command comes from --runner-cmd or "
+        "runner_cmd in [tool.replaycase], never from a case folder."),
+        json_schema_extra={"deprecated": True})
     timeout_s: float = Field(default=60.0, gt=0, le=86400)
 
 
@@ -99,7 +107,7 @@ class CaseSpec(_Strict):
             "source": self.source.model_dump(exclude_none=True),
             "tags": list(self.tags),
             "scenario": self.scenario.model_dump(),
-            "runner": self.runner.model_dump(),
+            "runner": self.runner.model_dump(exclude={"cmd"}),
             "observed_failure": [e.to_yaml_dict() for e in self.observed_failure],
             "desired": [e.to_yaml_dict() for e in self.desired],
             "semantic": [s.model_dump(exclude_none=True) for s in self.semantic],

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..assertions import all_hold, evaluate_all, semantic_outcomes
 from ..case import ReplayCase
-from ..errors import ReplaycaseError
+from ..errors import ReplaycaseError, UsageError
 from ..importers import load_trace
 from ..jsonio import DEFAULT_LIMITS, Limits
 from ..model import TraceRun
@@ -79,12 +79,20 @@ def new_run_dir(root: Path, case_id: str) -> Path:
             candidate, n = root / f"{stamp}-{case_id}-{n}", n + 1
 
 
+NO_RUNNER_CMD = "no runner command: pass --runner-cmd or set runner_cmd in [tool.replaycase]"
+
+
+def require_runner_cmd(options: ReplayOptions) -> str:
+    """The runner command of the options; UsageError without one. A case folder never gives
+    one: runner.cmd in case.yaml is ignored (DESIGN 7)."""
+    if not options.runner_cmd:
+        raise UsageError(NO_RUNNER_CMD)
+    return options.runner_cmd
+
+
 def replay_case(case: ReplayCase, options: ReplayOptions) -> ReplayResult:
     """Run the candidate against one case and judge what it wrote."""
-    cmd = options.runner_cmd or case.spec.runner.cmd
-    if not cmd:
-        raise ReplaycaseError(f"{case.case_yaml}: no runner command; pass --runner-cmd or set "
-                              "runner.cmd in case.yaml")
+    cmd = require_runner_cmd(options)
     timeout = options.timeout_s or case.spec.runner.timeout_s
     with options.process_gate():
         run_dir = new_run_dir(options.evidence_root, case.id)
