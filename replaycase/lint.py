@@ -14,6 +14,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from .assertions import all_hold, evaluate_all
+from .bounded_regex import TIMEOUT_MESSAGE
 from .case import (
     CASE_FILE,
     IGNORED_RUNNER_CMD,
@@ -154,7 +155,12 @@ class _Linter:
             if outcome.outcome != "passed":
                 self.add(CASE_FILE, f"observed_failure[{index}] ({outcome.key}) does not hold "
                                     f"on the source trace: {outcome.message}")
-        if all_hold(evaluate_all(spec.desired, run)):
+        desired = evaluate_all(spec.desired, run)
+        for index, outcome in enumerate(desired):
+            if outcome.outcome == "error" and TIMEOUT_MESSAGE in outcome.message:
+                self.add(CASE_FILE, f"desired[{index}] ({outcome.key}) could not be evaluated "
+                                    f"on the source trace: {outcome.message}")
+        if all_hold(desired):
             self.add(CASE_FILE, "unsound: every desired assertion already passes on the "
                                 "source trace, so the case cannot catch its own failure")
 

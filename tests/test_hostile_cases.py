@@ -8,19 +8,24 @@ import json
 import shlex
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 import yaml
 from typer.testing import CliRunner
 
+from replaycase import spec
+from replaycase.assertions import evaluate
 from replaycase.case import load_case
 from replaycase.case_schema import case_json_schema
 from replaycase.cli import app
 from replaycase.init import NO_RUNNER_MESSAGE, WORKFLOW
 from replaycase.lint import lint_case
+from replaycase.model import TraceRun
 from replaycase.replay.case_run import NO_RUNNER_CMD, ReplayOptions, replay_case
 from replaycase.scaffold.build import scaffold
+from replaycase.scaffold.signatures import mask_message
 
 DATA = Path(__file__).parent / "data" / "replaykit"
 PY = shlex.quote(sys.executable)
@@ -192,3 +197,167 @@ def test_init_with_runner_cmd_writes_no_guard(tmp_path: Path) -> None:
     code, _, err = cli(["init", str(tmp_path), "--runner-cmd", "python run.py"])
     assert code == 0, err
     assert _guard_step(tmp_path) is None
+
+
+# -- 2. regexes from a case run with a time bound ------------------------------------------
+
+EVIL = "(a|a)+$"  # exponential backtracking: 2^n paths before '!' fails the match, from any
+# position, so also inside a JSON text (``regex`` is quick on ``^(a+)+$``; this one it is not)
+EVIL_TEXT = "a" * 40 + "!"
+
+
+@pytest.fixture
+def short_bound(monkeypatch: pytest.MonkeyPatch) -> float:
+    from replaycase import bounded_regex
+
+    monkeypatch.setattr(bounded_regex, "TIMEOUT_S", 0.2)
+    return 0.2
+
+
+def evil_run() -> TraceRun:
+    return TraceRun.model_validate({
+        "run_id": "r", "status": "error", "final_output": json.dumps({"answer": EVIL_TEXT}),
+        "events": [
+            {"type": "tool_call", "seq": 1, "tool_name": "lookup",
+             "tool_args": {"q": EVIL_TEXT}},
+            {"type": "error", "seq": 2, "message": EVIL_TEXT},
+            {"type": "final_output", "seq": 3, "output": json.dumps({"answer": EVIL_TEXT})},
+        ]})
+
+
+REGEX_ENTRIES = {
+    "error_matches": {"error_matches": EVIL},
+    "final_output_matches": {"final_output_matches": EVIL},
+    "output_field": {"output_field": {"path": "answer", "matches": EVIL}},
+    "tool_args": {"tool_args": {"tool": "lookup", "args": {"q": EVIL}, "match": "regex"}},
+    "not": {"not": {"error_matches": EVIL}},
+    "all_of": {"all_of": [{"status_is": "error"}, {"final_output_matches": EVIL}]},
+    "any_of": {"any_of": [{"error_matches": EVIL}, {"final_output_matches": EVIL},
+                          {"tool_args": {"tool": "lookup", "args": {"q": EVIL},
+                                         "match": "regex"}}]},
+}
+
+
+@pytest.mark.parametrize("name", list(REGEX_ENTRIES))
+def test_a_backtracking_regex_is_an_error_within_the_bound(name: str,
+                                                          short_bound: float) -> None:
+    entry = spec.parse_entry(REGEX_ENTRIES[name])
+    started = time.monotonic()
+    outcome = evaluate(entry, evil_run())
+    elapsed = time.monotonic() - started
+    assert outcome.outcome == "error", outcome
+    assert "regex took longer than 0.2 s on " in outcome.message
+    assert elapsed < short_bound * 3 + 0.5  # one budget per entry, nested entries included
+
+
+def test_the_timeout_message_names_the_bound_and_the_text_size() -> None:
+    text = "a" * 12_345 + "!"
+    run = TraceRun.model_validate({"run_id": "r", "status": "error",
+                                   "events": [{"type": "error", "seq": 1, "message": text}]})
+    outcome = evaluate(spec.parse_entry({"error_matches": EVIL}), run)
+    assert outcome.outcome == "error"
+    assert outcome.message == "regex took longer than 1 s on 12,346 characters"
+
+
+def test_patterns_compile_once(short_bound: float) -> None:
+    from replaycase.bounded_regex import compile_pattern
+
+    compile_pattern.cache_clear()
+    run = evil_run()
+    entry = spec.parse_entry({"final_output_matches": "answer"})
+    for _ in range(50):
+        assert evaluate(entry, run).outcome == "passed"
+    info = compile_pattern.cache_info()
+    assert info.misses == 1 and info.hits >= 50
+
+
+def evil_case(tmp_path: Path) -> Path:
+    trace = tmp_path / "evil-trace.json"
+    trace.write_text(json.dumps({"run_id": "run-evil", "status": "error", "events": [
+        {"type": "input_message", "role": "user", "content": "hi"},
+        {"type": "error", "message": EVIL_TEXT}]}))
+    out = tmp_path / "cases" / "evil"
+    scaffold(trace, out)
+    data = yaml.safe_load((out / "case.yaml").read_text())
+    edit_case(out, {"observed_failure": [*data["observed_failure"], {"error_matches": EVIL}],
+                    "desired": [*data["desired"], {"not": {"final_output_matches": EVIL}},
+                                {"output_field": {"path": "a", "matches": EVIL}}]})
+    return out
+
+
+def test_lint_reports_a_backtracking_regex_naming_the_entry(tmp_path: Path,
+                                                            short_bound: float) -> None:
+    case = evil_case(tmp_path)
+    data = yaml.safe_load((case / "case.yaml").read_text())
+    observed_index = len(data["observed_failure"]) - 1
+    started = time.monotonic()
+    code, out, _ = cli(["lint", str(case)])
+    assert time.monotonic() - started < 5
+    assert code == 1
+    assert (f"observed_failure[{observed_index}] (error_matches) does not hold on the source "
+            "trace: regex took longer than 0.2 s on 41 characters") in out
+
+
+def test_lint_reports_a_desired_regex_timeout(tmp_path: Path, short_bound: float) -> None:
+    trace = tmp_path / "trace.json"
+    trace.write_text(json.dumps({"run_id": "run-1", "status": "error",
+                                 "final_output": EVIL_TEXT, "events": [
+                                     {"type": "input_message", "role": "user", "content": "hi"},
+                                     {"type": "error", "message": "boom"}]}))
+    out = tmp_path / "cases" / "desired"
+    scaffold(trace, out)
+    data = yaml.safe_load((out / "case.yaml").read_text())
+    edit_case(out, {"desired": [*data["desired"], {"not": {"final_output_matches": EVIL}}]})
+    report = lint_case(out)
+    index = len(data["desired"])
+    assert [p.message for p in report.problems] == [
+        f"desired[{index}] (not) could not be evaluated on the source trace: final_output_"
+        "matches could not be judged: regex took longer than 0.2 s on 41 characters"]
+
+
+def test_replay_judges_a_backtracking_regex_as_an_error(tmp_path: Path,
+                                                         short_bound: float) -> None:
+    case = evil_case(tmp_path)
+    output = tmp_path / "candidate.json"
+    output.write_text(json.dumps({"run_id": "c", "status": "error", "final_output": EVIL_TEXT,
+                                  "errors": [EVIL_TEXT]}))
+    started = time.monotonic()
+    code, out, err = cli(["replay", str(case), "--runner-cmd",
+                          f'cp {shlex.quote(str(output))} "$REPLAYCASE_OUTPUT_PATH"',
+                          "--evidence-dir", str(tmp_path / "runs"), "--output", "json"])
+    assert time.monotonic() - started < 10
+    assert code == 1, err
+    [result] = json.loads(out)["results"]
+    timed_out = [o for o in result["signatures"] + result["assertions"]
+                 if o["outcome"] == "error"]
+    assert {o["key"] for o in timed_out} == {"error_matches", "not"}
+    assert all("regex took longer than 0.2 s" in o["message"] for o in timed_out)
+
+
+@pytest.mark.parametrize("message", [
+    "TimeoutError: billing-api did not respond within 10s",
+    "HTTP 502 from https://api.example.com/v1/items?id=42&page=3.5 (retry 2 of 3)",
+    "KeyError: 'user[0].name' not in {\"a\": [1, 2]} ^ $ * + ? | \\ ( )",
+    "request 3f2c9a1e-8b7d-4c6e-9f01-23456789abcd failed after 1.25s: <redacted:email:1>",
+    "deadbeef12 trace 0xCAFE42 — naïve café ✓ 数据库超时",
+    "max turns (25) exceeded; {x} [y] (?P<z>)",
+])
+def test_scaffold_patterns_mean_the_same_to_re_and_regex(message: str) -> None:
+    import re
+
+    import regex
+
+    pattern = mask_message(message)
+    assert re.search(pattern, message) and regex.search(pattern, message)
+    for other in (message, message.upper(), "x" + message[:-1], "10s 2.5 1"):
+        ours = regex.search(pattern, other)
+        theirs = re.search(pattern, other)
+        assert (ours and ours.span()) == (theirs and theirs.span())
+
+
+@pytest.mark.parametrize("pattern", ["(unclosed", "a{2,1}", "*x", "[z-a]", "a)", "[a", "(?Q)"])
+def test_lint_compiles_regexes_with_the_same_engine(case_dir: Path, pattern: str) -> None:
+    data = yaml.safe_load((case_dir / "case.yaml").read_text())
+    edit_case(case_dir, {"desired": [*data["desired"], {"final_output_matches": pattern}]})
+    report = lint_case(case_dir)
+    assert any("not a valid regular expression" in p.message for p in report.problems)
