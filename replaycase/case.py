@@ -31,7 +31,10 @@ _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # A number is a finite number of the field's type: a boolean is not one, and NaN or
+    # infinity would make every comparison with it silently false.
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, strict=True,
+                              allow_inf_nan=False)
 
 
 class CaseSource(_Strict):

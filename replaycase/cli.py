@@ -249,11 +249,13 @@ def replay(
     output: OutputOpt = OutputFormat.text,
 ) -> None:
     """Replay cases against a candidate runner."""
-    from .config import load_config, replay_settings
+    from .config import check_flags, load_config, replay_settings
     from .replay.shard import parse_shard
     from .replay.suite import SuiteOptions, replay_paths
     from .report.terminal import progress_display
 
+    check_flags(timeout_s=timeout, max_output_mb=max_output_mb, jobs=jobs, repeat=repeat,
+                min_pass_rate=min_pass_rate)
     settings = replay_settings(load_config(), paths=paths, runner_cmd=runner_cmd, jobs=jobs,
                                timeout_s=timeout, evidence_dir=evidence_dir,
                                max_output_mb=max_output_mb, redact=not no_redact,

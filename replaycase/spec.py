@@ -30,7 +30,10 @@ SequenceMode = Literal["strict", "in_order", "any_order", "subset", "superset"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # A number is a finite number of the field's type: a boolean is not one, and NaN or
+    # infinity would make every comparison with it silently false (max_cost_usd: .inf).
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, strict=True,
+                              allow_inf_nan=False)
 
 
 def _check_regex(value: str) -> str:

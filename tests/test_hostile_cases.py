@@ -361,3 +361,104 @@ def test_lint_compiles_regexes_with_the_same_engine(case_dir: Path, pattern: str
     edit_case(case_dir, {"desired": [*data["desired"], {"final_output_matches": pattern}]})
     report = lint_case(case_dir)
     assert any("not a valid regular expression" in p.message for p in report.problems)
+
+
+# -- 3. every number is validated -----------------------------------------------------------
+
+BAD_FLAGS = [
+    *(("--timeout", v) for v in ("nan", "inf", "-inf", "-1", "0", "86401")),
+    *(("--max-output-mb", v) for v in ("nan", "inf", "-1", "0", "2e6")),
+    *(("-j", v) for v in ("0", "-1", "2000")),
+    *(("--repeat", v) for v in ("0", "1000000000")),
+    *(("--min-pass-rate", v) for v in ("nan", "inf", "0", "1.5", "-0.5")),
+]
+
+
+@pytest.mark.parametrize(("flag", "value"), BAD_FLAGS)
+def test_a_bad_number_flag_is_one_line_naming_it(case_dir: Path, tmp_path: Path, flag: str,
+                                                 value: str) -> None:
+    marker = tmp_path / "ran"
+    code, _, err = cli(["replay", str(case_dir), "--runner-cmd", f"touch {marker}",
+                        "--evidence-dir", str(tmp_path / "runs"), flag, value])
+    line = one_line_error(code, err)
+    assert line.startswith(f"replaycase: error: {flag} must be "), line
+    assert "(got " in line
+    assert not marker.exists() and not (tmp_path / "runs").exists()
+
+
+def test_the_pytest_plugin_checks_its_timeout(case_dir: Path, tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                           str(case_dir), "--replaycase-runner", "true",
+                           "--replaycase-timeout", "nan"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 4, done.stdout + done.stderr  # a usage error
+    assert "--replaycase-timeout must be above 0 and at most 86400 (got nan)" in done.stderr
+
+
+BAD_CONFIG = [
+    ("timeout_s", v) for v in ("nan", "inf", "-inf", "-1", "0", "true", '"60"')
+] + [
+    ("max_output_mb", v) for v in ("nan", "inf", "0", "true", "2e6")
+] + [
+    ("jobs", v) for v in ("true", "false", "0", "1.5", "inf", "nan")
+] + [
+    (f"limits.{key}", v) for key in ("max_file_mb", "max_string_mb", "max_output_mb")
+    for v in ("nan", "inf", "true", "0", "1e9")
+] + [
+    ("limits.max_depth", v) for v in ("true", "1.5", "inf", "0")
+] + [
+    ("prices.m.input_per_million", v) for v in ("nan", "inf", "true", "-inf")
+]
+
+
+@pytest.mark.parametrize(("key", "value"), BAD_CONFIG)
+def test_a_bad_number_in_the_config_is_one_line_naming_the_key(
+        case_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, key: str,
+        value: str) -> None:
+    table, _, name = key.rpartition(".")
+    body = {"": "", "limits": "", "prices.m": 'output_per_million = 1\n'}[table]
+    header = f"[tool.replaycase{'.' + table if table else ''}]"
+    (tmp_path / "pyproject.toml").write_text(f"{header}\n{name} = {value}\n{body}")
+    monkeypatch.chdir(tmp_path)
+    for args in (["lint", str(case_dir)], ["replay", str(case_dir), "--runner-cmd", "true"]):
+        code, _, err = cli(args)
+        line = one_line_error(code, err)
+        assert f"pyproject.toml: tool.replaycase.{key}: " in line, line
+
+
+BAD_CASE_NUMBERS = [
+    ({"runner": {"timeout_s": v}}, "runner.timeout_s")
+    for v in (float("nan"), float("inf"), -1, 0, True, "60", 86401)
+] + [
+    ({"revision": v}, "revision") for v in (True, 1.5, float("nan"), 0)
+] + [
+    ({"desired": [{entry: v}]}, entry)
+    for entry in ("max_cost_usd", "max_duration_ms", "max_tokens", "max_tool_calls")
+    for v in (float("nan"), float("inf"), True, -1)
+] + [
+    ({"desired": [{entry: {bound: v}}]}, f"{entry}.{bound}")
+    for entry in ("tool_call_count", "llm_call_count", "tool_error_count")
+    for bound in ("min", "max", "equals") for v in (float("nan"), float("inf"), True, 1.5)
+] + [
+    ({"desired": [{"repeated_tool_call": {"max": v}}]}, "repeated_tool_call.max")
+    for v in (float("nan"), True, 2.5)
+] + [
+    ({"desired": [{"not": {"max_cost_usd": float("nan")}}]}, "not.max_cost_usd"),
+    ({"desired": [{"all_of": [{"max_tokens": True}]}]}, "all_of[0].max_tokens"),
+]
+
+
+@pytest.mark.parametrize(("change", "where"), BAD_CASE_NUMBERS,
+                         ids=[f"{w}={next(iter(c.values()))!r}"[:60] for c, w in
+                              BAD_CASE_NUMBERS])
+def test_a_bad_number_in_case_yaml_names_the_key(case_dir: Path, tmp_path: Path,
+                                                 change: dict[str, object],
+                                                 where: str) -> None:
+    edit_case(case_dir, change)
+    report = lint_case(case_dir)
+    assert not report.clean
+    assert any(where in p.message and p.line for p in report.problems), report.problems
+    code, _, err = cli(["replay", str(case_dir), "--runner-cmd", "true",
+                        "--evidence-dir", str(tmp_path / "runs")])
+    line = one_line_error(code, err)
+    assert "case.yaml: line " in line and where in line, line
