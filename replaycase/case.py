@@ -27,7 +27,8 @@ FIXTURES = "fixtures"
 NOTES = "notes.md"
 SCHEMA_COMMENT = ("# yaml-language-server: $schema=../case.schema.json\n"
                   "# replaycase case file: `replaycase schema` prints its JSON Schema")
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+"""A case id, matched whole (fullmatch: ``$`` would let a final newline through)."""
 
 
 class _Strict(BaseModel):
@@ -95,7 +96,7 @@ class CaseSpec(_Strict):
     @field_validator("id")
     @classmethod
     def _id(cls, value: str) -> str:
-        if not _ID.match(value):
+        if not _ID.fullmatch(value):
             raise ValueError("an id is 1 to 128 letters, digits, '.', '_' or '-', starting "
                              "with a letter or digit")
         return value

@@ -462,3 +462,54 @@ def test_a_bad_number_in_case_yaml_names_the_key(case_dir: Path, tmp_path: Path,
                         "--evidence-dir", str(tmp_path / "runs")])
     line = one_line_error(code, err)
     assert "case.yaml: line " in line and where in line, line
+
+
+# -- 4. validating regexes match the whole text ---------------------------------------------
+
+BAD_IDS = ["a\n", "a\nb", "\na", "a\r", "a ", " a", "a\t", "", "-a", "a" * 129, "ａ", "a/b"]
+
+
+@pytest.mark.parametrize("case_id", BAD_IDS, ids=repr)
+def test_a_bad_case_id_is_refused(case_dir: Path, tmp_path: Path, case_id: str) -> None:
+    edit_case(case_dir, {"id": case_id})
+    from replaycase.errors import CaseError
+
+    with pytest.raises(CaseError, match="an id is 1 to 128 letters"):
+        load_case(case_dir)
+    assert any(p.message.startswith("id: ") for p in lint_case(case_dir).problems)
+
+
+@pytest.mark.parametrize("case_id", ["a\n", "x\ny"], ids=repr)
+def test_scaffold_refuses_an_id_with_a_final_newline(tmp_path: Path, case_id: str) -> None:
+    out = tmp_path / "case"
+    code, _, err = cli(["scaffold", str(DATA / "billing-loop.json"), "--out", str(out),
+                        "--id", case_id])
+    assert code == 2, err
+    assert "an id is 1 to 128 letters" in err
+    assert not out.exists()
+
+
+def test_good_case_ids_still_load(case_dir: Path) -> None:
+    for case_id in ("a", "A.b_c-9", "9" * 128):
+        edit_case(case_dir, {"id": case_id})
+        assert load_case(case_dir).id == case_id
+
+
+@pytest.mark.parametrize("text", ["1/3\n/", "١/٣", "1/3x", "1/\n3/"], ids=repr)
+def test_a_shard_is_matched_whole_in_ascii_digits(text: str) -> None:
+    from replaycase.errors import UsageError
+    from replaycase.replay.shard import parse_shard
+
+    with pytest.raises(UsageError, match="--shard must look like I/N"):
+        parse_shard(text)
+    assert str(parse_shard(" 2 / 3 ")) == "2/3"
+
+
+def test_a_path_index_is_ascii_digits() -> None:
+    from replaycase.assertions._paths import PathError, parse_path, resolve
+
+    assert parse_path("a[1]") == ["a", 1]
+    with pytest.raises(PathError):
+        parse_path("a[١]")
+    with pytest.raises(LookupError):
+        resolve({"a": ["x", "y"]}, ["a", "١"])
