@@ -490,7 +490,7 @@ def init(
         return
     for action in actions:
         print(f"{action.action} {action.path.as_posix()}")
-    if runner_cmd is None:
+    if not runner_cmd:
         print("next: set runner_cmd in [tool.replaycase] (the workflow fails until it is set; "
               "or pass --runner-cmd to replay), then scaffold a case into cases/")
 
