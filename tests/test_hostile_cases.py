@@ -247,7 +247,9 @@ def test_a_backtracking_regex_is_an_error_within_the_bound(name: str,
     elapsed = time.monotonic() - started
     assert outcome.outcome == "error", outcome
     assert "regex took longer than 0.2 s on " in outcome.message
-    assert elapsed < short_bound * 3 + 0.5  # one budget per entry, nested entries included
+    # One budget per entry, nested entries included (generous: the machine may be busy; an
+    # unbounded search of 2^40 paths would take hours).
+    assert elapsed < short_bound + 5
 
 
 def test_the_timeout_message_names_the_bound_and_the_text_size() -> None:
