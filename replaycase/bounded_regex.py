@@ -18,7 +18,7 @@ from functools import lru_cache
 import regex
 
 TIMEOUT_S = 1.0
-"""The time one catalogue entry may spend in its regexes, all searches together."""
+"""The time one catalogue entry may spend searching with its regexes, all searches together."""
 
 TIMEOUT_MESSAGE = "regex took longer than"
 
@@ -32,7 +32,8 @@ class RegexTimeout(Exception):
 
 @dataclass
 class _Budget:
-    deadline: float
+    remaining: float
+    """Seconds left for searches (time spent outside them does not count)."""
     characters: int = 0
 
 
@@ -54,7 +55,7 @@ def time_bound() -> Iterator[None]:
     if _budget.get() is not None:
         yield
         return
-    token = _budget.set(_Budget(time.monotonic() + TIMEOUT_S))
+    token = _budget.set(_Budget(TIMEOUT_S))
     try:
         yield
     finally:
@@ -65,12 +66,14 @@ def search(pattern: str, text: str) -> regex.Match[str] | None:
     """``pattern.search(text)`` within the current budget (a search outside any bound gets
     its own); RegexTimeout when it runs out."""
     compiled = compile_pattern(pattern)
-    budget = _budget.get() or _Budget(time.monotonic() + TIMEOUT_S)
+    budget = _budget.get() or _Budget(TIMEOUT_S)
     budget.characters += len(text)
-    remaining = budget.deadline - time.monotonic()
-    if remaining <= 0:
+    if budget.remaining <= 0:
         raise RegexTimeout(budget.characters)
+    started = time.monotonic()
     try:
-        return compiled.search(text, timeout=remaining)
+        return compiled.search(text, timeout=budget.remaining)
     except TimeoutError:
         raise RegexTimeout(budget.characters) from None
+    finally:
+        budget.remaining -= time.monotonic() - started
