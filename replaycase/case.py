@@ -27,11 +27,15 @@ FIXTURES = "fixtures"
 NOTES = "notes.md"
 SCHEMA_COMMENT = ("# yaml-language-server: $schema=../case.schema.json\n"
                   "# replaycase case file: `replaycase schema` prints its JSON Schema")
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+"""A case id, matched whole (fullmatch: ``$`` would let a final newline through)."""
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # A number is a finite number of the field's type: a boolean is not one, and NaN or
+    # infinity would make every comparison with it silently false.
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, strict=True,
+                              allow_inf_nan=False)
 
 
 class CaseSource(_Strict):
@@ -49,10 +53,18 @@ class Scenario(_Strict):
     input: Any = None
 
 
-class RunnerDefaults(_Strict):
-    """Optional runner defaults; --runner-cmd and --timeout override them."""
+IGNORED_RUNNER_CMD = ("runner.cmd is ignored: the runner command comes from --runner-cmd or "
+                      "runner_cmd in [tool.replaycase], never from a case folder; remove it")
 
-    cmd: str | None = None
+
+class RunnerDefaults(_Strict):
+    """Optional runner defaults of the case; --timeout overrides them. The runner command
+    itself never comes from a case folder (DESIGN 7)."""
+
+    cmd: str | None = Field(default=None, description=(
+        "Ignored (older case files wrote it): the runner command comes from --runner-cmd or "
+        "runner_cmd in [tool.replaycase], never from a case folder."),
+        json_schema_extra={"deprecated": True})
     timeout_s: float = Field(default=60.0, gt=0, le=86400)
 
 
@@ -84,7 +96,7 @@ class CaseSpec(_Strict):
     @field_validator("id")
     @classmethod
     def _id(cls, value: str) -> str:
-        if not _ID.match(value):
+        if not _ID.fullmatch(value):
             raise ValueError("an id is 1 to 128 letters, digits, '.', '_' or '-', starting "
                              "with a letter or digit")
         return value
@@ -99,7 +111,7 @@ class CaseSpec(_Strict):
             "source": self.source.model_dump(exclude_none=True),
             "tags": list(self.tags),
             "scenario": self.scenario.model_dump(),
-            "runner": self.runner.model_dump(),
+            "runner": self.runner.model_dump(exclude={"cmd"}),
             "observed_failure": [e.to_yaml_dict() for e in self.observed_failure],
             "desired": [e.to_yaml_dict() for e in self.desired],
             "semantic": [s.model_dump(exclude_none=True) for s in self.semantic],

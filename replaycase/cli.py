@@ -192,14 +192,21 @@ def lint(
         console = _console()
         for report in reports:
             if report.clean:
-                console.print(plain(f"{report.path}: ok"))
+                console.print(plain(f"{report.path}: ok{_warned(len(report.warnings))}"))
             for problem in report.problems:
                 console.print(plain(problem.render(Path(report.path))))
+            for warning in report.warnings:
+                console.print(plain(warning.render(Path(report.path), "warning")))
         bad = sum(1 for r in reports if not r.clean)
         console.print(plain(f"{len(reports)} case{'s' if len(reports) != 1 else ''} checked, "
-                            f"{bad} with problems"))
+                            f"{bad} with problems"
+                            f"{_warned(sum(len(r.warnings) for r in reports))}"))
     if any(not r.clean for r in reports):
         raise typer.Exit(1)
+
+
+def _warned(count: int) -> str:
+    return f" ({count} warning{'s' if count != 1 else ''})" if count else ""
 
 
 @app.command()
@@ -244,11 +251,13 @@ def replay(
     output: OutputOpt = OutputFormat.text,
 ) -> None:
     """Replay cases against a candidate runner."""
-    from .config import load_config, replay_settings
+    from .config import check_flags, load_config, replay_settings
     from .replay.shard import parse_shard
     from .replay.suite import SuiteOptions, replay_paths
     from .report.terminal import progress_display
 
+    check_flags(timeout_s=timeout, max_output_mb=max_output_mb, jobs=jobs, repeat=repeat,
+                min_pass_rate=min_pass_rate)
     settings = replay_settings(load_config(), paths=paths, runner_cmd=runner_cmd, jobs=jobs,
                                timeout_s=timeout, evidence_dir=evidence_dir,
                                max_output_mb=max_output_mb, redact=not no_redact,
@@ -483,9 +492,9 @@ def init(
         return
     for action in actions:
         print(f"{action.action} {action.path.as_posix()}")
-    if runner_cmd is None:
-        print("next: set runner_cmd in [tool.replaycase] (or pass --runner-cmd to replay), "
-              "then scaffold a case into cases/")
+    if not runner_cmd:
+        print("next: set runner_cmd in [tool.replaycase] (the workflow fails until it is set; "
+              "or pass --runner-cmd to replay), then scaffold a case into cases/")
 
 
 def main() -> None:

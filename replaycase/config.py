@@ -15,9 +15,10 @@ from __future__ import annotations
 import os
 import re
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
@@ -42,19 +43,29 @@ T = TypeVar("T")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # A number is a finite number of the field's type: a boolean is not one, and NaN or
+    # infinity would make every comparison with it silently false (the same in case.yaml).
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+
+MAX_MB = 1024.0 * 1024
+"""The largest size in MB any setting takes (a terabyte): a larger one is a typo."""
+MAX_REPEAT = 10_000
+Seconds = Annotated[float, Field(gt=0, le=86400)]
+Megabytes = Annotated[float, Field(gt=0, le=MAX_MB)]
+Jobs = Annotated[int, Field(ge=1, le=1024)]
 
 
 class LimitsConfig(_Strict):
     """``[tool.replaycase.limits]``: bounds on untrusted input (``replaycase.jsonio.Limits``)."""
 
-    max_file_mb: float = Field(default=DEFAULT_LIMITS.max_file_mb, gt=0)
+    max_file_mb: Megabytes = DEFAULT_LIMITS.max_file_mb
     """Largest trace or fixture file read, in MB."""
     max_depth: int = Field(default=DEFAULT_LIMITS.max_depth, ge=1, le=1000)
     """Deepest nesting of JSON accepted."""
-    max_string_mb: float = Field(default=DEFAULT_LIMITS.max_string_mb, gt=0)
+    max_string_mb: Megabytes = DEFAULT_LIMITS.max_string_mb
     """Longest single string accepted, in MB."""
-    max_output_mb: float = Field(default=DEFAULT_LIMITS.max_output_mb, gt=0)
+    max_output_mb: Megabytes = DEFAULT_LIMITS.max_output_mb
     """Largest output file a runner may write, in MB."""
 
     def to_limits(self) -> Limits:
@@ -68,15 +79,15 @@ class ReplaycaseConfig(_Strict):
     """Case folders (or folders of cases) that `replay` and `lint` use when given no path."""
     runner_cmd: str | None = None
     """Shell command of the candidate runner (run in the folder of pyproject.toml)."""
-    timeout_s: float | None = Field(default=None, gt=0, le=86400)
+    timeout_s: Seconds | None = None
     """Seconds per case; overrides each case's runner.timeout_s."""
-    jobs: int | None = Field(default=None, ge=1, le=1024)
+    jobs: Jobs | None = None
     """Cases replayed at once (default: the CPU count)."""
     evidence_dir: str | None = None
     """Where replay evidence folders go (default: .replaycase/runs)."""
     redact_patterns: list[str] = Field(default_factory=list)
     """Extra regexes redacted by `scaffold` and looked for by `lint`."""
-    max_output_mb: float | None = Field(default=None, gt=0)
+    max_output_mb: Megabytes | None = None
     """Cap on a runner's stdout and stderr, each, in MB (default: 10)."""
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     prices: dict[str, dict[str, float]] = Field(default_factory=dict)
@@ -222,6 +233,47 @@ def case_paths(config: ReplaycaseConfig, paths: list[Path] | None) -> list[Path]
                      f"{PYPROJECT}")
 
 
+class ReplayFlags(_Strict):
+    """The numbers `replay` (and the pytest plugin) take as flags, checked like the table's
+    (a flag not given is not checked)."""
+
+    timeout_s: Seconds = 60.0
+    max_output_mb: Megabytes = DEFAULT_MAX_OUTPUT_MB
+    jobs: Jobs = 1
+    repeat: int = Field(default=1, ge=1, le=MAX_REPEAT)
+    min_pass_rate: float = Field(default=1.0, gt=0, le=1)
+
+
+REPLAY_FLAGS = {"timeout_s": "--timeout", "max_output_mb": "--max-output-mb", "jobs": "-j",
+                "repeat": "--repeat", "min_pass_rate": "--min-pass-rate"}
+_EXAMPLES = {"min_pass_rate": " (e.g. 0.8)"}
+
+
+def check_flags(names: Mapping[str, str] = REPLAY_FLAGS, **values: Any) -> None:
+    """UsageError naming the flag of the first value out of range, NaN, infinite or of the
+    wrong type: ``--timeout must be above 0 and at most 86400 (got nan)``."""
+    try:
+        ReplayFlags.model_validate({k: v for k, v in values.items() if v is not None})
+    except ValidationError as exc:
+        error = exc.errors(include_url=False)[0]
+        key = str(error["loc"][0])
+        field = ReplayFlags.model_fields[key]
+        raise UsageError(f"{names.get(key, key)} must be {_requirement(field.metadata)}"
+                         f"{_EXAMPLES.get(key, '')} (got {error['input']!r})") from None
+
+
+def _requirement(metadata: list[Any]) -> str:
+    """'above 0 and at most 86400' from a field's bounds."""
+    words = {"gt": "above", "ge": "at least", "lt": "below", "le": "at most"}
+    parts = [f"{word} {_number(getattr(bound, name))}" for bound in metadata
+             for name, word in words.items() if getattr(bound, name, None) is not None]
+    return " and ".join(parts) or "a finite number"
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
 @dataclass(frozen=True)
 class ReplaySettings:
     """What `replay` runs: the case paths, how many at once, and the replay options."""
@@ -234,14 +286,13 @@ class ReplaySettings:
 def replay_options(config: ReplaycaseConfig, *, runner_cmd: str | None = None,
                    timeout_s: float | None = None, evidence_dir: Path | None = None,
                    max_output_mb: float | None = None, redact: bool = True,
-                   env_allow: list[str] | None = None) -> ReplayOptions:
-    """Merge the replay flags (of `replay`, or of the pytest plugin) with the configuration."""
+                   env_allow: list[str] | None = None,
+                   flag_names: Mapping[str, str] = REPLAY_FLAGS) -> ReplayOptions:
+    """Merge the replay flags (of `replay`, or of the pytest plugin) with the configuration;
+    UsageError naming the flag (as ``flag_names`` spells it) of a bad number."""
     from .replay.case_run import ReplayOptions
 
-    if timeout_s is not None and timeout_s <= 0:
-        raise UsageError("--timeout must be positive")
-    if max_output_mb is not None and max_output_mb <= 0:
-        raise UsageError("--max-output-mb must be positive")
+    check_flags(flag_names, timeout_s=timeout_s, max_output_mb=max_output_mb)
     configured_dir = config.resolve(config.evidence_dir) if config.evidence_dir else None
     from_config = runner_cmd is None and config.runner_cmd is not None
     return ReplayOptions(
@@ -263,8 +314,7 @@ def replay_settings(config: ReplaycaseConfig, *, paths: list[Path] | None,
                     max_output_mb: float | None = None, redact: bool = True,
                     env_allow: list[str] | None = None) -> ReplaySettings:
     """Merge the flags of `replay` with the configuration."""
-    if jobs is not None and jobs < 1:
-        raise UsageError("-j must be at least 1")
+    check_flags(jobs=jobs)
     options = replay_options(config, runner_cmd=runner_cmd, timeout_s=timeout_s,
                              evidence_dir=evidence_dir, max_output_mb=max_output_mb,
                              redact=redact, env_allow=env_allow)

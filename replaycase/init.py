@@ -68,7 +68,7 @@ jobs:
           python -m pip install --upgrade pip
 {install}
           python -c "import replaycase" 2>/dev/null || python -m pip install replaycase
-      - name: Replay cases
+{runner_check}      - name: Replay cases
         run: >-
           replaycase replay cases/ --junit {junit}
           --markdown "$GITHUB_STEP_SUMMARY"
@@ -89,6 +89,23 @@ jobs:
           include-hidden-files: true
           if-no-files-found: ignore
 """
+
+
+# Without --runner-cmd the workflow fails at this step, saying what to do, until runner_cmd is
+# set in [tool.replaycase]: replay never falls back to a command from a case folder.
+_RUNNER_CHECK = """\
+      - name: Check the runner command
+        shell: python
+        run: |
+          import sys, tomllib
+          with open("pyproject.toml", "rb") as file:
+              config = tomllib.load(file).get("tool", {{}}).get("replaycase", {{}})
+          if not config.get("runner_cmd"):
+              print("::error title=replaycase::{message}")
+              sys.exit(1)
+"""
+NO_RUNNER_MESSAGE = ("no runner command: set runner_cmd in [tool.replaycase] of pyproject.toml "
+                     "(or run replaycase init --runner-cmd CMD --force)")
 
 
 @dataclass(frozen=True)
@@ -117,7 +134,8 @@ def init_project(folder: Path, runner_cmd: str | None = None,
         raise InputError(None, "; ".join(conflicts) + "; pass --force to overwrite")
     block = config_block(runner_cmd)
     actions = [_write_block(pyproject, block, existing, has_block)]
-    workflow_text = workflow_yaml(has_package=_has_package(folder, existing))
+    workflow_text = workflow_yaml(has_package=_has_package(folder, existing),
+                                  has_runner=bool(runner_cmd))
     action = "replaced" if workflow.exists() else "created"
     write_output(workflow, workflow_text)
     actions.append(InitAction(workflow, action))
@@ -134,14 +152,16 @@ def config_block(runner_cmd: str | None = None) -> str:
     return _BLOCK.format(runner_line=runner_line)
 
 
-def workflow_yaml(has_package: bool = True) -> str:
-    """The GitHub Actions workflow init writes."""
+def workflow_yaml(has_package: bool = True, has_runner: bool = True) -> str:
+    """The GitHub Actions workflow init writes; without a runner command it first checks
+    that runner_cmd is configured, and fails saying so."""
     if has_package:
         install = "          python -m pip install -e ."
     else:
         install = ("          if [ -f requirements.txt ]; then python -m pip install -r "
                    "requirements.txt; fi")
-    return _WORKFLOW.format(install=install, junit=JUNIT_FILE)
+    check = "" if has_runner else _RUNNER_CHECK.format(message=NO_RUNNER_MESSAGE)
+    return _WORKFLOW.format(install=install, junit=JUNIT_FILE, runner_check=check)
 
 
 def _has_package(folder: Path, pyproject: dict[str, Any] | None) -> bool:

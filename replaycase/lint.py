@@ -14,12 +14,15 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from .assertions import all_hold, evaluate_all
+from .bounded_regex import TIMEOUT_MESSAGE
 from .case import (
     CASE_FILE,
+    IGNORED_RUNNER_CMD,
     CaseSpec,
     case_problems,
     discover_cases,
     inside,
+    node_line,
     parse_yaml,
     read_case_text,
 )
@@ -36,19 +39,21 @@ class LintProblem(BaseModel):
     line: int | None = None
     message: str
 
-    def render(self, folder: Path) -> str:
+    def render(self, folder: Path, label: str = "") -> str:
+        """``file:line: [label: ]message``, like a compiler's diagnostics."""
         where = f"{(folder / self.file).as_posix()}"
         if self.line:
             where += f":{self.line}"
-        return f"{where}: {self.message}"
+        return f"{where}: {label + ': ' if label else ''}{self.message}"
 
 
 class LintReport(BaseModel):
-    """The problems of one case folder."""
+    """The problems of one case folder, and its warnings (which do not make lint fail)."""
 
     path: str
     case_id: str | None = None
     problems: list[LintProblem] = []
+    warnings: list[LintProblem] = []
 
     @property
     def clean(self) -> bool:
@@ -61,9 +66,13 @@ class _Linter:
     limits: Limits
     extra_patterns: Sequence[str] = ()
     problems: list[LintProblem] = field(default_factory=list)
+    warnings: list[LintProblem] = field(default_factory=list)
 
     def add(self, file: str, message: str, line: int | None = None) -> None:
         self.problems.append(LintProblem(file=file, line=line, message=message))
+
+    def warn(self, file: str, message: str, line: int | None = None) -> None:
+        self.warnings.append(LintProblem(file=file, line=line, message=message))
 
     def run(self) -> LintReport:
         spec = self._case_yaml()
@@ -73,7 +82,7 @@ class _Linter:
             self._soundness(spec)
         self._secrets()
         return LintReport(path=self.folder.as_posix(), case_id=spec.id if spec else None,
-                          problems=self.problems)
+                          problems=self.problems, warnings=self.warnings)
 
     def _case_yaml(self) -> CaseSpec | None:
         path = self.folder / CASE_FILE
@@ -90,6 +99,8 @@ class _Linter:
                 head, _, problem = problem.partition(": ")
                 line = int(head.split()[1])
             self.add(CASE_FILE, problem, line)
+        if spec is not None and spec.runner.cmd:
+            self.warn(CASE_FILE, IGNORED_RUNNER_CMD, node_line(node, ("runner", "cmd")))
         return spec
 
     def _confined_files(self) -> None:
@@ -144,7 +155,12 @@ class _Linter:
             if outcome.outcome != "passed":
                 self.add(CASE_FILE, f"observed_failure[{index}] ({outcome.key}) does not hold "
                                     f"on the source trace: {outcome.message}")
-        if all_hold(evaluate_all(spec.desired, run)):
+        desired = evaluate_all(spec.desired, run)
+        for index, outcome in enumerate(desired):
+            if outcome.outcome == "error" and TIMEOUT_MESSAGE in outcome.message:
+                self.add(CASE_FILE, f"desired[{index}] ({outcome.key}) could not be evaluated "
+                                    f"on the source trace: {outcome.message}")
+        if all_hold(desired):
             self.add(CASE_FILE, "unsound: every desired assertion already passes on the "
                                 "source trace, so the case cannot catch its own failure")
 

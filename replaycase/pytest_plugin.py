@@ -61,7 +61,8 @@ def pytest_configure(config: pytest.Config) -> None:
         evidence = config.getoption("replaycase_evidence_dir")
         options = replay_options(project, runner_cmd=runner,
                                  timeout_s=config.getoption("replaycase_timeout"),
-                                 evidence_dir=Path(evidence) if evidence else None)
+                                 evidence_dir=Path(evidence) if evidence else None,
+                                 flag_names={"timeout_s": "--replaycase-timeout"})
     except ReplaycaseError as exc:
         raise pytest.UsageError(f"replaycase: {exc}") from None
     config.stash[_SETTINGS] = _Settings(options, config.getoption("replaycase_expect"),

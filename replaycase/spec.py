@@ -11,7 +11,6 @@ Entries are user-written, so they are strict: unknown keys are errors.
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
@@ -24,20 +23,22 @@ from pydantic import (
     model_validator,
 )
 
+from .bounded_regex import compile_pattern
 from .model import RunStatus
 
 SequenceMode = Literal["strict", "in_order", "any_order", "subset", "superset"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # A number is a finite number of the field's type: a boolean is not one, and NaN or
+    # infinity would make every comparison with it silently false (max_cost_usd: .inf).
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, strict=True,
+                              allow_inf_nan=False)
 
 
 def _check_regex(value: str) -> str:
-    try:
-        re.compile(value)
-    except re.error as exc:
-        raise ValueError(f"not a valid regular expression: {exc}") from None
+    """A pattern the evaluators can run: compiled by the same engine, and cached for them."""
+    compile_pattern(value)
     return value
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-_TOKEN = re.compile(r"""\.?([^.\[\]"']+)|\[(-?\d+)\]|\[(["'])(.*?)\3\]""")
+_TOKEN = re.compile(r"""\.?([^.\[\]"']+)|\[(-?[0-9]+)\]|\[(["'])(.*?)\3\]""")
 
 
 class PathError(ValueError):
@@ -71,7 +71,7 @@ def resolve(value: Any, steps: list[str | int]) -> Any:
 def _index(step: str | int) -> int | None:
     if isinstance(step, int):
         return step
-    return int(step) if re.fullmatch(r"-?\d+", step) else None
+    return int(step) if re.fullmatch(r"-?[0-9]+", step) else None
 
 
 def _kind(value: Any) -> str:

@@ -8,6 +8,7 @@ as an outcome ``error`` with the reason.
 from __future__ import annotations
 
 from .. import spec
+from ..bounded_regex import RegexTimeout, time_bound
 from ..model import TraceRun
 from ..results import Outcome
 from . import budget, logic, tools, workflow
@@ -29,7 +30,10 @@ def evaluate(entry: spec._Entry, run: TraceRun) -> Outcome:
     if evaluator is None:
         return error(entry, f"no evaluator for catalogue key {entry.key!r}")
     try:
-        return evaluator(entry, run)
+        with time_bound():
+            return evaluator(entry, run)
+    except RegexTimeout as exc:
+        return error(entry, str(exc))
     except RecursionError:
         return error(entry, "could not evaluate: the values are nested too deeply")
     except Exception as exc:  # any fault of one entry becomes its outcome, never a traceback

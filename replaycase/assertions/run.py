@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from .. import spec
+from ..bounded_regex import search
 from ..model import ErrorEvent, FinalOutputEvent, LlmCallEvent, TraceRun
 from ..results import Outcome
 from ._common import Evaluator, as_text, error, plural, quote, result, seq_list
@@ -70,7 +70,7 @@ def final_output_matches(entry: spec.FinalOutputMatches, run: TraceRun) -> Outco
     if run.final_output is None:
         return _no_output(entry, f"matching /{pattern}/", pattern)
     text = as_text(run.final_output)
-    match = re.search(pattern, text)
+    match = search(pattern, text)
     if match:
         message = f"final output matches /{pattern}/ at {quote(match.group(0), 60)}"
     else:
@@ -144,7 +144,7 @@ def _field_check(check: str, want: spec.OutputFieldSpec, value: Any) -> tuple[bo
         verb = "contains" if ok else "does not contain"
         return ok, f"{verb} {quote(needle)} (in its {where})"
     pattern = want.matches or ""
-    ok = re.search(pattern, as_text(value)) is not None
+    ok = search(pattern, as_text(value)) is not None
     return ok, (f"matches /{pattern}/" if ok
                 else f"is {quote(value)}, which does not match /{pattern}/")
 
@@ -152,7 +152,7 @@ def _field_check(check: str, want: spec.OutputFieldSpec, value: Any) -> tuple[bo
 def error_matches(entry: spec.ErrorMatches, run: TraceRun) -> Outcome:
     pattern = entry.error_matches
     errors = errors_with_seq(run)
-    hits = [(seq, msg) for seq, msg in errors if re.search(pattern, msg)]
+    hits = [(seq, msg) for seq, msg in errors if search(pattern, msg)]
     if hits:
         seq, msg = hits[0]
         message = f"error {quote(msg)} (event {seq}) matches /{pattern}/"

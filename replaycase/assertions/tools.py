@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from .. import spec
+from ..bounded_regex import search
 from ..model import ToolCallRecord, TraceRun
 from ..results import Outcome
 from ._common import Evaluator, as_text, plural, quote, result, seq_list, times
@@ -76,7 +76,7 @@ def args_match(want: spec.ToolArgsSpec, args: Any) -> bool:
     args = maybe_json(args, {})
     if not isinstance(args, dict):
         return False
-    return all(name in args and re.search(str(pattern), as_text(args[name])) is not None
+    return all(name in args and search(str(pattern), as_text(args[name])) is not None
                for name, pattern in want.args.items())
 
 

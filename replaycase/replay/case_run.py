@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..assertions import all_hold, evaluate_all, semantic_outcomes
 from ..case import ReplayCase
-from ..errors import InputError, ReplaycaseError
+from ..errors import InputError, ReplaycaseError, UsageError
 from ..importers import load_trace
 from ..jsonio import DEFAULT_LIMITS, Limits
 from ..model import TraceRun
@@ -99,16 +99,24 @@ def _held(path: Path) -> Folder:
     return folder
 
 
+NO_RUNNER_CMD = "no runner command: pass --runner-cmd or set runner_cmd in [tool.replaycase]"
+
+
+def require_runner_cmd(options: ReplayOptions) -> str:
+    """The runner command of the options; UsageError without one. A case folder never gives
+    one: runner.cmd in case.yaml is ignored (DESIGN 7)."""
+    if not options.runner_cmd:
+        raise UsageError(NO_RUNNER_CMD)
+    return options.runner_cmd
+
+
 def replay_case(case: ReplayCase, options: ReplayOptions) -> ReplayResult:
     """Run the candidate against one case and judge what it wrote.
 
     Whatever the runner does to its run folder, this returns the case's result: a runner
     fault is its ``runner_error``, evidence that could not be written its ``evidence_error``.
     """
-    cmd = options.runner_cmd or case.spec.runner.cmd
-    if not cmd:
-        raise ReplaycaseError(f"{case.case_yaml}: no runner command; pass --runner-cmd or set "
-                              "runner.cmd in case.yaml")
+    cmd = require_runner_cmd(options)
     timeout = options.timeout_s or case.spec.runner.timeout_s
     redactor = Redactor(options.redact_patterns) if options.redact else None
     with options.process_gate():

@@ -16,7 +16,7 @@ from typing import TypeVar
 from ..case import ReplayCase
 from ..errors import UsageError
 
-_SHARD = re.compile(r"^\s*(\d{1,6})\s*/\s*(\d{1,6})\s*$")
+_SHARD = re.compile(r"\s*([0-9]{1,6})\s*/\s*([0-9]{1,6})\s*")  # whole text, ASCII digits
 MAX_SHARDS = 10_000
 C = TypeVar("C", bound=ReplayCase)
 
@@ -38,7 +38,7 @@ class Shard:
 
 def parse_shard(text: str) -> Shard:
     """``"2/5"`` to Shard(2, 5); a UsageError for anything else."""
-    match = _SHARD.match(text)
+    match = _SHARD.fullmatch(text)
     if not match:
         raise UsageError(f"--shard must look like I/N (e.g. 1/3), got {text!r}")
     index, total = int(match.group(1)), int(match.group(2))

@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 from ..case import ReplayCase, discover_cases, load_case
-from ..errors import ReplaycaseError, UsageError
+from ..errors import UsageError
 from ..results import ReplayResult, ResultsDocument, summarize
-from .case_run import ReplayOptions, replay_case
+from .case_run import ReplayOptions, replay_case, require_runner_cmd
 from .repeat import combine
 from .shard import Shard
 
@@ -113,9 +113,7 @@ def _iter_cases(folders: Iterable[Path]) -> Iterator[ReplayCase]:
 
 
 def _check_runner(case: ReplayCase, options: ReplayOptions) -> None:
-    if not options.runner_cmd and not case.spec.runner.cmd:
-        raise ReplaycaseError(f"{case.case_yaml}: no runner command; pass --runner-cmd or "
-                              "set runner.cmd in case.yaml")
+    require_runner_cmd(options)  # never the case's own runner.cmd
 
 
 def _replay(cases: Iterable[ReplayCase], options: ReplayOptions, suite: SuiteOptions,

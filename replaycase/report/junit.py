@@ -11,18 +11,21 @@ element's text has every signature and assertion with expected and actual values
 from __future__ import annotations
 
 import io
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from ..results import Outcome, ReplayResult, ResultsDocument
 from ..safe_files import write_output
 
-_INVALID_XML = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+"""Characters XML 1.0 forbids: C0 controls but tab, LF and CR; surrogates; U+FFFE, U+FFFF."""
 _MESSAGE_CHARS = 1000
 
 
 def _clean(text: str) -> str:
-    return text.translate(_INVALID_XML)
+    """Text any XML parser reads: each forbidden character becomes U+FFFD."""
+    return _NOT_XML.sub("\ufffd", text)
 
 
 def _line(outcome: Outcome, label: str) -> str:

@@ -12,6 +12,7 @@ import re
 from collections import defaultdict
 from typing import Any
 
+from ..bounded_regex import RegexTimeout, search
 from ..model import TraceRun
 from ..spec import (
     ErrorMatches,
@@ -67,6 +68,14 @@ def _escape(text: str) -> str:
     return "".join("\\" + c if c in _META else c for c in text)
 
 
+def _matches(pattern: str, text: str) -> bool:
+    """Whether the pattern matches, with the engine and time bound lint and replay use."""
+    try:
+        return search(pattern, text) is not None
+    except RegexTimeout:
+        return False
+
+
 def _events(seqs: list[int], limit: int = 12) -> str:
     shown = ",".join(str(s) for s in seqs[:limit])
     more = f",… ({len(seqs)} in all)" if len(seqs) > limit else ""
@@ -85,8 +94,7 @@ def derive_observed(run: TraceRun) -> list[_Entry]:
     if errors:
         message = errors[-1].message
         pattern = mask_message(message)
-        compiled = re.compile(pattern)
-        seqs = [e.seq for e in errors if compiled.search(e.message)]
+        seqs = [e.seq for e in errors if _matches(pattern, e.message)]
         shown = message.strip().splitlines()[0][:120] if message.strip() else "(empty)"
         found.append(ErrorMatches(error_matches=pattern,
                                   why=f"error {shown!r} ({_events(seqs)})"))
