@@ -356,34 +356,36 @@ def _shadow_search(pattern: bytes) -> _Prefilter:
 _KV_DETECTOR = _Detector("password", _KEY_VALUE, 50, _key_value, learn=True,
                          lower_markers=("pass", "pwd", "secret", "token", "key", "auth",
                                         "credential"))
-_TOKEN = r"A-Za-z0-9_\-"
+_KEY_START = "A-Za-z0-9"
+"""A key shape starts after anything but a letter or digit, so a key glued to an id by ``-``,
+``_``, ``.`` or ``/`` (``run-sk-…``, ``lookup_ghp_…``, ``id_AKIA…``) is found too."""
 _DETECTORS: tuple[_Detector, ...] = (
     _Detector("private_key", re.compile(
         r"-----BEGIN[A-Z0-9 ]{0,30}PRIVATE KEY(?: BLOCK)?-----.*?"
         r"(?:-----END[A-Z0-9 ]{0,30}PRIVATE KEY(?: BLOCK)?-----|\Z)", re.DOTALL),
         100, _whole, markers=("PRIVATE KEY",)),
     _Detector("api_key", re.compile(
-        _start("s", _TOKEN) + r"k-[A-Za-z0-9_\-]{20,}"), 90, _mixed, markers=("sk-",)),
+        _start("s", _KEY_START) + r"k-[A-Za-z0-9_\-]{20,}"), 90, _mixed, markers=("sk-",)),
     # no markers for the next two: their regexes skip ahead to a literal first character, and
     # run faster than a scan of the text for each of their four or six markers would
     _Detector("aws_access_key", re.compile(
-        _start("A", "A-Za-z0-9") + r"(?:KIA|SIA|BIA|CCA)[A-Z0-9]{16}(?![A-Za-z0-9])"), 90, _whole),
+        _start("A", _KEY_START) + r"(?:KIA|SIA|BIA|CCA)[A-Z0-9]{16}(?![A-Za-z0-9])"), 90, _whole),
     _Detector("github_token", re.compile(
-        _start("g", _TOKEN) + r"(?:h[pousr]_[A-Za-z0-9]{36,}|ithub_pat_[A-Za-z0-9_]{22,})"),
+        _start("g", _KEY_START) + r"(?:h[pousr]_[A-Za-z0-9]{36,}|ithub_pat_[A-Za-z0-9_]{22,})"),
         90, _whole),
     _Detector("slack_token", re.compile(
-        _start("x", _TOKEN) + r"(?:ox[abposer]-[A-Za-z0-9\-]{10,}|app-\d-[A-Za-z0-9\-]{10,})"
+        _start("x", _KEY_START) + r"(?:ox[abposer]-[A-Za-z0-9\-]{10,}|app-\d-[A-Za-z0-9\-]{10,})"
         r"|hooks\.slack\.com(?:\\?/)services(?:\\?/)(?P<v>T[A-Za-z0-9]+(?:\\?/)B[A-Za-z0-9]+"
         r"(?:\\?/)[A-Za-z0-9]+)"), 90, lambda m: m.span("v") if m.group("v") else m.span(),
         markers=("xox", "xapp-", "hooks.slack.com")),
     _Detector("google_api_key", re.compile(
-        _start("A", _TOKEN) + r"Iza[0-9A-Za-z_\-]{35}(?![0-9A-Za-z_\-])"), 90, _whole,
+        _start("A", _KEY_START) + r"Iza[0-9A-Za-z_\-]{35}(?![0-9A-Za-z_\-])"), 90, _whole,
         markers=("AIza",)),
     _Detector("stripe_key", re.compile(
-        _start("[sr]", _TOKEN) + r"k_(?:live|test)_[0-9A-Za-z]{16,}"), 90, _whole,
+        _start("[sr]", _KEY_START) + r"k_(?:live|test)_[0-9A-Za-z]{16,}"), 90, _whole,
         markers=("_live_", "_test_")),
     _Detector("jwt", re.compile(
-        _start("e", _TOKEN) + r"yJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*"),
+        _start("e", _KEY_START) + r"yJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*"),
         90, _whole, markers=("eyJ",)),
     _Detector("aws_secret_key", re.compile(
         r"[Ss](?i:ecret[_\-.]?(?:access[_\-.]?)?key)\\*[\"']?[ \t]*(?:=>|[:=])[ \t]*"
