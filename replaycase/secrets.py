@@ -35,6 +35,22 @@ from .errors import UsageError
 
 PLACEHOLDER = re.compile(r"<redacted:[a-z_]+:\d+>")
 """A value replaced by the redactor: never reported, never redacted again."""
+_REDACTED = re.compile(PLACEHOLDER.pattern + r"|<(?:redacted:[a-z_]*(?::\d*)?"
+                       r"|r(?:e(?:d(?:a(?:c(?:t(?:e(?:d)?)?)?)?)?)?)?)?…")
+"""A placeholder, or one cut short by an ellipsis (``<r…``, ``<redacted:api_…``)."""
+
+
+def clip(text: str, limit: int, mark: str = "…") -> str:
+    """``text`` cut to at most ``limit`` characters ending in ``mark``, never inside a
+    placeholder (half of one would read as a secret): the cut moves to its start."""
+    if len(text) <= limit:
+        return text
+    cut = max(0, limit - len(mark))
+    start = text.rfind("<", 0, cut)
+    whole = PLACEHOLDER.match(text, start) if start != -1 else None
+    if whole is not None and whole.end() > cut:
+        cut = start
+    return text[:cut] + mark
 
 
 @dataclass(frozen=True)
@@ -218,7 +234,8 @@ _TOKEN_NOT_SECRET = frozenset({"max", "num", "total", "stop", "eos", "bos", "pad
 _KEY_KINDS = {"api": "api_key", "private": "private_key", "access": "secret",
               "secret": "secret", "signing": "secret", "encryption": "secret",
               "master": "secret", "client": "secret", "subscription": "secret"}
-_TRIVIAL = frozenset({"none", "null", "nil", "true", "false", "undefined", "n/a", "redacted"})
+_TRIVIAL = frozenset({"none", "null", "nil", "true", "false", "undefined", "n/a", "redacted",
+                      "bearer", "basic", "token", "digest", "bot"})
 _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 _KEY_TAIL = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,63}\Z")
 
@@ -282,10 +299,13 @@ def unescape(value: str) -> str:
 
 
 def is_trivial_value(value: str, min_len: int = 1) -> bool:
-    """Values under a sensitive key that are not secrets: empty, null-ish, masks, $VARS."""
+    """Values under a sensitive key that are not secrets: empty, null-ish, masks, $VARS,
+    placeholders (whole or cut short, maybe after an auth scheme: ``Bearer <redacted:…``)."""
     text = value.strip().strip("\"'")
+    if "<" in text:
+        text = _REDACTED.sub("", text).strip()
     return (len(text) < min_len or text.lower() in _TRIVIAL or text.startswith(("$", "{{", "%("))
-            or not any(char.isalnum() for char in text) or PLACEHOLDER.fullmatch(text) is not None)
+            or not any(char.isalnum() for char in text))
 
 
 _ESCAPE = re.compile(r"\\(?:x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)")
@@ -653,8 +673,9 @@ def _scan(det: _Detector, text: str, pos: int, stop: int, found: list[Span]) -> 
 
 
 def _around_placeholders(spans: list[Span], text: str) -> list[Span]:
-    """Spans cut short where a placeholder begins; spans that start inside one are dropped."""
-    kept = [(m.start(), m.end()) for m in PLACEHOLDER.finditer(text)]
+    """Spans cut short where a placeholder (whole or cut) begins; spans that start inside one
+    are dropped."""
+    kept = [(m.start(), m.end()) for m in _REDACTED.finditer(text)]
     starts = [begin for begin, _ in kept]
     out = []
     for span in spans:
@@ -668,7 +689,7 @@ def _around_placeholders(spans: list[Span], text: str) -> list[Span]:
 
 
 def _merge(spans: list[Span], text: str) -> list[Span]:
-    if "<redacted:" in text:
+    if "<redacted:" in text or "…" in text:
         spans = _around_placeholders(spans, text)
     spans.sort(key=lambda s: (s.start, -s.end))
     merged: list[Span] = []

@@ -9,6 +9,8 @@ from typing import Any
 
 import jinja2
 
+from .secrets import clip
+
 
 def templates_dir() -> Path:
     """The templates folder: inside the installed package, or top-level in a checkout."""
@@ -39,13 +41,13 @@ def render(name: str, **context: Any) -> str:
 
 
 def short(value: Any, limit: int = 120) -> str:
-    """A value as one short line of text."""
+    """A value as one short line of text (never cut inside a redaction placeholder)."""
     if value is None:
         return ""
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False,
                                                             sort_keys=True, default=str)
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return clip(text, limit)
 
 
 def md_cell(value: Any, limit: int = 120) -> str:

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-import pytest
-from test_redact import AWS_ID, GITHUB, GOOGLE, JWT, OPENAI, SLACK, STRIPE
+import json
+from pathlib import Path
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_redact import AWS_ID, BEARER, GITHUB, GOOGLE, JWT, OPENAI, SLACK, STRIPE
+
+from replaycase.lint import lint_case
+from replaycase.scaffold.build import scaffold
 from replaycase.scaffold.redact import Redactor
-from replaycase.secrets import scan_text
+from replaycase.secrets import PLACEHOLDER, scan_text
+from replaycase.templating import md_cell, short
 
 # every key shape the detectors know, with its kind
 KEYS = {"api_key": OPENAI, "aws_access_key": AWS_ID, "github_token": GITHUB,
@@ -47,3 +55,72 @@ def test_words_with_a_prefix_inside_are_not_keys(text: str) -> None:
 def test_a_glued_key_in_a_big_text_is_found() -> None:
     text = ("ordinary words, " * 400) + f"run-{OPENAI} lookup_{GITHUB} id_{AWS_ID}"
     assert [f.kind for f in scan_text(text)] == ["api_key", "github_token", "aws_access_key"]
+
+
+# --- a placeholder is never cut in half (notes.md), and a cut one is never a secret ----------
+
+_WORDS = st.sampled_from(["a", "bb", " ", "<", "<r", "…", '"Authorization": "', "x" * 7,
+                          "<redacted:api_key:1>", "<redacted:bearer:12>", "<redacted:email:3>"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_WORDS, max_size=30), st.integers(min_value=1, max_value=80))
+def test_clipping_never_leaves_part_of_a_placeholder(words: list[str], limit: int) -> None:
+    text = "".join(words)
+    for clip in (short, md_cell):
+        out = clip(text, limit)
+        assert len(out) <= limit
+        whole = " ".join(text.split())
+        body = out[:-1] if out != whole and out.endswith("…") else out
+        if clip is short:
+            assert whole.startswith(body)
+        for match in PLACEHOLDER.finditer(whole):
+            assert not match.start() < len(body) < match.end(), (text, limit, out)
+
+
+@pytest.mark.parametrize("text", [
+    '"Authorization": "<r…', '"Authorization": "<re…', '"api_key": "<redacted:api_…',
+    "| token: '<redacted:bearer:1…", '"password": "<redacted…', "secret=<redacted:password:…",
+    '"Authorization": "Bearer <redacted:bearer:1>"', "Authorization: Bearer <redacted:bearer:1>",
+    '"Authorization": "Bearer <redacted:be…',
+])
+def test_a_cut_placeholder_is_not_a_secret(text: str) -> None:
+    assert scan_text(text) == []
+    assert Redactor().redact_text(text) == text
+
+
+@pytest.mark.parametrize("text", ['"api_key": "<rAnDoM-123456…"', '"api_key": "<r hunter2…"'])
+def test_a_secret_beside_a_placeholder_is_still_found(text: str) -> None:
+    assert scan_text(text) != []
+
+
+def _keyed(pad: int) -> str:
+    """A header whose redacted value starts ``pad + 18`` characters in."""
+    return "w" * pad + f' "Authorization": "Bearer {BEARER}", "x-api-key": "{OPENAI}"'
+
+
+def _cut_trace(path: Path) -> Path:
+    """Secrets at every offset around where notes.md cuts a timeline row (at 100 and 140
+    characters), the input (600) and the final output (1000)."""
+    events: list[dict] = [{"type": "input_message", "content": _keyed(pad)}
+                          for pad in range(560, 600, 3)]
+    for pad in range(50, 110):
+        events.append({"type": "tool_call", "tool_name": "fetch", "call_id": f"c{pad}",
+                       "tool_args": {"a": "y" * (pad - 10), "headers": {
+                           "Authorization": f"Bearer {BEARER}", "x-api-key": OPENAI}}})
+        events.append({"type": "tool_result", "tool_name": "fetch", "call_id": f"c{pad}",
+                       "output": _keyed(pad)})
+        events.append({"type": "llm_call", "model": "m", "response": "ok",
+                       "error": _keyed(pad)})
+    events.append({"type": "error", "message": _keyed(70)})
+    path.write_text(json.dumps({"run_id": "run-cut", "status": "error", "events": events,
+                                "final_output": _keyed(975)}))
+    return path
+
+
+def test_a_fresh_case_passes_its_own_lint_where_notes_cut_text(tmp_path: Path) -> None:
+    out = tmp_path / "cut"
+    scaffold(_cut_trace(tmp_path / "trace.json"), out)
+    notes = (out / "notes.md").read_text()
+    assert notes.count("<redacted:bearer:1>") > 20 and notes.count("…") > 100
+    assert lint_case(out).clean, lint_case(out).problems
