@@ -130,17 +130,19 @@ def _basic(match: re.Match[str]) -> tuple[int, int] | None:
 
 _FILE_TLDS = frozenset({"png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "bmp", "js", "ts",
                         "py", "json", "css", "html", "txt", "md", "yaml", "yml", "xml", "csv",
-                        "pdf", "zip", "gz", "log"})
+                        "pdf", "zip", "gz", "log", "jsonl", "ndjson"})
+_FILE_EXT = "(?i:" + "|".join(sorted(_FILE_TLDS)) + ")(?![A-Za-z0-9])"
+"""A file name's extension, not a top-level domain: ``icon@2x.png`` is no address, and in
+``alice@example.com-run.json`` or ``alice@example.com.json`` the address ends at ``.com``."""
 
 
 _URL_USER = re.compile(r"(?:\\?/){2}[^\s/@:\"'\\<>]+:\Z")
 
 
 def _email(match: re.Match[str]) -> tuple[int, int] | None:
-    tld = match.group("v").rsplit(".", 1)[-1].lower()
     start = match.start("v")
     in_url = _URL_USER.search(match.string, max(0, start - 200), start) is not None
-    return None if tld in _FILE_TLDS or in_url else match.span("v")
+    return None if in_url else match.span("v")
 
 
 IBAN_LENGTHS = {
@@ -436,8 +438,9 @@ _DETECTORS: tuple[_Detector, ...] = (
         within=re.compile(rb"0(?<!00)(?<!0[ \-]0)(?:[ \-]?0){12,}")),
     _Detector("email", re.compile(
         r"(?P<v>" + _start("[A-Za-z0-9]", r"A-Za-z0-9._%+\-") + r"[A-Za-z0-9._%+\-]{0,63}(?:@|%40)"
-        r"(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24})"
-        r"(?![A-Za-z0-9\-]|\.[A-Za-z0-9])"), 35, _email, markers=("@", "%40")),
+        r"(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+"
+        r"(?!" + _FILE_EXT + r")[A-Za-z]{2,24})"
+        r"(?![A-Za-z0-9]|\.(?!" + _FILE_EXT + r")[A-Za-z0-9])"), 35, _email, markers=("@", "%40")),
     _Detector("phone", re.compile(
         r"(?P<v>" + _start(r"\+", r"A-Za-z0-9_+")
         + r"[1-9]\d{0,2}(?:[ .\-]?\(\d{1,4}\)|[ .\-]?\d{1,4})"

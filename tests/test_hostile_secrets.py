@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_redact import AWS_ID, BEARER, GITHUB, GOOGLE, JWT, OPENAI, SLACK, STRIPE
+from test_redact import AWS_ID, BEARER, EMAIL, GITHUB, GOOGLE, JWT, OPENAI, SLACK, STRIPE
 
 from replaycase.lint import lint_case
-from replaycase.scaffold.build import scaffold
+from replaycase.scaffold.build import ScaffoldOptions, scaffold
 from replaycase.scaffold.redact import Redactor
 from replaycase.secrets import PLACEHOLDER, scan_text
 from replaycase.templating import md_cell, short
@@ -124,3 +124,57 @@ def test_a_fresh_case_passes_its_own_lint_where_notes_cut_text(tmp_path: Path) -
     notes = (out / "notes.md").read_text()
     assert notes.count("<redacted:bearer:1>") > 20 and notes.count("…") > 100
     assert lint_case(out).clean, lint_case(out).problems
+
+
+# --- the trace's file name is redacted like any text ------------------------------------------
+
+REPO = Path(__file__).parent.parent
+
+
+@pytest.mark.parametrize("name", [f"{EMAIL}-run.json", f"{EMAIL}.json", f"run_{EMAIL}.jsonl",
+                                  f"trace-{OPENAI}.json", f"{EMAIL}_{GITHUB}.log"])
+@pytest.mark.parametrize("source", ["examples/traces/tool-loop.json",
+                                    "tests/data/traces/replayt/tool-loop.jsonl"])
+def test_a_secret_in_the_trace_file_name_is_redacted(tmp_path: Path, name: str,
+                                                     source: str) -> None:
+    trace = tmp_path / name
+    trace.write_bytes((REPO / source).read_bytes())
+    out = tmp_path / "case"
+    scaffold(trace, out)
+    texts = {p.name: p.read_text() for p in out.rglob("*") if p.is_file()}
+    for secret in (EMAIL, OPENAI, GITHUB, EMAIL.split("@")[0]):
+        assert not [file for file, text in texts.items() if secret in text]
+    assert "<redacted:" in texts["notes.md"].split("## Input")[0]
+    if "replayt" in source:
+        assert '"file": "' in texts["source-trace.json"]
+    assert lint_case(out).clean, lint_case(out).problems
+
+
+@pytest.mark.parametrize(("text", "found"), [
+    ("alice@example.com-run.json", "alice@example.com"),
+    ("alice@example.com.json", "alice@example.com"),
+    ("alice@example.com-run.jsonl", "alice@example.com"),
+    ("bob@corp.io-2.log", "bob@corp.io"),
+    ("mail bob@mail.example.co.uk.", "bob@mail.example.co.uk"),
+])
+def test_an_address_followed_by_a_file_name_is_found(text: str, found: str) -> None:
+    start = text.index(found)
+    assert Redactor().redact_text(text) == f"{text[:start]}<redacted:email:1>" \
+        f"{text[start + len(found):]}"
+
+
+@pytest.mark.parametrize("text", ["icon@2x.png", "logo@3x.svg", "see a@2x.PNG"])
+def test_asset_names_are_not_addresses(text: str) -> None:
+    assert scan_text(text) == []
+
+
+def test_a_run_id_with_an_address_names_no_folder_after_it(tmp_path: Path) -> None:
+    trace = tmp_path / "runs.json"
+    runs = [{"run_id": f"run-{EMAIL}-{n}", "status": "error",
+             "events": [{"type": "error", "message": "boom"}]} for n in (1, 2)]
+    trace.write_text(json.dumps(runs))
+    reports = scaffold(trace, tmp_path / "cases", ScaffoldOptions(all_runs=True))
+    assert len(reports) == 2
+    for report in reports:
+        assert EMAIL not in report.case_id and EMAIL not in str(report.path)
+        assert lint_case(report.path).clean, lint_case(report.path).problems
