@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_redact import AWS_ID, BEARER, EMAIL, GITHUB, GOOGLE, JWT, OPENAI, SLACK, STRIPE
+from typer.testing import CliRunner
 
+from replaycase.case import load_case
+from replaycase.cli import app
+from replaycase.importers import load_trace
 from replaycase.lint import lint_case
+from replaycase.model import TraceRun
+from replaycase.redacting import redact_model, redact_run
+from replaycase.replay.case_run import ReplayOptions, replay_case
+from replaycase.results import Outcome, ReplayResult, RunnerInfo
 from replaycase.scaffold.build import ScaffoldOptions, scaffold
 from replaycase.scaffold.redact import Redactor
 from replaycase.secrets import PLACEHOLDER, scan_text
@@ -178,3 +187,137 @@ def test_a_run_id_with_an_address_names_no_folder_after_it(tmp_path: Path) -> No
     for report in reports:
         assert EMAIL not in report.case_id and EMAIL not in str(report.path)
         assert lint_case(report.path).clean, lint_case(report.path).problems
+
+
+# --- user patterns rewrite free text only, never structure -----------------------------------
+
+HOSTILE_PATTERNS = ["err", "ix", "e", "."]
+SCENARIOS = {"tool-loop": [], "tool-error-unhandled": [], "no-final-output": [],
+             "wrong-tool": ["tool_called: issue_refund"]}
+
+
+def _structure(run: TraceRun) -> list[tuple[object, ...]]:
+    """What replaycase relies on in a run: statuses, event types, numbers, ids, names, keys."""
+    rows: list[tuple[object, ...]] = [(run.run_id, run.status, run.schema_)]
+    for event in run.events:
+        args = getattr(event, "tool_args", None)
+        rows.append((event.seq, event.type, getattr(event, "call_id", None),
+                     getattr(event, "tool_name", None), getattr(event, "is_error", None),
+                     sorted(args) if isinstance(args, dict) else None))
+    return rows
+
+
+@pytest.mark.parametrize("pattern", HOSTILE_PATTERNS)
+def test_user_patterns_leave_a_runs_structure_alone(pattern: str) -> None:
+    found = 0
+    for scenario in SCENARIOS:
+        run = load_trace(REPO / "examples" / "traces" / f"{scenario}.json")[0]
+        clean, text = redact_run(run, Redactor([pattern]))
+        assert _structure(clean) == _structure(run)
+        assert TraceRun.model_validate_json(text).model_dump() == clean.model_dump()
+        found += text.count("<redacted:user_pattern:")
+    assert found >= 3 or pattern in ("err", "ix")  # free text is still redacted
+
+
+def test_user_patterns_leave_ids_names_and_states_alone() -> None:
+    run = TraceRun.model_validate({
+        "run_id": "fix-1", "status": "error", "metadata": {"agent": "fixer", "tags": ["ix"]},
+        "events": [
+            {"seq": 1, "type": "state", "state": "mixing", "to_state": "fixing",
+             "action": "transition", "ts": "2026-01-01T00:00:00Z"},
+            {"seq": 2, "type": "tool_call", "tool_name": "fix_invoice", "call_id": "ix-1",
+             "tool_args": {"fix": "six"}, "span_id": "ix", "parent_id": "pix"},
+            {"seq": 3, "type": "tool_result", "tool_name": "fix_invoice", "call_id": "ix-1",
+             "output": "fixed six", "is_error": True},
+            {"seq": 4, "type": "error", "message": "mix-up", "error_type": "FixError"},
+            {"seq": 5, "type": "custom", "name": "fixture", "data": {"ix": "ix"}}]})
+    clean, _ = redact_run(run, Redactor(["ix", "rr", "error"]))
+    same = ["run_id", "status", "metadata"]
+    assert [getattr(clean, f) for f in same] == [getattr(run, f) for f in same]
+    kept = ["seq", "type", "state", "to_state", "action", "ts", "tool_name", "call_id",
+            "span_id", "parent_id", "error_type", "name", "is_error"]
+    for got, was in zip(clean.events, run.events, strict=True):
+        for field in kept:
+            assert getattr(got, field, None) == getattr(was, field, None)
+    assert clean.events[1].tool_args == {"fix": "s<redacted:user_pattern:1>"}
+    assert clean.events[2].output == "f<redacted:user_pattern:1>ed s<redacted:user_pattern:1>"
+    assert clean.events[3].message == "m<redacted:user_pattern:1>-up"
+    assert clean.events[4].data == {"ix": "<redacted:user_pattern:1>"}
+
+
+def test_user_patterns_never_rewrite_mapping_keys() -> None:
+    out = Redactor(["e"]).redact({"message": "hello", "nested": {"every": ["seven"]}})
+    assert out == {"message": "h<redacted:user_pattern:1>llo",
+                   "nested": {"every": ["s<redacted:user_pattern:1>v<redacted:user_pattern:1>n"]}}
+
+
+def test_user_patterns_leave_a_results_structure_alone() -> None:
+    outcome = Outcome(key="tool_error_count", entry={"tool_error_count": {"tool": "fix", "min": 1}},
+                      outcome="needs_review", message="expected exit reason", actual="fixed it")
+    result = ReplayResult(case_id="fix-refund", case_path="cases/fix-refund", verdict="reproduced",
+                          signatures=[outcome], assertions=[outcome.model_copy()],
+                          evidence_dir=".replaycase/runs/x-fix-refund", tags=["experiment"],
+                          title="refund fixed", runner=RunnerInfo(reason="exit error 3",
+                                                                  output_format="native"))
+    clean = redact_model(result, Redactor(HOSTILE_PATTERNS))
+    for field in ("case_id", "case_path", "verdict", "evidence_dir", "tags"):
+        assert getattr(clean, field) == getattr(result, field)
+    for got in clean.signatures + clean.assertions:
+        assert (got.key, got.entry, got.outcome) == (outcome.key, outcome.entry, outcome.outcome)
+        assert "<redacted:user_pattern:" in got.message and got.actual != outcome.actual
+    assert clean.runner.output_format == "native" and clean.runner.reason != "exit error 3"
+    assert clean.title != result.title
+
+
+def _scaffold_examples(tmp_path: Path, patterns: list[str]) -> Path:
+    cases = tmp_path / "cases"
+    for scenario, observed in SCENARIOS.items():
+        scaffold(REPO / "examples" / "traces" / f"{scenario}.json", cases / scenario,
+                 ScaffoldOptions(redact_patterns=patterns, observed=observed))
+    return cases
+
+
+def _verdicts(cases: Path, runner: str, tmp_path: Path, *extra: str) -> dict[str, str]:
+    results = tmp_path / f"{runner}.json"
+    done = CliRunner().invoke(app, ["replay", str(cases), "--runner-cmd",
+                                    f"{sys.executable} {REPO / 'runners' / runner}", "-j", "2",
+                                    "--evidence-dir", str(tmp_path / "runs"),
+                                    "--json", str(results), *extra])
+    assert done.exit_code in (0, 1), done.output
+    return {r["case_id"]: r["verdict"] for r in json.loads(results.read_text())["results"]}
+
+
+@pytest.mark.parametrize("pattern", HOSTILE_PATTERNS)
+def test_a_case_scaffolded_with_a_hostile_pattern_lints_and_replays(
+        tmp_path: Path, pattern: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    cases = _scaffold_examples(tmp_path, [pattern])
+    for scenario in SCENARIOS:
+        assert lint_case(cases / scenario).clean, lint_case(cases / scenario).problems
+    monkeypatch.chdir(REPO)
+    assert set(_verdicts(cases, "fixed.py", tmp_path).values()) == {"fixed"}
+    buggy = _verdicts(cases, "buggy.py", tmp_path)
+    if pattern in ("err", "ix"):
+        assert set(buggy.values()) == {"reproduced"}
+    else:
+        # "e" and "." rewrite the customer's question itself (free text), so the buggy agent
+        # reads another ticket; the case is still whole: no runner error, nothing corrupt
+        assert set(buggy.values()) <= {"reproduced", "fixed"}
+        assert buggy["tool-error-unhandled"] == "reproduced" or pattern == "."
+
+
+def test_replay_redaction_patterns_keep_result_json_whole(tmp_path: Path) -> None:
+    case = load_case(REPO / "cases" / "tool-loop")
+    plain = replay_case(case, _options(tmp_path / "plain", []))
+    redacted = replay_case(case, _options(tmp_path / "redacted", HOSTILE_PATTERNS))
+    assert plain.verdict == redacted.verdict == "reproduced"
+    assert redacted.evidence_dir is not None
+    saved = ReplayResult.model_validate_json(
+        (Path(redacted.evidence_dir) / "result.json").read_text())
+    assert saved.verdict == "reproduced" and saved.case_id == "tool-loop"
+    assert [(o.key, o.outcome, o.entry) for o in saved.signatures + saved.assertions] == \
+        [(o.key, o.outcome, o.entry) for o in plain.signatures + plain.assertions]
+
+
+def _options(root: Path, patterns: list[str]) -> ReplayOptions:
+    return ReplayOptions(runner_cmd=f"{sys.executable} {REPO / 'runners' / 'buggy.py'}",
+                         evidence_root=root, redact_patterns=patterns, cwd=REPO)

@@ -254,9 +254,9 @@ def _redacted_and_derived(run: TraceRun, redactor: Redactor,
         guess: _Derived | UsageError | InputError = derive(run)
     except (UsageError, InputError) as exc:
         guess = exc
-    redacted = redactor.redact_text(text, shared.detected(text))
-    if redacted != text:
-        clean, text = rebuild_run(run, text, redacted, redactor)
+    redacted = redactor.redact_text(text, shared.detected(text), patterns=False)
+    clean, text = rebuild_run(run, text, redacted, redactor)
+    if clean is not run:
         return clean, text, derive(clean)
     if isinstance(guess, Exception):
         raise guess
