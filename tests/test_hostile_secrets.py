@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import html as htmllib
 import json
+import re
 import sys
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from markdown_it import MarkdownIt
 from test_redact import AWS_ID, BEARER, EMAIL, GITHUB, GOOGLE, JWT, OPENAI, SLACK, STRIPE
 from typer.testing import CliRunner
 
@@ -76,15 +79,16 @@ _WORDS = st.sampled_from(["a", "bb", " ", "<", "<r", "…", '"Authorization": "'
 @given(st.lists(_WORDS, max_size=30), st.integers(min_value=1, max_value=80))
 def test_clipping_never_leaves_part_of_a_placeholder(words: list[str], limit: int) -> None:
     text = "".join(words)
-    for clip in (short, md_cell):
-        out = clip(text, limit)
-        assert len(out) <= limit
-        whole = " ".join(text.split())
-        body = out[:-1] if out != whole and out.endswith("…") else out
-        if clip is short:
-            assert whole.startswith(body)
-        for match in PLACEHOLDER.finditer(whole):
-            assert not match.start() < len(body) < match.end(), (text, limit, out)
+    whole = " ".join(text.split())
+    out = short(text, limit)
+    assert len(out) <= limit
+    body = out[:-1] if out != whole else out
+    assert whole.startswith(body)
+    for match in PLACEHOLDER.finditer(whole):
+        assert not match.start() < len(body) < match.end(), (text, limit, out)
+    for cell in (out, md_cell(text, limit)):  # no word but a placeholder holds "<red"
+        for start in (m.start() for m in re.finditer("<red", cell)):
+            assert PLACEHOLDER.match(cell, start), (text, limit, cell)
 
 
 @pytest.mark.parametrize("text", [
@@ -321,3 +325,60 @@ def test_replay_redaction_patterns_keep_result_json_whole(tmp_path: Path) -> Non
 def _options(root: Path, patterns: list[str]) -> ReplayOptions:
     return ReplayOptions(runner_cmd=f"{sys.executable} {REPO / 'runners' / 'buggy.py'}",
                          evidence_root=root, redact_patterns=patterns, cwd=REPO)
+
+
+# --- trace text in notes.md is inert Markdown ----------------------------------------------
+
+HTML = ['<img src=x onerror=alert(1)>', "<script>alert(2)</script>",
+        '<a href="javascript:alert(3)">click</a>', "<iframe src=//evil>", "<b>bold</b>"]
+
+
+def _html_trace(path: Path) -> Path:
+    nasty = " ".join(HTML) + " a|b \\| c\nnew | line\r\n`tick` ``` [x](javascript:alert(4))"
+    events = [
+        {"type": "input_message", "content": "```\n" + nasty},
+        {"type": "tool_call", "tool_name": "fetch", "call_id": "c1", "tool_args": {"q": nasty}},
+        {"type": "tool_result", "tool_name": "fetch", "call_id": "c1", "output": nasty,
+         "is_error": True},
+        {"type": "llm_call", "model": "<img src=m>|", "response": nasty, "error": nasty},
+        {"type": "retry", "reason": nasty},
+        {"type": "custom", "name": "note", "data": {"html": nasty}},
+        {"type": "error", "message": "Boom: " + nasty, "error_type": "Boom"},
+        {"type": "final_output", "output": "```\n" + nasty},
+    ]
+    path.write_text(json.dumps({"run_id": "run-html", "status": "error", "events": events,
+                                "final_output": "````\n" + nasty,
+                                "metadata": {"agent": "<script>x</script>|a",
+                                             "version": "<img src=v>"}}))
+    return path
+
+
+def test_html_in_trace_text_is_escaped_in_notes(tmp_path: Path) -> None:
+    out = tmp_path / "html"
+    scaffold(_html_trace(tmp_path / "trace.json"), out)
+    notes = (out / "notes.md").read_text()
+    html = MarkdownIt("commonmark").enable("table").render(notes)
+    assert not re.search(r"<(img|script|iframe|b)\b", html)
+    assert not re.search(r"<a\b", html)  # no link, not even to javascript:
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    # the timeline is still one table row per event, each of three cells
+    rows = re.findall(r"<tr>(.*?)</tr>", html, re.S)
+    timeline = [row for row in rows if re.search(r"<td[^>]*>\d+( ⚠)?</td>\s*<td>[a-z_]+</td>", row)]
+    assert len(timeline) == 8
+    assert all(row.count("<td") == 3 for row in timeline)
+    # code blocks are not closed early by backticks in the text: input and final output
+    blocks = re.findall(r"<pre><code[^>]*>(.*?)</code></pre>", html, re.S)
+    assert len(blocks) == 3  # input, final output, the shell lines
+    assert all("[x](javascript:alert(4))" in block for block in blocks[:2])
+    assert lint_case(out).clean, lint_case(out).problems
+
+
+@pytest.mark.parametrize("text", [*HTML, "a|b", "a\\|b", "x\\", "`a`", "<redacted:api_key:1>",
+                                  "_a_ b_c_ __d__ *e* ~~f~~ ![i](x) [l](javascript:x) &lt; &#60;",
+                                  "search_kb é_é _ x_"])
+def test_a_cell_renders_as_the_text_it_holds(text: str) -> None:
+    row = f"| h |\n| --- |\n| {md_cell(text)} |\n"
+    html = MarkdownIt("commonmark").enable("table").render(row)
+    cell = re.search(r"<td>(.*)</td>", html, re.S)
+    assert cell is not None
+    assert htmllib.unescape(cell.group(1)) == text
