@@ -78,9 +78,11 @@ def free_text_patterns(value: Any, redactor: Redactor) -> Any:
 def _free(value: Any, redact: Callable[[str], str]) -> Any:
     if isinstance(value, str):
         return redact(value)
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):
         items = [_free(item, redact) for item in value]
-        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
+        if all(a is b for a, b in zip(items, value, strict=True)):
+            return value
+        return items if isinstance(value, list) else tuple(items)
     if isinstance(value, dict):
         changed = {key: _free(item, redact) for key, item in value.items()}
         return value if all(changed[k] is v for k, v in value.items()) else changed

@@ -20,7 +20,7 @@ from replaycase.cli import app
 from replaycase.importers import load_trace
 from replaycase.lint import lint_case
 from replaycase.model import TraceRun
-from replaycase.redacting import redact_model, redact_run
+from replaycase.redacting import free_text_patterns, redact_model, redact_run
 from replaycase.replay.case_run import ReplayOptions, replay_case
 from replaycase.results import Outcome, ReplayResult, RunnerInfo
 from replaycase.scaffold.build import ScaffoldOptions, scaffold
@@ -382,3 +382,9 @@ def test_a_cell_renders_as_the_text_it_holds(text: str) -> None:
     cell = re.search(r"<td>(.*)</td>", html, re.S)
     assert cell is not None
     assert htmllib.unescape(cell.group(1)) == text
+
+
+def test_free_text_in_tuples_and_lists_gets_the_patterns_too() -> None:
+    got = free_text_patterns({"k": ("e", ["e", 1]), "e": None}, Redactor(["e"]))
+    mark = "<redacted:user_pattern:1>"
+    assert got == {"k": (mark, [mark, 1]), "e": None}
