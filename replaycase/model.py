@@ -21,6 +21,16 @@ from .run_index import EventIndex, ToolCallRecord
 
 TRACE_SCHEMA = "replaycase.trace/v1"
 
+class Structure:
+    """Field metadata: a string replaycase matches on or relies on (an id, a name, a time).
+    Redaction's user patterns rewrite free text only: never such a field, nor a Literal, enum,
+    number or bool one, nor a mapping's keys (``redacting.py``)."""
+
+
+STRUCTURE = Structure()
+Name = Annotated[str, STRUCTURE]
+"""A string field that is structure, not free text."""
+
 RunStatus = Literal["success", "error", "timeout", "cancelled", "paused"]
 RUN_STATUSES: tuple[str, ...] = ("success", "error", "timeout", "cancelled", "paused")
 
@@ -49,9 +59,9 @@ class Usage(_Model):
 class RequestedToolCall(_Model):
     """A tool call a model asked for in its response."""
 
-    tool_name: str
+    tool_name: Name
     tool_args: Any = None
-    call_id: str | None = None
+    call_id: Name | None = None
 
 
 def _event(cls: type[Any]) -> Any:
@@ -64,10 +74,10 @@ def _event(cls: type[Any]) -> Any:
 @_event
 class _EventBase:
     seq: int = Field(description="Position of the event in the run, from 1.")
-    ts: str | None = Field(default=None, description="ISO 8601 time, when the source has it.")
+    ts: Name | None = Field(default=None, description="ISO 8601 time, when the source has it.")
     duration_ms: float | None = None
-    span_id: str | None = None
-    parent_id: str | None = None
+    span_id: Name | None = None
+    parent_id: Name | None = None
 
 
 @_event
@@ -75,7 +85,7 @@ class InputMessageEvent(_EventBase):
     """A message given to the run (the user's question, a system prompt)."""
 
     type: Literal["input_message"] = "input_message"
-    role: str = "user"
+    role: Name = "user"
     content: Any = None
 
 
@@ -84,7 +94,7 @@ class LlmCallEvent(_EventBase):
     """One model call: what was asked, what came back, what it cost."""
 
     type: Literal["llm_call"] = "llm_call"
-    model: str | None = None
+    model: Name | None = None
     request: Any = None
     response: Any = None
     tool_calls: list[RequestedToolCall] = Field(default_factory=list)
@@ -98,9 +108,9 @@ class ToolCallEvent(_EventBase):
     """A tool invoked by the run."""
 
     type: Literal["tool_call"] = "tool_call"
-    tool_name: str
+    tool_name: Name
     tool_args: Any = None
-    call_id: str | None = None
+    call_id: Name | None = None
 
 
 @_event
@@ -108,8 +118,8 @@ class ToolResultEvent(_EventBase):
     """What a tool returned, or the error it raised."""
 
     type: Literal["tool_result"] = "tool_result"
-    call_id: str | None = None
-    tool_name: str | None = None
+    call_id: Name | None = None
+    tool_name: Name | None = None
     output: Any = None
     is_error: bool = False
 
@@ -119,9 +129,9 @@ class StateEvent(_EventBase):
     """A workflow state entered or exited, or a transition between two."""
 
     type: Literal["state"] = "state"
-    state: str
+    state: Name
     action: Literal["entered", "exited", "transition"] = "entered"
-    to_state: str | None = None
+    to_state: Name | None = None
 
 
 @_event
@@ -129,9 +139,9 @@ class ApprovalEvent(_EventBase):
     """A human approval requested or resolved."""
 
     type: Literal["approval"] = "approval"
-    approval_id: str | None = None
+    approval_id: Name | None = None
     action: Literal["requested", "resolved"] = "requested"
-    decision: str | None = None
+    decision: Name | None = None
     summary: str | None = None
 
 
@@ -150,7 +160,7 @@ class ErrorEvent(_EventBase):
 
     type: Literal["error"] = "error"
     message: str
-    error_type: str | None = None
+    error_type: Name | None = None
 
 
 @_event
@@ -166,7 +176,7 @@ class CustomEvent(_EventBase):
     """Anything else the source recorded, kept as-is."""
 
     type: Literal["custom"] = "custom"
-    name: str = "custom"
+    name: Name = "custom"
     data: Any = None
 
 
@@ -200,19 +210,19 @@ EVENT_TYPES: tuple[str, ...] = (
 class RunMetadata(_Model):
     """Who ran: model, agent or workflow name and version, tags."""
 
-    model: str | None = None
-    agent: str | None = None
-    version: str | None = None
-    tags: list[str] = Field(default_factory=list)
+    model: Name | None = None
+    agent: Name | None = None
+    version: Name | None = None
+    tags: list[Name] = Field(default_factory=list)
     extra: dict[str, Any] = Field(default_factory=dict)
 
 
 class SourceInfo(_Model):
     """Where a run was read from."""
 
-    format: str
+    format: Name
     file: str | None = None
-    sha256: str | None = None
+    sha256: Name | None = None
 
 
 class RunTotals(_Model):
@@ -231,7 +241,7 @@ class TraceRun(_Model):
     """One run, normalized."""
 
     schema_: Literal["replaycase.trace/v1"] = Field(default=TRACE_SCHEMA, alias="schema")
-    run_id: str
+    run_id: Name
     status: RunStatus
     input: Any = None
     final_output: Any = None

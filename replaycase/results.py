@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from .model import STRUCTURE, Name
 
 RESULTS_SCHEMA = "replaycase.results/v1"
 
@@ -20,8 +22,9 @@ class _Model(BaseModel):
 class Outcome(_Model):
     """One signature, assertion or semantic check, judged on one run."""
 
-    key: str = Field(description="The catalogue key, e.g. tool_call_count, or 'semantic'.")
-    entry: dict[str, Any] = Field(description="The entry as written in case.yaml.")
+    key: Name = Field(description="The catalogue key, e.g. tool_call_count, or 'semantic'.")
+    entry: Annotated[dict[str, Any], STRUCTURE] = Field(
+        description="The entry as written in case.yaml.")
     outcome: OutcomeKind
     message: str
     expected: Any = None
@@ -46,7 +49,7 @@ class RunnerInfo(_Model):
     stdout_truncated: bool = False
     stderr_truncated: bool = False
     stderr_tail: str = ""
-    output_format: str | None = None
+    output_format: Name | None = None
 
 
 class RepeatRun(_Model):
@@ -54,7 +57,7 @@ class RepeatRun(_Model):
 
     verdict: Verdict
     passed: bool = Field(description="Whether this run met the expectation.")
-    evidence_dir: str | None = None
+    evidence_dir: Name | None = None
     duration_ms: float = 0.0
     reason: str | None = Field(default=None, description="The runner error, if any.")
 
@@ -62,17 +65,17 @@ class RepeatRun(_Model):
 class ReplayResult(_Model):
     """One case replayed against one candidate."""
 
-    case_id: str
-    case_path: str
+    case_id: Name
+    case_path: Name
     title: str = ""
-    tags: list[str] = Field(default_factory=list)
+    tags: list[Name] = Field(default_factory=list)
     verdict: Verdict
     reproduced: bool = False
     signatures: list[Outcome] = Field(default_factory=list)
     assertions: list[Outcome] = Field(default_factory=list)
     semantic: list[Outcome] = Field(default_factory=list)
     runner: RunnerInfo = Field(default_factory=RunnerInfo)
-    evidence_dir: str | None = None
+    evidence_dir: Name | None = None
     evidence_error: str | None = Field(
         default=None, description="What of the evidence folder could not be written or kept "
                                   "as it should, if anything (a full disk, a vandal runner).")

@@ -35,6 +35,22 @@ from .errors import UsageError
 
 PLACEHOLDER = re.compile(r"<redacted:[a-z_]+:\d+>")
 """A value replaced by the redactor: never reported, never redacted again."""
+_REDACTED = re.compile(PLACEHOLDER.pattern + r"|<(?:redacted:[a-z_]*(?::\d*)?"
+                       r"|r(?:e(?:d(?:a(?:c(?:t(?:e(?:d)?)?)?)?)?)?)?)?…")
+"""A placeholder, or one cut short by an ellipsis (``<r…``, ``<redacted:api_…``)."""
+
+
+def clip(text: str, limit: int, mark: str = "…") -> str:
+    """``text`` cut to at most ``limit`` characters ending in ``mark``, never inside a
+    placeholder (half of one would read as a secret): the cut moves to its start."""
+    if len(text) <= limit:
+        return text
+    cut = max(0, limit - len(mark))
+    start = text.rfind("<", 0, cut)
+    whole = PLACEHOLDER.match(text, start) if start != -1 else None
+    if whole is not None and whole.end() > cut:
+        cut = start
+    return text[:cut] + mark
 
 
 @dataclass(frozen=True)
@@ -114,17 +130,19 @@ def _basic(match: re.Match[str]) -> tuple[int, int] | None:
 
 _FILE_TLDS = frozenset({"png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "bmp", "js", "ts",
                         "py", "json", "css", "html", "txt", "md", "yaml", "yml", "xml", "csv",
-                        "pdf", "zip", "gz", "log"})
+                        "pdf", "zip", "gz", "log", "jsonl", "ndjson"})
+_FILE_EXT = "(?i:" + "|".join(sorted(_FILE_TLDS)) + ")(?![A-Za-z0-9])"
+"""A file name's extension, not a top-level domain: ``icon@2x.png`` is no address, and in
+``alice@example.com-run.json`` or ``alice@example.com.json`` the address ends at ``.com``."""
 
 
 _URL_USER = re.compile(r"(?:\\?/){2}[^\s/@:\"'\\<>]+:\Z")
 
 
 def _email(match: re.Match[str]) -> tuple[int, int] | None:
-    tld = match.group("v").rsplit(".", 1)[-1].lower()
     start = match.start("v")
     in_url = _URL_USER.search(match.string, max(0, start - 200), start) is not None
-    return None if tld in _FILE_TLDS or in_url else match.span("v")
+    return None if in_url else match.span("v")
 
 
 IBAN_LENGTHS = {
@@ -218,7 +236,8 @@ _TOKEN_NOT_SECRET = frozenset({"max", "num", "total", "stop", "eos", "bos", "pad
 _KEY_KINDS = {"api": "api_key", "private": "private_key", "access": "secret",
               "secret": "secret", "signing": "secret", "encryption": "secret",
               "master": "secret", "client": "secret", "subscription": "secret"}
-_TRIVIAL = frozenset({"none", "null", "nil", "true", "false", "undefined", "n/a", "redacted"})
+_TRIVIAL = frozenset({"none", "null", "nil", "true", "false", "undefined", "n/a", "redacted",
+                      "bearer", "basic", "token", "digest", "bot"})
 _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 _KEY_TAIL = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,63}\Z")
 
@@ -282,10 +301,13 @@ def unescape(value: str) -> str:
 
 
 def is_trivial_value(value: str, min_len: int = 1) -> bool:
-    """Values under a sensitive key that are not secrets: empty, null-ish, masks, $VARS."""
+    """Values under a sensitive key that are not secrets: empty, null-ish, masks, $VARS,
+    placeholders (whole or cut short, maybe after an auth scheme: ``Bearer <redacted:…``)."""
     text = value.strip().strip("\"'")
+    if "<" in text:
+        text = _REDACTED.sub("", text).strip()
     return (len(text) < min_len or text.lower() in _TRIVIAL or text.startswith(("$", "{{", "%("))
-            or not any(char.isalnum() for char in text) or PLACEHOLDER.fullmatch(text) is not None)
+            or not any(char.isalnum() for char in text))
 
 
 _ESCAPE = re.compile(r"\\(?:x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)")
@@ -356,34 +378,36 @@ def _shadow_search(pattern: bytes) -> _Prefilter:
 _KV_DETECTOR = _Detector("password", _KEY_VALUE, 50, _key_value, learn=True,
                          lower_markers=("pass", "pwd", "secret", "token", "key", "auth",
                                         "credential"))
-_TOKEN = r"A-Za-z0-9_\-"
+_KEY_START = "A-Za-z0-9"
+"""A key shape starts after anything but a letter or digit, so a key glued to an id by ``-``,
+``_``, ``.`` or ``/`` (``run-sk-…``, ``lookup_ghp_…``, ``id_AKIA…``) is found too."""
 _DETECTORS: tuple[_Detector, ...] = (
     _Detector("private_key", re.compile(
         r"-----BEGIN[A-Z0-9 ]{0,30}PRIVATE KEY(?: BLOCK)?-----.*?"
         r"(?:-----END[A-Z0-9 ]{0,30}PRIVATE KEY(?: BLOCK)?-----|\Z)", re.DOTALL),
         100, _whole, markers=("PRIVATE KEY",)),
     _Detector("api_key", re.compile(
-        _start("s", _TOKEN) + r"k-[A-Za-z0-9_\-]{20,}"), 90, _mixed, markers=("sk-",)),
+        _start("s", _KEY_START) + r"k-[A-Za-z0-9_\-]{20,}"), 90, _mixed, markers=("sk-",)),
     # no markers for the next two: their regexes skip ahead to a literal first character, and
     # run faster than a scan of the text for each of their four or six markers would
     _Detector("aws_access_key", re.compile(
-        _start("A", "A-Za-z0-9") + r"(?:KIA|SIA|BIA|CCA)[A-Z0-9]{16}(?![A-Za-z0-9])"), 90, _whole),
+        _start("A", _KEY_START) + r"(?:KIA|SIA|BIA|CCA)[A-Z0-9]{16}(?![A-Za-z0-9])"), 90, _whole),
     _Detector("github_token", re.compile(
-        _start("g", _TOKEN) + r"(?:h[pousr]_[A-Za-z0-9]{36,}|ithub_pat_[A-Za-z0-9_]{22,})"),
+        _start("g", _KEY_START) + r"(?:h[pousr]_[A-Za-z0-9]{36,}|ithub_pat_[A-Za-z0-9_]{22,})"),
         90, _whole),
     _Detector("slack_token", re.compile(
-        _start("x", _TOKEN) + r"(?:ox[abposer]-[A-Za-z0-9\-]{10,}|app-\d-[A-Za-z0-9\-]{10,})"
+        _start("x", _KEY_START) + r"(?:ox[abposer]-[A-Za-z0-9\-]{10,}|app-\d-[A-Za-z0-9\-]{10,})"
         r"|hooks\.slack\.com(?:\\?/)services(?:\\?/)(?P<v>T[A-Za-z0-9]+(?:\\?/)B[A-Za-z0-9]+"
         r"(?:\\?/)[A-Za-z0-9]+)"), 90, lambda m: m.span("v") if m.group("v") else m.span(),
         markers=("xox", "xapp-", "hooks.slack.com")),
     _Detector("google_api_key", re.compile(
-        _start("A", _TOKEN) + r"Iza[0-9A-Za-z_\-]{35}(?![0-9A-Za-z_\-])"), 90, _whole,
+        _start("A", _KEY_START) + r"Iza[0-9A-Za-z_\-]{35}(?![0-9A-Za-z_\-])"), 90, _whole,
         markers=("AIza",)),
     _Detector("stripe_key", re.compile(
-        _start("[sr]", _TOKEN) + r"k_(?:live|test)_[0-9A-Za-z]{16,}"), 90, _whole,
+        _start("[sr]", _KEY_START) + r"k_(?:live|test)_[0-9A-Za-z]{16,}"), 90, _whole,
         markers=("_live_", "_test_")),
     _Detector("jwt", re.compile(
-        _start("e", _TOKEN) + r"yJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*"),
+        _start("e", _KEY_START) + r"yJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*"),
         90, _whole, markers=("eyJ",)),
     _Detector("aws_secret_key", re.compile(
         r"[Ss](?i:ecret[_\-.]?(?:access[_\-.]?)?key)\\*[\"']?[ \t]*(?:=>|[:=])[ \t]*"
@@ -414,8 +438,9 @@ _DETECTORS: tuple[_Detector, ...] = (
         within=re.compile(rb"0(?<!00)(?<!0[ \-]0)(?:[ \-]?0){12,}")),
     _Detector("email", re.compile(
         r"(?P<v>" + _start("[A-Za-z0-9]", r"A-Za-z0-9._%+\-") + r"[A-Za-z0-9._%+\-]{0,63}(?:@|%40)"
-        r"(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24})"
-        r"(?![A-Za-z0-9\-]|\.[A-Za-z0-9])"), 35, _email, markers=("@", "%40")),
+        r"(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+"
+        r"(?!" + _FILE_EXT + r")[A-Za-z]{2,24})"
+        r"(?![A-Za-z0-9]|\.(?!" + _FILE_EXT + r")[A-Za-z0-9])"), 35, _email, markers=("@", "%40")),
     _Detector("phone", re.compile(
         r"(?P<v>" + _start(r"\+", r"A-Za-z0-9_+")
         + r"[1-9]\d{0,2}(?:[ .\-]?\(\d{1,4}\)|[ .\-]?\d{1,4})"
@@ -651,8 +676,9 @@ def _scan(det: _Detector, text: str, pos: int, stop: int, found: list[Span]) -> 
 
 
 def _around_placeholders(spans: list[Span], text: str) -> list[Span]:
-    """Spans cut short where a placeholder begins; spans that start inside one are dropped."""
-    kept = [(m.start(), m.end()) for m in PLACEHOLDER.finditer(text)]
+    """Spans cut short where a placeholder (whole or cut) begins; spans that start inside one
+    are dropped."""
+    kept = [(m.start(), m.end()) for m in _REDACTED.finditer(text)]
     starts = [begin for begin, _ in kept]
     out = []
     for span in spans:
@@ -666,7 +692,7 @@ def _around_placeholders(spans: list[Span], text: str) -> list[Span]:
 
 
 def _merge(spans: list[Span], text: str) -> list[Span]:
-    if "<redacted:" in text:
+    if "<redacted:" in text or "…" in text:
         spans = _around_placeholders(spans, text)
     spans.sort(key=lambda s: (s.start, -s.end))
     merged: list[Span] = []

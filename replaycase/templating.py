@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
+
+from .secrets import PLACEHOLDER, clip
 
 
 def templates_dir() -> Path:
@@ -30,6 +33,8 @@ def environment() -> jinja2.Environment:
     )
     env.filters["short"] = short
     env.filters["md_cell"] = md_cell
+    env.filters["md_code"] = md_code
+    env.filters["md_fenced"] = md_fenced
     return env
 
 
@@ -39,15 +44,42 @@ def render(name: str, **context: Any) -> str:
 
 
 def short(value: Any, limit: int = 120) -> str:
-    """A value as one short line of text."""
+    """A value as one short line of text (never cut inside a redaction placeholder)."""
     if value is None:
         return ""
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False,
                                                             sort_keys=True, default=str)
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return clip(text, limit)
+
+
+_SPECIAL = re.compile(PLACEHOLDER.pattern + r"|[\\`*\[\]<>|~&]|(?<![^\W_])_|_(?![^\W_])")
+"""What md_cell escapes: CommonMark punctuation that can make markup (an ``_`` between two
+letters or digits never does, so ``search_kb`` stays as it is)."""
+_TICKS = re.compile(r"`+")
 
 
 def md_cell(value: Any, limit: int = 120) -> str:
-    """A value made safe for one Markdown table cell."""
-    return short(value, limit).replace("|", "\\|").replace("`", "'")
+    """Trace text as one line of inert Markdown, safe in a table cell: CommonMark punctuation
+    is backslash-escaped, so HTML, links and pipes show as text; a redaction placeholder keeps
+    its form (only its ``<`` is escaped), so lint still knows it."""
+    return _SPECIAL.sub(lambda match: "\\" + match.group(), short(value, limit))
+
+
+def md_code(value: Any, limit: int = 120) -> str:
+    """A value as inline code that no backtick inside can close (not for table cells)."""
+    text = short(value, limit)
+    ticks = "`" * (longest_ticks(text) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}" if text else ""
+
+
+def md_fenced(text: str, info: str = "text") -> str:
+    """A code block that no content can close early."""
+    fence = "`" * max(3, longest_ticks(text) + 1)
+    return f"{fence}{info}\n{text}\n{fence}"
+
+
+def longest_ticks(text: str) -> int:
+    """The longest run of backticks in ``text``."""
+    return max((len(run) for run in _TICKS.findall(text)), default=0)

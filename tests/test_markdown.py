@@ -123,7 +123,7 @@ def test_cli_replay_and_report_write_both(tmp_path: Path) -> None:
     assert code == 1
     assert "REPRODUCED" in markdown.read_text() and "REPRODUCED" in html.read_text()
     assert ("**First divergence**: compared event 11 (source trace #12 · candidate #11): "
-            "source trace has error, candidate has tool\\_call") in markdown.read_text()
+            "source trace has error, candidate has tool_call") in markdown.read_text()
     first_html, first_md = html.read_text(), markdown.read_text()
     html.unlink()
     markdown.unlink()

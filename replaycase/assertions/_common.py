@@ -9,6 +9,7 @@ from typing import Any
 
 from ..model import TraceRun
 from ..results import Outcome
+from ..secrets import clip as _clip
 
 Evaluator = Callable[[Any, TraceRun], Outcome]
 """One catalogue key's evaluator: ``(entry, run) -> Outcome``."""
@@ -43,8 +44,9 @@ def small(value: Any, depth: int = 0) -> Any:
 
 
 def clip(text: str, limit: int = MAX_TEXT) -> str:
-    """``text`` cut to ``limit`` characters, marked with an ellipsis when cut."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """``text`` cut to ``limit`` characters, marked with an ellipsis when cut (never inside a
+    redaction placeholder)."""
+    return _clip(text, limit)
 
 
 def as_text(value: Any) -> str:

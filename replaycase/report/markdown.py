@@ -7,23 +7,20 @@ prose, and code blocks get a fence longer than any run of backticks inside them.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 from ..safe_files import write_output
-from ..templating import render, short
+from ..templating import longest_ticks, md_cell, render, short
 from .view import SuiteView, href
 
 TEMPLATE = "summary-suite.md.j2"
 DIFF_LINES = 60
-_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
-_TICKS = re.compile(r"`+")
 
 
 def md(value: Any, limit: int = 200) -> str:
     """Trace text as one line of inert Markdown (safe in a table cell)."""
-    return _SPECIAL.sub(r"\\\1", short(value, limit))
+    return md_cell(value, limit)
 
 
 def code(value: Any, limit: int = 120) -> str:
@@ -37,8 +34,7 @@ def fenced(text: str, info: str = "text", max_lines: int = DIFF_LINES) -> str:
     lines = text.splitlines()
     if len(lines) > max_lines:
         lines = [*lines[:max_lines], f"… {len(lines) - max_lines} more lines"]
-    longest = max((len(m) for m in _TICKS.findall(text)), default=0)
-    fence = "`" * max(3, longest + 1)
+    fence = "`" * max(3, longest_ticks(text) + 1)
     return "\n".join([fence + info, *lines, fence])
 
 

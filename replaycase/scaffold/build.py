@@ -132,8 +132,8 @@ def _scaffold_all(trace: Path, out: Path, runs: list[TraceRun], options: Scaffol
     for run in runs:
         if not observed and not _actionable(derive_observed(run)):
             continue  # no failure, or only tool errors the fixtures replay anyway
-        case_id = _unique(_slug(run.run_id), used)
         redactor = Redactor(options.redact_patterns, enabled=options.redact)
+        case_id = _unique(_slug(redactor.redact_text(run.run_id)), used)  # the folder's name
         plans.append(_plan(trace, run, case_id, out / case_id, observed, desired, redactor,
                            options.redact))
     if not plans:
@@ -220,11 +220,12 @@ def _plan(trace: Path, run: TraceRun, case_id: str, out: Path, observed_user: li
         source_text, derived = run.to_json(), derive(run)
     else:
         run, source_text, derived = _redacted_and_derived(run, redactor, derive, shared)
+    source_name = redactor.redact_text(trace.name)  # a file name can hold an address or a key
     redaction = redactor.report() if redacting else None
     files = {
         CASE_FILE: dump_case_yaml(derived.spec),
         SOURCE_TRACE: source_text,
-        NOTES: _notes(derived.spec, run, trace, out, redaction),
+        NOTES: _notes(derived.spec, run, source_name, out, redaction),
         **derived.fixtures,
     }
     report = ScaffoldReport(case_id=case_id, path=out, run_id=run.run_id,
@@ -255,9 +256,9 @@ def _redacted_and_derived(run: TraceRun, redactor: Redactor,
         guess: _Derived | UsageError | InputError = derive(run)
     except (UsageError, InputError) as exc:
         guess = exc
-    redacted = redactor.redact_text(text, shared.detected(text))
-    if redacted != text:
-        clean, text = rebuild_run(run, text, redacted, redactor)
+    redacted = redactor.redact_text(text, shared.detected(text), patterns=False)
+    clean, text = rebuild_run(run, text, redacted, redactor)
+    if clean is not run:
         return clean, text, derive(clean)
     if isinstance(guess, Exception):
         raise guess
@@ -324,7 +325,7 @@ def _title(run: TraceRun, observed: list[_Entry]) -> str:
     return f"{agent}: {headline}"[:120]
 
 
-def _notes(spec: CaseSpec, run: TraceRun, trace: Path, out: Path,
+def _notes(spec: CaseSpec, run: TraceRun, source_name: str, out: Path,
            redaction: dict[str, int] | None) -> str:
     cited: set[int] = set()
     for entry in spec.observed_failure:
@@ -337,7 +338,7 @@ def _notes(spec: CaseSpec, run: TraceRun, trace: Path, out: Path,
     case_dir = out.as_posix() if not out.is_absolute() else f"cases/{spec.id}"
     return render("notes.md.j2", spec=spec, run=run, totals=run.totals(), timeline=rows,
                   timeline_cut=max(0, len(run.events) - TIMELINE_ROWS),
-                  source_name=trace.name, redaction=redaction, case_dir=case_dir)
+                  source_name=source_name, redaction=redaction, case_dir=case_dir)
 
 
 def _event_part(why: str) -> str:

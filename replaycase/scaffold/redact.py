@@ -11,6 +11,9 @@ about the value. Detectors live in ``replaycase.secrets``, shared with lint's sc
   they are long enough not to be ordinary words (6 characters with a digit or symbol, or 16).
 - URLs with credentials keep their scheme and host: ``https://<redacted:url_credentials:1>@host``.
 - Mapping keys are kept, unless a key itself holds a secret (an e-mail address as a key).
+- User patterns (``--redact-pattern``) rewrite values only, never mapping keys; with
+  ``patterns=False`` only the built-in detectors run (``redacting.py`` then applies the patterns
+  to a model's free text alone).
 """
 
 from __future__ import annotations
@@ -49,36 +52,51 @@ class Redactor:
         self._literal_re: re.Pattern[str] | None = None
         self._probes: dict[str, None] = {}
         self._probe_set: frozenset[str] = frozenset()
-        self._cache: dict[str, str] = {}
+        self._caches: dict[bool, dict[str, str]] = {True: {}, False: {}}
         self._keys: dict[str, tuple[str, str | None, bool]] = {}
 
-    def redact(self, value: Any) -> Any:
+    @property
+    def has_patterns(self) -> bool:
+        """Whether user patterns are to be applied."""
+        return self._enabled and bool(self._extra)
+
+    def redact(self, value: Any, patterns: bool = True) -> Any:
         """A deep copy of ``value`` (JSON-like data: dicts, lists, tuples, scalars) with every
-        string redacted; other objects are deep-copied untouched."""
+        string redacted (user patterns too, unless ``patterns`` is False; never in a mapping's
+        keys); other objects are deep-copied untouched."""
         if not self._enabled:
             return copy.deepcopy(value)
         known = len(self._literals)
-        result = self._walk(value, None)
+        result = self._walk(value, None, False, patterns)
         if len(self._literals) != known:
             result = self._walk_literals(result)
         return result
 
-    def redact_text(self, text: str, detected: list[Span] | None = None) -> str:
+    def redact_text(self, text: str, detected: list[Span] | None = None,
+                    patterns: bool = True) -> str:
         """``text`` with every secret replaced by its placeholder; ``detected``: what the
-        detectors find in ``text``, when already known (``secrets.BigTextScan``)."""
+        detectors find in ``text``, when already known (``secrets.BigTextScan``); the user
+        patterns are applied too unless ``patterns`` is False."""
         if not self._enabled:
             return text
         known = len(self._literals)
-        result = self._text(text, detected=detected)
+        result = self._text(text, detected=detected, patterns=patterns)
         if len(self._literals) != known:
             result = self._text(result, detect=False)
         return result
+
+    def redact_patterns(self, text: str) -> str:
+        """``text`` with what the user patterns match replaced (placeholders left whole): for
+        free text the detectors have already scanned."""
+        if not self.has_patterns:
+            return text
+        return self._redact_spans(text, False, patterns=True)
 
     def report(self) -> dict[str, int]:
         """How many distinct values were redacted, per kind (never the values)."""
         return dict(sorted(self._counts.items()))
 
-    def _walk(self, value: Any, kind: str | None, deep: bool = False) -> Any:
+    def _walk(self, value: Any, kind: str | None, deep: bool, patterns: bool) -> Any:
         """Copy ``value``; leaves under a sensitive key (``kind``) are replaced whole.
 
         Sensitivity reaches into lists, and into nested mappings only under a container key
@@ -87,7 +105,7 @@ class Redactor:
         if isinstance(value, str):
             if kind is not None and not is_trivial_value(value):
                 return self._whole(value, kind)
-            return self._text(value)
+            return self._text(value, patterns=patterns)
         if isinstance(value, bool) or value is None:
             return value
         if isinstance(value, (int, float)):
@@ -95,7 +113,7 @@ class Redactor:
                 return self._whole(str(value), kind)
             if isinstance(value, int) and abs(value) >= _CARD_MIN:
                 text = str(value)
-                redacted = self._text(text)
+                redacted = self._text(text, patterns=patterns)
                 return value if redacted == text else redacted
             return value
         if isinstance(value, dict):
@@ -105,10 +123,10 @@ class Redactor:
                 if isinstance(key, str):
                     key, own, container = self._key(key)
                     sub, sub_deep = own or sub, deep or container
-                out[key] = self._walk(item, sub, sub_deep)
+                out[key] = self._walk(item, sub, sub_deep, patterns)
             return out
         if isinstance(value, (list, tuple)):
-            items = [self._walk(item, kind, deep) for item in value]
+            items = [self._walk(item, kind, deep, patterns) for item in value]
             return items if isinstance(value, list) else tuple(items)
         return copy.deepcopy(value)
 
@@ -116,7 +134,7 @@ class Redactor:
         """A mapping key, redacted, with the kind of secret its value holds."""
         known = self._keys.get(key)
         if known is None:
-            known = (self._text(key), dict_key_kind(key), is_container_key(key))
+            known = (self._text(key, patterns=False), dict_key_kind(key), is_container_key(key))
             if len(self._keys) < _CACHE_SIZE:
                 self._keys[key] = known
         return known
@@ -145,23 +163,28 @@ class Redactor:
         self._learn(value, placeholder)
         return placeholder
 
-    def _text(self, text: str, detect: bool = True, detected: list[Span] | None = None) -> str:
+    def _text(self, text: str, detect: bool = True, detected: list[Span] | None = None,
+              patterns: bool = True) -> str:
         if not detect:
-            return self._redact_spans(text, False)
+            return self._redact_spans(text, False, patterns=False)
         if len(text) > _CACHE_TEXT_MAX or detected is not None:
-            return self._redact_spans(text, True, detected)
-        done = self._cache.get(text)
+            return self._redact_spans(text, True, detected, patterns)
+        cache = self._caches[patterns]
+        done = cache.get(text)
         if done is None:
-            done = self._redact_spans(text, True)
-            if len(self._cache) >= _CACHE_SIZE:
-                self._cache.clear()
-            self._cache[text] = done
+            done = self._redact_spans(text, True, patterns=patterns)
+            if len(cache) >= _CACHE_SIZE:
+                cache.clear()
+            cache[text] = done
         return done
 
-    def _redact_spans(self, text: str, detect: bool, detected: list[Span] | None = None) -> str:
-        """Replace every secret; repeat until nothing more is found, so redacting is idempotent
-        (a placeholder's ``>`` can expose a phone number a secret's last letter hid)."""
-        extra = self._extra if detect else ()
+    def _redact_spans(self, text: str, detect: bool, detected: list[Span] | None = None,
+                      patterns: bool = True) -> str:
+        """Replace every secret (the detectors' when ``detect``, the user patterns' when
+        ``patterns``, learned values always); repeat until nothing more is found, so redacting
+        is idempotent (a placeholder's ``>`` can expose a phone number a secret's last letter
+        hid)."""
+        extra = self._extra if patterns else ()
         spans = find_spans(text, extra, self._literal_gate(text), detect, detected)
         if spans and detect and any(s.learn for s in spans) and text.lstrip()[:1] in ("{", "["):
             known = len(self._literals)
@@ -237,7 +260,8 @@ class Redactor:
         for word in [probe] if probe else fresh:
             self._probes[word] = None
         self._probe_set = frozenset(self._probes)
-        self._cache.clear()
+        for cache in self._caches.values():
+            cache.clear()
         self._keys.clear()
         ordered = sorted(self._literals, key=len, reverse=True)
         self._literal_re = re.compile(

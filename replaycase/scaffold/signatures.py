@@ -14,6 +14,7 @@ from typing import Any
 
 from ..bounded_regex import RegexTimeout, search
 from ..model import TraceRun
+from ..secrets import clip
 from ..spec import (
     ErrorMatches,
     FinalOutputExists,
@@ -53,7 +54,7 @@ _META = frozenset(".^$*+?{}[]\\|()")
 def mask_message(message: str) -> str:
     """An error message as a regex with its volatile parts (ids, numbers, times) masked."""
     first_line = message.strip().splitlines()[0] if message.strip() else message
-    text = first_line[:_MAX_PATTERN_SOURCE]
+    text = clip(first_line, _MAX_PATTERN_SOURCE, "")
     pattern, last = [], 0
     for match in _VOLATILE.finditer(text):
         pattern.append(_escape(text[last:match.start()]))
