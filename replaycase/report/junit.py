@@ -5,7 +5,8 @@ assertion failed, the failure reproduced, a flaky case under its pass rate; unde
 ``--expect reproduced``: the failure did not reproduce); a runner that could not be judged
 gets an ``error``. The ``message`` attribute names the failing entries on one line; the
 element's text has every signature and assertion with expected and actual values. Cases that
-``--fail-fast`` never started are ``skipped``.
+``--fail-fast`` or an interrupt did not let finish are ``skipped``; case folders refused as
+invalid are an ``error`` each.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from ..results import Outcome, ReplayResult, ResultsDocument
+from .terminal import not_run_reason
 
 _INVALID_XML = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
 _MESSAGE_CHARS = 1000
@@ -102,11 +104,18 @@ def to_junit(document: ResultsDocument) -> ET.ElementTree:
                        f"--min-pass-rate {summary.min_pass_rate:g}")
         if out:
             ET.SubElement(case, "system-out").text = _clean("\n".join(out))
+    skipped = _clean(f"not run: {not_run_reason(summary)}")
     for case_id in map(_clean, summary.not_run_ids):
         case = ET.SubElement(suite, "testcase", classname="replaycase." + case_id,
                              name=case_id, time="0.000")
-        ET.SubElement(case, "skipped", message="not run: --fail-fast stopped the replay")
-    tests = len(document.results) + len(summary.not_run_ids)
+        ET.SubElement(case, "skipped", message=skipped)
+    for invalid in summary.invalid_cases:
+        errors += 1
+        case = ET.SubElement(suite, "testcase", classname="replaycase.invalid",
+                             name=_clean(invalid.path), file=_clean(invalid.path), time="0.000")
+        ET.SubElement(case, "error", type="invalid_case",
+                      message=_clean(" ".join(invalid.error.split())))
+    tests = len(document.results) + len(summary.not_run_ids) + len(summary.invalid_cases)
     counts = {"tests": str(tests), "failures": str(failures), "errors": str(errors),
               "skipped": str(len(summary.not_run_ids)),
               "time": f"{summary.duration_ms / 1000:.3f}"}
