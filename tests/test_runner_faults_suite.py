@@ -220,18 +220,33 @@ def test_a_runner_breaking_its_run_folder_fails_its_case_only(template: Path,  #
     assert verdicts == ["fixed", "runner_error", "fixed"]
 
 
-def test_pytest_plugin_a_fault_is_one_failed_item(template: Path,  # noqa: F811
-                                                  tmp_path: Path) -> None:
-    cases = make_suite(template, tmp_path, ["a-ok", "b-fault", "c-ok"])
-    (cases / "c-ok" / "case.yaml").write_text("schema: replaycase/v1\nid: c-ok\nbogus: 1\n")
-    cmd = per_case({"b-fault": f'{FIXED}; rm -rf "$REPLAYCASE_RUN_DIR"'})
+def pytest_on(cases: Path, cmd: str, tmp_path: Path) -> tuple[int, str]:
+    """`pytest CASES --replaycase-runner CMD` in a subprocess: (exit code, all it printed)."""
     done = subprocess.run(
         [sys.executable, "-m", "pytest", str(cases), "--replaycase-runner", cmd,
          "--replaycase-evidence-dir", str(tmp_path / "runs"), "-p", "no:cacheprovider",
-         "-p", "no:randomly", "-p", "no:xdist", "-rA"],
+         "-p", "no:randomly", "-p", "no:xdist"],
         cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
-    out = done.stdout + done.stderr
-    assert "INTERNALERROR" not in out
-    assert done.returncode == 1, out
+    return done.returncode, done.stdout + done.stderr
+
+
+def test_pytest_plugin_a_fault_is_one_failed_item(template: Path,  # noqa: F811
+                                                  tmp_path: Path) -> None:
+    cases = make_suite(template, tmp_path, ["a-ok", "b-fault", "c-fault"])
+    code, out = pytest_on(cases, per_case({
+        "b-fault": f'{FIXED}; rm -rf "$REPLAYCASE_RUN_DIR"',
+        "c-fault": f'{FIXED}; mkdir "$REPLAYCASE_RUN_DIR/result.json"'}), tmp_path)
+    assert "INTERNALERROR" not in out and "Traceback" not in out
+    assert code == 1, out
     assert "1 passed" in out and "2 failed" in out
-    assert "c-ok/case.yaml: line 1: source: missing key" in out  # the refused case, one line
+    assert "b-fault: RUNNER_ERROR" in out and "c-fault: RUNNER_ERROR" in out
+
+
+def test_pytest_plugin_a_refused_case_is_one_failed_item(template: Path,  # noqa: F811
+                                                         tmp_path: Path) -> None:
+    cases = make_suite(template, tmp_path, ["a-ok", "b-ok", "c-bad"])
+    (cases / "c-bad" / "case.yaml").write_text("schema: replaycase/v1\nid: c-bad\nbogus: 1\n")
+    code, out = pytest_on(cases, FIXED, tmp_path)
+    assert code == 1 and "INTERNALERROR" not in out
+    assert "2 passed" in out and "1 failed" in out
+    assert "c-bad/case.yaml: line 1: source: missing key" in out  # the refused case, one line
