@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -100,9 +101,14 @@ def test_duplicate_case_id_stays_a_usage_error(template: Path, tmp_path: Path) -
     cases = make_suite(template, tmp_path, ["dup-a", "dup-b"])
     text = (cases / "dup-b" / "case.yaml").read_text().replace("id: dup-b", "id: dup-a")
     (cases / "dup-b" / "case.yaml").write_text(text)
-    code, _, err = cli(["replay", str(cases), "--runner-cmd", FIXED, "--evidence-dir",
-                        str(tmp_path / "runs")])
+    pid = tmp_path / "pid"
+    started = time.monotonic()
+    code, _, err = cli(["replay", str(cases), "--runner-cmd", f"echo $$ > {pid}; sleep 30",
+                        "--evidence-dir", str(tmp_path / "runs")])
     assert code == 2 and "'dup-a' is used by both" in err
+    assert time.monotonic() - started < 10  # a runner already started is ended, not awaited
+    if pid.exists():
+        assert not Path(f"/proc/{pid.read_text().strip()}").exists()
 
 
 # -- outputs are checked before any runner starts ----------------------------------------------

@@ -204,7 +204,7 @@ def _replay(cases: Iterable[ReplayCase], options: ReplayOptions, suite: SuiteOpt
             listener: SuiteListener | None, stop: threading.Event,
             ) -> tuple[list[ReplayResult], list[ReplayCase]]:
     """Feed the pool as the cases load; wait for every run; results in the order of cases."""
-    run = _SuiteRun(options, suite, listener, stop)
+    run = _SuiteRun(options, suite, listener)
     # Twice as many threads as runner slots: while a runner runs, another thread judges the
     # case before and writes its evidence, so the runner slots never wait on replaycase.
     # --fail-fast needs each verdict before the next case starts, and -j 1 promises one case
@@ -212,6 +212,7 @@ def _replay(cases: Iterable[ReplayCase], options: ReplayOptions, suite: SuiteOpt
     overlap = suite.jobs > 1 and not suite.fail_fast
     threads = suite.jobs * 2 if overlap else suite.jobs
     pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="replaycase")
+    failed = False
     try:
         for case in cases:
             if suite.shard is None or suite.shard.holds(case.id):
@@ -221,13 +222,11 @@ def _replay(cases: Iterable[ReplayCase], options: ReplayOptions, suite: SuiteOpt
                 break
         run.loaded()
         _wait(run.futures, stop)
-    except BaseException as exc:
-        run.halt()  # start nothing more; the runs under way finish as the pool closes
-        if not isinstance(exc, Exception):
-            stop.set()  # KeyboardInterrupt in a host without handlers: end the runners too
+    except BaseException:
+        failed = True  # a reused id, a KeyboardInterrupt in a host: end the runs under way
         raise
     finally:
-        _close(pool, run, stop, options.kill_grace_s)
+        _close(pool, run, stop.is_set() or failed, options.kill_grace_s)
     results = [r for r in run.final if r is not None]
     not_run = [case for case, r in zip(run.cases, run.final, strict=True) if r is None]
     return results, not_run
@@ -243,13 +242,13 @@ def _wait(futures: list[Future[None]], stop: threading.Event) -> None:
             future.result()
 
 
-def _close(pool: ThreadPoolExecutor, run: _SuiteRun, stop: threading.Event,
-           grace_s: float) -> None:
-    """Let the runs under way finish; when stopped, end every runner first (bounded)."""
-    if not stop.is_set():
+def _close(pool: ThreadPoolExecutor, run: _SuiteRun, stopping: bool, grace_s: float) -> None:
+    """Let the runs under way finish; when stopping, end this suite's runners first."""
+    if not stopping:
         pool.shutdown(wait=True)
         return
     run.halt()
+    run.interrupt.set()  # runs killed now are not the candidate's verdicts
     pool.shutdown(wait=False, cancel_futures=True)
     terminate_runners(grace_s, owner=run)
     _, pending = wait(run.futures, timeout=_FINISH_S)
@@ -265,11 +264,12 @@ class _SuiteRun:
     """The shared state of one suite replay: runs per case, what finished, the stop flag."""
 
     def __init__(self, options: ReplayOptions, suite: SuiteOptions,
-                 listener: SuiteListener | None, stop: threading.Event) -> None:
+                 listener: SuiteListener | None) -> None:
         self.options = options
         self.suite = suite
         self.listener = listener
-        self.interrupt = stop
+        self.interrupt = threading.Event()
+        """Set when the suite ends its runners: nothing starts, what ends is not a verdict."""
         self.cases: list[ReplayCase] = []
         self.runs: list[list[ReplayResult | None]] = []
         self.final: list[ReplayResult | None] = []
