@@ -104,7 +104,8 @@ def to_junit(document: ResultsDocument) -> ET.ElementTree:
                        f"--min-pass-rate {summary.min_pass_rate:g}")
         if out:
             ET.SubElement(case, "system-out").text = _clean("\n".join(out))
-    skipped = _clean(f"not run: {not_run_reason(summary)}")
+    skipped = _clean(f"not run: {not_run_reason(summary)}" if summary.incomplete
+                     else "not run: --fail-fast stopped the replay")
     for case_id in map(_clean, summary.not_run_ids):
         case = ET.SubElement(suite, "testcase", classname="replaycase." + case_id,
                              name=case_id, time="0.000")
