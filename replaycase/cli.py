@@ -266,13 +266,7 @@ def replay(
     with _SignalStop() as stopper:
         with progress_display(_console(stderr=True)) as listener:
             document = replay_paths(settings.paths, options, suite, listener, stopper.event)
-        summary = document.summary
-        for invalid in summary.invalid_cases:
-            _fail(invalid.error)
-        if stopper.signal is not None:
-            summary.interrupted = stopper.signal.name
-            print(f"replaycase: interrupted by {stopper.signal.name}: {summary.not_run} "
-                  "case(s) not run, results marked incomplete", file=sys.stderr)
+        _tell_refused_and_interrupted(document.summary, stopper.signal)
         if html_file is not None or markdown_file is not None:
             from .prices import PriceTable
 
@@ -280,12 +274,22 @@ def replay(
             _write_views(document, html_file, markdown_file,
                          PriceTable.from_mapping(config.prices, config.file))
         code = _report(document, output, json_file, junit_file)
-        if summary.invalid:
-            code = 2  # bad input, whatever the other cases did
-        if stopper.signal is not None:
-            code = 128 + stopper.signal
+    if document.summary.invalid:
+        code = 2  # bad input, whatever the other cases did
+    if stopper.signal is not None:
+        code = 128 + stopper.signal
     if code:
         raise typer.Exit(code)
+
+
+def _tell_refused_and_interrupted(summary: Any, caught: signal.Signals | None) -> None:
+    """One line on stderr per refused case folder, and one for an interrupt (recorded)."""
+    for invalid in summary.invalid_cases:
+        _fail(invalid.error)
+    if caught is not None:
+        summary.interrupted = caught.name
+        print(f"replaycase: interrupted by {caught.name}: {summary.not_run} case(s) not run, "
+              "results marked incomplete", file=sys.stderr)
 
 
 class _SignalStop:
@@ -350,8 +354,9 @@ def _check_folder(label: str, folder: Path) -> None:
         handle, probe = tempfile.mkstemp(dir=folder, prefix=".replaycase-probe-")
         os.close(handle)
         os.unlink(probe)
-    except OSError as exc:
-        raise UsageError(f"{label}: cannot write in {folder}: {exc.strerror or exc}") from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
+        problem = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise UsageError(f"{label}: cannot write in {folder}: {problem}") from None
 
 
 def _write_views(document: Any, html_file: Path | None, markdown_file: Path | None,
