@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from test_suite import FIXED, cli, make_suite, opts, per_case, template  # noqa: F401
 
+from replaycase.errors import InputError
 from replaycase.replay import process
 from replaycase.replay import suite as suite_module
 from replaycase.replay.case_run import replay_case
@@ -200,6 +201,24 @@ def test_an_exception_out_of_one_case_is_its_runner_error(template: Path,  # noq
     assert results[1]["runner"]["reason"] == ("internal error while replaying: OSError: "
                                               "[Errno 28] No space left on device")
     assert 'errors="1"' in junit.read_text()
+
+
+def test_a_replaycase_error_out_of_one_case_keeps_its_message(template: Path,  # noqa: F811
+                                                             tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch,
+                                                             ) -> None:
+    cases = make_suite(template, tmp_path, ["a-ok", "b-bad"])
+
+    def refusing(case, options):  # type: ignore[no-untyped-def]
+        if case.id == "b-bad":
+            raise InputError(case.path / "fixtures", "a symlink to outside the case folder")
+        return replay_case(case, options)
+
+    monkeypatch.setattr(suite_module, "replay_case", refusing)
+    document = replay_paths([cases], opts(tmp_path, FIXED))
+    ok, bad = document.results
+    assert ok.verdict == "fixed" and bad.verdict == "runner_error"
+    assert bad.runner.reason == f"{cases}/b-bad/fixtures: a symlink to outside the case folder"
 
 
 @pytest.mark.parametrize("fault", [

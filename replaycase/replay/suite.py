@@ -118,10 +118,17 @@ def replay_cases(cases: Sequence[ReplayCase], options: ReplayOptions,
 
 def internal_error_result(case: ReplayCase, options: ReplayOptions,
                           exc: Exception) -> ReplayResult:
-    """The ``runner_error`` of a run that failed inside replaycase (the suite goes on)."""
+    """The ``runner_error`` of a run that failed inside replaycase (the suite goes on).
+
+    A ReplaycaseError is a known problem and gives its own message; anything else is named
+    an internal error, with its type.
+    """
     detail = " ".join(str(exc).split())
-    reason = f"internal error while replaying: {type(exc).__name__}" + (
-        f": {detail}" if detail else "")
+    if isinstance(exc, ReplaycaseError):
+        reason = detail or type(exc).__name__
+    else:
+        reason = f"internal error while replaying: {type(exc).__name__}" + (
+            f": {detail}" if detail else "")
     return judge(case, None, RunnerInfo(cmd=options.runner_cmd), reason)
 
 
