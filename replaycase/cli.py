@@ -415,7 +415,8 @@ def _report(document: Any, output: OutputFormat, json_file: Path | None,
     for note in notes:  # workflow commands: on stderr when stdout holds the JSON
         print(note, file=sys.stderr if output == OutputFormat.json else sys.stdout)
     summary = document.summary
-    return 1 if summary.passed != summary.total or summary.not_run else 0
+    unfinished = summary.not_run or summary.invalid or summary.incomplete
+    return 1 if summary.passed != summary.total or unfinished else 0
 
 
 @app.command()

@@ -16,6 +16,8 @@ from test_suite import FIXED, cli, make_suite, opts, template  # noqa: F401
 
 from replaycase.replay import suite as suite_module
 from replaycase.replay.suite import replay_paths
+from replaycase.report.github import annotations, escape_data
+from replaycase.results import ResultsDocument
 
 TRACES = Path(__file__).parent / "data" / "replaykit"
 
@@ -74,6 +76,9 @@ def test_a_refused_case_does_not_stop_the_others(template: Path, tmp_path: Path,
     assert invalid["path"].endswith("cases/z-bad") and "z-bad" in invalid["error"]
     assert 'type="invalid_case"' in junit.read_text()
     assert "1 invalid" in out
+    notes = annotations(ResultsDocument.model_validate(document), tmp_path)
+    assert notes == [f"::error file=cases/z-bad/case.yaml,line=1,title=invalid case (not run)::"
+                     f"{escape_data(invalid['error'])}"]
 
 
 @pytest.mark.parametrize("fault", [OSError(errno.EACCES, "Permission denied"),
@@ -158,7 +163,7 @@ def test_outputs_that_are_fine_still_work(template: Path, tmp_path: Path) -> Non
     json_file = tmp_path / "new" / "deeper" / "r.json"
     code, _, err = cli(["replay", str(cases), "--runner-cmd", FIXED, "--evidence-dir",
                         str(tmp_path / "runs"), "--json", str(json_file),
-                        "--markdown", "/dev/null"])
+                        "--markdown", str(tmp_path / "m.md")])
     assert code == 0, err
     assert json.loads(json_file.read_text())["summary"]["fixed"] == 1
     assert not [p for p in (tmp_path / "runs").iterdir() if p.name.startswith(".replaycase")]
@@ -197,3 +202,29 @@ def test_head_closing_the_pipe_is_a_quiet_exit(tmp_path: Path) -> None:
     assert len(done.stdout) == 10
     assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr
     assert "internal error" not in done.stderr
+
+
+def test_merge_keeps_refused_cases_once_and_an_interrupt() -> None:
+    from replaycase.merge import merge_documents
+    from replaycase.results import InvalidCase, Summary
+
+    refused = InvalidCase(path="cases/z-bad", error="cases/z-bad/case.yaml: line 1: bad")
+    one = ResultsDocument(results=[], summary=Summary(shard="1/2", invalid=1,
+                                                      invalid_cases=[refused]))
+    two = ResultsDocument(results=[], summary=Summary(shard="2/2", invalid=1,
+                                                      invalid_cases=[refused], incomplete=True,
+                                                      interrupted="SIGTERM"))
+    merged = merge_documents([(Path("a.json"), one), (Path("b.json"), two)]).summary
+    assert merged.invalid == 1 and merged.invalid_cases == [refused]
+    assert merged.incomplete and merged.interrupted == "SIGTERM"
+
+
+def test_merge_of_results_with_a_refused_case_does_not_pass(tmp_path: Path) -> None:
+    from replaycase.results import InvalidCase, Summary
+
+    refused = InvalidCase(path="cases/z-bad", error="cases/z-bad/case.yaml: line 1: bad")
+    shard = tmp_path / "shard.json"
+    shard.write_text(ResultsDocument(results=[], summary=Summary(
+        invalid=1, invalid_cases=[refused])).model_dump_json(by_alias=True))
+    code, _, _ = cli(["merge", str(shard)])
+    assert code == 1
