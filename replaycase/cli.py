@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import Enum
 from functools import wraps
 from pathlib import Path
+from types import FrameType
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -22,7 +27,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-_state = {"debug": False}
+_state = {"debug": False, "interrupted": False}
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -61,8 +66,8 @@ def handles_errors(func: F) -> F:
 
         try:
             return func(*args, **kwargs)
-        except (typer.Exit, typer.Abort, KeyboardInterrupt):
-            raise
+        except (typer.Exit, typer.Abort, KeyboardInterrupt, BrokenPipeError):
+            raise  # a closed stdout is the entry point's (main)
         except ReplaycaseError as exc:
             if _state["debug"]:
                 raise
@@ -266,15 +271,104 @@ def replay(
     suite = SuiteOptions(jobs=settings.jobs, expect=expect.value, repeat=repeat,
                          min_pass_rate=min_pass_rate, fail_fast=fail_fast,
                          shard=parse_shard(shard) if shard is not None else None)
-    with progress_display(_console(stderr=True)) as listener:
-        document = replay_paths(settings.paths, options, suite, listener)
-    if html_file is not None or markdown_file is not None:
-        from .prices import PriceTable
+    suite.check()
+    _check_outputs({"--json": json_file, "--junit": junit_file, "--html": html_file,
+                    "--markdown": markdown_file}, options.evidence_root)
+    with _SignalStop() as stopper:
+        with progress_display(_console(stderr=True)) as listener:
+            document = replay_paths(settings.paths, options, suite, listener, stopper.event)
+        _tell_refused_and_interrupted(document.summary, stopper.signal)
+        if html_file is not None or markdown_file is not None:
+            from .prices import PriceTable
 
-        config = load_config()
-        _write_views(document, html_file, markdown_file,
-                     PriceTable.from_mapping(config.prices, config.file))
-    _report(document, output, json_file, junit_file)
+            config = load_config()
+            _write_views(document, html_file, markdown_file,
+                         PriceTable.from_mapping(config.prices, config.file))
+        code = _report(document, output, json_file, junit_file)
+    if document.summary.invalid:
+        code = 2  # bad input, whatever the other cases did
+    if stopper.signal is not None:
+        code = 128 + stopper.signal
+    if code:
+        raise typer.Exit(code)
+
+
+def _tell_refused_and_interrupted(summary: Any, caught: signal.Signals | None) -> None:
+    """One line on stderr per refused case folder, and one for an interrupt (recorded)."""
+    for invalid in summary.invalid_cases:
+        _fail(invalid.error)
+    if caught is not None:
+        summary.interrupted = caught.name
+        print(f"replaycase: interrupted by {caught.name}: {summary.not_run} case(s) not run, "
+              "results marked incomplete", file=sys.stderr)
+
+
+class _SignalStop:
+    """While replaying, SIGINT and SIGTERM set ``event`` instead of killing replaycase.
+
+    The suite then starts nothing more, ends every runner and returns what it has. Signals
+    can be caught only in the main thread: elsewhere (a host's worker thread) nothing is
+    installed. Once a signal came, the handler stays for the rest of the exit, so a second
+    Ctrl-C changes nothing.
+    """
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.signal: signal.Signals | None = None
+        self._previous: dict[signal.Signals, Any] = {}
+
+    def __enter__(self) -> _SignalStop:
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self._previous[sig] = signal.signal(sig, self._caught)
+        return self
+
+    def _caught(self, signum: int, frame: FrameType | None) -> None:
+        if self.signal is None:
+            self.signal = signal.Signals(signum)
+        _state["interrupted"] = True
+        self.event.set()
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.signal is None:
+            for sig, handler in self._previous.items():
+                signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+
+
+def _check_outputs(files: dict[str, Path | None], evidence_root: Path) -> None:
+    """UsageError now, before any runner starts, for an output that could not be written: a
+    directory, link or special file in its place (``check_output``), or a folder where no file
+    can be made."""
+    from .errors import InputError, UsageError
+    from .safe_files import check_output
+
+    for option, path in files.items():
+        if path is None:
+            continue
+        try:
+            check_output(path)
+        except InputError as exc:
+            raise UsageError(f"{option} {exc}") from None
+        _check_folder(f"{option} {path}", path.parent)
+    _check_folder(f"evidence folder {evidence_root}", evidence_root)
+
+
+def _check_folder(label: str, folder: Path) -> None:
+    """Make ``folder`` if needed and write (then remove) a probe file in it."""
+    import tempfile
+
+    from .errors import UsageError
+
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{label}: {folder} is not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, probe = tempfile.mkstemp(dir=folder, prefix=".replaycase-probe-")
+        os.close(handle)
+        os.unlink(probe)
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
+        problem = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise UsageError(f"{label}: cannot write in {folder}: {problem}") from None
 
 
 def _write_views(document: Any, html_file: Path | None, markdown_file: Path | None,
@@ -286,24 +380,41 @@ def _write_views(document: Any, html_file: Path | None, markdown_file: Path | No
     if html_file is not None:
         from .report.html import write_html
 
-        write_html(view, html_file)
+        with _writing(html_file):
+            write_html(view, html_file)
     if markdown_file is not None:
         from .report.markdown import write_markdown
 
-        write_markdown(view, markdown_file)
+        with _writing(markdown_file):
+            write_markdown(view, markdown_file)
+
+
+@contextmanager
+def _writing(path: Path) -> Iterator[None]:
+    """Turn an OSError writing ``path`` into a one-line InputError."""
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        from .errors import InputError
+
+        raise InputError(path, f"cannot write: {exc.strerror or exc}") from None
 
 
 def _report(document: Any, output: OutputFormat, json_file: Path | None,
-            junit_file: Path | None) -> None:
-    """Write the report files, print the results (and GitHub annotations), set the exit code."""
+            junit_file: Path | None) -> int:
+    """Write the report files, print the results (and GitHub annotations): the exit code."""
     if json_file is not None:
         from .safe_files import write_output
 
-        write_output(json_file, document.model_dump_json(by_alias=True, indent=2) + "\n")
+        with _writing(json_file):
+            write_output(json_file, document.model_dump_json(by_alias=True, indent=2) + "\n")
     if junit_file is not None:
         from .report.junit import write_junit
 
-        write_junit(document, junit_file)
+        with _writing(junit_file):
+            write_junit(document, junit_file)
     from .report.github import annotations, in_github_actions
 
     notes = annotations(document) if in_github_actions() else []
@@ -316,8 +427,8 @@ def _report(document: Any, output: OutputFormat, json_file: Path | None,
     for note in notes:  # workflow commands: on stderr when stdout holds the JSON
         print(note, file=sys.stderr if output == OutputFormat.json else sys.stdout)
     summary = document.summary
-    if summary.passed != summary.total or summary.not_run:
-        raise typer.Exit(1)
+    unfinished = summary.not_run or summary.invalid or summary.incomplete
+    return 1 if summary.passed != summary.total or unfinished else 0
 
 
 @app.command()
@@ -333,7 +444,9 @@ def merge(
     """Merge the results of several shards into one report; exit 1 if any case fails."""
     from .merge import merge_files
 
-    _report(merge_files(files), output, json_file, junit_file)
+    code = _report(merge_files(files), output, json_file, junit_file)
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command()
@@ -498,9 +611,39 @@ def init(
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: the exit code of the command, whatever became of stdout.
 
+    A reader that closed the pipe early (``| head``) gets the Python docs' treatment: the rest
+    of the output goes to /dev/null and the exit code is 1, with no traceback. After an
+    interrupt the process ends at once, without waiting on a thread that is still stuck.
+    """
+    try:
+        app()
+        code: Any = 0
+    except SystemExit as done:
+        code = done.code
+    except BrokenPipeError:
+        code = 1
+    if not _flush_stdout():
+        code = 1
+    if _state["interrupted"]:
+        sys.stderr.flush()
+        os._exit(code if isinstance(code, int) else 1)
+    sys.exit(code)
+
+
+def _flush_stdout() -> bool:
+    """Flush stdout; False (and stdout now /dev/null) when its reader has gone."""
+    try:
+        sys.stdout.flush()
+        if sys.__stdout__ is not None:
+            sys.__stdout__.flush()
+        return True
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.close(devnull)
+        return False
 
 if __name__ == "__main__":
     main()

@@ -76,6 +76,13 @@ def merge_documents(documents: Sequence[tuple[Path, ResultsDocument]]) -> Result
                         first.summary.min_pass_rate)
     summary.not_run_ids = sorted(i for _, d in documents for i in d.summary.not_run_ids)
     summary.not_run = sum(d.summary.not_run for _, d in documents)
+    # every shard lists every invalid case (it has no id to shard by): once each
+    summary.invalid_cases = list({c.path: c for _, d in documents
+                                  for c in d.summary.invalid_cases}.values())
+    summary.invalid = len(summary.invalid_cases)
+    stops = [d.summary for _, d in documents if d.summary.incomplete]
+    summary.incomplete = bool(stops)
+    summary.interrupted = stops[0].interrupted if stops else None
     summary.repeat = max(d.summary.repeat for _, d in documents)
     return ResultsDocument(results=results, summary=summary)
 

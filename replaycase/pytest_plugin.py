@@ -85,15 +85,41 @@ def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Fil
 class CaseFile(pytest.File):
     """A case.yaml: one test item."""
 
-    def collect(self) -> list[CaseItem]:
+    def collect(self) -> list[pytest.Item]:
+        """The case's item; a case that cannot be loaded is one failing item (not a
+        collection error, which would stop the whole session)."""
         from .case import load_case
-        from .errors import ReplaycaseError
+        from .errors import InputError
 
         try:
             case = load_case(self.path.parent, self.config.stash[_SETTINGS].limits)
-        except ReplaycaseError as exc:
-            raise self.CollectError(str(exc)) from None
+        except (InputError, OSError, RecursionError) as exc:
+            from .replay.suite import load_error
+
+            return [InvalidCaseItem.from_parent(self, name=self.path.parent.name,
+                                                error=load_error(self.path.parent, exc))]
         return [CaseItem.from_parent(self, name=case.id, case=case)]
+
+
+class CaseRefused(Exception):
+    """A case folder that cannot be loaded, so cannot be replayed."""
+
+
+class InvalidCaseItem(pytest.Item):
+    """A case folder replaycase refuses: fails with its one-line error."""
+
+    def __init__(self, *, error: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.error = error
+
+    def runtest(self) -> None:
+        raise CaseRefused(self.error)
+
+    def repr_failure(self, excinfo: Any, style: Any = None) -> str:
+        return f"replaycase: {self.error}"
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, 0, f"replaycase: {self.name} (invalid)"
 
 
 class CaseFailure(Exception):
@@ -109,9 +135,13 @@ class CaseItem(pytest.Item):
 
     def runtest(self) -> None:
         from .replay.case_run import replay_case
+        from .replay.suite import internal_error_result
 
         settings = self.config.stash[_SETTINGS]
-        result = replay_case(self.case, settings.options)
+        try:
+            result = replay_case(self.case, settings.options)
+        except Exception as exc:  # a fault inside replaycase: this case's runner_error
+            result = internal_error_result(self.case, settings.options, exc)
         self.user_properties.append(("verdict", result.verdict))
         if result.evidence_dir:
             self.user_properties.append(("evidence", result.evidence_dir))

@@ -101,6 +101,13 @@ class ReplayResult(_Model):
         return self.verdict == ("fixed" if expect == "fixed" else "reproduced")
 
 
+class InvalidCase(_Model):
+    """A case folder that could not be loaded, so was not replayed."""
+
+    path: str
+    error: str
+
+
 class Summary(_Model):
     total: int = 0
     fixed: int = 0
@@ -111,8 +118,15 @@ class Summary(_Model):
     expect: str = "fixed"
     passed: int = 0
     duration_ms: float = 0.0
-    not_run: int = Field(default=0, description="Cases --fail-fast did not start.")
+    not_run: int = Field(default=0, description="Cases --fail-fast or an interrupt did not "
+                                                "let finish.")
     not_run_ids: list[str] = Field(default_factory=list)
+    invalid: int = Field(default=0, description="Case folders refused as invalid (not run).")
+    invalid_cases: list[InvalidCase] = Field(default_factory=list)
+    incomplete: bool = Field(default=False, description="The replay was stopped before every "
+                                                        "case had run.")
+    interrupted: str | None = Field(default=None, description="What stopped it: 'SIGINT', "
+                                                              "'SIGTERM' or 'stopped'.")
     repeat: int = 1
     min_pass_rate: float | None = None
     shard: str | None = Field(default=None, description="'I/N' when one shard was replayed.")

@@ -130,13 +130,17 @@ def test_per_case_timeout_others_go_on(template: Path, tmp_path: Path) -> None:
     assert ok["verdict"] == "fixed"
 
 
-def test_invalid_case_stops_the_replay_with_exit_2(template: Path, tmp_path: Path) -> None:
+def test_invalid_case_is_refused_the_others_replay_exit_2(template: Path,
+                                                          tmp_path: Path) -> None:
     cases = make_suite(template, tmp_path, ["a-good", "z-bad"])
     (cases / "z-bad" / "case.yaml").write_text("schema: replaycase/v1\nid: z-bad\nbogus: 1\n")
-    code, _, err = cli(["replay", str(cases), "--runner-cmd", FIXED, "--evidence-dir",
-                        str(tmp_path / "runs")])
+    code, out, err = cli(["replay", str(cases), "--runner-cmd", FIXED, "--evidence-dir",
+                          str(tmp_path / "runs"), "-o", "json"])
     assert code == 2
     assert "z-bad/case.yaml" in err and "Traceback" not in err
+    document = json.loads(out)
+    assert [(r["case_id"], r["verdict"]) for r in document["results"]] == [("a-good", "fixed")]
+    assert document["summary"]["invalid"] == 1
 
 
 def test_duplicate_case_id_is_usage_error(template: Path, tmp_path: Path) -> None:

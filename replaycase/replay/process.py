@@ -6,6 +6,10 @@ that replaycase can signal as a whole: on timeout, on an output flood, and after
 process exits (left-over background processes). Signals go TERM first, KILL after a grace
 period. Nothing the runner does raises here: every outcome is a :class:`ProcessResult`.
 
+Every live runner group is in a process-wide registry, so an interrupted replay can end them
+all at once (:func:`terminate_runners`), and a runner that starts while it does is stopped at
+once.
+
 POSIX only. A grandchild that moves itself into another process group or session escapes
 the group kill; replaycase then stops waiting for its pipes after a short grace period.
 """
@@ -18,9 +22,11 @@ import re
 import selectors
 import signal
 import subprocess
+import threading
 import time
 import unicodedata
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -88,10 +94,13 @@ def run_process(cmd: str, *, env: dict[str, str], cwd: Path, timeout_s: float,
             err_sink.write(f"[replaycase: {message}]\n".encode())
             return _spawn_failure(started, message)
         watch = _Watch(proc, out_sink, err_sink, started + timeout_s, max(0.0, kill_grace_s))
+        if not _LIVE.register(watch.pgid):
+            watch.interrupt()
         try:
             watch.run(timeout_s)
         finally:
             watch.finish()
+            _LIVE.unregister(watch.pgid)
     finally:
         out_sink.close()
         err_sink.close()
@@ -254,6 +263,10 @@ class _Watch:
             self._give_up_at = now + self.grace_s + _SETTLE_S
             _signal_group(self.pgid, signal.SIGTERM)
 
+    def interrupt(self) -> None:
+        """Stop the runner because replaycase itself is stopping."""
+        self._stop(time.monotonic(), INTERRUPTED)
+
     def _close_pipe(self, pipe: object) -> None:
         self._selector.unregister(pipe)
         pipe.close()  # type: ignore[attr-defined]
@@ -271,6 +284,83 @@ class _Watch:
             return
         if not self._exited and self._term_at is None:
             self.exit_code = code
+
+
+INTERRUPTED = "interrupted: replaycase was stopped"
+
+
+RUNNER_OWNER: ContextVar[object | None] = ContextVar("replaycase_runner_owner", default=None)
+"""Who starts runners in this context (a suite sets itself): what ``terminate_runners`` of
+that owner ends. Runners started without an owner are ended only by ``owner=None``."""
+
+
+class _LiveGroups:
+    """The process groups of the runners alive now, by owner; an owner being stopped (or
+    ``None``: every owner) is closed to new groups."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._groups: dict[int, object | None] = {}
+        self._closed: set[object | None] = set()  # the closed owners; None: all
+
+    def register(self, pgid: int) -> bool:
+        """Add a new group; False (not added) while closed: the caller stops it at once."""
+        owner = RUNNER_OWNER.get()
+        with self._lock:
+            if None in self._closed or (owner is not None and owner in self._closed):
+                return False
+            self._groups[pgid] = owner
+            return True
+
+    def unregister(self, pgid: int) -> None:
+        with self._lock:
+            self._groups.pop(pgid, None)
+
+    def close(self, owner: object | None) -> None:
+        with self._lock:
+            self._closed.add(owner)
+
+    def reopen(self, owner: object | None) -> None:
+        with self._lock:
+            self._closed.discard(owner)
+
+    def of(self, owner: object | None) -> set[int]:
+        """The live groups of ``owner`` (None: all)."""
+        with self._lock:
+            return {g for g, o in self._groups.items() if owner is None or o is owner}
+
+
+_LIVE = _LiveGroups()
+
+
+def live_runner_groups() -> set[int]:
+    """The process group ids of the runners alive now (every replay of this process)."""
+    return _LIVE.of(None)
+
+
+def terminate_runners(grace_s: float = 2.0, owner: object | None = None) -> None:
+    """End the live runner groups of ``owner`` (None: all): TERM, then KILL after ``grace_s``.
+
+    Runners of that owner started from now on are stopped at once, until
+    :func:`reopen_runners`.
+    """
+    _LIVE.close(owner)
+    groups = _LIVE.of(owner)
+    for pgid in groups:
+        _signal_group(pgid, signal.SIGTERM)
+    deadline = time.monotonic() + max(0.0, grace_s)
+    while True:
+        alive = {g for g in groups | _LIVE.of(owner) if _group_alive(g)}
+        if not alive or time.monotonic() >= deadline:
+            break
+        time.sleep(_POLL_S)
+    for pgid in alive:
+        _signal_group(pgid, signal.SIGKILL)
+
+
+def reopen_runners(owner: object | None = None) -> None:
+    """Let the runners of ``owner`` start again after :func:`terminate_runners`."""
+    _LIVE.reopen(owner)
 
 
 def _signal_group(pgid: int, sig: signal.Signals) -> None:

@@ -62,6 +62,9 @@ def annotations(document: ResultsDocument, root: Path | None = None) -> list[str
             continue
         for loc, message in _failures(result, expect):
             lines.append(command("error", file, locator.line(loc), title, message))
+    for invalid in summary.invalid_cases:  # never read again: it may be a FIFO or a link
+        lines.append(command("error", _display_path(Path(invalid.path) / CASE_FILE, root), 1,
+                             "invalid case (not run)", invalid.error))
     return lines
 
 

@@ -5,7 +5,8 @@ assertion failed, the failure reproduced, a flaky case under its pass rate; unde
 ``--expect reproduced``: the failure did not reproduce); a runner that could not be judged
 gets an ``error``. The ``message`` attribute names the failing entries on one line; the
 element's text has every signature and assertion with expected and actual values. Cases that
-``--fail-fast`` never started are ``skipped``.
+``--fail-fast`` or an interrupt did not let finish are ``skipped``; case folders refused as
+invalid are an ``error`` each.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from ..results import Outcome, ReplayResult, ResultsDocument
 from ..safe_files import write_output
+from .terminal import not_run_reason
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 """Characters XML 1.0 forbids: C0 controls but tab, LF and CR; surrogates; U+FFFE, U+FFFF."""
@@ -107,11 +109,19 @@ def to_junit(document: ResultsDocument) -> ET.ElementTree:
                        f"--min-pass-rate {summary.min_pass_rate:g}")
         if out:
             ET.SubElement(case, "system-out").text = _clean("\n".join(out))
+    skipped = _clean(f"not run: {not_run_reason(summary)}" if summary.incomplete
+                     else "not run: --fail-fast stopped the replay")
     for case_id in map(_clean, summary.not_run_ids):
         case = ET.SubElement(suite, "testcase", classname="replaycase." + case_id,
                              name=case_id, time="0.000")
-        ET.SubElement(case, "skipped", message="not run: --fail-fast stopped the replay")
-    tests = len(document.results) + len(summary.not_run_ids)
+        ET.SubElement(case, "skipped", message=skipped)
+    for invalid in summary.invalid_cases:
+        errors += 1
+        case = ET.SubElement(suite, "testcase", classname="replaycase.invalid",
+                             name=_clean(invalid.path), file=_clean(invalid.path), time="0.000")
+        ET.SubElement(case, "error", type="invalid_case",
+                      message=_clean(" ".join(invalid.error.split())))
+    tests = len(document.results) + len(summary.not_run_ids) + len(summary.invalid_cases)
     counts = {"tests": str(tests), "failures": str(failures), "errors": str(errors),
               "skipped": str(len(summary.not_run_ids)),
               "time": f"{summary.duration_ms / 1000:.3f}"}

@@ -85,10 +85,22 @@ def summary_line(summary: Summary) -> Text:
     if summary.min_pass_rate is not None and summary.flaky:
         parts.append(f"{summary.passed} passed at a pass rate >= {summary.min_pass_rate:g}")
     if summary.not_run:
-        parts.append(f"{summary.not_run} not run (--fail-fast)")
+        parts.append(f"{summary.not_run} not run ({not_run_reason(summary)})")
+    if summary.invalid:
+        parts.append(f"{summary.invalid} invalid (not run)")
+    if summary.incomplete:
+        parts.append("incomplete")
     text = Text(" · ".join(parts))
     text.append(f" ({summary.duration_ms / 1000:.1f}s)", style="dim")
     return text
+
+
+def not_run_reason(summary: Summary) -> str:
+    """Why cases were not run: an interrupt, or --fail-fast."""
+    if summary.incomplete:
+        return f"interrupted by {summary.interrupted}" if summary.interrupted not in (
+            None, "stopped") else "the replay was stopped"
+    return "--fail-fast"
 
 
 def print_results(console: Console, results: list[ReplayResult], summary: Summary,

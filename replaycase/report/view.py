@@ -148,7 +148,8 @@ def build_view(results: Sequence[ReplayResult], summary: Summary | None = None,
     cases = [_case_view(index, result, prices, roots, summary)
              for index, result in enumerate(results, start=1)]
     return SuiteView(expect=summary.expect, total=summary.total, passed=summary.passed,
-                     all_passed=summary.passed == summary.total,
+                     all_passed=summary.passed == summary.total and not (
+                         summary.not_run or summary.invalid or summary.incomplete),
                      counts={v: getattr(summary, v, 0) for v in VERDICTS},
                      summary_line=summary_text(summary),
                      tags=sorted({t for r in results for t in r.tags}), cases=cases)
