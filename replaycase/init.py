@@ -8,13 +8,21 @@ missing); the rest of the file is kept byte for byte.
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from .config import PYPROJECT, TABLE, parse_config, parse_toml, read_pyproject
+from .config import (
+    PYPROJECT,
+    TABLE,
+    parse_config,
+    parse_toml,
+    read_pyproject,
+    read_pyproject_text,
+)
 from .errors import InputError
 from .jsonio import write_atomic
 
@@ -104,7 +112,7 @@ def init_project(folder: Path, runner_cmd: str | None = None,
     """Write the config block and the workflow into ``folder``; refuse to overwrite."""
     pyproject = folder / PYPROJECT
     workflow = folder / WORKFLOW
-    existing = read_pyproject(pyproject) if pyproject.is_file() else None
+    existing = read_pyproject(pyproject) if os.path.lexists(pyproject) else None
     has_block = existing is not None and "replaycase" in existing.get("tool", {})
     conflicts = []
     if has_block:
@@ -156,7 +164,7 @@ def _write_block(path: Path, block: str, existing: dict[str, Any] | None,
     if existing is None:
         text, action = block, "created"
     else:
-        old = _read_text(path)
+        old = read_pyproject_text(path)
         if has_block:
             text, action = _replace_block(path, old, block), "replaced"
         else:
@@ -168,13 +176,6 @@ def _write_block(path: Path, block: str, existing: dict[str, Any] | None,
     except OSError as exc:
         raise InputError(path, f"cannot write: {exc.strerror or exc}") from None
     return InitAction(path, action)
-
-
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_bytes().decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(path, f"cannot read: {exc}") from None
 
 
 def _replace_block(path: Path, text: str, block: str) -> str:
