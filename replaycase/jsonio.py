@@ -119,29 +119,55 @@ def _finite_float(text: str) -> float:
     return value
 
 
-_DIGITS_AS_ZERO = bytes.maketrans(b"0123456789E", b"0000000000e")
+def _number_shapes() -> bytes:
+    """A byte table keeping only the shape of JSON text: a digit becomes '0', 'E' 'e', a
+    quote 'q', another letter (or a non-ASCII byte) 'x', '+-.' stay, anything else (space,
+    punctuation) ' '."""
+    table = bytearray(b" " * 256)
+    for byte in range(0x80, 0x100):
+        table[byte] = ord("x")
+    for byte in b"ABCDFGHIJKLMNOPQRSTUVWXYZabcdfghijklmnopqrstuvwxyz_":
+        table[byte] = ord("x")
+    for byte in b"0123456789":
+        table[byte] = ord("0")
+    for byte in b"+-.":
+        table[byte] = byte
+    table[ord("E")] = table[ord("e")] = ord("e")
+    table[ord('"')] = ord("q")
+    return bytes(table)
+
+
+_SHAPES = _number_shapes()
 _CHUNK = 1 << 20
+_BIG_EXPONENT = re.compile(rb"e\+?000+(?![0xeq.+\-])")
+"""In shapes: an exponent of three digits or more that ends a token (not inside an id)."""
 _NUMBER_TOKEN = r"(?<![0-9.])-?(?:[0-9.]+[eE]\+?[0-9]+|[0-9]{309,}[.eE])"
 _NUMBER_TOKENS = re.compile(_NUMBER_TOKEN)
 _NUMBER_TOKENS_BYTES = re.compile(_NUMBER_TOKEN.encode())
 
 
 def _may_hold_big_number(text: str | bytes) -> bool:
-    """Whether a number too large for a float may be in ``text``: such a number has an
+    """Whether a number too large for a float may be in JSON ``text``: its token has an
     exponent of three digits or more, or 309 digits or more.
 
-    Digits are mapped to '0' a chunk at a time (fast, in C, no copy of a big file), so
-    looking for 'e000', 'e+000' and 309 zeros finds every candidate; a false alarm (a string
-    like "de105") costs one walk of the parsed value.
+    Looked for in the shape of the text (``_SHAPES``, mapped in C a chunk at a time: no
+    copy of a big file), where such a token, outside a string, is a run of '0' and '.'
+    after a space or '-', then 'e', then three '0' or more. A false alarm (the same shape in
+    a string: "see 1e100 here") only costs one walk of the parsed value.
     """
-    overlap = 320
     for start in range(0, len(text), _CHUNK):
-        piece = text[start:start + _CHUNK + overlap]
+        piece = text[start:start + _CHUNK + 320]
         if isinstance(piece, str):
             piece = piece.encode("utf-8", "surrogatepass")
-        mapped = piece.translate(_DIGITS_AS_ZERO)
-        if b"e000" in mapped or b"e+000" in mapped or b"0" * 309 in mapped:
+        shape = (b" " if start == 0 else b"") + piece.translate(_SHAPES)
+        if b"0" * 309 in shape:
             return True
+        for match in _BIG_EXPONENT.finditer(shape):
+            begin = match.start()
+            while begin > 0 and shape[begin - 1] in b"0.":
+                begin -= 1
+            if 0 < begin < match.start() and shape[begin - 1] in b" -":
+                return True
     return False
 
 

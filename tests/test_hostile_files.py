@@ -14,6 +14,7 @@ import json
 import os
 import resource
 import socket
+import stat
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -21,9 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from replaycase.case import discover_cases, load_case
+from replaycase.case import discover_cases, inside, load_case
 from replaycase.errors import CaseError, TraceFormatError
-from replaycase.jsonio import iter_jsonl, json_in_text, loads
+from replaycase.jsonio import _may_hold_big_number, iter_jsonl, json_in_text, loads
 from replaycase.lint import lint_case, lint_paths
 from replaycase.scaffold.build import scaffold
 
@@ -78,7 +79,11 @@ def _socket(path: Path) -> None:
 
 
 def _link_to(device: str) -> Callable[[Path], None]:
-    return lambda path: path.symlink_to(device)
+    def make(path: Path) -> None:
+        if not stat.S_ISCHR(os.stat(device).st_mode):  # another program broke the machine
+            pytest.skip(f"{device} is not a character device here")
+        path.symlink_to(device)
+    return make
 
 
 SPECIALS: dict[str, tuple[Callable[[Path], None], str]] = {
@@ -376,6 +381,22 @@ def test_loops_and_deep_folders_name_the_case(two_cases: tuple[Path, Path], tree
     one_line_error(replay, str(bad), word)
 
 
+def test_discovery_never_enters_loops_or_deep_chains(tmp_path: Path) -> None:
+    good = tmp_path / "cases" / "good"
+    scaffold(TRACE, good)
+    junk = tmp_path / "cases" / "junk"
+    (junk / "fixtures").mkdir(parents=True)
+    _loop_self(junk)
+    _loop_pair(junk)
+    (junk / "up").symlink_to("..")
+    _deep_chain(junk)
+    try:
+        assert discover_cases([tmp_path / "cases"]) == [good]
+        assert [r.path for r in lint_paths([tmp_path / "cases"])] == [good.as_posix()]
+    finally:
+        _remove_chain(junk)
+
+
 # -- NUL bytes in case paths ---------------------------------------------------------------
 
 
@@ -390,6 +411,11 @@ def test_nul_byte_in_source_file(case_dir: Path) -> None:
     replay = run_cli("replay", str(case_dir), "--runner-cmd", "true",
                      "--evidence-dir", str(case_dir.parent.parent / "runs"))
     one_line_error(replay, "case.yaml", "NUL")
+
+
+def test_nul_byte_in_any_case_path(case_dir: Path) -> None:
+    with pytest.raises(CaseError, match="cannot be used"):
+        inside(case_dir, "fixtures/a\0b.json", case_dir / "case.yaml")
 
 
 # -- numbers out of range ------------------------------------------------------------------
@@ -423,6 +449,14 @@ def test_number_out_of_range_in_jsonl(tmp_path: Path) -> None:
                                   '"1e400 in a string"', '{"id": "3e400"}'])
 def test_numbers_in_range_still_parse(text: str) -> None:
     assert loads(text, Path("t.json")) == json.loads(text)
+
+
+@pytest.mark.parametrize("text", [b'{"id": "143831e512836e84"}', b'{"id": "3e400"}',
+                                  b'{"hex": "a3e1004f"}', b'{"n": 1.5e99}', b'[1e-400]'])
+def test_looking_for_big_numbers_ignores_ids_and_small_exponents(text: bytes) -> None:
+    """Only a number token can make the fast path walk the parsed value (hex ids hold
+    digits, 'e' and digits all the time: walking for them would slow every big trace)."""
+    assert not _may_hold_big_number(text)
 
 
 def test_json_in_text_keeps_a_string_out_of_range() -> None:
