@@ -166,8 +166,8 @@ def _may_hold_big_number(text: str | bytes) -> bool:
             begin = match.start()
             while begin > 0 and shape[begin - 1] in b"0.":
                 begin -= 1
-            if 0 < begin < match.start() and shape[begin - 1] in b" -":
-                return True
+            if begin < match.start() and (begin == 0 or shape[begin - 1] in b" -"):
+                return True  # (at 0: the token may start in the chunk before)
     return False
 
 

@@ -459,6 +459,13 @@ def test_looking_for_big_numbers_ignores_ids_and_small_exponents(text: bytes) ->
     assert not _may_hold_big_number(text)
 
 
+def test_number_out_of_range_across_a_chunk_of_the_fast_look() -> None:
+    number = b"1" * 200 + b"." + b"1" * 200 + b"e200"  # no run of 309 digits
+    text = b"[" + b" " * ((1 << 20) - 10) + number + b"]"
+    with pytest.raises(TraceFormatError, match="line 1: number out of range"):
+        loads(text, Path("t.json"))
+
+
 def test_json_in_text_keeps_a_string_out_of_range() -> None:
     assert json_in_text("1e400") == "1e400"
     assert json_in_text('{"x": 1e400}') == '{"x": 1e400}'
