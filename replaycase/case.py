@@ -7,6 +7,7 @@ bombs), duplicate keys and non-standard tags.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,8 +16,9 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .errors import CaseError, _one_line
-from .jsonio import DEFAULT_LIMITS, Limits, check_file, decode
+from .case_files import walk_case
+from .errors import CaseError, InputError, _one_line
+from .jsonio import DEFAULT_LIMITS, Limits, decode, read_bytes
 from .spec import Assertion, SemanticCheck
 from .validation import loc_path
 
@@ -45,6 +47,13 @@ class CaseSource(_Strict):
     format: str
     run_id: str
     sha256: str | None = Field(default=None, description="sha256 of the original trace file.")
+
+    @field_validator("file")
+    @classmethod
+    def _file(cls, value: str) -> str:
+        if "\x00" in value:
+            raise ValueError("a path cannot hold a NUL byte")
+        return value
 
 
 class Scenario(_Strict):
@@ -149,8 +158,11 @@ class ReplayCase:
 
 def inside(folder: Path, relative: str, owner: Path) -> Path:
     """Resolve a path written in a case file; refuse one that leaves the folder."""
-    root = folder.resolve()
-    target = (folder / relative).resolve()
+    try:
+        root = folder.resolve()
+        target = (folder / relative).resolve()
+    except (OSError, ValueError, RuntimeError) as exc:  # a NUL byte, a loop of links
+        raise CaseError(owner, f"path {relative!r} cannot be used: {exc}") from None
     if Path(relative).is_absolute() or (target != root and root not in target.parents):
         raise CaseError(owner, f"path {relative!r} leaves the case folder")
     return target
@@ -277,33 +289,49 @@ def _clean_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 def load_case(folder: str | Path, limits: Limits = DEFAULT_LIMITS) -> ReplayCase:
-    """Read a case folder (or its case.yaml); CaseError on the first problem."""
+    """Read a case folder (or its case.yaml); CaseError on the first problem.
+
+    The folder is refused when ``walk_case`` finds anything lint would flag in it (a link out
+    of the folder, a special file, a loop of links, folders nested too deep), and when its
+    ``source.file`` leaves it: a replay never hands such a case to a runner.
+    """
     folder = Path(folder)
-    if folder.name == CASE_FILE and folder.is_file():
+    if folder.name == CASE_FILE and not folder.is_dir() and os.path.lexists(folder):
         folder = folder.parent
     case_yaml = folder / CASE_FILE
     if not folder.exists():
         raise CaseError(folder, "no such case folder")
-    if not case_yaml.is_file():
+    if not os.path.lexists(case_yaml):
         raise CaseError(folder, f"not a case folder (no {CASE_FILE})")
+    problems = [f"{path}: {problem}" for path, problem in walk_case(folder).problems]
+    if problems:
+        raise CaseError(folder, problems[0] + _more(problems))
     text = read_case_text(case_yaml, limits)
     data, node = parse_yaml(text, case_yaml)
     spec, problems = case_problems(data, node, case_yaml)
     if spec is None:
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise CaseError(case_yaml, problems[0] + more)
+        raise CaseError(case_yaml, problems[0] + _more(problems))
+    inside(folder, spec.source.file, case_yaml)
     return ReplayCase(path=folder, spec=spec)
 
 
+def _more(problems: list[str]) -> str:
+    return f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+
+
 def read_case_text(case_yaml: Path, limits: Limits = DEFAULT_LIMITS) -> str:
-    """case.yaml as text, after the size and encoding checks."""
-    check_file(case_yaml, limits, max_bytes=4 * 1024 * 1024)
+    """case.yaml as text, after the kind, size and encoding checks (a FIFO, a device or a
+    file over 4 MB is refused before anything is read)."""
     try:
-        return decode(case_yaml.read_bytes(), case_yaml)
+        return decode(read_bytes(case_yaml, min(_MAX_CASE_BYTES, limits.max_file_bytes)),
+                      case_yaml)
     except CaseError:
         raise
-    except Exception as exc:  # TraceFormatError from decode: re-label as a case problem
-        raise CaseError(case_yaml, getattr(exc, "problem", str(exc))) from None
+    except InputError as exc:  # also TraceFormatError from decode: a case problem
+        raise CaseError(case_yaml, exc.problem) from None
+
+
+_MAX_CASE_BYTES = 4 * 1024 * 1024
 
 
 def dump_case_yaml(spec: CaseSpec) -> str:
@@ -361,17 +389,20 @@ def _flow_value(value: Any) -> Any:
 
 
 def discover_cases(paths: list[str | Path]) -> list[Path]:
-    """Case folders under the given paths (a case folder, a case.yaml, or a tree), sorted."""
+    """Case folders under the given paths (a case folder, a case.yaml, or a tree), sorted.
+
+    A case.yaml of any kind (a FIFO, a link) makes its folder a case, so that loading it
+    says what is wrong with it instead of skipping it.
+    """
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
-        if path.is_file() and path.name == CASE_FILE:
+        if path.name == CASE_FILE and os.path.lexists(path) and not path.is_dir():
             found.append(path.parent)
-        elif (path / CASE_FILE).is_file():
+        elif os.path.lexists(path / CASE_FILE):
             found.append(path)
         elif path.is_dir():
-            found.extend(sorted(p.parent for p in path.rglob(CASE_FILE)
-                                if ".replaycase" not in p.parts))
+            found.extend(_case_folders(path))
         elif not path.exists():
             raise CaseError(path, "no such file or folder")
         else:
@@ -381,3 +412,30 @@ def discover_cases(paths: list[str | Path]) -> list[Path]:
         if folder not in unique:
             unique.append(folder)
     return unique
+
+
+_SEARCH_DEPTH = 64
+"""Folders deeper than this under a path given to discover_cases are not searched."""
+
+
+def _case_folders(top: Path) -> list[Path]:
+    """The case folders under ``top``, sorted. The tree is walked without following links
+    and without entering a case folder (its contents are the case's, checked by lint and
+    ``load_case``) or a ``.replaycase`` folder; an unreadable folder is skipped."""
+    found: list[Path] = []
+    stack: list[tuple[Path, int]] = [(top, 0)]
+    while stack:
+        folder, depth = stack.pop()
+        try:
+            with os.scandir(folder) as listing:
+                subfolders = [Path(entry.path) for entry in listing
+                              if entry.name != ".replaycase"
+                              and entry.is_dir(follow_symlinks=False)]
+        except OSError:
+            continue
+        for sub in subfolders:
+            if os.path.lexists(sub / CASE_FILE):
+                found.append(sub)
+            elif depth + 1 < _SEARCH_DEPTH:
+                stack.append((sub, depth + 1))
+    return sorted(found)

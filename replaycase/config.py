@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from .errors import InputError, UsageError
-from .jsonio import DEFAULT_LIMITS, Limits
+from .jsonio import DEFAULT_LIMITS, Limits, read_bytes
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -148,7 +148,7 @@ def find_pyproject(start: Path | None = None) -> tuple[Path, dict[str, Any]] | N
     """The nearest pyproject.toml with a ``[tool.replaycase]`` table, and that table."""
     folder = (start or Path.cwd()).absolute()
     for candidate in (folder / PYPROJECT, *(p / PYPROJECT for p in folder.parents)):
-        if not candidate.is_file():
+        if not candidate.exists() or candidate.is_dir():
             continue
         table = read_pyproject(candidate).get("tool", {}).get("replaycase")
         if table is not None:
@@ -160,17 +160,15 @@ def find_pyproject(start: Path | None = None) -> tuple[Path, dict[str, Any]] | N
 
 def read_pyproject(path: Path) -> dict[str, Any]:
     """A pyproject.toml, parsed; InputError on one line when it cannot be."""
+    return parse_toml(read_pyproject_text(path), path)
+
+
+def read_pyproject_text(path: Path) -> str:
+    """A pyproject.toml's text, read under a size cap (a FIFO or a device is refused)."""
     try:
-        size = path.stat().st_size
-        if size > _MAX_PYPROJECT_BYTES:
-            raise InputError(path, f"file is {size / 1024 / 1024:.1f} MB, too large for a "
-                                   "pyproject.toml")
-        text = path.read_bytes().decode("utf-8-sig")
+        return read_bytes(path, _MAX_PYPROJECT_BYTES).decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputError(path, "not UTF-8 text") from None
-    except OSError as exc:
-        raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
-    return parse_toml(text, path)
 
 
 def parse_toml(text: str, path: Path) -> dict[str, Any]:

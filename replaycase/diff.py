@@ -25,6 +25,7 @@ import ast
 import difflib
 import itertools
 import json
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -163,7 +164,7 @@ def load_run(path: str | Path, run_id: str | None = None, format: str = "auto") 
     (its candidate-run.json, else its runner-output.json)."""
     path = Path(path)
     if path.is_dir():
-        found = next((path / n for n in EVIDENCE_FILES if (path / n).is_file()), None)
+        found = next((path / n for n in EVIDENCE_FILES if os.path.lexists(path / n)), None)
         if found is None:
             raise InputError(path, "a folder with no candidate-run.json or runner-output.json; "
                                    "expected a trace file or a replay's evidence folder")

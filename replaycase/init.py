@@ -14,7 +14,14 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from .config import PYPROJECT, TABLE, parse_config, parse_toml, read_pyproject
+from .config import (
+    PYPROJECT,
+    TABLE,
+    parse_config,
+    parse_toml,
+    read_pyproject,
+    read_pyproject_text,
+)
 from .errors import InputError
 from .safe_files import check_output, write_output
 
@@ -174,7 +181,7 @@ def _write_block(path: Path, block: str, existing: dict[str, Any] | None,
     if existing is None:
         text, action = block, "created"
     else:
-        old = _read_text(path)
+        old = read_pyproject_text(path)
         if has_block:
             text, action = _replace_block(path, old, block), "replaced"
         else:
@@ -183,13 +190,6 @@ def _write_block(path: Path, block: str, existing: dict[str, Any] | None,
     _check(path, text, existing or {}, block)
     write_output(path, text)
     return InitAction(path, action)
-
-
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_bytes().decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(path, f"cannot read: {exc}") from None
 
 
 def _replace_block(path: Path, text: str, block: str) -> str:

@@ -5,8 +5,12 @@ Every problem becomes a ``TraceFormatError`` naming the file and, where known, t
 
 from __future__ import annotations
 
+import errno
 import json
+import math
+import os
 import re
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +19,7 @@ from typing import Any
 import pydantic_core
 
 from .errors import InputError, TraceFormatError
+from .safe_files import kind_of, open_regular, read_regular
 
 BOM = b"\xef\xbb\xbf"
 _MB = 1024 * 1024
@@ -45,17 +50,31 @@ native JSON still loads within ``max_depth``."""
 
 
 def check_file(path: Path, limits: Limits = DEFAULT_LIMITS, max_bytes: int | None = None) -> int:
-    """Refuse a missing file, a directory or one over the size limit; return its size."""
-    if not path.exists():
-        raise InputError(path, "no such file")
-    if path.is_dir():
-        raise InputError(path, "is a directory, expected a file")
-    size = path.stat().st_size
+    """Refuse a missing file, anything but a regular file (a directory, a FIFO, a device, a
+    socket: ``stat`` never blocks on them) or one over the size limit; return its size."""
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError) as exc:
+        raise InputError(path, _stat_problem(exc)) from None
+    if not stat.S_ISREG(info.st_mode):
+        kind = kind_of(info.st_mode)
+        hint = ", expected a file" if kind == "a directory" else ", not a regular file"
+        raise InputError(path, f"is {kind}{hint}")
     limit = max_bytes if max_bytes is not None else limits.max_file_bytes
-    if size > limit:
-        raise InputError(path, f"file is {size / _MB:.1f} MB, above the limit of "
+    if info.st_size > limit:
+        raise InputError(path, f"file is {info.st_size / _MB:.1f} MB, above the limit of "
                                f"{limit / _MB:.1f} MB")
-    return size
+    return info.st_size
+
+
+def _stat_problem(exc: OSError | ValueError) -> str:
+    if isinstance(exc, ValueError):  # a NUL byte in the path
+        return "not a usable path (it holds a NUL byte)"
+    if exc.errno == errno.ENOENT:
+        return "no such file"
+    if exc.errno == errno.ELOOP:
+        return "a loop of symbolic links"
+    return f"cannot read: {exc.strerror or exc}"
 
 
 def decode(data: bytes, path: Path, line: int | None = None) -> str:
@@ -73,22 +92,119 @@ def decode(data: bytes, path: Path, line: int | None = None) -> str:
                   f"{exc.start})") from None
 
 
-def read_bytes(path: Path) -> bytes:
-    """A whole file's bytes; an InputError naming it when it cannot be read."""
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
+def read_bytes(path: Path, max_bytes: int = DEFAULT_LIMITS.max_file_bytes) -> bytes:
+    """A whole regular file's bytes, at most ``max_bytes``; an InputError naming it when it
+    cannot be read (a FIFO, a device, a socket, a file over the cap)."""
+    check_file(path, max_bytes=max_bytes)  # names what a socket is (open says only ENXIO)
+    return read_regular(path, max_bytes)
 
 
 def read_text(path: Path, limits: Limits = DEFAULT_LIMITS) -> str:
-    """Read a whole text file after the size, encoding and binary checks."""
-    check_file(path, limits)
-    return decode(read_bytes(path), path)
+    """Read a whole text file after the size, kind, encoding and binary checks."""
+    return decode(read_bytes(path, limits.max_file_bytes), path)
 
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
+
+
+class _OutOfRange(ValueError):
+    """A number beyond what a float holds (1e400): it would be written back as Infinity."""
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise _OutOfRange(text)
+    return value
+
+
+def _number_shapes() -> bytes:
+    """A byte table keeping only the shape of JSON text: a digit becomes '0', 'E' 'e', a
+    quote 'q', another letter (or a non-ASCII byte) 'x', '+-.' stay, anything else (space,
+    punctuation) ' '."""
+    table = bytearray(b" " * 256)
+    for byte in range(0x80, 0x100):
+        table[byte] = ord("x")
+    for byte in b"ABCDFGHIJKLMNOPQRSTUVWXYZabcdfghijklmnopqrstuvwxyz_":
+        table[byte] = ord("x")
+    for byte in b"0123456789":
+        table[byte] = ord("0")
+    for byte in b"+-.":
+        table[byte] = byte
+    table[ord("E")] = table[ord("e")] = ord("e")
+    table[ord('"')] = ord("q")
+    return bytes(table)
+
+
+_SHAPES = _number_shapes()
+_CHUNK = 1 << 20
+_BIG_EXPONENT = re.compile(rb"e\+?000+(?![0xeq.+\-])")
+"""In shapes: an exponent of three digits or more that ends a token (not inside an id)."""
+_NUMBER_TOKEN = r"(?<![0-9.])-?(?:[0-9.]+[eE]\+?[0-9]+|[0-9]{309,}[.eE])"
+_NUMBER_TOKENS = re.compile(_NUMBER_TOKEN)
+_NUMBER_TOKENS_BYTES = re.compile(_NUMBER_TOKEN.encode())
+
+
+def _may_hold_big_number(text: str | bytes) -> bool:
+    """Whether a number too large for a float may be in JSON ``text``: its token has an
+    exponent of three digits or more, or 309 digits or more.
+
+    Looked for in the shape of the text (``_SHAPES``, mapped in C a chunk at a time: no
+    copy of a big file), where such a token, outside a string, is a run of '0' and '.'
+    after a space or '-', then 'e', then three '0' or more. A false alarm (the same shape in
+    a string: "see 1e100 here") only costs one walk of the parsed value.
+    """
+    for start in range(0, len(text), _CHUNK):
+        piece = text[start:start + _CHUNK + 320]
+        if isinstance(piece, str):
+            piece = piece.encode("utf-8", "surrogatepass")
+        shape = (b" " if start == 0 else b"") + piece.translate(_SHAPES)
+        if b"0" * 309 in shape:
+            return True
+        for match in _BIG_EXPONENT.finditer(shape):
+            begin = match.start()
+            while begin > 0 and shape[begin - 1] in b"0.":
+                begin -= 1
+            if begin < match.start() and (begin == 0 or shape[begin - 1] in b" -"):
+                return True  # (at 0: the token may start in the chunk before)
+    return False
+
+
+def _is_infinite(token: str | bytes) -> bool:
+    try:
+        return math.isinf(float(token))
+    except ValueError:
+        return False
+
+
+def _has_infinity(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, float):
+            if math.isinf(node):
+                return True
+        elif isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
+
+
+def _out_of_range(text: str | bytes, path: Path, line: int | None,
+                  fmt: str | None) -> TraceFormatError:
+    """The error for a number out of range, with the line of the first such token."""
+    if line is None:
+        pattern: Any = _NUMBER_TOKENS_BYTES if isinstance(text, bytes) else _NUMBER_TOKENS
+        newline: Any = b"\n" if isinstance(text, bytes) else "\n"
+        for match in pattern.finditer(text):
+            if _is_infinite(match.group()):
+                line = text.count(newline, 0, match.start()) + 1
+                break
+    where = f"line {line}: " if line is not None else ""
+    return TraceFormatError(path, f"{where}number out of range (beyond the largest float, "
+                                  "about 1.8e308)", fmt)
 
 
 _JITER_DEPTH = 200
@@ -112,11 +228,13 @@ def loads(text: str | bytes, path: Path, limits: Limits = DEFAULT_LIMITS,
         else:
             if _may_hold_long_string(text, limits.max_string_chars):
                 check_tree(value, path, limits, len(text), line, fmt)
+            if _may_hold_big_number(text) and _has_infinity(value):
+                raise _out_of_range(text, path, line, fmt)
             return value
     if isinstance(text, bytes):
         text = decode(text, path, line)
     try:
-        value = json.loads(text, parse_constant=_reject_constant)
+        value = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
     except json.JSONDecodeError as exc:
         lineno = line if line is not None else exc.lineno
         where = f"line {lineno} column {exc.colno}" if line is None else f"line {lineno}"
@@ -124,6 +242,8 @@ def loads(text: str | bytes, path: Path, limits: Limits = DEFAULT_LIMITS,
             raise TraceFormatError(path, "empty file, expected JSON" if line is None
                                    else f"line {lineno}: empty", fmt) from None
         raise TraceFormatError(path, f"{where}: invalid JSON ({exc.msg})", fmt) from None
+    except _OutOfRange:
+        raise _out_of_range(text, path, line, fmt) from None
     except ValueError as exc:  # NaN, Infinity
         where = f"line {line}: " if line is not None else ""
         raise TraceFormatError(path, f"{where}{exc}", fmt) from None
@@ -143,7 +263,7 @@ def json_in_text(value: Any) -> Any:
     if not isinstance(value, str):
         return value
     try:
-        parsed = json.loads(value, parse_constant=_reject_constant)
+        parsed = json.loads(value, parse_constant=_reject_constant, parse_float=_finite_float)
         check_tree(parsed, None, _TEXT_LIMITS)  # type: ignore[arg-type]
     except (ValueError, RecursionError, TraceFormatError):
         return value
@@ -210,11 +330,7 @@ def iter_jsonl(path: Path, limits: Limits = DEFAULT_LIMITS,
                fmt: str | None = None) -> Iterator[tuple[int, Any]]:
     """Stream a JSONL file: (line number, value) for every non-blank line."""
     check_file(path, limits)
-    try:
-        handle = path.open("rb")
-    except OSError as exc:
-        raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
-    with handle:
+    with open_regular(path, max_bytes=limits.max_file_bytes) as handle:
         for lineno, raw in enumerate(handle, start=1):
             if lineno == 1 and raw.startswith(BOM):
                 raw = raw[len(BOM):]

@@ -17,6 +17,7 @@ from .assertions import all_hold, evaluate_all
 from .bounded_regex import TIMEOUT_MESSAGE
 from .case import (
     CASE_FILE,
+    FIXTURES,
     IGNORED_RUNNER_CMD,
     CaseSpec,
     case_problems,
@@ -26,9 +27,10 @@ from .case import (
     parse_yaml,
     read_case_text,
 )
+from .case_files import CaseFiles, walk_case
 from .errors import ReplaycaseError
 from .importers import load_trace
-from .jsonio import DEFAULT_LIMITS, Limits, loads, read_text
+from .jsonio import DEFAULT_LIMITS, Limits, loads, read_bytes, read_text
 from .secrets import scan_text
 
 
@@ -67,6 +69,7 @@ class _Linter:
     extra_patterns: Sequence[str] = ()
     problems: list[LintProblem] = field(default_factory=list)
     warnings: list[LintProblem] = field(default_factory=list)
+    files: CaseFiles = field(init=False)
 
     def add(self, file: str, message: str, line: int | None = None) -> None:
         self.problems.append(LintProblem(file=file, line=line, message=message))
@@ -75,8 +78,10 @@ class _Linter:
         self.warnings.append(LintProblem(file=file, line=line, message=message))
 
     def run(self) -> LintReport:
-        spec = self._case_yaml()
-        self._confined_files()
+        self.files = walk_case(self.folder)
+        for path, problem in self.files.problems:
+            self.add(path, problem)
+        spec = self._case_yaml() if CASE_FILE not in self.files.flagged else None
         self._fixtures()
         if spec is not None:
             self._soundness(spec)
@@ -103,25 +108,18 @@ class _Linter:
             self.warn(CASE_FILE, IGNORED_RUNNER_CMD, node_line(node, ("runner", "cmd")))
         return spec
 
-    def _confined_files(self) -> None:
-        root = self.folder.resolve()
-        for path in sorted(self.folder.rglob("*")):
-            if path.is_symlink():
-                target = path.resolve()
-                if target != root and root not in target.parents:
-                    self.add(self._rel(path), "symbolic link points outside the case folder")
-
     def _fixtures(self) -> None:
-        fixtures = self.folder / "fixtures"
-        if not (fixtures / "input.json").is_file():
-            self.add("fixtures/input.json", "missing")
-        for path in sorted(fixtures.glob("*.json")) if fixtures.is_dir() else []:
-            if not self._inside(path):
-                continue
+        input_json = f"{FIXTURES}/input.json"
+        readable = [p for p in (*self.files.files, *self.files.linked)
+                    if p.startswith(f"{FIXTURES}/") and p.count("/") == 1 and p.endswith(".json")]
+        if input_json not in readable and input_json not in self.files.flagged:
+            self.add(input_json, "missing")
+        for name in sorted(readable):
+            path = self.folder / name
             try:
                 value = loads(read_text(path, self.limits), path, self.limits)
             except ReplaycaseError as exc:
-                self.add(self._rel(path), getattr(exc, "problem", str(exc)))
+                self.add(name, getattr(exc, "problem", str(exc)))
                 continue
             if path.name == "tool_calls.json":
                 self._tool_calls(path, value)
@@ -141,6 +139,8 @@ class _Linter:
         except ReplaycaseError as exc:
             self.add(CASE_FILE, getattr(exc, "problem", str(exc)))
             return
+        if self._flagged(spec.source.file):
+            return  # its problem is listed already
         try:
             runs = load_trace(source, "auto", self.limits)
         except ReplaycaseError as exc:
@@ -165,25 +165,21 @@ class _Linter:
                                 "source trace, so the case cannot catch its own failure")
 
     def _secrets(self) -> None:
-        for path in sorted(self.folder.rglob("*")):
-            if not path.is_file() or path.is_symlink():
-                continue
+        for name in self.files.files:
+            path = self.folder / name
             try:
-                text = path.read_bytes()[: self.limits.max_file_bytes].decode("utf-8", "replace")
-            except OSError as exc:
-                self.add(self._rel(path), f"cannot read: {exc.strerror or exc}")
+                data = read_bytes(path, self.limits.max_file_bytes)
+            except ReplaycaseError as exc:
+                self.add(name, f"{getattr(exc, 'problem', exc)}; not scanned for secrets")
                 continue
-            for finding in scan_text(text, self.extra_patterns):
-                self.add(self._rel(path), f"secret found ({finding.kind}); redact it or "
-                                          "re-scaffold", finding.line)
+            for finding in scan_text(data.decode("utf-8", "replace"), self.extra_patterns):
+                self.add(name, f"secret found ({finding.kind}); redact it or re-scaffold",
+                         finding.line)
 
-    def _inside(self, path: Path) -> bool:
-        root = self.folder.resolve()
-        target = path.resolve()
-        if target != root and root not in target.parents:
-            self.add(self._rel(path), "leaves the case folder")
-            return False
-        return True
+    def _flagged(self, relative: str) -> bool:
+        """Whether ``relative`` or a folder it is in has a problem listed already."""
+        parts = Path(relative).parts
+        return any("/".join(parts[:n]) in self.files.flagged for n in range(1, len(parts) + 1))
 
     def _rel(self, path: Path) -> str:
         try:

@@ -18,7 +18,6 @@ Serving fixtures (inside a replay)::
 
 from __future__ import annotations
 
-import json
 import os
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -27,8 +26,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .errors import ReplaycaseError
-from .jsonio import canonical_json
+from .errors import InputError, ReplaycaseError
+from .jsonio import canonical_json, loads, read_bytes
 from .model import (
     ErrorEvent,
     FinalOutputEvent,
@@ -232,9 +231,10 @@ class Fixtures:
 
 
 def _read_json(path: Path, default: Any) -> Any:
-    if not path.is_file():
+    """A fixture file, read under the size cap; a FIFO, device or socket is refused."""
+    if not os.path.lexists(path):
         return default
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ReplaycaseError(f"{path}: cannot read fixture: {exc}") from None
+        return loads(read_bytes(path), path)
+    except InputError as exc:
+        raise ReplaycaseError(f"{path}: cannot read fixture: {exc.problem}") from None

@@ -98,16 +98,25 @@ def open_regular(path: str | Path, *, max_bytes: int | None = None, follow: bool
 def read_regular(path: str | Path, max_bytes: int, *, follow: bool = True,
                  dir_fd: int | None = None) -> bytes:
     """The whole content of a regular file of at most ``max_bytes`` (also when it grows while
-    being read); InputError otherwise."""
+    being read); InputError otherwise.
+
+    The file's size is read first (a buffer as large as the cap is never reserved); what a
+    growing file adds comes in chunks, until its end or the cap.
+    """
     with open_regular(path, max_bytes=max_bytes, follow=follow, dir_fd=dir_fd) as handle:
         try:
-            data = handle.read(max_bytes + 1)
+            expected = os.fstat(handle.fileno()).st_size
+            chunks = [handle.read(expected + 1)]
+            total = len(chunks[0])
+            while total > expected and total <= max_bytes and chunks[-1]:
+                chunks.append(handle.read(min(_MB, max_bytes + 1 - total)))
+                total += len(chunks[-1])
         except OSError as exc:
             raise InputError(path, f"cannot read: {_strerror(exc)}") from None
-    if len(data) > max_bytes:
+    if total > max_bytes:
         raise InputError(path, f"file grew above the limit of {max_bytes / _MB:.1f} MB "
                                "while being read")
-    return data
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def read_tail(path: str | Path, max_bytes: int, *, follow: bool = True,

@@ -72,3 +72,24 @@ def test_folder_replaced_by_a_link_keeps_writing_into_the_real_one(tmp_path: Pat
         folder.write("result.json", "{}")
     assert (moved / "result.json").exists()
     assert not (elsewhere / "result.json").exists()
+
+
+def test_a_read_reserves_the_file_size_not_the_cap(tmp_path: Path) -> None:
+    import tracemalloc
+
+    path = tmp_path / "small"
+    path.write_bytes(b"x" * 1000)
+    tracemalloc.start()
+    try:
+        assert read_regular(path, 512 * 1024 * 1024) == b"x" * 1000
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1024 * 1024
+
+
+def test_a_file_without_a_size_is_read_to_its_end_under_the_cap() -> None:
+    data = read_regular("/proc/self/status", 1024 * 1024)  # st_size is 0 for /proc files
+    assert b"Name:" in data
+    with pytest.raises(InputError, match="grew above the limit"):
+        read_regular("/proc/self/status", 10)

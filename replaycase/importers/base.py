@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from ..errors import TraceFormatError
 from ..jsonio import DEFAULT_LIMITS, Limits, iter_jsonl
 from ..model import SourceInfo, TraceRun
+from ..safe_files import open_regular
 from ..validation import describe
 
 
@@ -81,7 +82,7 @@ class Importer(ABC):
 def file_sha256(path: Path) -> str:
     """The sha256 of a file, read in blocks."""
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    with open_regular(path) as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()

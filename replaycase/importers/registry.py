@@ -5,12 +5,15 @@ from __future__ import annotations
 import hashlib
 import importlib
 import json
+import os
+import stat
 from pathlib import Path
 
 from ..errors import InputError, TraceFormatError
 from ..gcpause import gc_paused
 from ..jsonio import BOM, DEFAULT_LIMITS, Limits, check_file, decode, loads, read_bytes
 from ..model import TraceRun
+from ..safe_files import open_regular
 from .base import Importer, TraceDocument, file_sha256
 
 # Order matters: the most specific formats are tried first.
@@ -38,8 +41,8 @@ def get_importer(name: str) -> Importer:
 def open_document(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> TraceDocument:
     """Open a trace file: one JSON value, or a JSONL stream (only its head is read here)."""
     path = Path(path)
-    check_file(path, limits)
-    with path.open("rb") as handle:
+    _check_trace_file(path, limits)
+    with open_regular(path, max_bytes=limits.max_file_bytes) as handle:
         if b"\x00" in handle.read(8192):
             raise TraceFormatError(path, "binary data (NUL bytes), not a text trace")
     head = _jsonl_head(path, limits)
@@ -47,7 +50,7 @@ def open_document(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> TraceDoc
         first_line, first = head
         return TraceDocument(path=path, kind="jsonl", first=first, first_line=first_line,
                              limits=limits, sha256=file_sha256(path))
-    data = read_bytes(path)
+    data = read_bytes(path, limits.max_file_bytes)
     sha = hashlib.sha256(data).hexdigest()  # of the bytes parsed: one read of a big file
     # Parsed as bytes (loads decodes them only if the parser refuses them): no copy of a big
     # file as text. A BOM is dropped by decoding.
@@ -60,9 +63,28 @@ def open_document(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> TraceDoc
                          sha256=sha)
 
 
+_PIPE_HINT = "a trace is read more than once: save the trace to a file first"
+
+
+def _check_trace_file(path: Path, limits: Limits) -> None:
+    """``check_file``, saying what to do about a trace given as a pipe (``/dev/stdin``,
+    process substitution), which cannot be read twice."""
+    try:
+        check_file(path, limits)
+    except InputError:
+        try:
+            piped = stat.S_ISFIFO(os.stat(path).st_mode)
+        except (OSError, ValueError):
+            piped = False
+        if piped:
+            raise InputError(path, f"is a pipe (FIFO), not a regular file; {_PIPE_HINT}") \
+                from None
+        raise
+
+
 def _jsonl_head(path: Path, limits: Limits) -> tuple[int, object] | None:
     """(line, first record) when the file holds one JSON object per line, else None."""
-    with path.open("rb") as handle:
+    with open_regular(path, max_bytes=limits.max_file_bytes) as handle:
         first: tuple[int, bytes] | None = None
         for lineno, raw in enumerate(handle, start=1):
             if not raw.strip():
