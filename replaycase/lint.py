@@ -31,6 +31,9 @@ from .case_files import CaseFiles, walk_case
 from .errors import ReplaycaseError
 from .importers import load_trace
 from .jsonio import DEFAULT_LIMITS, Limits, loads, read_bytes, read_text
+from .model import TraceRun
+from .redacting import free_text_patterns
+from .scaffold.redact import Redactor
 from .secrets import scan_text
 
 
@@ -70,6 +73,8 @@ class _Linter:
     problems: list[LintProblem] = field(default_factory=list)
     warnings: list[LintProblem] = field(default_factory=list)
     files: CaseFiles = field(init=False)
+    source_run: TraceRun | None = None
+    case_spec: CaseSpec | None = None
 
     def add(self, file: str, message: str, line: int | None = None) -> None:
         self.problems.append(LintProblem(file=file, line=line, message=message))
@@ -82,6 +87,7 @@ class _Linter:
         for path, problem in self.files.problems:
             self.add(path, problem)
         spec = self._case_yaml() if CASE_FILE not in self.files.flagged else None
+        self.case_spec = spec
         self._fixtures()
         if spec is not None:
             self._soundness(spec)
@@ -147,6 +153,7 @@ class _Linter:
             self.add(spec.source.file, getattr(exc, "problem", str(exc)))
             return
         run = next((r for r in runs if r.run_id == spec.source.run_id), None)
+        self.source_run = run
         if run is None:
             self.add(spec.source.file, f"holds no run {spec.source.run_id!r} "
                                        "(source.run_id in case.yaml)")
@@ -165,6 +172,7 @@ class _Linter:
                                 "source trace, so the case cannot catch its own failure")
 
     def _secrets(self) -> None:
+        """The built-in detectors over every file; the user's patterns over free text only."""
         for name in self.files.files:
             path = self.folder / name
             try:
@@ -172,9 +180,23 @@ class _Linter:
             except ReplaycaseError as exc:
                 self.add(name, f"{getattr(exc, 'problem', exc)}; not scanned for secrets")
                 continue
-            for finding in scan_text(data.decode("utf-8", "replace"), self.extra_patterns):
+            for finding in scan_text(data.decode("utf-8", "replace")):
                 self.add(name, f"secret found ({finding.kind}); redact it or re-scaffold",
                          finding.line)
+        if self.extra_patterns:
+            self._pattern_secrets()
+
+    def _pattern_secrets(self) -> None:
+        """User patterns (``redact_patterns``, ``--redact-pattern``) match anything a user can
+        type, ``err`` too: like scaffold, they are judged on the free text of the source run
+        (which the fixtures and notes are made from), never on statuses, event types, keys or
+        replaycase's own fields."""
+        run, spec = self.source_run, self.case_spec
+        if run is None or spec is None:
+            return
+        if free_text_patterns(run, Redactor(list(self.extra_patterns))) is not run:
+            self.add(spec.source.file, "secret found (a redact pattern matches the run's free "
+                                       "text); redact it or re-scaffold")
 
     def _flagged(self, relative: str) -> bool:
         """Whether ``relative`` or a folder it is in has a problem listed already."""

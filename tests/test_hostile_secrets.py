@@ -309,6 +309,23 @@ def test_a_case_scaffolded_with_a_hostile_pattern_lints_and_replays(
         assert buggy["tool-error-unhandled"] == "reproduced" or pattern == "."
 
 
+@pytest.mark.parametrize("pattern", HOSTILE_PATTERNS)
+def test_lint_with_a_hostile_pattern_judges_free_text_only(tmp_path: Path, pattern: str) -> None:
+    cases = _scaffold_examples(tmp_path, [pattern])
+    for scenario in SCENARIOS:
+        report = lint_case(cases / scenario, extra_patterns=[pattern])
+        assert report.clean, report.problems  # `status_is: error` is no secret under "err"
+
+
+def test_lint_finds_a_pattern_left_in_the_free_text(tmp_path: Path) -> None:
+    cases = _scaffold_examples(tmp_path, [])  # not redacted with the pattern
+    report = lint_case(cases / "tool-loop", extra_patterns=[r"charged \$\d+"])
+    flagged = {p.file for p in report.problems if "redact pattern" in p.message}
+    assert flagged == {"source-trace.json"}, report.problems
+    structure = ["tool_result", "sup-20260312-0001", "error"]  # an event type, the run id, a status
+    assert lint_case(cases / "tool-loop", extra_patterns=structure).clean
+
+
 def test_replay_redaction_patterns_keep_result_json_whole(tmp_path: Path) -> None:
     case = load_case(REPO / "cases" / "tool-loop")
     plain = replay_case(case, _options(tmp_path / "plain", []))
