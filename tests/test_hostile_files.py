@@ -379,6 +379,14 @@ def test_loops_and_deep_folders_name_the_case(two_cases: tuple[Path, Path], tree
     replay = run_cli("replay", str(bad), "--runner-cmd", "true",
                      "--evidence-dir", str(good.parent.parent / "runs"))
     one_line_error(replay, str(bad), word)
+    results = good.parent.parent / "results.json"
+    suite = run_cli("replay", str(good.parent), "--runner-cmd", "true", "--json", str(results),
+                    "--evidence-dir", str(good.parent.parent / "runs"))
+    assert suite.returncode == 2 and "Traceback" not in suite.stderr  # the bad case, refused
+    assert str(bad) in suite.stderr and str(good) not in suite.stderr
+    document = json.loads(results.read_text())
+    assert [r["case_id"] for r in document["results"]] == ["a-good"]  # the other one ran
+    assert [c["path"] for c in document["summary"]["invalid_cases"]] == [bad.as_posix()]
 
 
 def test_discovery_never_enters_loops_or_deep_chains(tmp_path: Path) -> None:
