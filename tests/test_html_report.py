@@ -264,3 +264,11 @@ def test_screenshot(page: Page, tmp_path: Path) -> None:
     if os.environ.get("REPLAYCASE_UPDATE_SCREENSHOT") == "1":
         shutil.copyfile(shot, DOCS / "report-screenshot.png")
     assert (DOCS / "report-screenshot.png").is_file()
+
+
+def test_an_evidence_error_is_shown_escaped(tmp_path: Path) -> None:
+    result = ReplayResult(case_id="c", case_path="cases/c", verdict="fixed",
+                          evidence_error="<b>result.json</b>: No space left on device")
+    html = write_html(build_view([result], summarize([result]), bases=[tmp_path]),
+                      tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "&lt;b&gt;result.json&lt;/b&gt;: No space left on device" in html

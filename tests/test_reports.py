@@ -251,3 +251,14 @@ def test_terminal_flaky_line_and_summary() -> None:
     text = summary_line(summary).plain
     assert text.startswith("shard 1/2: 1 case") and "1 flaky" in text
     assert "3 not run (--fail-fast)" in text
+
+
+@pytest.mark.parametrize("verdict", ["fixed", "reproduced"])
+def test_junit_shows_an_evidence_error(tmp_path: Path, verdict: str) -> None:
+    result = ReplayResult(case_id="c", case_path="cases/c", verdict=verdict,
+                          evidence_error="result.json: cannot write: No space left on device")
+    path = tmp_path / "junit.xml"
+    write_junit(ResultsDocument(results=[result], summary=summarize([result])), path)
+    text = path.read_text()
+    assert "evidence error: result.json: cannot write: No space left on device" in text
+    JUnitXml.fromfile(str(path))  # well-formed

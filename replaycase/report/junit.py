@@ -51,6 +51,8 @@ def _details(result: ReplayResult) -> str:
         lines.append("stderr tail:\n" + result.runner.stderr_tail)
     if result.evidence_dir:
         lines.append(f"evidence: {result.evidence_dir}")
+    if result.evidence_error:
+        lines.append(f"evidence error: {result.evidence_error}")
     return _clean("\n".join(lines))
 
 
@@ -104,6 +106,8 @@ def to_junit(document: ResultsDocument) -> ET.ElementTree:
                                  message=failure_message(result, expect))
             node.text = _details(result)
         out = [f"evidence: {result.evidence_dir}"] if result.evidence_dir else []
+        if result.evidence_error:
+            out.append(f"evidence error: {result.evidence_error}")
         if result.verdict == "flaky" and result.passes(expect, summary.min_pass_rate):
             out.append(f"flaky: pass rate {result.pass_rate or 0:.2f} is at or above "
                        f"--min-pass-rate {summary.min_pass_rate:g}")

@@ -100,6 +100,7 @@ class CaseView(BaseModel):
     exit_code: str
     runner_ms: str
     runner_reason: str
+    evidence_error: str
     stderr_tail: str
     source: TimelineView | None = None
     candidate: TimelineView | None = None
@@ -258,7 +259,7 @@ def _case_view(index: int, result: ReplayResult, prices: PriceTable | None,
         runner_cmd=runner.cmd or "",
         exit_code="none" if runner.exit_code is None else str(runner.exit_code),
         runner_ms=f"{runner.duration_ms:.0f} ms", runner_reason=runner.reason or "",
-        stderr_tail=runner.stderr_tail,
+        evidence_error=result.evidence_error or "", stderr_tail=runner.stderr_tail,
         source=timeline(source, diff, "a", "source trace") if source else None,
         candidate=timeline(candidate, diff, "b", "candidate") if candidate else None,
         diff=diff, divergence_line=divergence_line(diff),
