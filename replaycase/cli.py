@@ -645,5 +645,6 @@ def _flush_stdout() -> bool:
         os.close(devnull)
         return False
 
+
 if __name__ == "__main__":
     main()

@@ -4,8 +4,8 @@ Each run of a case (one of its ``--repeat`` runs) is one unit of work for a pool
 threads; each unit waits on its runner's process, so threads are enough. Cases are loaded and
 validated one after another while the first ones already run (a suite starts in the time of
 one case.yaml, not of all of them). A case folder that cannot be loaded is set aside with its
-error (``summary.invalid_cases``) and the others run; a duplicate id or a missing runner
-command still stops the replay with its error, once the runs already started have finished.
+error (``summary.invalid_cases``) and the others run; a duplicate id still stops the replay
+with its error, ending the runs already started; no runner command stops it before any.
 A run that fails inside replaycase is that case's ``runner_error``, never the suite's end.
 Results come back in discovery order whatever order the runs finish in. With ``fail_fast`` no
 new case starts once a case has not passed; the runs of a case already started still finish,
@@ -201,14 +201,11 @@ def load_error(folder: Path, exc: Exception) -> str:
     return f"{folder}: cannot read: {exc.strerror or exc}"
 
 
-def _check_runner(case: ReplayCase, options: ReplayOptions) -> None:
-    require_runner_cmd(options)  # never the case's own runner.cmd
-
-
 def _replay(cases: Iterable[ReplayCase], options: ReplayOptions, suite: SuiteOptions,
             listener: SuiteListener | None, stop: threading.Event,
             ) -> tuple[list[ReplayResult], list[ReplayCase]]:
     """Feed the pool as the cases load; wait for every run; results in the order of cases."""
+    require_runner_cmd(options)  # before any case starts; never a case's own runner.cmd
     run = _SuiteRun(options, suite, listener)
     # Twice as many threads as runner slots: while a runner runs, another thread judges the
     # case before and writes its evidence, so the runner slots never wait on replaycase.
@@ -221,7 +218,6 @@ def _replay(cases: Iterable[ReplayCase], options: ReplayOptions, suite: SuiteOpt
     try:
         for case in cases:
             if suite.shard is None or suite.shard.holds(case.id):
-                _check_runner(case, options)
                 run.add(case, pool)
             if stop.is_set():
                 break
