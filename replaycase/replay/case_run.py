@@ -146,7 +146,7 @@ def _judge_run(case: ReplayCase, options: ReplayOptions, run: RunFolder,
     run.read_log("stdout.log", cap, process.stdout_truncated)
     stderr = run.read_log("stderr.log", cap, process.stderr_truncated)
     output, refused = run.read_output(int(options.limits.max_output_mb * _MB))
-    runner = RunnerInfo(cmd=options.runner_cmd or case.spec.runner.cmd,
+    runner = RunnerInfo(cmd=options.runner_cmd,
                         exit_code=process.exit_code,
                         duration_ms=round(process.duration_ms, 1), timed_out=process.timed_out,
                         stdout_truncated=process.stdout_truncated,
