@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 from pydantic.dataclasses import dataclass
 
 from .run_index import EventIndex, ToolCallRecord
 
-TRACE_SCHEMA = "replaycase.trace/v1"
+TRACE_SCHEMA: Final = "replaycase.trace/v1"
 
 class Structure:
     """Field metadata: a string replaycase matches on or relies on (an id, a name, a time).
@@ -412,12 +412,12 @@ class RunnerOutput(_Model):
             events.append(InputMessageEvent(seq=seq(), content=self.input))
         for call in self.llm_calls:
             events.append(_llm_event_from_dict(call, seq()))
-        for call in self.tool_calls:
-            events.append(ToolCallEvent(seq=seq(), tool_name=call.tool_name,
-                                        tool_args=call.tool_args, call_id=call.call_id))
-            events.append(ToolResultEvent(seq=seq(), tool_name=call.tool_name,
-                                          call_id=call.call_id, output=call.tool_output,
-                                          is_error=call.is_error))
+        for tool in self.tool_calls:
+            events.append(ToolCallEvent(seq=seq(), tool_name=tool.tool_name,
+                                        tool_args=tool.tool_args, call_id=tool.call_id))
+            events.append(ToolResultEvent(seq=seq(), tool_name=tool.tool_name,
+                                          call_id=tool.call_id, output=tool.tool_output,
+                                          is_error=tool.is_error))
         for error in self.errors:
             message, error_type = _error_text(error)
             events.append(ErrorEvent(seq=seq(), message=message, error_type=error_type))
