@@ -7,9 +7,57 @@ command line's start-up) stays fast.
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:  # what a type checker sees (each `X as X`: re-exported); at run time
+    # each name is imported on first use, by __getattr__ below
+    from .assertions import evaluate as evaluate
+    from .case import CaseSpec as CaseSpec
+    from .case import ReplayCase as ReplayCase
+    from .case import load_case as load_case
+    from .diff import diff_runs as diff_runs
+    from .errors import (
+        CaseError as CaseError,
+    )
+    from .errors import (
+        InputError as InputError,
+    )
+    from .errors import (
+        ReplaycaseError as ReplaycaseError,
+    )
+    from .errors import (
+        TraceFormatError as TraceFormatError,
+    )
+    from .errors import (
+        UsageError as UsageError,
+    )
+    from .importers import load_trace as load_trace
+    from .lint import LintReport as LintReport
+    from .lint import lint_case as lint_case
+    from .lint import lint_paths as lint_paths
+    from .model import RunnerOutput as RunnerOutput
+    from .model import TraceEvent as TraceEvent
+    from .model import TraceRun as TraceRun
+    from .replay.case_run import ReplayOptions as ReplayOptions
+    from .replay.case_run import replay_case as replay_case
+    from .replay.suite import SuiteOptions as SuiteOptions
+    from .replay.suite import replay_paths as replay_paths
+    from .results import (
+        Outcome as Outcome,
+    )
+    from .results import (
+        ReplayResult as ReplayResult,
+    )
+    from .results import (
+        ResultsDocument as ResultsDocument,
+    )
+    from .runner import Fixtures as Fixtures
+    from .runner import Recorder as Recorder
+    from .scaffold.build import ScaffoldOptions as ScaffoldOptions
+    from .scaffold.build import scaffold as scaffold
+    from .spec import Assertion as Assertion
 
 _EXPORTS: dict[str, str] = {
     "Assertion": "replaycase.spec",

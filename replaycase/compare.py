@@ -13,15 +13,15 @@ was replayed with (``--expect``, ``--min-pass-rate``):
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import UsageError
 from .merge import read_results
-from .results import ReplayResult, ResultsDocument
+from .results import Expect, ReplayResult, ResultsDocument
 
-COMPARE_SCHEMA = "replaycase.compare/v1"
+COMPARE_SCHEMA: Final = "replaycase.compare/v1"
 Category = Literal["regressed", "improved", "still_failing", "still_passing", "added",
                    "removed"]
 CATEGORIES: tuple[str, ...] = ("regressed", "improved", "still_failing", "still_passing",
@@ -91,7 +91,7 @@ def compare_documents(old: ResultsDocument, new: ResultsDocument, old_name: str 
 def _passed(result: ReplayResult | None, document: ResultsDocument) -> bool | None:
     if result is None:
         return None
-    expect = "reproduced" if document.summary.expect == "reproduced" else "fixed"
+    expect: Expect = "reproduced" if document.summary.expect == "reproduced" else "fixed"
     return result.passes(expect, document.summary.min_pass_rate)
 
 

@@ -28,7 +28,7 @@ import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import pydantic_core
 from pydantic import BaseModel, ConfigDict, Field
@@ -51,7 +51,7 @@ from .model import (
 from .prices import PriceTable, RunCost, recorded_usage, run_cost
 from .timeline import summarize
 
-DIFF_SCHEMA = "replaycase.diff/v1"
+DIFF_SCHEMA: Final = "replaycase.diff/v1"
 EVIDENCE_FILES = ("candidate-run.json", "runner-output.json")
 CROSS_FORMAT_TYPES = ("tool_call", "tool_result", "error", "final_output")
 SAME_FORMAT_TYPES = ("llm_call", "tool_call", "tool_result", "state", "approval", "retry",

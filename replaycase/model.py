@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 from pydantic.dataclasses import dataclass
 
 from .run_index import EventIndex, ToolCallRecord
 
-TRACE_SCHEMA = "replaycase.trace/v1"
+TRACE_SCHEMA: Final = "replaycase.trace/v1"
 
 class Structure:
     """Field metadata: a string replaycase matches on or relies on (an id, a name, a time).
@@ -64,14 +64,15 @@ class RequestedToolCall(_Model):
     call_id: Name | None = None
 
 
-def _event(cls: type[Any]) -> Any:
-    """An event class: a slotted pydantic dataclass, tolerant like the models (unknown keys
-    ignored). Lighter than a model: a big trace has hundreds of thousands of events, and an
-    instance without a ``__dict__`` and a fields-set is quicker to make and to free."""
-    return dataclass(cls, config=ConfigDict(extra="ignore"), slots=True, kw_only=True)
+_EVENT_CONFIG = ConfigDict(extra="ignore")
+"""Events are slotted pydantic dataclasses, tolerant like the models (unknown keys ignored).
+Lighter than a model: a big trace has hundreds of thousands of events, and an instance
+without a ``__dict__`` and a fields-set is quicker to make and to free. Each class applies
+``dataclass(config=_EVENT_CONFIG, slots=True, kw_only=True)`` itself, so a type checker
+sees the fields (pydantic's ``dataclass`` is a ``dataclass_transform``)."""
 
 
-@_event
+@dataclass(config=_EVENT_CONFIG, slots=True, kw_only=True)
 class _EventBase:
     seq: int = Field(description="Position of the event in the run, from 1.")
     ts: Name | None = Field(default=None, description="ISO 8601 time, when the source has it.")
@@ -80,7 +81,7 @@ class _EventBase:
     parent_id: Name | None = None
 
 
-@_event
+@dataclass(config=_EVENT_CONFIG, slots=True, kw_only=True)
 class InputMessageEvent(_EventBase):
     """A message given to the run (the user's question, a system prompt)."""
 
@@ -89,7 +90,7 @@ class InputMessageEvent(_EventBase):
     content: Any = None
 
 
-@_event
+@dataclass(config=_EVENT_CONFIG, slots=True, kw_only=True)
 class LlmCallEvent(_EventBase):
     """One model call: what was asked, what came back, what it cost."""
 
@@ -103,7 +104,7 @@ class LlmCallEvent(_EventBase):
     error: str | None = None
 
 
-@_event
+@dataclass(config=_EVENT_CONFIG, slots=True, kw_only=True)
 class ToolCallEvent(_EventBase):
     """A tool invoked by the run."""
 
@@ -113,7 +114,7 @@ class ToolCallEvent(_EventBase):
     call_id: Name | None = None
 
 
-@_event
+@dataclass(config=_EVENT_CONFIG, slots=True, kw_only=True)
 class ToolResultEvent(_EventBase):
     """What a tool returned, or the error it raised."""
 
@@ -124,7 +125,7 @@ class ToolResultEvent(_EventBase):
     is_error: bool = False
 
 
-@_event
+@dataclass(config=_EVENT_CONFIG, slots=True, kw_only=True)
 class StateEvent(_EventBase):
     """A workflow state entered or exited, or a transition between two."""
 
@@ -134,7 +135,7 @@ class StateEvent(_EventBase):
     to_state: Name | None = None
 
 
-@_event
+@dataclass(config=_EVENT_CONFIG, slots=True, kw_only=True)
 class ApprovalEvent(_EventBase):
     """A human approval requested or resolved."""
 
@@ -145,7 +146,7 @@ class ApprovalEvent(_EventBase):
     summary: str | None = None
 
 
-@_event
+@dataclass(config=_EVENT_CONFIG, slots=True, kw_only=True)
 class RetryEvent(_EventBase):
     """A step or call retried."""
 
@@ -154,7 +155,7 @@ class RetryEvent(_EventBase):
     reason: str | None = None
 
 
-@_event
+@dataclass(config=_EVENT_CONFIG, slots=True, kw_only=True)
 class ErrorEvent(_EventBase):
     """An error the run raised or reported."""
 
@@ -163,7 +164,7 @@ class ErrorEvent(_EventBase):
     error_type: Name | None = None
 
 
-@_event
+@dataclass(config=_EVENT_CONFIG, slots=True, kw_only=True)
 class FinalOutputEvent(_EventBase):
     """The run's answer."""
 
@@ -171,7 +172,7 @@ class FinalOutputEvent(_EventBase):
     output: Any = None
 
 
-@_event
+@dataclass(config=_EVENT_CONFIG, slots=True, kw_only=True)
 class CustomEvent(_EventBase):
     """Anything else the source recorded, kept as-is."""
 
@@ -411,12 +412,12 @@ class RunnerOutput(_Model):
             events.append(InputMessageEvent(seq=seq(), content=self.input))
         for call in self.llm_calls:
             events.append(_llm_event_from_dict(call, seq()))
-        for call in self.tool_calls:
-            events.append(ToolCallEvent(seq=seq(), tool_name=call.tool_name,
-                                        tool_args=call.tool_args, call_id=call.call_id))
-            events.append(ToolResultEvent(seq=seq(), tool_name=call.tool_name,
-                                          call_id=call.call_id, output=call.tool_output,
-                                          is_error=call.is_error))
+        for tool in self.tool_calls:
+            events.append(ToolCallEvent(seq=seq(), tool_name=tool.tool_name,
+                                        tool_args=tool.tool_args, call_id=tool.call_id))
+            events.append(ToolResultEvent(seq=seq(), tool_name=tool.tool_name,
+                                          call_id=tool.call_id, output=tool.tool_output,
+                                          is_error=tool.is_error))
         for error in self.errors:
             message, error_type = _error_text(error)
             events.append(ErrorEvent(seq=seq(), message=message, error_type=error_type))

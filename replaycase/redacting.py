@@ -23,6 +23,7 @@ from .model import STRUCTURE, TraceRun
 from .scaffold.redact import Redactor
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
 
 def redact_model(model: M, redactor: Redactor) -> M:
@@ -67,12 +68,13 @@ def _validated(cls: type[M], model: M, redacted: str, redactor: Redactor) -> M:
         return cls.model_validate(redactor.redact(dump, patterns=False))
 
 
-def free_text_patterns(value: Any, redactor: Redactor) -> Any:
+def free_text_patterns(value: T, redactor: Redactor) -> T:
     """``value`` (a model, a pydantic dataclass, JSON-like data) with the user patterns
     applied to its free text only; ``value`` itself when nothing changed."""
     if not redactor.has_patterns:
         return value
-    return _free(value, redactor.redact_patterns)
+    redacted: T = _free(value, redactor.redact_patterns)  # of value's type, as _free keeps it
+    return redacted
 
 
 def _free(value: Any, redact: Callable[[str], str]) -> Any:

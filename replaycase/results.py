@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from .model import STRUCTURE, Name
 
-RESULTS_SCHEMA = "replaycase.results/v1"
+RESULTS_SCHEMA: Final = "replaycase.results/v1"
 
 OutcomeKind = Literal["passed", "failed", "needs_review", "error"]
+Expect = Literal["fixed", "reproduced"]
 Verdict = Literal["fixed", "reproduced", "failing", "runner_error", "flaky"]
 VERDICTS: tuple[str, ...] = ("fixed", "reproduced", "failing", "runner_error", "flaky")
 
@@ -90,7 +91,7 @@ class ReplayResult(_Model):
     def desired_passed(self) -> int:
         return sum(1 for a in self.assertions if a.passed)
 
-    def passes(self, expect: Literal["fixed", "reproduced"] = "fixed",
+    def passes(self, expect: Expect = "fixed",
                min_pass_rate: float | None = None) -> bool:
         """Whether this result meets the expectation the replay was run with.
 

@@ -637,7 +637,7 @@ def _key_values(text: str, lower: str) -> list[Span]:
             continue  # not a sensitive key: the match below would reject it anyway
         match = _KEY_VALUE.match(text, start)
         span = _key_value(match) if match else None
-        if span is not None and span[1] > span[0]:
+        if match and span is not None and span[1] > span[0]:
             kind = key_kind(match.group("key")) or "password"
             found.append(Span(span[0], span[1], kind, _KV_DETECTOR.priority, True))
     return found

@@ -11,7 +11,7 @@ Entries are user-written, so they are strict: unknown keys are errors.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -145,6 +145,8 @@ class RepeatedToolCallSpec(_Strict):
 class _Entry(_Strict):
     key: ClassVar[str]
     family: ClassVar[str]
+    if TYPE_CHECKING:  # each entry declares it after its key (the order of its fields)
+        why: str | None
 
     def value(self) -> Any:
         """The entry's one catalogue value."""

@@ -31,6 +31,7 @@ def test_wheel_installs_and_scaffolds(tmp_path: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert "replaycase/templates/notes.md.j2" in names
     assert "replaycase/templates/summary.md.j2" in names
+    assert "replaycase/py.typed" in names  # PEP 561: type checkers read the package's hints
     venv = tmp_path / "venv"
     assert _run([sys.executable, "-m", "venv", str(venv)]).returncode == 0
     python = venv / "bin" / "python"

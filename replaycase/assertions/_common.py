@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..model import TraceRun
-from ..results import Outcome
+from ..results import Outcome, OutcomeKind
 from ..secrets import clip as _clip
 
 Evaluator = Callable[[Any, TraceRun], Outcome]
@@ -99,7 +99,7 @@ def error(entry: Any, message: str, *, expected: Any = None, actual: Any = None,
                  children=children)
 
 
-def build(entry: Any, kind: str, message: str, *, expected: Any = None, actual: Any = None,
+def build(entry: Any, kind: OutcomeKind, message: str, *, expected: Any = None, actual: Any = None,
           events: Iterable[int] = (), children: list[Outcome] | None = None) -> Outcome:
     """An outcome of any kind, with the entry as written in case.yaml."""
     return Outcome(

@@ -7,6 +7,8 @@ as an outcome ``error`` with the reason.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from .. import spec
 from ..bounded_regex import RegexTimeout, time_bound
 from ..model import TraceRun
@@ -40,7 +42,7 @@ def evaluate(entry: spec._Entry, run: TraceRun) -> Outcome:
         return error(entry, f"could not evaluate: {type(exc).__name__}: {exc}")
 
 
-def evaluate_all(entries: list[spec._Entry], run: TraceRun) -> list[Outcome]:
+def evaluate_all(entries: Sequence[spec._Entry], run: TraceRun) -> list[Outcome]:
     """Judge every entry on one run, in order."""
     return [evaluate(entry, run) for entry in entries]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .. import spec
 from ..model import TraceRun
-from ..results import Outcome
+from ..results import Outcome, OutcomeKind
 from ._common import Evaluator, build, clip
 
 
@@ -24,7 +24,8 @@ def _first(children: list[Outcome], kind: str) -> Outcome | None:
 
 def not_(entry: spec.Not, run: TraceRun) -> Outcome:
     child = _evaluate(entry.not_, run)
-    kind = {"passed": "failed", "failed": "passed"}.get(child.outcome, child.outcome)
+    flipped: dict[OutcomeKind, OutcomeKind] = {"passed": "failed", "failed": "passed"}
+    kind = flipped.get(child.outcome, child.outcome)
     if child.outcome == "failed":
         message = f"as required, {child.key} does not hold: {child.message}"
     elif child.outcome == "passed":
@@ -40,6 +41,7 @@ def all_of(entry: spec.AllOf, run: TraceRun) -> Outcome:
     held = sum(c.passed for c in children)
     failed, erred = _first(children, "failed"), _first(children, "error")
     summary = f"{held} of {len(children)} checks hold"
+    kind: OutcomeKind
     if failed is not None:
         kind, message = "failed", f"{summary}; first failure: {failed.key}: {failed.message}"
     elif erred is not None:
@@ -52,6 +54,7 @@ def all_of(entry: spec.AllOf, run: TraceRun) -> Outcome:
 def any_of(entry: spec.AnyOf, run: TraceRun) -> Outcome:
     children = [_evaluate(child, run) for child in entry.any_of]
     passed, erred = _first(children, "passed"), _first(children, "error")
+    kind: OutcomeKind
     if passed is not None:
         kind, message = "passed", f"{passed.key} holds: {passed.message}"
     elif erred is not None:
@@ -64,7 +67,7 @@ def any_of(entry: spec.AnyOf, run: TraceRun) -> Outcome:
     return _combined(entry, kind, message, children)
 
 
-def _combined(entry: spec._Entry, kind: str, message: str,
+def _combined(entry: spec._Entry, kind: OutcomeKind, message: str,
               children: list[Outcome]) -> Outcome:
     events = [seq for child in children if child.outcome == kind for seq in child.events]
     expected = (f"all of {len(children)} checks pass" if entry.key == "all_of"

@@ -6,8 +6,9 @@ from typing import Any
 
 from .. import spec
 from ..bounded_regex import search
-from ..model import ToolCallRecord, TraceRun
+from ..model import TraceRun
 from ..results import Outcome
+from ..run_index import ToolCallRecord
 from ._common import Evaluator, as_text, plural, quote, result, seq_list, times
 from ._compare import deep_diff, is_subset, maybe_json, names, sequence_verdict
 

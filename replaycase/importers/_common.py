@@ -41,12 +41,25 @@ def fail(where: str, problem: str) -> TraceFormatError:
     return TraceFormatError(None, f"{where}: {problem}")
 
 
+def object_at(obj: dict[str, Any], key: str) -> dict[str, Any]:
+    """``obj[key]`` when it is an object, else an empty one."""
+    value = obj.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def list_at(obj: dict[str, Any], key: str) -> list[Any]:
+    """``obj[key]`` when it is a list, else an empty one."""
+    value = obj.get(key)
+    return value if isinstance(value, list) else []
+
+
 def get_typed(obj: dict[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
     """``obj[key]`` when present and not null; a one-line error when it has another type."""
     value = obj.get(key)
     if value is None or isinstance(value, kind):
         return value
     first = kind if isinstance(kind, type) else kind[0]
-    expected = {dict: "an object", list: "a list", str: "a string"}.get(first, "a value")
+    names: dict[type, str] = {dict: "an object", list: "a list", str: "a string"}
+    expected = names.get(first, "a value")
     sep = "." if where else ""
     raise fail(f"{where}{sep}{key}", f"expected {expected}, got {describe_type(value)}")

@@ -61,8 +61,7 @@ class _Builder:
                                                  parent_id=self.root.parent_id))
         final, final_span = self._final_output()
         for span in self.ordered:
-            above = ancestors(span)
-            self._flush(lambda c, s=span, a=above: c[0][0] <= s.t0 and id(c[1]) not in a)
+            self._flush(_due_before(span, ancestors(span)))
             self._visit(span)
             if span is final_span:
                 self._close(span, FinalOutputEvent(seq=0, output=final, **_common(span, True)),
@@ -241,3 +240,9 @@ def _text(value: Any) -> str | None:
 
 def _same(a: str, b: str) -> bool:
     return a == b or a.endswith(": " + b) or b.endswith(": " + a)
+
+
+def _due_before(span: Span, above: set[int]) -> Callable[[_Closing], bool]:
+    """Whether a pending closing event is due before ``span`` opens (not one of its
+    ancestors', ``above`` being their ``id()``)."""
+    return lambda c: c[0][0] <= span.t0 and id(c[1]) not in above

@@ -41,6 +41,7 @@ from ._common import epoch_s as _epoch
 from ._common import fail as _fail
 from ._common import get_typed as _get
 from ._common import iso_ts as _ts
+from ._common import list_at
 from .base import Importer, TraceDocument
 from .replaykit import normalize_status
 
@@ -305,7 +306,7 @@ def _response(outputs: dict[str, Any] | None,
         message = generation.get("message")
         kwargs = message.get("kwargs") if isinstance(message, dict) else None
         kwargs = kwargs if isinstance(kwargs, dict) else {}
-        calls = kwargs.get("tool_calls") if isinstance(kwargs.get("tool_calls"), list) else []
+        calls = list_at(kwargs, "tool_calls")
         text = _text(kwargs.get("content")) or _text(generation.get("text"))
         return text, [_requested(c, f"{where}.generations[0].tool_calls[{n}]")
                       for n, c in enumerate(calls)]

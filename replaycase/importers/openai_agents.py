@@ -36,6 +36,7 @@ from ..model import (
     LlmCallEvent,
     RequestedToolCall,
     RunMetadata,
+    RunStatus,
     ToolCallEvent,
     ToolResultEvent,
     TraceRun,
@@ -46,6 +47,7 @@ from ._common import epoch_s as _epoch
 from ._common import fail as _fail
 from ._common import get_typed as _get
 from ._common import iso_ts as _ts
+from ._common import object_at
 from .base import Importer, TraceDocument
 
 _OBJECTS = ("trace", "trace.span")
@@ -151,7 +153,7 @@ def _run(trace_id: str, trace: dict[str, Any], items: list[tuple[int, dict[str, 
     for span in spans:
         builder.add(span)
     events = builder.events()
-    status = "error" if any(s.is_fatal() for s in spans) else "success"
+    status: RunStatus = "error" if any(s.is_fatal() for s in spans) else "success"
     return TraceRun(run_id=trace_id, status=status, input=builder.question,
                     final_output=builder.final_output, events=events,
                     metadata=_metadata(trace, builder))
@@ -376,7 +378,7 @@ def _metadata(trace: dict[str, Any], builder: _Builder) -> RunMetadata:
     for key in ("workflow_name", "group_id"):
         if trace.get(key) is not None:
             extra[key] = trace[key]
-    meta = trace.get("metadata") if isinstance(trace.get("metadata"), dict) else {}
+    meta = object_at(trace, "metadata")
     version = next((meta[k] for k in ("version", "agent_version", "app_version")
                     if isinstance(meta.get(k), (str, int, float))), None)
     extra.update({k: v for k, v in meta.items() if k != "tags"})

@@ -35,7 +35,8 @@ def get_importer(name: str) -> Importer:
         raise TraceFormatError(None, f"unknown format {name!r}; known formats: "
                                      f"{', '.join(_IMPORTERS)}")
     module_name, _, class_name = _IMPORTERS[name].partition(":")
-    return getattr(importlib.import_module(module_name), class_name)()
+    importer: type[Importer] = getattr(importlib.import_module(module_name), class_name)
+    return importer()
 
 
 def open_document(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> TraceDocument:

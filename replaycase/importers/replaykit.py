@@ -20,13 +20,15 @@ from ..jsonio import json_in_text
 from ..model import (
     RunMetadata,
     RunnerOutput,
+    RunStatus,
     TraceEvent,
     TraceRun,
 )
 from ..validation import describe, describe_error
+from ._common import list_at, object_at
 from .base import Importer, TraceDocument
 
-_STATUS = {
+_STATUS: dict[str, RunStatus] = {
     "success": "success", "succeeded": "success", "ok": "success", "completed": "success",
     "complete": "success", "passed": "success", "done": "success",
     "error": "error", "failed": "error", "failure": "error", "crashed": "error",
@@ -39,7 +41,7 @@ _STATUS = {
 _RUN_KEYS = ("events", "tool_calls", "final_output", "errors")
 
 
-def normalize_status(value: Any) -> str | None:
+def normalize_status(value: Any) -> RunStatus | None:
     """A status word from another tool mapped onto TraceRun's five, or None."""
     if not isinstance(value, str):
         return None
@@ -99,7 +101,7 @@ class ReplayKitImporter(Importer):
             raise TraceFormatError(None, f"events: expected a list, got "
                                          f"{describe_type(events_raw)}")
         events = _validate_events([_event(raw, i) for i, raw in enumerate(events_raw)])
-        metadata = item.get("metadata") if isinstance(item.get("metadata"), dict) else {}
+        metadata = object_at(item, "metadata")
         # The events are validated already (in one pass); do not validate them twice.
         run = TraceRun.model_construct(
             run_id=str(run_id), status=status, input=item.get("input"),
@@ -255,7 +257,7 @@ def _final_output(kind: str, raw: dict[str, Any], event: dict[str, Any]) -> None
 
 def _llm_call(kind: str, raw: dict[str, Any], event: dict[str, Any]) -> None:
     usage = raw.get("usage")
-    requested = raw.get("tool_calls") if isinstance(raw.get("tool_calls"), list) else []
+    requested = list_at(raw, "tool_calls")
     event.update(
         type="llm_call", model=_text(raw.get("model")),
         request=_first(raw, "request", "prompt", "messages"),

@@ -49,6 +49,7 @@ from ..model import (
     RequestedToolCall,
     RetryEvent,
     RunMetadata,
+    RunStatus,
     StateEvent,
     ToolCallEvent,
     ToolResultEvent,
@@ -56,6 +57,7 @@ from ..model import (
     Usage,
 )
 from ..validation import describe
+from ._common import object_at
 from .base import Importer, TraceDocument
 from .replaykit import normalize_status
 
@@ -149,7 +151,7 @@ class _RunBuilder:
         self.events: list[Any] = []
         self.input: Any = None
         self.final_output: Any = None
-        self.status: str | None = None
+        self.status: RunStatus | None = None
         self.metadata = RunMetadata()
         self.configured_model: str | None = None
         self.pending_llm: LlmCallEvent | None = None
@@ -182,9 +184,9 @@ class _RunBuilder:
         meta.agent = meta.agent or _opt_str(p, "workflow_name")
         meta.version = meta.version or _opt_id(p, "workflow_version")
         meta.tags = meta.tags or _tags(p.get("tags"))
-        runtime = p.get("runtime") if isinstance(p.get("runtime"), dict) else {}
-        llm = runtime.get("llm") if isinstance(runtime.get("llm"), dict) else {}
-        engine = runtime.get("engine") if isinstance(runtime.get("engine"), dict) else {}
+        runtime = object_at(p, "runtime")
+        llm = object_at(runtime, "llm")
+        engine = object_at(runtime, "engine")
         if isinstance(llm.get("model"), str):
             self.configured_model = self.configured_model or llm["model"]
         extras = {"initial_state": p.get("initial_state"), "log_mode": engine.get("log_mode"),
@@ -426,7 +428,7 @@ def _requested_tool_calls(content: str | None) -> list[RequestedToolCall]:
     for call in calls:
         if not isinstance(call, dict):
             continue
-        function = call.get("function") if isinstance(call.get("function"), dict) else call
+        function = given if isinstance(given := call.get("function"), dict) else call
         name = function.get("name")
         if not isinstance(name, str):
             continue

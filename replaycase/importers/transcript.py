@@ -276,7 +276,7 @@ def _usage(value: Any) -> Usage | None:
         return None
     fields: dict[str, int] = {}
     for field, names in _USAGE_KEYS:
-        counts = [value.get(n) for n in names if type(value.get(n)) is int]
+        counts = [count for n in names if type(count := value.get(n)) is int]
         if counts:
             fields[field] = counts[0]
     return Usage(**fields) if fields else None

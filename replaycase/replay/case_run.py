@@ -9,6 +9,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 
 from ..assertions import all_hold, evaluate_all, semantic_outcomes
@@ -17,7 +18,7 @@ from ..errors import InputError, ReplaycaseError, UsageError
 from ..importers import load_trace
 from ..jsonio import DEFAULT_LIMITS, Limits
 from ..model import TraceRun
-from ..results import Outcome, ReplayResult, RunnerInfo
+from ..results import Outcome, ReplayResult, RunnerInfo, Verdict
 from ..safe_files import Folder
 from ..scaffold.redact import Redactor
 from .evidence import LOG_OVERHANG, OUTPUT_FILE, RunFolder
@@ -207,21 +208,22 @@ def judge(case: ReplayCase, candidate: TraceRun | None, runner: RunnerInfo,
     """The verdict on a candidate run (or a runner error when there is none)."""
     spec = case.spec
     semantic = semantic_outcomes(spec.semantic)
-    base = {"case_id": spec.id, "case_path": case.path.as_posix(), "title": spec.title,
-            "tags": list(spec.tags), "semantic": semantic, "runner": runner}
+    result = partial(ReplayResult, case_id=spec.id, case_path=case.path.as_posix(),
+                     title=spec.title, tags=list(spec.tags), semantic=semantic, runner=runner)
     if candidate is None:
         runner.reason = reason or "the runner produced no run"
-        return ReplayResult(verdict="runner_error", **base)
+        return result(verdict="runner_error")
     if candidate.source is not None:
         runner.output_format = candidate.source.format
     signatures: list[Outcome] = evaluate_all(spec.observed_failure, candidate)
     assertions: list[Outcome] = evaluate_all(spec.desired, candidate)
     reproduced = all_hold(signatures)
+    verdict: Verdict
     if reproduced:
         verdict = "reproduced"
     elif all_hold(assertions):
         verdict = "fixed"
     else:
         verdict = "failing"
-    return ReplayResult(verdict=verdict, reproduced=reproduced, signatures=signatures,
-                        assertions=assertions, **base)
+    return result(verdict=verdict, reproduced=reproduced, signatures=signatures,
+                  assertions=assertions)

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from ..errors import InputError
 from ..safe_files import read_tail
@@ -249,9 +249,9 @@ class _Watch:
             except OSError:
                 data = b""
             if not data:
-                self._close_pipe(key.fileobj)
+                self._close_pipe(key)
             elif sink.write(data):
-                self._close_pipe(key.fileobj)  # a writer still at it gets EPIPE
+                self._close_pipe(key)  # a writer still at it gets EPIPE
                 self._stop(time.monotonic(), f"{stream} exceeded {_size(sink.cap)}")
 
     def _stop(self, now: float, reason: str | None) -> None:
@@ -267,14 +267,15 @@ class _Watch:
         """Stop the runner because replaycase itself is stopping."""
         self._stop(time.monotonic(), INTERRUPTED)
 
-    def _close_pipe(self, pipe: object) -> None:
+    def _close_pipe(self, key: selectors.SelectorKey) -> None:
+        pipe = cast(BinaryIO, key.fileobj)  # the pipe register() was given
         self._selector.unregister(pipe)
-        pipe.close()  # type: ignore[attr-defined]
+        pipe.close()
 
     def finish(self) -> None:
         """Close the pipes and reap the main process, killing the group if still needed."""
         for key in list(self._selector.get_map().values()):
-            self._close_pipe(key.fileobj)
+            self._close_pipe(key)
         self._selector.close()
         if not self._exited or not self._group_gone:
             _signal_group(self.pgid, signal.SIGKILL)

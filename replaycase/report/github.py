@@ -8,8 +8,7 @@ annotated on the ``runner`` key (or line 1). A flaky case that passed by ``--min
 gets a warning.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: its name is the one of `annotations` below.
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import Any
 
 from ..case import CASE_FILE, node_line, parse_yaml, read_case_text
 from ..errors import ReplaycaseError
-from ..results import Outcome, ReplayResult, ResultsDocument
+from ..results import Expect, Outcome, ReplayResult, ResultsDocument
 
 
 def in_github_actions(env: Mapping[str, str] | None = None) -> bool:
@@ -45,7 +44,7 @@ def command(level: str, file: str, line: int, title: str, message: str) -> str:
 def annotations(document: ResultsDocument, root: Path | None = None) -> list[str]:
     """The workflow commands for every case of ``document`` that did not pass."""
     summary = document.summary
-    expect = "reproduced" if summary.expect == "reproduced" else "fixed"
+    expect: Expect = "reproduced" if summary.expect == "reproduced" else "fixed"
     lines: list[str] = []
     for result in document.results:
         passed = result.passes(expect, summary.min_pass_rate)
@@ -68,7 +67,7 @@ def annotations(document: ResultsDocument, root: Path | None = None) -> list[str
     return lines
 
 
-def _failures(result: ReplayResult, expect: str) -> list[tuple[tuple[Any, ...], str]]:
+def _failures(result: ReplayResult, expect: Expect) -> list[tuple[tuple[Any, ...], str]]:
     """(where in case.yaml, what) for each entry to annotate."""
     prefix = f"flaky ({_rate(result)} runs passed); a failing run: " \
         if result.verdict == "flaky" else ""

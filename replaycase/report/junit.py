@@ -16,7 +16,7 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from ..results import Outcome, ReplayResult, ResultsDocument
+from ..results import Expect, Outcome, ReplayResult, ResultsDocument
 from ..safe_files import write_output
 from .terminal import not_run_reason
 
@@ -56,7 +56,7 @@ def _details(result: ReplayResult) -> str:
     return _clean("\n".join(lines))
 
 
-def failure_message(result: ReplayResult, expect: str) -> str:
+def failure_message(result: ReplayResult, expect: Expect) -> str:
     """One line: the verdict and the entries that made the case fail."""
     head = f"{result.verdict} (expected {expect})"
     if result.verdict == "flaky":
@@ -81,7 +81,7 @@ def failure_message(result: ReplayResult, expect: str) -> str:
 def to_junit(document: ResultsDocument) -> ET.ElementTree:
     """The results as a JUnit <testsuites> tree."""
     summary = document.summary
-    expect = "reproduced" if summary.expect == "reproduced" else "fixed"
+    expect: Expect = "reproduced" if summary.expect == "reproduced" else "fixed"
     suites = ET.Element("testsuites", name="replaycase")
     suite = ET.SubElement(suites, "testsuite", name="replaycase")
     properties = ET.SubElement(suite, "properties")

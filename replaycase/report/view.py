@@ -203,7 +203,7 @@ def metric_views(diff: RunDiff) -> list[MetricView]:
 
 
 def tool_rows(diff: RunDiff) -> list[ToolRow]:
-    rows = []
+    rows: list[ToolRow] = []
     for change, sign, entries in (("removed", "−", diff.tool_calls.removed),
                                   ("added", "+", diff.tool_calls.added),
                                   ("common", "=", diff.tool_calls.common)):

@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from typing import Any
 
 from ..bounded_regex import RegexTimeout, search
 from ..model import TraceRun
 from ..secrets import clip
 from ..spec import (
+    CountSpec,
     ErrorMatches,
     FinalOutputExists,
     LlmCallCount,
     Not,
     RepeatedToolCall,
+    RepeatedToolCallSpec,
     StatusIs,
+    ToolCountSpec,
     ToolErrorCount,
     _Entry,
     parse_entry,
@@ -110,7 +112,7 @@ def derive_observed(run: TraceRun) -> list[_Entry]:
     llm_calls = run.llm_calls()
     if limit is not None and llm_calls:
         found.append(LlmCallCount(
-            llm_call_count={"min": len(llm_calls)},
+            llm_call_count=CountSpec(min=len(llm_calls)),
             why=f"the run hit a turn or step limit ({limit.splitlines()[0][:80]!r}) after "
                 f"{len(llm_calls)} model calls ({_events([c.seq for c in llm_calls])})"))
     return found
@@ -125,7 +127,7 @@ def _loops(run: TraceRun) -> list[_Entry]:
         if len(seqs) >= LOOP_MIN and len(seqs) > len(best.get(tool, [])):
             best[tool] = seqs
     return [
-        RepeatedToolCall(repeated_tool_call={"tool": tool, "min": len(seqs)},
+        RepeatedToolCall(repeated_tool_call=RepeatedToolCallSpec(tool=tool, min=len(seqs)),
                          why=f"{tool} called {len(seqs)} times with identical args "
                              f"({_events(seqs)})")
         for tool, seqs in sorted(best.items(), key=lambda item: item[1][0])
@@ -138,7 +140,7 @@ def _tool_errors(run: TraceRun) -> list[_Entry]:
         if call.is_error:
             errors[call.tool_name].append(call.result_seq or call.seq)
     return [
-        ToolErrorCount(tool_error_count={"tool": tool, "min": len(seqs)},
+        ToolErrorCount(tool_error_count=ToolCountSpec(tool=tool, min=len(seqs)),
                        why=f"{tool} returned an error {len(seqs)} "
                            f"time{'s' if len(seqs) > 1 else ''} ({_events(seqs)})")
         for tool, seqs in errors.items()
@@ -153,15 +155,13 @@ def desired_for(signature: _Entry) -> _Entry | None:
         return Not.model_validate({"not": {"error_matches": signature.error_matches}})
     if isinstance(signature, RepeatedToolCall):
         tool = signature.repeated_tool_call.tool
-        spec: dict[str, Any] = {"max": LOOP_ALLOWED}
-        if tool:
-            spec = {"tool": tool, **spec}
-        return RepeatedToolCall(repeated_tool_call=spec)
+        return RepeatedToolCall(
+            repeated_tool_call=RepeatedToolCallSpec(tool=tool or None, max=LOOP_ALLOWED))
     if isinstance(signature, FinalOutputExists):
         return FinalOutputExists(final_output_exists=not signature.final_output_exists)
     if isinstance(signature, LlmCallCount):
         low = signature.llm_call_count.min
-        return LlmCallCount(llm_call_count={"max": max(low - 1, 0)}) if low else None
+        return LlmCallCount(llm_call_count=CountSpec(max=max(low - 1, 0))) if low else None
     if isinstance(signature, ToolErrorCount):
         return None
     return negation(signature)
