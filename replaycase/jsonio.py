@@ -11,7 +11,7 @@ import math
 import os
 import re
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -357,22 +357,9 @@ def describe(value: Any) -> str:
     return type(value).__name__
 
 
-def _canonical_encoder() -> Callable[[Any], str]:
-    """JSON with sorted keys, compact, non-ASCII kept, other objects as their ``str``.
-
-    CPython's C encoder is built once and called directly: ``json.dumps`` builds a new one
-    for every call, which doubles the cost of encoding 150,000 small argument dicts.
-    """
-    c_make_encoder = getattr(json.encoder, "c_make_encoder", None)
-    if c_make_encoder is None:  # no C accelerator (PyPy): the documented way
-        return json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str,
-                                separators=(",", ":")).encode
-    encode = c_make_encoder(None, str, json.encoder.encode_basestring, None, ":", ",", True,
-                            False, True)
-    return lambda value: "".join(encode(value, 0))
-
-
-_CANONICAL = _canonical_encoder()
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str,
+                              separators=(",", ":")).encode
+"""``json.dumps`` with these options, built once (``dumps`` builds an encoder every call)."""
 
 
 def canonical_json(value: Any) -> str:
