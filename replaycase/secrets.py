@@ -72,7 +72,7 @@ class Span:
 
 
 _Check = Callable[[re.Match[str]], "tuple[int, int] | None"]
-_Prefilter = Callable[[bytes], bool]
+_Prefilter = Callable[[bytearray], bool]
 
 
 @dataclass(frozen=True)
@@ -360,11 +360,21 @@ _SHADOW_TABLE = bytes(
     else code if chr(code) in " -.()" else ord("x") for code in range(256))
 
 
-def shadow(text: str) -> bytes:
+def shadow(text: str) -> bytearray:
     """``text`` as one byte per character: every digit (``\\d``) ``0``, ``A-Z`` ``A``, space
     ``-`` ``.`` ``(`` ``)`` kept, anything else ``x``. Plain substring searches of it are cheap
-    exact tests of digit-shaped regexes that are slow to run over a big text."""
-    return text.encode("ascii", "replaycase-shadow").translate(_SHADOW_TABLE)
+    exact tests of digit-shaped regexes that are slow to run over a big text.
+
+    Made a chunk at a time into one buffer: no whole-size intermediate copy."""
+    out = bytearray(len(text))
+    for start in range(0, len(text), _SHADOW_CHUNK):
+        chunk = text[start:start + _SHADOW_CHUNK]
+        out[start:start + len(chunk)] = chunk.encode("ascii", "replaycase-shadow").translate(
+            _SHADOW_TABLE)
+    return out
+
+
+_SHADOW_CHUNK = 1 << 20
 
 
 def _any_of(*needles: bytes) -> _Prefilter:
@@ -553,7 +563,7 @@ class BigTextScan:
     def __init__(self, text: str) -> None:
         self.text = text
         self._lower: str | None = None
-        self._shadow: bytes | None = None
+        self._shadow: bytearray | None = None
         self._present: dict[tuple[str, bool], bool] = {}
 
     def spans(self, index: int) -> list[Span]:
@@ -574,7 +584,7 @@ class BigTextScan:
             self._lower = self.text.lower()
         return self._lower
 
-    def shadow(self) -> bytes:
+    def shadow(self) -> bytearray:
         if self._shadow is None:
             self._shadow = shadow(self.text)
         return self._shadow
