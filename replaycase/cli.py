@@ -17,6 +17,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from . import __version__
+from .gcpause import gc_paused
 
 app = typer.Typer(
     name="replaycase",
@@ -109,6 +110,7 @@ def main_options(
 
 @app.command()
 @handles_errors
+@gc_paused()
 def scaffold(
     trace: Annotated[Path, typer.Argument(help="The failed run's trace file.")],
     out: Annotated[Path, typer.Option("--out", help="The case folder to write (with --all: "
@@ -520,6 +522,7 @@ def compare(
 
 @app.command()
 @handles_errors
+@gc_paused()
 def inspect(
     trace: Annotated[Path, typer.Argument(help="A trace file in any supported format.")],
     format: Annotated[str, typer.Option("--format", help="Force a trace format.")] = "auto",
@@ -544,6 +547,7 @@ def inspect(
 
 @app.command("import")
 @handles_errors
+@gc_paused()
 def import_(
     trace: Annotated[Path, typer.Argument(help="A trace file in any supported format.")],
     out: Annotated[Path, typer.Option("--out", help="The native TraceRun JSON to write.")],

@@ -11,11 +11,12 @@ import math
 import os
 import re
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pydantic_core
 
 from .errors import InputError, TraceFormatError
@@ -357,27 +358,39 @@ def describe(value: Any) -> str:
     return type(value).__name__
 
 
-def _canonical_encoder() -> Callable[[Any], str]:
-    """JSON with sorted keys, compact, non-ASCII kept, other objects as their ``str``.
-
-    CPython's C encoder is built once and called directly: ``json.dumps`` builds a new one
-    for every call, which doubles the cost of encoding 150,000 small argument dicts.
-    """
-    c_make_encoder = getattr(json.encoder, "c_make_encoder", None)
-    if c_make_encoder is None:  # no C accelerator (PyPy): the documented way
-        return json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str,
-                                separators=(",", ":")).encode
-    encode = c_make_encoder(None, str, json.encoder.encode_basestring, None, ":", ",", True,
-                            False, True)
-    return lambda value: "".join(encode(value, 0))
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str,
+                              separators=(",", ":")).encode
+"""``json.dumps`` with these options, built once (``dumps`` builds an encoder every call)."""
+_PLAIN_SCALARS = frozenset({str, int, bool, type(None)})
 
 
-_CANONICAL = _canonical_encoder()
+def _plain(value: Any) -> bool:
+    """Only dicts with string keys, lists, strings, ints, bools and None (exact types, no
+    float): values that orjson writes exactly as ``json.dumps`` does."""
+    kind = type(value)
+    if kind is dict:
+        return all(type(key) is str for key in value) and all(map(_plain, value.values()))
+    if kind is list:
+        return all(map(_plain, value))
+    return kind in _PLAIN_SCALARS
 
 
 def canonical_json(value: Any) -> str:
     """A stable text form of a value, equal for equal values: JSON with sorted keys (other
-    objects as their ``str``; what JSON cannot hold at all, as its ``repr``)."""
+    objects as their ``str``; what JSON cannot hold at all, as its ``repr``): the text of
+    ``json.dumps(value, sort_keys=True, ensure_ascii=False, default=str,
+    separators=(",", ":"))``.
+
+    Plain values (parsed tool arguments, nearly always) are written by orjson, seven times
+    faster; orjson refuses what it cannot write the same way (an int beyond 64 bits, a lone
+    surrogate), and floats (orjson writes ``1e-05`` as ``0.00001``) and anything else go to
+    the standard encoder.
+    """
+    try:
+        if _plain(value):
+            return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+    except (TypeError, RecursionError):  # orjson.JSONEncodeError is a TypeError
+        pass
     try:
         return _CANONICAL(value)
     except (TypeError, ValueError, RecursionError):

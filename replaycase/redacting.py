@@ -48,13 +48,7 @@ def redact_run(run: TraceRun, redactor: Redactor) -> tuple[TraceRun, str]:
     serves both, and the run is rebuilt only when something was found.
     """
     text = run.to_json()
-    return rebuild_run(run, text, redactor.redact_text(text, patterns=False), redactor)
-
-
-def rebuild_run(run: TraceRun, text: str, redacted: str,
-                redactor: Redactor) -> tuple[TraceRun, str]:
-    """``redact_run`` once the detectors (not the user patterns) have turned ``run``'s text
-    into ``redacted``; the run itself when nothing was found."""
+    redacted = redactor.redact_text(text, patterns=False)
     clean = run if redacted == text else _validated(TraceRun, run, redacted, redactor)
     clean = free_text_patterns(clean, redactor)
     return (run, text) if clean is run else (clean, clean.to_json())

@@ -14,8 +14,7 @@ other tokens and secrets, ``secret``.
 
 Big texts are scanned fast: a detector runs only where its markers occur (each found after a
 cheap probe for its rarest character), and the digit-shaped ones only where a necessary shape
-occurs in the text's ``shadow`` (one byte per character, digits as ``0``). ``BigTextScan`` runs
-the detectors of a big text one at a time, so two processes can share them.
+occurs in the text's ``shadow`` (one byte per character, digits as ``0``).
 """
 
 from __future__ import annotations
@@ -24,7 +23,6 @@ import base64
 import binascii
 import bisect
 import codecs
-import functools
 import json
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -74,7 +72,7 @@ class Span:
 
 
 _Check = Callable[[re.Match[str]], "tuple[int, int] | None"]
-_Prefilter = Callable[[bytes], bool]
+_Prefilter = Callable[[bytearray], bool]
 
 
 @dataclass(frozen=True)
@@ -230,6 +228,9 @@ def _iban(match: re.Match[str]) -> tuple[int, int] | None:
 
 _PASSWORD_WORDS = frozenset({"password", "passwd", "passphrase", "pwd", "pass", "passwords"})
 _CONTAINER_WORDS = frozenset({"secrets", "credentials", "passwords"})
+_SECRET_WORDS = frozenset({"secret", "credential", "credentials", "secrets"})
+_AUTH_WORDS = frozenset({"authorization", "auth"})
+_JOINED_KEYS = frozenset({"apikey", "privatekey", "accesskey", "secretkey"})
 _TOKEN_NOT_SECRET = frozenset({"max", "num", "total", "stop", "eos", "bos", "pad", "unk", "sep",
                                "cls", "mask", "page", "next", "continuation", "cursor", "sync",
                                "start", "end", "special"})
@@ -251,15 +252,15 @@ def key_kind(key: str) -> str | None:
     if any(word in _PASSWORD_WORDS for word in words):
         return "password"
     last, prev = words[-1], (words[-2] if len(words) > 1 else "")
-    if last in ("authorization", "auth"):
+    if last in _AUTH_WORDS:
         return "bearer"
-    if last in ("apikey", "privatekey", "accesskey", "secretkey"):
+    if last in _JOINED_KEYS:
         return _KEY_KINDS[last[:-3]]
     if last == "key" and prev in _KEY_KINDS:
         if "aws" in words and "secret" in words:
             return "aws_secret_key"
         return _KEY_KINDS[prev]
-    if last in ("secret", "credential", "credentials", "secrets"):
+    if last in _SECRET_WORDS:
         return "secret"
     if last == "token" and prev not in _TOKEN_NOT_SECRET:
         return "secret"
@@ -359,11 +360,21 @@ _SHADOW_TABLE = bytes(
     else code if chr(code) in " -.()" else ord("x") for code in range(256))
 
 
-def shadow(text: str) -> bytes:
+def shadow(text: str) -> bytearray:
     """``text`` as one byte per character: every digit (``\\d``) ``0``, ``A-Z`` ``A``, space
     ``-`` ``.`` ``(`` ``)`` kept, anything else ``x``. Plain substring searches of it are cheap
-    exact tests of digit-shaped regexes that are slow to run over a big text."""
-    return text.encode("ascii", "replaycase-shadow").translate(_SHADOW_TABLE)
+    exact tests of digit-shaped regexes that are slow to run over a big text.
+
+    Made a chunk at a time into one buffer: no whole-size intermediate copy."""
+    out = bytearray(len(text))
+    for start in range(0, len(text), _SHADOW_CHUNK):
+        chunk = text[start:start + _SHADOW_CHUNK]
+        out[start:start + len(chunk)] = chunk.encode("ascii", "replaycase-shadow").translate(
+            _SHADOW_TABLE)
+    return out
+
+
+_SHADOW_CHUNK = 1 << 20
 
 
 def _any_of(*needles: bytes) -> _Prefilter:
@@ -495,18 +506,13 @@ def compile_patterns(patterns: Sequence[str]) -> tuple[re.Pattern[str], ...]:
 
 
 def find_spans(text: str, extra: Sequence[re.Pattern[str]] = (),
-               literals: re.Pattern[str] | None = None, detect: bool = True,
-               detected: list[Span] | None = None) -> list[Span]:
+               literals: re.Pattern[str] | None = None, detect: bool = True) -> list[Span]:
     """Every secret in ``text``, overlapping finds merged, placeholders left out, in order.
 
     ``extra`` are user patterns (group 1 when they have groups, else the whole match);
-    ``literals`` matches values already known to be secret; ``detect=False`` runs only those;
-    ``detected``: what the detectors find in ``text``, when already known.
+    ``literals`` matches values already known to be secret; ``detect=False`` runs only those.
     """
-    if not detect or len(text) < 6:
-        spans: list[Span] = []
-    else:
-        spans = list(detected) if detected is not None else _detect(text)
+    spans = _detect(text) if detect and len(text) >= 6 else []
     for pattern in extra:
         for match in pattern.finditer(text):
             start, end = match.span(1) if pattern.groups else match.span()
@@ -520,7 +526,7 @@ def find_spans(text: str, extra: Sequence[re.Pattern[str]] = (),
 def _detect(text: str) -> list[Span]:
     if len(text) >= _BIG_TEXT:
         scan = BigTextScan(text)
-        return [span for index in range(DETECTORS) for span in scan.spans(index)]
+        return [span for index in range(len(_DETECTORS)) for span in scan.spans(index)]
     lower = text.lower()
     triggered = 0
     for marker, lowered, bits in _MARKERS:
@@ -544,14 +550,11 @@ _BIG_TEXT = 4096
 """From this length on, probes and shadow tests pay for themselves; below it, a detector's
 ``gate`` regex is tested instead. A shadow test is the gate's own test, or one that every
 match of a gateless detector passes: either way the same spans are found."""
-DETECTORS = len(_DETECTORS)
-"""How many detectors ``BigTextScan.spans`` takes an index of."""
 
 
 class BigTextScan:
-    """A big text scanned one detector at a time: each detector is a unit of work that can
-    run in any order, or in another process (scaffold shares them with a forked child).
-    ``find_spans`` of a big text is the spans of every detector, in detector order.
+    """A big text scanned one detector at a time; ``find_spans`` of a big text is the spans
+    of every detector, in detector order.
 
     A detector runs only where its markers occur (each looked for only where its probe, its
     rarest character, occurs), and a digit-shaped one only where its shadow test passes.
@@ -560,7 +563,7 @@ class BigTextScan:
     def __init__(self, text: str) -> None:
         self.text = text
         self._lower: str | None = None
-        self._shadow: bytes | None = None
+        self._shadow: bytearray | None = None
         self._present: dict[tuple[str, bool], bool] = {}
 
     def spans(self, index: int) -> list[Span]:
@@ -581,7 +584,7 @@ class BigTextScan:
             self._lower = self.text.lower()
         return self._lower
 
-    def shadow(self) -> bytes:
+    def shadow(self) -> bytearray:
         if self._shadow is None:
             self._shadow = shadow(self.text)
         return self._shadow
@@ -602,17 +605,19 @@ class BigTextScan:
         return present
 
 
-_KEY_WORDS = ("pass", "pwd", "secret", "token", "key", "auth", "credential")
-"""Every name ``key_kind`` accepts holds one of these (lower case)."""
+def _shortest_words(words: frozenset[str]) -> tuple[str, ...]:
+    """The words of ``words`` that hold none of the others: every word holds one of them."""
+    return tuple(sorted(w for w in words if not any(o != w and o in w for o in words)))
+
+
+_KEY_WORDS = _shortest_words(_PASSWORD_WORDS | _SECRET_WORDS | _AUTH_WORDS | _JOINED_KEYS
+                             | {"key", "token"})
+"""Every name ``key_kind`` accepts holds one of these (lower case): the words it judges by,
+shortened to the ones the others contain (``pass`` for ``password``, ``key`` for ``apikey``)."""
 _NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
 _KEY_RUN = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
 """A key name as ``_KEY_VALUE`` reads it: the whole run of name characters (a longer run
 cannot be followed by the ``:`` or ``=`` that a key needs)."""
-
-
-@functools.lru_cache(maxsize=4096)
-def _cached_key_kind(key: str) -> str | None:
-    return key_kind(key)
 
 
 def _key_values(text: str, lower: str) -> list[Span]:
@@ -633,7 +638,7 @@ def _key_values(text: str, lower: str) -> list[Span]:
     found = []
     for start in sorted(starts):
         name = _KEY_RUN.match(text, start)
-        if name is None or _cached_key_kind(name.group()) is None:
+        if name is None or key_kind(name.group()) is None:
             continue  # not a sensitive key: the match below would reject it anyway
         match = _KEY_VALUE.match(text, start)
         span = _key_value(match) if match else None

@@ -23,6 +23,27 @@ def test_same_text_as_json_dumps_with_sorted_keys(value: Any) -> None:
                                                default=str, separators=(",", ":"))
 
 
+plain = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-2**70, max_value=2**70)
+    | st.text(st.characters(codec="utf-8")) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(plain)
+def test_values_without_floats_the_same_text_too(value: Any) -> None:
+    """Values without floats (orjson's fast path, and its refusals: big ints, surrogates)."""
+    assert canonical_json(value) == json.dumps(value, sort_keys=True, ensure_ascii=False,
+                                               default=str, separators=(",", ":"))
+
+
+def test_control_characters_and_non_ascii_as_json_dumps_writes_them() -> None:
+    value = {"é": "\x00\x1f\x7f\u2028\b\f\n\r\t\"\\/😀", "a": [True, None, -2**63, 2**64]}
+    assert canonical_json(value) == json.dumps(value, sort_keys=True, ensure_ascii=False,
+                                               separators=(",", ":"))
+
+
 def test_key_order_does_not_matter() -> None:
     assert canonical_json({"b": 1, "a": [{"d": 2, "c": 3}]}) == \
         canonical_json({"a": [{"c": 3, "d": 2}], "b": 1})

@@ -10,7 +10,6 @@ import stat
 from pathlib import Path
 
 from ..errors import InputError, TraceFormatError
-from ..gcpause import gc_paused
 from ..jsonio import BOM, DEFAULT_LIMITS, Limits, check_file, decode, loads, read_bytes
 from ..model import TraceRun
 from ..safe_files import open_regular
@@ -125,7 +124,6 @@ def detect(doc: TraceDocument) -> Importer:
                                      + "; ".join(reasons) + ")")
 
 
-@gc_paused()
 def load_trace(path: str | Path, format: str = "auto",
                limits: Limits = DEFAULT_LIMITS) -> list[TraceRun]:
     """Read every run in a trace file; ``format`` forces an importer, else it is detected."""

@@ -154,7 +154,6 @@ def _first(raw: dict[str, Any], *keys: str, default: Any = None) -> Any:
 
 
 _COMMON_KEYS = frozenset(("ts", "timestamp", "time", "duration_ms", "span_id", "parent_id"))
-_IN_PLACE = frozenset(("tool_call", "tool_result"))
 
 
 def _event(raw: Any, index: int) -> dict[str, Any]:
@@ -164,10 +163,7 @@ def _event(raw: Any, index: int) -> dict[str, Any]:
     kind = raw["type"] if "type" in raw else raw.get("event")
     if not isinstance(kind, str) or not kind:
         raise TraceFormatError(None, f'events[{index}]: no "type"')
-    # A tool call or result (most of a big trace) is mapped in place: its mapper reads every
-    # value before it writes, and sets every field, so what is left of ``raw`` is ignored.
-    event: dict[str, Any] = raw if kind in _IN_PLACE else {}
-    event["seq"] = index + 1
+    event: dict[str, Any] = {"seq": index + 1}  # a new dict: ``raw`` is the caller's
     if not _COMMON_KEYS.isdisjoint(raw):  # most events of big traces carry none of these
         event.update(ts=_text(_first(raw, "ts", "timestamp", "time")),
                      duration_ms=_number(raw.get("duration_ms")),

@@ -9,8 +9,7 @@ Beside the case folder it keeps ``case.schema.json`` current, for editors (case_
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from contextlib import nullcontext
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,19 +31,16 @@ from ..case import (
 )
 from ..case_schema import check_schema_beside, write_schema_beside
 from ..errors import InputError, UsageError
-from ..gcpause import gc_paused
 from ..importers import load_trace
 from ..jsonio import DEFAULT_LIMITS, Limits
 from ..model import TraceRun
-from ..redacting import rebuild_run, redact_run
+from ..redacting import redact_run
 from ..spec import SemanticCheck, _Entry, parse_entry
 from ..templating import render
 from ..timeline import summarize
-from ..trace_json import dump_trace_run_bytes
 from ..validation import describe
 from .fixtures import fixture_files
 from .redact import Redactor
-from .shared_scan import SharedScan
 from .signatures import derive_observed, desired_for, negation
 from .writer import check_target, write_folder
 
@@ -95,7 +91,6 @@ def parse_cli_entry(text: str, option: str) -> _Entry:
         raise UsageError(f"{option} {text!r}: {describe(exc)}") from None
 
 
-@gc_paused()
 def scaffold(trace: str | Path, out: str | Path,
              options: ScaffoldOptions | None = None) -> list[ScaffoldReport]:
     """Scaffold one case (or, with ``all_runs``, one per failed run) from a trace file."""
@@ -114,12 +109,9 @@ def scaffold(trace: str | Path, out: str | Path,
 
     check_target(out, options.force)  # refused before the trace is read, and again when written
     check_schema_beside(out)
-    shared = _shared_scan(trace, options)  # forked before the import: no objects shared
-    with shared if shared is not None else nullcontext():
-        run = _pick_run(trace, load_trace(trace, options.format, options.limits),
-                        options.run_id)
-        plan = _plan(trace, run, options.case_id or out.name, out, observed_user,
-                     desired_user, redactor, options.redact, shared)
+    run = _pick_run(trace, load_trace(trace, options.format, options.limits), options.run_id)
+    plan = _plan(trace, run, options.case_id or out.name, out, observed_user, desired_user,
+                 redactor, options.redact)
     write_folder(out, plan.files, options.force)
     write_schema_beside(out)
     return [plan.report]
@@ -197,29 +189,13 @@ class _Derived:
     fixtures: dict[str, str]
 
 
-def _shared_scan(trace: Path, options: ScaffoldOptions) -> SharedScan | None:
-    """A forked child to share the secret scan with, for a big trace (shared_scan.py)."""
-    try:
-        big = trace.stat().st_size >= PARALLEL_MIN_BYTES
-    except OSError:
-        return None
-    return SharedScan.start() if big and options.redact else None
-
-
-PARALLEL_MIN_BYTES = 8 << 20
-"""From this size on, scaffold shares the secret scan of a trace with a forked child."""
-
-
 def _plan(trace: Path, run: TraceRun, case_id: str, out: Path, observed_user: list[_Entry],
-          desired_user: list[_Entry], redactor: Redactor, redacting: bool,
-          shared: SharedScan | None = None) -> _Plan:
-    def derive(of: TraceRun) -> _Derived:
-        return _derive(trace, of, case_id, observed_user, desired_user)
-
-    if not redacting:
-        source_text, derived = run.to_json(), derive(run)
+          desired_user: list[_Entry], redactor: Redactor, redacting: bool) -> _Plan:
+    if redacting:
+        run, source_text = redact_run(run, redactor)
     else:
-        run, source_text, derived = _redacted_and_derived(run, redactor, derive, shared)
+        source_text = run.to_json()
+    derived = _derive(trace, run, case_id, observed_user, desired_user)
     source_name = redactor.redact_text(trace.name)  # a file name can hold an address or a key
     redaction = redactor.report() if redacting else None
     files = {
@@ -233,36 +209,6 @@ def _plan(trace: Path, run: TraceRun, case_id: str, out: Path, observed_user: li
                             desired=[e.to_yaml_dict() for e in derived.desired],
                             redaction=redaction)
     return _Plan(files=files, report=report)
-
-
-def _redacted_and_derived(run: TraceRun, redactor: Redactor,
-                          derive: Callable[[TraceRun], _Derived], shared: SharedScan | None
-                          ) -> tuple[TraceRun, str, _Derived]:
-    """The redacted run, its text, and what the case derives from it.
-
-    With ``shared``, a forked child scans the run's text for secrets (shared_scan.py) while
-    this process derives the case from the run as imported. When the scan finds nothing (the
-    usual case) that is the case of the redacted run; when it finds a secret, the case is
-    derived again from the redacted run. The folder is the same either way, byte for byte.
-    """
-    if shared is None:
-        clean, text = redact_run(run, redactor)
-        return clean, text, derive(clean)
-    data = dump_trace_run_bytes(run)
-    shared.hand(data)
-    text = data.decode()
-    del data
-    try:
-        guess: _Derived | UsageError | InputError = derive(run)
-    except (UsageError, InputError) as exc:
-        guess = exc
-    redacted = redactor.redact_text(text, shared.detected(text), patterns=False)
-    clean, text = rebuild_run(run, text, redacted, redactor)
-    if clean is not run:
-        return clean, text, derive(clean)
-    if isinstance(guess, Exception):
-        raise guess
-    return run, text, guess
 
 
 def _derive(trace: Path, run: TraceRun, case_id: str, observed_user: list[_Entry],

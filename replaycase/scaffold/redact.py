@@ -53,7 +53,6 @@ class Redactor:
         self._probes: dict[str, None] = {}
         self._probe_set: frozenset[str] = frozenset()
         self._caches: dict[bool, dict[str, str]] = {True: {}, False: {}}
-        self._keys: dict[str, tuple[str, str | None, bool]] = {}
 
     @property
     def has_patterns(self) -> bool:
@@ -72,15 +71,13 @@ class Redactor:
             result = self._walk_literals(result)
         return result
 
-    def redact_text(self, text: str, detected: list[Span] | None = None,
-                    patterns: bool = True) -> str:
-        """``text`` with every secret replaced by its placeholder; ``detected``: what the
-        detectors find in ``text``, when already known (``secrets.BigTextScan``); the user
-        patterns are applied too unless ``patterns`` is False."""
+    def redact_text(self, text: str, patterns: bool = True) -> str:
+        """``text`` with every secret replaced by its placeholder; the user patterns are
+        applied too unless ``patterns`` is False."""
         if not self._enabled:
             return text
         known = len(self._literals)
-        result = self._text(text, detected=detected, patterns=patterns)
+        result = self._text(text, patterns=patterns)
         if len(self._literals) != known:
             result = self._text(result, detect=False)
         return result
@@ -131,13 +128,9 @@ class Redactor:
         return copy.deepcopy(value)
 
     def _key(self, key: str) -> tuple[str, str | None, bool]:
-        """A mapping key, redacted, with the kind of secret its value holds."""
-        known = self._keys.get(key)
-        if known is None:
-            known = (self._text(key, patterns=False), dict_key_kind(key), is_container_key(key))
-            if len(self._keys) < _CACHE_SIZE:
-                self._keys[key] = known
-        return known
+        """A mapping key, redacted, with the kind of secret its value holds (the redacted
+        text is cached with every short text, the kind with ``secrets.key_kind``)."""
+        return self._text(key, patterns=False), dict_key_kind(key), is_container_key(key)
 
     def _walk_literals(self, value: Any) -> Any:
         if isinstance(value, str):
@@ -163,12 +156,11 @@ class Redactor:
         self._learn(value, placeholder)
         return placeholder
 
-    def _text(self, text: str, detect: bool = True, detected: list[Span] | None = None,
-              patterns: bool = True) -> str:
+    def _text(self, text: str, detect: bool = True, patterns: bool = True) -> str:
         if not detect:
             return self._redact_spans(text, False, patterns=False)
-        if len(text) > _CACHE_TEXT_MAX or detected is not None:
-            return self._redact_spans(text, True, detected, patterns)
+        if len(text) > _CACHE_TEXT_MAX:
+            return self._redact_spans(text, True, patterns=patterns)
         cache = self._caches[patterns]
         done = cache.get(text)
         if done is None:
@@ -178,14 +170,13 @@ class Redactor:
             cache[text] = done
         return done
 
-    def _redact_spans(self, text: str, detect: bool, detected: list[Span] | None = None,
-                      patterns: bool = True) -> str:
+    def _redact_spans(self, text: str, detect: bool, patterns: bool = True) -> str:
         """Replace every secret (the detectors' when ``detect``, the user patterns' when
         ``patterns``, learned values always); repeat until nothing more is found, so redacting
         is idempotent (a placeholder's ``>`` can expose a phone number a secret's last letter
         hid)."""
         extra = self._extra if patterns else ()
-        spans = find_spans(text, extra, self._literal_gate(text), detect, detected)
+        spans = find_spans(text, extra, self._literal_gate(text), detect)
         if spans and detect and any(s.learn for s in spans) and text.lstrip()[:1] in ("{", "["):
             known = len(self._literals)
             self._learn_json(text, 0)
@@ -262,7 +253,6 @@ class Redactor:
         self._probe_set = frozenset(self._probes)
         for cache in self._caches.values():
             cache.clear()
-        self._keys.clear()
         ordered = sorted(self._literals, key=len, reverse=True)
         self._literal_re = re.compile(
             r"(?<![A-Za-z0-9])(?:" + "|".join(map(re.escape, ordered)) + r")(?![A-Za-z0-9])")
