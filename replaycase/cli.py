@@ -444,7 +444,7 @@ def merge(
     output: OutputOpt = OutputFormat.text,
 ) -> None:
     """Merge the results of several shards into one report; exit 1 if any case fails."""
-    from .merge import merge_files
+    from .results.merge import merge_files
 
     code = _report(merge_files(files), output, json_file, junit_file)
     if code:
@@ -462,8 +462,8 @@ def report(
 ) -> None:
     """Write the HTML report and/or Markdown summary of a results file."""
     from .errors import UsageError
-    from .merge import read_results
     from .prices import load_prices
+    from .results.merge import read_results
 
     if html_file is None and markdown_file is None:
         raise UsageError("nothing to write: give --html F and/or --markdown F")
@@ -505,7 +505,7 @@ def compare(
     output: OutputOpt = OutputFormat.text,
 ) -> None:
     """Compare two results files case by case; exit 1 on any regression."""
-    from .compare import compare_files, text_lines
+    from .results.compare import compare_files, text_lines
 
     comparison = compare_files(old, new)
     if output == OutputFormat.json:

@@ -13,10 +13,10 @@ from junitparser import JUnitXml
 from typer.testing import CliRunner
 
 from replaycase.cli import app
-from replaycase.compare import compare_documents, text_lines
 from replaycase.errors import InputError, UsageError
-from replaycase.merge import merge_documents, read_results
 from replaycase.results import ReplayResult, ResultsDocument, summarize
+from replaycase.results.compare import compare_documents, text_lines
+from replaycase.results.merge import merge_documents, read_results
 
 DATA = Path(__file__).parent / "data" / "replaykit"
 IDS = ["a-case", "b-case", "c-case", "d-case", "e-case"]  # shards of 3: 3, 3, 1, 2, 3

@@ -205,8 +205,8 @@ def test_head_closing_the_pipe_is_a_quiet_exit(tmp_path: Path) -> None:
 
 
 def test_merge_keeps_refused_cases_once_and_an_interrupt() -> None:
-    from replaycase.merge import merge_documents
     from replaycase.results import InvalidCase, Summary
+    from replaycase.results.merge import merge_documents
 
     refused = InvalidCase(path="cases/z-bad", error="cases/z-bad/case.yaml: line 1: bad")
     one = ResultsDocument(results=[], summary=Summary(shard="1/2", invalid=1,

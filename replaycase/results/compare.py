@@ -17,9 +17,9 @@ from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .errors import UsageError
+from ..errors import UsageError
+from ._models import Expect, ReplayResult, ResultsDocument
 from .merge import read_results
-from .results import Expect, ReplayResult, ResultsDocument
 
 COMPARE_SCHEMA: Final = "replaycase.compare/v1"
 Category = Literal["regressed", "improved", "still_failing", "still_passing", "added",

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .model import STRUCTURE, Name
+from ..model import STRUCTURE, Name
 
 RESULTS_SCHEMA: Final = "replaycase.results/v1"
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from .errors import InputError, UsageError
-from .jsonio import describe, loads, read_text
-from .results import RESULTS_SCHEMA, ReplayResult, ResultsDocument, summarize
-from .validation import describe as describe_validation
+from ..errors import InputError, UsageError
+from ..jsonio import describe, loads, read_text
+from ..validation import describe as describe_validation
+from ._models import RESULTS_SCHEMA, ReplayResult, ResultsDocument, summarize
 
 
 def read_results(path: Path) -> ResultsDocument:
