@@ -142,7 +142,7 @@ def scaffold(
     if no_redact:
         print("replaycase: warning: --no-redact: secrets in the trace are written as they are",
               file=sys.stderr)
-    from .config import load_config, redact_patterns
+    from .project.config import load_config, redact_patterns
 
     config = load_config()
     reports = run_scaffold(trace, out, ScaffoldOptions(
@@ -186,8 +186,8 @@ def lint(
     output: OutputOpt = OutputFormat.text,
 ) -> None:
     """Validate case folders: schema, paths, fixtures, secrets, soundness."""
-    from .config import case_paths, load_config
     from .lint import lint_paths, to_json
+    from .project.config import case_paths, load_config
 
     config = load_config()
     reports = lint_paths(case_paths(config, paths), config.to_limits(), config.redact_patterns)
@@ -258,7 +258,7 @@ def replay(
     output: OutputOpt = OutputFormat.text,
 ) -> None:
     """Replay cases against a candidate runner."""
-    from .config import check_flags, load_config, replay_settings
+    from .project.config import check_flags, load_config, replay_settings
     from .replay.shard import parse_shard
     from .replay.suite import SuiteOptions, replay_paths
     from .report.terminal import progress_display
@@ -598,7 +598,7 @@ def init(
     output: OutputOpt = OutputFormat.text,
 ) -> None:
     """Write [tool.replaycase] into pyproject.toml and a GitHub Actions workflow."""
-    from .init import init_project
+    from .project.init import init_project
 
     actions = init_project(folder, runner_cmd=runner_cmd, force=force)
     if output == OutputFormat.json:

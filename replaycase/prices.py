@@ -2,7 +2,7 @@
 
 A run's cost is taken from the trace where a model call carries one (``usage.cost_usd``);
 any other call is priced from the table in ``[tool.replaycase.prices]`` of pyproject.toml
-(read and validated with the rest of the configuration by ``replaycase.config``):
+(read and validated with the rest of the configuration by ``replaycase.project.config``):
 
     [tool.replaycase.prices]
     "gpt-4o-mini" = { input_per_million = 0.15, output_per_million = 0.60 }   # USD
@@ -67,7 +67,7 @@ class PriceTable(BaseModel):
 def load_prices(start: Path | None = None) -> PriceTable:
     """The price table of the project's configuration (the nearest pyproject.toml with a
     ``[tool.replaycase]`` table, from ``start`` upward); empty when there is none."""
-    from .config import load_config
+    from .project.config import load_config
 
     config = load_config(start)
     return PriceTable.from_mapping(config.prices, config.file)

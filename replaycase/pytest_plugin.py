@@ -53,8 +53,8 @@ def pytest_configure(config: pytest.Config) -> None:
     runner = config.getoption("replaycase_runner")
     if not runner:
         return
-    from .config import load_config, replay_options
     from .errors import ReplaycaseError
+    from .project.config import load_config, replay_options
 
     try:
         project = load_config(Path(config.invocation_params.dir))

@@ -10,7 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from replaycase.cli import app
-from replaycase.config import (
+from replaycase.errors import InputError, UsageError
+from replaycase.jsonio import DEFAULT_LIMITS, Limits
+from replaycase.project.config import (
     DEFAULT_EVIDENCE_DIR,
     case_paths,
     load_config,
@@ -19,8 +21,6 @@ from replaycase.config import (
     redact_patterns,
     replay_settings,
 )
-from replaycase.errors import InputError, UsageError
-from replaycase.jsonio import DEFAULT_LIMITS, Limits
 from replaycase.scaffold.build import scaffold
 
 DATA = Path(__file__).parent / "data" / "replaykit"

@@ -20,9 +20,9 @@ from replaycase.assertions import evaluate
 from replaycase.case import load_case
 from replaycase.case_schema import case_json_schema
 from replaycase.cli import app
-from replaycase.init import NO_RUNNER_MESSAGE, WORKFLOW
 from replaycase.lint import lint_case
 from replaycase.model import TraceRun
+from replaycase.project.init import NO_RUNNER_MESSAGE, WORKFLOW
 from replaycase.replay.case_run import NO_RUNNER_CMD, ReplayOptions, replay_case
 from replaycase.scaffold.build import scaffold
 from replaycase.scaffold.signatures import mask_message

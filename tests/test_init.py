@@ -10,8 +10,8 @@ import yaml
 from typer.testing import CliRunner
 
 from replaycase.cli import app
-from replaycase.config import load_config, parse_toml
-from replaycase.init import JUNIT_FILE, WORKFLOW
+from replaycase.project.config import load_config, parse_toml
+from replaycase.project.init import JUNIT_FILE, WORKFLOW
 
 DATA = Path(__file__).parent / "data" / "replaykit"
 EXISTING = """\

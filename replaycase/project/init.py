@@ -14,6 +14,8 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+from ..errors import InputError
+from ..safe_files import check_output, write_output
 from .config import (
     PYPROJECT,
     TABLE,
@@ -22,8 +24,6 @@ from .config import (
     read_pyproject,
     read_pyproject_text,
 )
-from .errors import InputError
-from .safe_files import check_output, write_output
 
 WORKFLOW = Path(".github") / "workflows" / "replaycase.yml"
 JUNIT_FILE = "replaycase-junit.xml"

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
-from .errors import InputError, UsageError
-from .jsonio import DEFAULT_LIMITS, Limits, read_bytes
+from ..errors import InputError, UsageError
+from ..jsonio import DEFAULT_LIMITS, Limits, read_bytes
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -31,7 +31,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 if TYPE_CHECKING:
-    from .replay.case_run import ReplayOptions
+    from ..replay.case_run import ReplayOptions
 
 PYPROJECT = "pyproject.toml"
 TABLE = "tool.replaycase"
@@ -288,7 +288,7 @@ def replay_options(config: ReplaycaseConfig, *, runner_cmd: str | None = None,
                    flag_names: Mapping[str, str] = REPLAY_FLAGS) -> ReplayOptions:
     """Merge the replay flags (of `replay`, or of the pytest plugin) with the configuration;
     UsageError naming the flag (as ``flag_names`` spells it) of a bad number."""
-    from .replay.case_run import ReplayOptions
+    from ..replay.case_run import ReplayOptions
 
     check_flags(flag_names, timeout_s=timeout_s, max_output_mb=max_output_mb)
     configured_dir = config.resolve(config.evidence_dir) if config.evidence_dir else None

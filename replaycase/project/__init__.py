@@ -1,0 +1,1 @@
+"""The project: its ``[tool.replaycase]`` configuration (``config``) and ``replaycase init``."""
