@@ -258,7 +258,8 @@ def replay(
     output: OutputOpt = OutputFormat.text,
 ) -> None:
     """Replay cases against a candidate runner."""
-    from .project.config import check_flags, load_config, replay_settings
+    from .project.config import check_flags, load_config
+    from .replay.settings import replay_settings
     from .replay.shard import parse_shard
     from .replay.suite import SuiteOptions, replay_paths
     from .report.terminal import progress_display

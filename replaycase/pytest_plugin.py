@@ -54,7 +54,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if not runner:
         return
     from .errors import ReplaycaseError
-    from .project.config import load_config, replay_options
+    from .project.config import load_config
+    from .replay.settings import replay_options
 
     try:
         project = load_config(Path(config.invocation_params.dir))

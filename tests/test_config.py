@@ -19,8 +19,8 @@ from replaycase.project.config import (
     parse_config,
     pick,
     redact_patterns,
-    replay_settings,
 )
+from replaycase.replay.settings import replay_settings
 from replaycase.scaffold.build import scaffold
 
 DATA = Path(__file__).parent / "data" / "replaykit"
@@ -248,3 +248,17 @@ def test_cli_configured_limits_apply(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert code == 2
     assert "above the limit of 0.0 MB" in err
     assert not (tmp_path / "cases").exists()
+
+
+def test_the_configuration_imports_nothing_of_replay() -> None:
+    # Issue 13: replay builds its options from the configuration, never the reverse; a lazy
+    # import inside a function counts too.
+    import ast
+
+    import replaycase.project.config as config_module
+
+    tree = ast.parse(Path(config_module.__file__).read_text(encoding="utf-8"))
+    imported = [node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]
+    imported += [alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+                 for alias in node.names]
+    assert imported and not [m for m in imported if "replay" in m.split(".")], imported
