@@ -32,8 +32,7 @@ from .errors import ReplaycaseError
 from .importers import load_trace
 from .jsonio import DEFAULT_LIMITS, Limits, loads, read_bytes, read_text
 from .model import TraceRun
-from .redacting import free_text_patterns
-from .scaffold.redact import Redactor
+from .redact import Redactor, free_text_patterns
 from .secrets import scan_text
 
 

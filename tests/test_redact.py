@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from replaycase import secrets
 from replaycase.errors import UsageError
-from replaycase.scaffold.redact import Redactor
+from replaycase.redact import Redactor
 from replaycase.secrets import find_spans, scan_text
 
 TRACES = Path(__file__).parent / "data" / "traces"

@@ -12,7 +12,7 @@ about the value. Detectors live in ``replaycase.secrets``, shared with lint's sc
 - URLs with credentials keep their scheme and host: ``https://<redacted:url_credentials:1>@host``.
 - Mapping keys are kept, unless a key itself holds a secret (an e-mail address as a key).
 - User patterns (``--redact-pattern``) rewrite values only, never mapping keys; with
-  ``patterns=False`` only the built-in detectors run (``redacting.py`` then applies the patterns
+  ``patterns=False`` only the built-in detectors run (``redact/models.py`` then applies the patterns
   to a model's free text alone).
 """
 
