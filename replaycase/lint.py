@@ -33,7 +33,7 @@ from .importers import load_trace
 from .jsonio import DEFAULT_LIMITS, Limits, loads, read_bytes, read_text
 from .model import TraceRun
 from .redact import Redactor, free_text_patterns
-from .secrets import scan_text
+from .redact.detectors import scan_text
 
 
 class LintProblem(BaseModel):

@@ -3,7 +3,7 @@
 A placeholder ``<redacted:KIND:N>`` is numbered by first appearance per kind within one
 ``Redactor``. The same value always gets the same placeholder (JSON-escaped copies of a value
 count as the same value), so equality between calls survives; the placeholder says nothing
-about the value. Detectors live in ``replaycase.secrets``, shared with lint's scan.
+about the value. Detectors live in ``redact/detectors.py``, shared with lint's scan.
 
 - Values under sensitive keys (``password``, ``client_secret``, ``x-api-key``, ...) are
   replaced whole; under ``secrets`` / ``credentials`` every nested value is. Such values are
@@ -24,7 +24,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from ..secrets import (
+from .detectors import (
     Span,
     compile_patterns,
     dict_key_kind,
@@ -129,7 +129,7 @@ class Redactor:
 
     def _key(self, key: str) -> tuple[str, str | None, bool]:
         """A mapping key, redacted, with the kind of secret its value holds (the redacted
-        text is cached with every short text, the kind with ``secrets.key_kind``)."""
+        text is cached with every short text, the kind with ``detectors.key_kind``)."""
         return self._text(key, patterns=False), dict_key_kind(key), is_container_key(key)
 
     def _walk_literals(self, value: Any) -> Any:

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .errors import UsageError
+from ..errors import UsageError
 
 PLACEHOLDER = re.compile(r"<redacted:[a-z_]+:\d+>")
 """A value replaced by the redactor: never reported, never redacted again."""
