@@ -20,8 +20,14 @@ from replaycase.cli import app
 from replaycase.importers import load_trace
 from replaycase.lint import lint_case
 from replaycase.model import TraceRun
-from replaycase.redact import Redactor, free_text_patterns, redact_model, redact_run
-from replaycase.redact.detectors import PLACEHOLDER, scan_text
+from replaycase.redact import (
+    PLACEHOLDER,
+    Redactor,
+    free_text_patterns,
+    redact_model,
+    redact_run,
+    scan_text,
+)
 from replaycase.replay.case_run import ReplayOptions, replay_case
 from replaycase.results import Outcome, ReplayResult, RunnerInfo
 from replaycase.scaffold.build import ScaffoldOptions, scaffold

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from replaycase.errors import UsageError
-from replaycase.redact import Redactor, detectors
-from replaycase.redact.detectors import find_spans, scan_text
+from replaycase.redact import Redactor, scan, scan_text
+from replaycase.redact.scan import find_spans
 
 TRACES = Path(__file__).parent / "data" / "traces"
 
@@ -321,7 +321,7 @@ def test_big_text_prefilters_change_no_result(text: str) -> None:
     they must find exactly the same spans."""
     plain = find_spans(text)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(detectors, "_BIG_TEXT", 0)
+        patch.setattr(scan, "_BIG_TEXT", 0)
         assert find_spans(text) == plain
 
 

@@ -31,8 +31,7 @@ from replaycase import safe_files
 from replaycase.case import ReplayCase, load_case
 from replaycase.cli import app
 from replaycase.jsonio import Limits
-from replaycase.redact import Redactor
-from replaycase.redact.detectors import PLACEHOLDER
+from replaycase.redact import PLACEHOLDER, Redactor
 from replaycase.replay.case_run import ReplayOptions, replay_case
 from replaycase.replay.process import clip, tail_text
 from replaycase.results import ReplayResult

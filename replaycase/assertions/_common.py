@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..model import TraceRun
-from ..redact.detectors import clip as _clip
+from ..redact import clip as _clip
 from ..results import Outcome, OutcomeKind
 
 Evaluator = Callable[[Any, TraceRun], Outcome]

@@ -5,6 +5,9 @@ results) and lint (a case folder holds no secret). DESIGN 7.
 """
 
 from .models import free_text_patterns, redact_model, redact_run
+from .placeholders import PLACEHOLDER, clip
 from .redactor import Redactor
+from .scan import Finding, scan_text
 
-__all__ = ["Redactor", "free_text_patterns", "redact_model", "redact_run"]
+__all__ = ["PLACEHOLDER", "Finding", "Redactor", "clip", "free_text_patterns", "redact_model",
+           "redact_run", "scan_text"]

@@ -24,15 +24,9 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from .detectors import (
-    Span,
-    compile_patterns,
-    dict_key_kind,
-    find_spans,
-    is_container_key,
-    is_trivial_value,
-    unescape,
-)
+from ._detector import Span
+from ._keyvalue import dict_key_kind, is_container_key, is_trivial_value, unescape
+from .scan import compile_patterns, find_spans
 
 _CACHE_TEXT_MAX = 200
 _CACHE_SIZE = 100_000
@@ -129,7 +123,7 @@ class Redactor:
 
     def _key(self, key: str) -> tuple[str, str | None, bool]:
         """A mapping key, redacted, with the kind of secret its value holds (the redacted
-        text is cached with every short text, the kind with ``detectors.key_kind``)."""
+        text is cached with every short text, the kind with ``key_kind``)."""
         return self._text(key, patterns=False), dict_key_kind(key), is_container_key(key)
 
     def _walk_literals(self, value: Any) -> Any:

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import BinaryIO, cast
 
 from ..errors import InputError
-from ..redact.detectors import PLACEHOLDER
+from ..redact import PLACEHOLDER
 from ..safe_files import read_tail
 
 DEFAULT_MAX_OUTPUT_BYTES = 10 * 1024 * 1024
