@@ -88,9 +88,8 @@ from pathlib import Path
 from replaycase.assertions import evaluate_all
 from replaycase.gcpause import gc_paused
 from replaycase.importers import load_trace
-from replaycase.redacting import redact_run
+from replaycase.redact import Redactor, redact_run
 from replaycase.scaffold.fixtures import fixture_files
-from replaycase.scaffold.redact import Redactor
 from replaycase.scaffold.signatures import derive_observed, desired_for
 
 def timed(label, work):

@@ -32,9 +32,7 @@ from .errors import ReplaycaseError
 from .importers import load_trace
 from .jsonio import DEFAULT_LIMITS, Limits, loads, read_bytes, read_text
 from .model import TraceRun
-from .redacting import free_text_patterns
-from .scaffold.redact import Redactor
-from .secrets import scan_text
+from .redact import Redactor, free_text_patterns, scan_text
 
 
 class LintProblem(BaseModel):

@@ -24,7 +24,7 @@ TRACE_SCHEMA: Final = "replaycase.trace/v1"
 class Structure:
     """Field metadata: a string replaycase matches on or relies on (an id, a name, a time).
     Redaction's user patterns rewrite free text only: never such a field, nor a Literal, enum,
-    number or bool one, nor a mapping's keys (``redacting.py``)."""
+    number or bool one, nor a mapping's keys (``redact/models.py``)."""
 
 
 STRUCTURE = Structure()

@@ -10,7 +10,7 @@ from typing import Any
 
 import jinja2
 
-from .secrets import PLACEHOLDER, clip
+from .redact import PLACEHOLDER, clip
 
 
 def templates_dir() -> Path:

@@ -20,12 +20,17 @@ from replaycase.cli import app
 from replaycase.importers import load_trace
 from replaycase.lint import lint_case
 from replaycase.model import TraceRun
-from replaycase.redacting import free_text_patterns, redact_model, redact_run
+from replaycase.redact import (
+    PLACEHOLDER,
+    Redactor,
+    free_text_patterns,
+    redact_model,
+    redact_run,
+    scan_text,
+)
 from replaycase.replay.case_run import ReplayOptions, replay_case
 from replaycase.results import Outcome, ReplayResult, RunnerInfo
 from replaycase.scaffold.build import ScaffoldOptions, scaffold
-from replaycase.scaffold.redact import Redactor
-from replaycase.secrets import PLACEHOLDER, scan_text
 from replaycase.templating import md_cell, short
 
 # every key shape the detectors know, with its kind

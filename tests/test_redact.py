@@ -10,10 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from replaycase import secrets
 from replaycase.errors import UsageError
-from replaycase.scaffold.redact import Redactor
-from replaycase.secrets import find_spans, scan_text
+from replaycase.redact import Redactor, scan, scan_text
+from replaycase.redact.scan import find_spans
 
 TRACES = Path(__file__).parent / "data" / "traces"
 
@@ -322,7 +321,7 @@ def test_big_text_prefilters_change_no_result(text: str) -> None:
     they must find exactly the same spans."""
     plain = find_spans(text)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(secrets, "_BIG_TEXT", 0)
+        patch.setattr(scan, "_BIG_TEXT", 0)
         assert find_spans(text) == plain
 
 

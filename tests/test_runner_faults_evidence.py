@@ -31,12 +31,11 @@ from replaycase import safe_files
 from replaycase.case import ReplayCase, load_case
 from replaycase.cli import app
 from replaycase.jsonio import Limits
+from replaycase.redact import PLACEHOLDER, Redactor
 from replaycase.replay.case_run import ReplayOptions, replay_case
 from replaycase.replay.process import clip, tail_text
 from replaycase.results import ReplayResult
 from replaycase.scaffold.build import scaffold
-from replaycase.scaffold.redact import Redactor
-from replaycase.secrets import PLACEHOLDER
 
 DATA = Path(__file__).parent / "data" / "replaykit"
 FIXED = DATA / "output-fixed.json"

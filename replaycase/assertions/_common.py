@@ -8,8 +8,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..model import TraceRun
+from ..redact import clip as _clip
 from ..results import Outcome, OutcomeKind
-from ..secrets import clip as _clip
 
 Evaluator = Callable[[Any, TraceRun], Outcome]
 """One catalogue key's evaluator: ``(entry, run) -> Outcome``."""

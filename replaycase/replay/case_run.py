@@ -18,9 +18,9 @@ from ..errors import InputError, ReplaycaseError, UsageError
 from ..importers import load_trace
 from ..jsonio import DEFAULT_LIMITS, Limits
 from ..model import TraceRun
+from ..redact import Redactor
 from ..results import Outcome, ReplayResult, RunnerInfo, Verdict
 from ..safe_files import Folder
-from ..scaffold.redact import Redactor
 from .evidence import LOG_OVERHANG, OUTPUT_FILE, RunFolder
 from .process import ProcessResult, run_process, tail_text
 

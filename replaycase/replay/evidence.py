@@ -26,10 +26,9 @@ from typing import NamedTuple
 
 from ..errors import InputError
 from ..model import TraceRun
-from ..redacting import redact_model, redact_run
+from ..redact import Redactor, redact_model, redact_run
 from ..results import ReplayResult
 from ..safe_files import Folder, kind_of
-from ..scaffold.redact import Redactor
 from ..templating import render
 from .process import cut_marker, safe_start
 

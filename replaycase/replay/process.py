@@ -32,8 +32,8 @@ from pathlib import Path
 from typing import BinaryIO, cast
 
 from ..errors import InputError
+from ..redact import PLACEHOLDER
 from ..safe_files import read_tail
-from ..secrets import PLACEHOLDER
 
 DEFAULT_MAX_OUTPUT_BYTES = 10 * 1024 * 1024
 _CHUNK = 64 * 1024

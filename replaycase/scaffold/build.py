@@ -34,13 +34,12 @@ from ..errors import InputError, UsageError
 from ..importers import load_trace
 from ..jsonio import DEFAULT_LIMITS, Limits
 from ..model import TraceRun
-from ..redacting import redact_run
+from ..redact import Redactor, redact_run
 from ..spec import SemanticCheck, _Entry, parse_entry
 from ..templating import render
 from ..timeline import summarize
 from ..validation import describe
 from .fixtures import fixture_files
-from .redact import Redactor
 from .signatures import derive_observed, desired_for, negation
 from .writer import check_target, write_folder
 

@@ -13,7 +13,7 @@ from collections import defaultdict
 
 from ..bounded_regex import RegexTimeout, search
 from ..model import TraceRun
-from ..secrets import clip
+from ..redact import clip
 from ..spec import (
     CountSpec,
     ErrorMatches,

@@ -19,8 +19,8 @@ from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
-from .model import STRUCTURE, TraceRun
-from .scaffold.redact import Redactor
+from ..model import STRUCTURE, TraceRun
+from .redactor import Redactor
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")

@@ -3,7 +3,7 @@
 A placeholder ``<redacted:KIND:N>`` is numbered by first appearance per kind within one
 ``Redactor``. The same value always gets the same placeholder (JSON-escaped copies of a value
 count as the same value), so equality between calls survives; the placeholder says nothing
-about the value. Detectors live in ``replaycase.secrets``, shared with lint's scan.
+about the value. Detectors live in ``redact/detectors.py``, shared with lint's scan.
 
 - Values under sensitive keys (``password``, ``client_secret``, ``x-api-key``, ...) are
   replaced whole; under ``secrets`` / ``credentials`` every nested value is. Such values are
@@ -12,7 +12,7 @@ about the value. Detectors live in ``replaycase.secrets``, shared with lint's sc
 - URLs with credentials keep their scheme and host: ``https://<redacted:url_credentials:1>@host``.
 - Mapping keys are kept, unless a key itself holds a secret (an e-mail address as a key).
 - User patterns (``--redact-pattern``) rewrite values only, never mapping keys; with
-  ``patterns=False`` only the built-in detectors run (``redacting.py`` then applies the patterns
+  ``patterns=False`` only the built-in detectors run (``redact/models.py`` then applies the patterns
   to a model's free text alone).
 """
 
@@ -24,15 +24,9 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from ..secrets import (
-    Span,
-    compile_patterns,
-    dict_key_kind,
-    find_spans,
-    is_container_key,
-    is_trivial_value,
-    unescape,
-)
+from ._detector import Span
+from ._keyvalue import dict_key_kind, is_container_key, is_trivial_value, unescape
+from .scan import compile_patterns, find_spans
 
 _CACHE_TEXT_MAX = 200
 _CACHE_SIZE = 100_000
@@ -129,7 +123,7 @@ class Redactor:
 
     def _key(self, key: str) -> tuple[str, str | None, bool]:
         """A mapping key, redacted, with the kind of secret its value holds (the redacted
-        text is cached with every short text, the kind with ``secrets.key_kind``)."""
+        text is cached with every short text, the kind with ``key_kind``)."""
         return self._text(key, patterns=False), dict_key_kind(key), is_container_key(key)
 
     def _walk_literals(self, value: Any) -> Any:
