@@ -18,6 +18,7 @@ FORBIDDEN: dict[str, set[str]] = {
     "results": {"importers", "scaffold", "replay", "report", "project", "cli"},
     "project": {"replay", "report", "scaffold", "cli"},
     "replay": {"scaffold", "report", "cli"},
+    "report": {"replay", "scaffold", "project", "cli"},
     "safe_files": {"importers", "scaffold", "case", "replay", "results", "report", "cli"},
 }
 

@@ -31,9 +31,9 @@ from replaycase import safe_files
 from replaycase.case import ReplayCase, load_case
 from replaycase.cli import app
 from replaycase.jsonio import Limits
-from replaycase.redact import PLACEHOLDER, Redactor
+from replaycase.redact import PLACEHOLDER, Redactor, clip
 from replaycase.replay.case_run import ReplayOptions, replay_case
-from replaycase.replay.process import clip, tail_text
+from replaycase.replay.process import tail_text
 from replaycase.results import ReplayResult
 from replaycase.scaffold.build import scaffold
 
@@ -475,7 +475,7 @@ def test_a_tail_or_a_clip_never_cuts_a_placeholder(at: int) -> None:
     """The cut falls ``at`` characters into the placeholder."""
     text = "x" * 30 + "<redacted:api_key:1>" + "y" * 30
     tail = tail_text(text, max_chars=len(text) - 30 - at)
-    head = clip(text, 30 + at)
+    head = clip(text, 30 + at, "")
     assert tail == "y" * 30 and head == "x" * 30
 
 

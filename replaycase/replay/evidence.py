@@ -26,11 +26,11 @@ from typing import NamedTuple
 
 from ..errors import InputError
 from ..model import TraceRun
-from ..redact import Redactor, redact_model, redact_run
+from ..redact import Redactor, redact_model, redact_run, safe_start
 from ..results import ReplayResult
 from ..safe_files import Folder, kind_of
 from ..templating import render
-from .process import cut_marker, safe_start
+from .process import cut_marker
 
 OUTPUT_FILE = "runner-output.json"
 CANDIDATE_RUN = "candidate-run.json"

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import BinaryIO, cast
 
 from ..errors import InputError
-from ..redact import PLACEHOLDER
+from ..redact import safe_start
 from ..safe_files import read_tail
 
 DEFAULT_MAX_OUTPUT_BYTES = 10 * 1024 * 1024
@@ -430,7 +430,6 @@ def _size(n: int) -> str:
 
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?")
 _BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-_PLACEHOLDER_MAX = 64  # longer than any <redacted:KIND:N>
 
 
 def stderr_tail(path: Path, max_chars: int = 2000) -> str:
@@ -478,29 +477,3 @@ def tail_text(text: str, max_chars: int = 2000, redact: Callable[[str], str] | N
 
 def _tail_budget(max_chars: int) -> int:
     return max_chars * 4 + 64  # room for the escapes and control characters dropped
-
-
-def safe_start(text: str, index: int) -> int:
-    """``index``, or the end of the placeholder it falls inside: where ``text`` may be cut
-    keeping its end."""
-    match = _placeholder_across(text, index)
-    return index if match is None else match.end()
-
-
-def safe_end(text: str, index: int) -> int:
-    """``index``, or the start of the placeholder it falls inside: where ``text`` may be cut
-    keeping its beginning."""
-    match = _placeholder_across(text, index)
-    return index if match is None else match.start()
-
-
-def _placeholder_across(text: str, index: int) -> re.Match[str] | None:
-    """The placeholder that ``index`` falls strictly inside, if any."""
-    window = PLACEHOLDER.finditer(text, max(0, index - _PLACEHOLDER_MAX),
-                                  index + _PLACEHOLDER_MAX)
-    return next((m for m in window if m.start() < index < m.end()), None)
-
-
-def clip(text: str, max_chars: int) -> str:
-    """The first ``max_chars`` of ``text``, never ending inside a placeholder."""
-    return text if len(text) <= max_chars else text[:safe_end(text, max_chars)]

@@ -20,7 +20,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from ..replay.process import clip
+from ..redact import clip
 from ..results import VERDICTS, ReplayResult, Summary
 
 _STYLE = {"fixed": "green", "reproduced": "red", "failing": "yellow", "runner_error": "magenta",
@@ -55,7 +55,7 @@ def verdict_line(result: ReplayResult, width: int = 0) -> Text:
         if result.runner.stderr_tail:
             last = result.runner.stderr_tail.strip().splitlines()[-1:]
             if last:
-                line.append(" · stderr: " + clip(inert(last[0]), 160))
+                line.append(" · stderr: " + clip(inert(last[0]), 160, ""))
     else:
         line.append(f"observed failure reproduced: {'yes' if result.reproduced else 'no '}"
                     f" · desired {result.desired_passed}/{len(result.assertions)}"
