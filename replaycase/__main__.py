@@ -13,21 +13,22 @@ def main() -> None:
         try:
             print(f"replaycase {__version__}", flush=True)
         except BrokenPipeError:
-            _stdout_gone()
+            detach_stdout()
+            sys.exit(1)
         return
     from .cli import main as cli_main
 
     cli_main()
 
 
-def _stdout_gone() -> None:
-    """The reader closed stdout: the rest goes to /dev/null, exit 1 (the Python docs' way)."""
+def detach_stdout() -> None:
+    """The reader closed stdout: what is still written goes to /dev/null (the Python docs'
+    way; the caller exits 1)."""
     import os
 
     devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
+    os.dup2(devnull, 1)  # the process's stdout, whatever sys.stdout is now
     os.close(devnull)
-    sys.exit(1)
 
 
 if __name__ == "__main__":

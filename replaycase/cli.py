@@ -645,9 +645,9 @@ def _flush_stdout() -> bool:
             sys.__stdout__.flush()
         return True
     except BrokenPipeError:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 1)
-        os.close(devnull)
+        from .__main__ import detach_stdout
+
+        detach_stdout()
         return False
 
 
