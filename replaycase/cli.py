@@ -6,8 +6,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from enum import Enum
 from functools import wraps
 from pathlib import Path
@@ -383,26 +382,11 @@ def _write_views(document: Any, html_file: Path | None, markdown_file: Path | No
     if html_file is not None:
         from .report.html import write_html
 
-        with _writing(html_file):
-            write_html(view, html_file)
+        write_html(view, html_file)
     if markdown_file is not None:
         from .report.markdown import write_markdown
 
-        with _writing(markdown_file):
-            write_markdown(view, markdown_file)
-
-
-@contextmanager
-def _writing(path: Path) -> Iterator[None]:
-    """Turn an OSError writing ``path`` into a one-line InputError."""
-    try:
-        yield
-    except BrokenPipeError:
-        raise
-    except OSError as exc:
-        from .errors import InputError
-
-        raise InputError(path, f"cannot write: {exc.strerror or exc}") from None
+        write_markdown(view, markdown_file)
 
 
 def _report(document: Any, output: OutputFormat, json_file: Path | None,
@@ -411,13 +395,11 @@ def _report(document: Any, output: OutputFormat, json_file: Path | None,
     if json_file is not None:
         from .safe_files import write_output
 
-        with _writing(json_file):
-            write_output(json_file, document.model_dump_json(by_alias=True, indent=2) + "\n")
+        write_output(json_file, document.model_dump_json(by_alias=True, indent=2) + "\n")
     if junit_file is not None:
         from .report.junit import write_junit
 
-        with _writing(junit_file):
-            write_junit(document, junit_file)
+        write_junit(document, junit_file)
     from .report.github import annotations, in_github_actions
 
     notes = annotations(document) if in_github_actions() else []
