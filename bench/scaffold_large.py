@@ -26,7 +26,7 @@ import json, resource, sys, time
 from pathlib import Path
 mode, trace, out = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
 if mode == "scaffold":
-    from replaycase.gcpause import gc_paused
+    from replaycase._gcpause import gc_paused
     from replaycase.scaffold.build import scaffold  # import time is not the parser's
 start = time.perf_counter()
 if mode == "json":
@@ -86,7 +86,7 @@ PHASES = """
 import sys, time
 from pathlib import Path
 from replaycase.assertions import evaluate_all
-from replaycase.gcpause import gc_paused
+from replaycase._gcpause import gc_paused
 from replaycase.importers import load_trace
 from replaycase.redact import Redactor, redact_run
 from replaycase.scaffold.fixtures import fixture_files

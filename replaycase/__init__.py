@@ -14,9 +14,13 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:  # what a type checker sees (each `X as X`: re-exported); at run time
     # each name is imported on first use, by __getattr__ below
     from .assertions import evaluate as evaluate
+    from .assertions.catalogue import Assertion as Assertion
     from .case import CaseSpec as CaseSpec
     from .case import ReplayCase as ReplayCase
     from .case import load_case as load_case
+    from .case.lint import LintReport as LintReport
+    from .case.lint import lint_case as lint_case
+    from .case.lint import lint_paths as lint_paths
     from .diff import diff_runs as diff_runs
     from .errors import (
         CaseError as CaseError,
@@ -34,9 +38,6 @@ if TYPE_CHECKING:  # what a type checker sees (each `X as X`: re-exported); at r
         UsageError as UsageError,
     )
     from .importers import load_trace as load_trace
-    from .lint import LintReport as LintReport
-    from .lint import lint_case as lint_case
-    from .lint import lint_paths as lint_paths
     from .model import RunnerOutput as RunnerOutput
     from .model import TraceEvent as TraceEvent
     from .model import TraceRun as TraceRun
@@ -57,15 +58,14 @@ if TYPE_CHECKING:  # what a type checker sees (each `X as X`: re-exported); at r
     from .runner import Recorder as Recorder
     from .scaffold.build import ScaffoldOptions as ScaffoldOptions
     from .scaffold.build import scaffold as scaffold
-    from .spec import Assertion as Assertion
 
 _EXPORTS: dict[str, str] = {
-    "Assertion": "replaycase.spec",
+    "Assertion": "replaycase.assertions.catalogue",
     "CaseError": "replaycase.errors",
     "CaseSpec": "replaycase.case",
     "Fixtures": "replaycase.runner",
     "InputError": "replaycase.errors",
-    "LintReport": "replaycase.lint",
+    "LintReport": "replaycase.case.lint",
     "Outcome": "replaycase.results",
     "Recorder": "replaycase.runner",
     "ReplayCase": "replaycase.case",
@@ -82,8 +82,8 @@ _EXPORTS: dict[str, str] = {
     "UsageError": "replaycase.errors",
     "diff_runs": "replaycase.diff",
     "evaluate": "replaycase.assertions",
-    "lint_case": "replaycase.lint",
-    "lint_paths": "replaycase.lint",
+    "lint_case": "replaycase.case.lint",
+    "lint_paths": "replaycase.case.lint",
     "load_case": "replaycase.case",
     "load_trace": "replaycase.importers",
     "replay_case": "replaycase.replay.case_run",

@@ -16,7 +16,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from . import __version__
-from .gcpause import gc_paused
+from ._gcpause import gc_paused
 
 app = typer.Typer(
     name="replaycase",
@@ -185,7 +185,7 @@ def lint(
     output: OutputOpt = OutputFormat.text,
 ) -> None:
     """Validate case folders: schema, paths, fixtures, secrets, soundness."""
-    from .lint import lint_paths, to_json
+    from .case.lint import lint_paths, to_json
     from .project.config import case_paths, load_config
 
     config = load_config()
@@ -341,8 +341,8 @@ def _check_outputs(files: dict[str, Path | None], evidence_root: Path) -> None:
     """UsageError now, before any runner starts, for an output that could not be written: a
     directory, link or special file in its place (``check_output``), or a folder where no file
     can be made."""
+    from ._safe_files import check_output
     from .errors import InputError, UsageError
-    from .safe_files import check_output
 
     for option, path in files.items():
         if path is None:
@@ -393,7 +393,7 @@ def _report(document: Any, output: OutputFormat, json_file: Path | None,
             junit_file: Path | None) -> int:
     """Write the report files, print the results (and GitHub annotations): the exit code."""
     if json_file is not None:
-        from .safe_files import write_output
+        from ._safe_files import write_output
 
         write_output(json_file, document.model_dump_json(by_alias=True, indent=2) + "\n")
     if junit_file is not None:
@@ -540,8 +540,8 @@ def import_(
     """Convert a trace to replaycase's native TraceRun JSON."""
     import json
 
+    from ._safe_files import check_output, write_output
     from .importers import load_runs
-    from .safe_files import check_output, write_output
 
     check_output(out)  # refused before the trace is read
     runs = load_runs(trace, format, run_id)
@@ -561,7 +561,7 @@ def schema(
         "--out", help="Write it to this file (e.g. cases/case.schema.json) instead.")] = None,
 ) -> None:
     """Print the JSON Schema of case.yaml (for editors)."""
-    from .case_schema import schema_text, write_schema
+    from .case.schema import schema_text, write_schema
 
     if out is None:
         print(schema_text(), end="")

@@ -33,9 +33,9 @@ from typing import Any, Final, Literal
 import pydantic_core
 from pydantic import BaseModel, ConfigDict, Field
 
+from ._jsonio import canonical_json
 from .errors import InputError
 from .importers import load_trace
-from .jsonio import canonical_json
 from .model import (
     ApprovalEvent,
     CustomEvent,
@@ -48,8 +48,8 @@ from .model import (
     ToolResultEvent,
     TraceRun,
 )
+from .model.timeline import summarize
 from .prices import PriceTable, RunCost, recorded_usage, run_cost
-from .timeline import summarize
 
 DIFF_SCHEMA: Final = "replaycase.diff/v1"
 EVIDENCE_FILES = ("candidate-run.json", "runner-output.json")

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from .jsonio import Limits
+    from ._jsonio import Limits
     from .replay.case_run import ReplayOptions
     from .results import ReplayResult
 
@@ -164,8 +164,8 @@ class CaseItem(pytest.Item):
 
 def failure_table(result: ReplayResult) -> str:
     """The verdict and every signature and assertion with expected and actual."""
+    from ._text import short
     from .report.terminal import inert
-    from .templating import short
 
     lines = [f"{result.case_id}: {result.verdict.upper()} "
              f"(observed failure reproduced: {'yes' if result.reproduced else 'no'})"]

@@ -26,8 +26,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from ._jsonio import canonical_json, loads, read_bytes
 from .errors import InputError, ReplaycaseError
-from .jsonio import canonical_json, loads, read_bytes
 from .model import (
     ErrorEvent,
     FinalOutputEvent,

@@ -10,7 +10,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from replaycase import spec
 from replaycase.assertions import (
     REGISTRY,
     all_hold,
@@ -18,6 +17,7 @@ from replaycase.assertions import (
     evaluate_all,
     semantic_outcomes,
 )
+from replaycase.assertions import catalogue as spec
 from replaycase.importers import load_trace
 from replaycase.model import TraceRun
 from replaycase.results import Outcome

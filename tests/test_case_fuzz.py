@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from replaycase.case import CaseSpec, dump_case_yaml, load_case
+from replaycase.case.lint import lint_case
 from replaycase.errors import ReplaycaseError
-from replaycase.lint import lint_case
 
 SEED = Path(__file__).parent.parent / "cases" / "tool-loop"
 BASE: dict[str, Any] = yaml.safe_load((SEED / "case.yaml").read_text())

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from replaycase._jsonio import DEFAULT_LIMITS, Limits
 from replaycase.cli import app
 from replaycase.errors import InputError, UsageError
-from replaycase.jsonio import DEFAULT_LIMITS, Limits
 from replaycase.project.config import (
     DEFAULT_EVIDENCE_DIR,
     case_paths,

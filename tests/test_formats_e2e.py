@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from replaycase.case import load_case
+from replaycase.case.lint import lint_case
 from replaycase.importers import load_trace
-from replaycase.lint import lint_case
 from replaycase.replay.case_run import ReplayOptions, replay_case
 from replaycase.scaffold.build import ScaffoldOptions, scaffold
 

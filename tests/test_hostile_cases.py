@@ -15,12 +15,12 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from replaycase import spec
+from replaycase.assertions import catalogue as spec
 from replaycase.assertions import evaluate
 from replaycase.case import load_case
-from replaycase.case_schema import case_json_schema
+from replaycase.case.lint import lint_case
+from replaycase.case.schema import case_json_schema
 from replaycase.cli import app
-from replaycase.lint import lint_case
 from replaycase.model import TraceRun
 from replaycase.project.init import NO_RUNNER_MESSAGE, WORKFLOW
 from replaycase.replay.case_run import NO_RUNNER_CMD, ReplayOptions, replay_case
@@ -208,7 +208,7 @@ EVIL_TEXT = "a" * 40 + "!"
 
 @pytest.fixture
 def short_bound(monkeypatch: pytest.MonkeyPatch) -> float:
-    from replaycase import bounded_regex
+    from replaycase import _bounded_regex as bounded_regex
 
     monkeypatch.setattr(bounded_regex, "TIMEOUT_S", 0.2)
     return 0.2
@@ -262,7 +262,7 @@ def test_the_timeout_message_names_the_bound_and_the_text_size() -> None:
 
 
 def test_patterns_compile_once(short_bound: float) -> None:
-    from replaycase.bounded_regex import compile_pattern
+    from replaycase._bounded_regex import compile_pattern
 
     compile_pattern.cache_clear()
     run = evil_run()

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from replaycase.case_schema import SCHEMA_FILE, schema_text
+from replaycase.case.schema import SCHEMA_FILE, schema_text
 from replaycase.cli import app
 from replaycase.errors import InputError
 from replaycase.results import ResultsDocument, Summary

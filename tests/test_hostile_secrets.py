@@ -15,10 +15,12 @@ from markdown_it import MarkdownIt
 from test_redact import AWS_ID, BEARER, EMAIL, GITHUB, GOOGLE, JWT, OPENAI, SLACK, STRIPE
 from typer.testing import CliRunner
 
+from replaycase._templating import md_cell
+from replaycase._text import short
 from replaycase.case import load_case
+from replaycase.case.lint import lint_case
 from replaycase.cli import app
 from replaycase.importers import load_trace
-from replaycase.lint import lint_case
 from replaycase.model import TraceRun
 from replaycase.redact import (
     PLACEHOLDER,
@@ -31,7 +33,6 @@ from replaycase.redact import (
 from replaycase.replay.case_run import ReplayOptions, replay_case
 from replaycase.results import Outcome, ReplayResult, RunnerInfo
 from replaycase.scaffold.build import ScaffoldOptions, scaffold
-from replaycase.templating import md_cell, short
 
 # every key shape the detectors know, with its kind
 KEYS = {"api_key": OPENAI, "aws_access_key": AWS_ID, "github_token": GITHUB,

@@ -19,7 +19,7 @@ FORBIDDEN: dict[str, set[str]] = {
     "project": {"replay", "report", "scaffold", "cli"},
     "replay": {"scaffold", "report", "cli"},
     "report": {"replay", "scaffold", "project", "cli"},
-    "safe_files": {"importers", "scaffold", "case", "replay", "results", "report", "cli"},
+    "_safe_files": {"importers", "scaffold", "case", "replay", "results", "report", "cli"},
 }
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from replaycase._jsonio import json_in_text
 from replaycase.importers import load_trace
-from replaycase.jsonio import json_in_text
 from replaycase.model import TraceRun
 
 

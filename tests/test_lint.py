@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from replaycase.case.lint import lint_case, lint_paths
 from replaycase.cli import app
-from replaycase.lint import lint_case, lint_paths
 from replaycase.scaffold.build import scaffold
 
 DATA = Path(__file__).parent / "data" / "replaykit"

@@ -27,11 +27,12 @@ import pytest
 from test_redact import ANTHROPIC, GITHUB, GOOGLE, OPENAI, SLACK, STRIPE
 from typer.testing import CliRunner
 
-from replaycase import safe_files
+from replaycase import _safe_files as safe_files
+from replaycase._jsonio import Limits
+from replaycase._text import clip
 from replaycase.case import ReplayCase, load_case
 from replaycase.cli import app
-from replaycase.jsonio import Limits
-from replaycase.redact import PLACEHOLDER, Redactor, clip
+from replaycase.redact import PLACEHOLDER, Redactor
 from replaycase.replay.case_run import ReplayOptions, replay_case
 from replaycase.replay.process import tail_text
 from replaycase.results import ReplayResult

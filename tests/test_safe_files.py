@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from replaycase._safe_files import Folder, read_regular, read_tail, write_atomic
 from replaycase.errors import InputError
-from replaycase.safe_files import Folder, read_regular, read_tail, write_atomic
 
 
 def test_reads_a_regular_file_under_its_cap(tmp_path: Path) -> None:

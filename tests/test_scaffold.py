@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from replaycase.case import load_case
+from replaycase.case.lint import lint_case
 from replaycase.errors import InputError, ReplaycaseError, UsageError
-from replaycase.lint import lint_case
 from replaycase.scaffold.build import ScaffoldOptions, scaffold
 from replaycase.scaffold.signatures import mask_message
 

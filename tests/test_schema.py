@@ -11,9 +11,9 @@ import yaml
 from typer.testing import CliRunner
 
 from replaycase.case import SCHEMA_COMMENT, load_case
-from replaycase.case_schema import SCHEMA_FILE, schema_text
+from replaycase.case.lint import lint_paths
+from replaycase.case.schema import SCHEMA_FILE, schema_text
 from replaycase.cli import app
-from replaycase.lint import lint_paths
 from replaycase.scaffold.build import ScaffoldOptions, scaffold
 
 REPO = Path(__file__).parent.parent

@@ -28,7 +28,7 @@ from test_redact import (
     _encodings,
 )
 
-from replaycase.lint import lint_case
+from replaycase.case.lint import lint_case
 from replaycase.scaffold.build import scaffold
 
 PLANTED = {

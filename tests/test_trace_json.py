@@ -12,10 +12,10 @@ from importer_checks import assert_round_trip
 from pydantic import BaseModel, ValidationError
 
 from replaycase import model
-from replaycase.gcpause import gc_paused
+from replaycase._gcpause import gc_paused
 from replaycase.importers import load_trace
 from replaycase.model import TraceRun
-from replaycase.trace_json import dumps_items
+from replaycase.model.native_json import dumps_items
 
 DATA = Path(__file__).parent / "data"
 TRACE_FILES = sorted(p for p in (DATA / "traces").rglob("*") if p.suffix in (".json", ".jsonl")

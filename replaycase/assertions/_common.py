@@ -7,8 +7,8 @@ import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from .._text import clip as _clip
 from ..model import TraceRun
-from ..redact import clip as _clip
 from ..results import Outcome, OutcomeKind
 
 Evaluator = Callable[[Any, TraceRun], Outcome]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .. import spec
 from ..model import TraceRun
 from ..results import Outcome
+from . import catalogue as spec
 from ._common import Evaluator, error, result, times
 
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .. import spec
-from ..bounded_regex import RegexTimeout, time_bound
+from .._bounded_regex import RegexTimeout, time_bound
 from ..model import TraceRun
 from ..results import Outcome
 from . import budget, logic, tools, workflow
+from . import catalogue as spec
 from . import run as run_family
 from ._common import Evaluator, error
 

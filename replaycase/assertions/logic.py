@@ -6,9 +6,9 @@ unless the other children decide it anyway (one failed child fails ``all_of``).
 
 from __future__ import annotations
 
-from .. import spec
 from ..model import TraceRun
 from ..results import Outcome, OutcomeKind
+from . import catalogue as spec
 from ._common import Evaluator, build, clip
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .. import spec
-from ..bounded_regex import search
+from .._bounded_regex import search
 from ..model import ErrorEvent, FinalOutputEvent, LlmCallEvent, TraceRun
 from ..results import Outcome
+from . import catalogue as spec
 from ._common import Evaluator, as_text, error, plural, quote, result, seq_list
 from ._compare import deep_diff, maybe_json
 from ._paths import MissingField, PathError, parse_path, render, resolve

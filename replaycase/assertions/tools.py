@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import spec
-from ..bounded_regex import search
+from .._bounded_regex import search
 from ..model import TraceRun
+from ..model.index import ToolCallRecord
 from ..results import Outcome
-from ..run_index import ToolCallRecord
+from . import catalogue as spec
 from ._common import Evaluator, as_text, plural, quote, result, seq_list, times
 from ._compare import deep_diff, is_subset, maybe_json, names, sequence_verdict
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .. import spec
 from ..model import ApprovalEvent, ErrorEvent, StateEvent, TraceRun
 from ..results import Outcome
+from . import catalogue as spec
 from ._common import Evaluator, plural, quote, result, seq_list
 from ._compare import names, sequence_verdict
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timezone
 from typing import Any
 
+from .._jsonio import describe as describe_type
 from ..errors import TraceFormatError
-from ..jsonio import describe as describe_type
 from ..model import parse_ts
 
 

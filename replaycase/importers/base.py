@@ -11,11 +11,11 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import ValidationError
 
+from .._jsonio import DEFAULT_LIMITS, Limits, iter_jsonl
+from .._safe_files import open_regular
+from .._validation import describe
 from ..errors import TraceFormatError
-from ..jsonio import DEFAULT_LIMITS, Limits, iter_jsonl
 from ..model import SourceInfo, TraceRun
-from ..safe_files import open_regular
-from ..validation import describe
 
 
 @dataclass

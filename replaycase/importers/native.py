@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
+from .._jsonio import describe as describe_type
+from .._validation import describe
 from ..errors import TraceFormatError
-from ..jsonio import describe as describe_type
 from ..model import TRACE_SCHEMA, TraceRun
-from ..validation import describe
 from .base import Importer, TraceDocument
 
 

@@ -25,9 +25,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._jsonio import describe as describe_type
+from .._jsonio import json_in_text
 from ..errors import TraceFormatError
-from ..jsonio import describe as describe_type
-from ..jsonio import json_in_text
 from ..model import (
     CustomEvent,
     ErrorEvent,

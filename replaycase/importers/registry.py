@@ -9,10 +9,10 @@ import os
 import stat
 from pathlib import Path
 
+from .._jsonio import BOM, DEFAULT_LIMITS, Limits, check_file, decode, loads, read_bytes
+from .._safe_files import open_regular
 from ..errors import InputError, TraceFormatError
-from ..jsonio import BOM, DEFAULT_LIMITS, Limits, check_file, decode, loads, read_bytes
 from ..model import TraceRun
-from ..safe_files import open_regular
 from .base import Importer, TraceDocument, file_sha256
 
 # Order matters: the most specific formats are tried first.

@@ -14,9 +14,10 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from .._jsonio import describe as describe_type
+from .._jsonio import json_in_text
+from .._validation import describe, describe_error
 from ..errors import TraceFormatError
-from ..jsonio import describe as describe_type
-from ..jsonio import json_in_text
 from ..model import (
     RunMetadata,
     RunnerOutput,
@@ -24,7 +25,6 @@ from ..model import (
     TraceEvent,
     TraceRun,
 )
-from ..validation import describe, describe_error
 from ._common import list_at, object_at
 from .base import Importer, TraceDocument
 

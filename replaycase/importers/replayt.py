@@ -36,9 +36,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from .._jsonio import describe as describe_type
+from .._jsonio import json_in_text
+from .._validation import describe
 from ..errors import TraceFormatError
-from ..jsonio import describe as describe_type
-from ..jsonio import json_in_text
 from ..model import (
     ApprovalEvent,
     CustomEvent,
@@ -56,7 +57,6 @@ from ..model import (
     TraceRun,
     Usage,
 )
-from ..validation import describe
 from ._common import object_at
 from .base import Importer, TraceDocument
 from .replaykit import normalize_status

@@ -21,8 +21,8 @@ from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
+from .._jsonio import DEFAULT_LIMITS, Limits, read_bytes
 from ..errors import InputError, UsageError
-from ..jsonio import DEFAULT_LIMITS, Limits, read_bytes
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -53,7 +53,7 @@ Jobs = Annotated[int, Field(ge=1, le=1024)]
 
 
 class LimitsConfig(_Strict):
-    """``[tool.replaycase.limits]``: bounds on untrusted input (``replaycase.jsonio.Limits``)."""
+    """``[tool.replaycase.limits]``: bounds on untrusted input (``replaycase._jsonio.Limits``)."""
 
     max_file_mb: Megabytes = DEFAULT_LIMITS.max_file_mb
     """Largest trace or fixture file read, in MB."""

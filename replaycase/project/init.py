@@ -14,8 +14,8 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+from .._safe_files import check_output, write_output
 from ..errors import InputError
-from ..safe_files import check_output, write_output
 from .config import (
     PYPROJECT,
     TABLE,

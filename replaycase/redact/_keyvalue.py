@@ -7,8 +7,8 @@ import json
 import re
 from functools import lru_cache
 
+from .._text import PLACEHOLDER, PLACEHOLDER_OR_CUT
 from ._detector import Detector, Span, begins
-from .placeholders import PLACEHOLDER, PLACEHOLDER_OR_CUT
 
 _PASSWORD_WORDS = frozenset({"password", "passwd", "passphrase", "pwd", "pass", "passwords"})
 _CONTAINER_WORDS = frozenset({"secrets", "credentials", "passwords"})

@@ -9,11 +9,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .._text import PLACEHOLDER_OR_CUT
 from ..errors import UsageError
 from ._detector import Detector, Span, run, run_within
 from ._keyvalue import KV_DETECTOR, key_values, meaningful
 from .detectors import DETECTORS, shadow
-from .placeholders import PLACEHOLDER_OR_CUT
 
 
 @dataclass(frozen=True)

@@ -12,15 +12,15 @@ from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
 
+from .._jsonio import DEFAULT_LIMITS, Limits
+from .._safe_files import Folder
 from ..assertions import all_hold, evaluate_all, semantic_outcomes
 from ..case import ReplayCase
 from ..errors import InputError, ReplaycaseError, UsageError
 from ..importers import load_trace
-from ..jsonio import DEFAULT_LIMITS, Limits
 from ..model import TraceRun
 from ..redact import Redactor
 from ..results import Outcome, ReplayResult, RunnerInfo, Verdict
-from ..safe_files import Folder
 from .evidence import LOG_OVERHANG, OUTPUT_FILE, RunFolder
 from .process import ProcessResult, run_process, tail_text
 

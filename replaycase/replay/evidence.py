@@ -24,12 +24,13 @@ import os
 from collections.abc import Callable
 from typing import NamedTuple
 
+from .._safe_files import Folder, kind_of
+from .._templating import render
+from .._text import safe_start
 from ..errors import InputError
 from ..model import TraceRun
-from ..redact import Redactor, redact_model, redact_run, safe_start
+from ..redact import Redactor, redact_model, redact_run
 from ..results import ReplayResult
-from ..safe_files import Folder, kind_of
-from ..templating import render
 from .process import cut_marker
 
 OUTPUT_FILE = "runner-output.json"

@@ -31,9 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, cast
 
+from .._safe_files import read_tail
+from .._text import safe_start
 from ..errors import InputError
-from ..redact import safe_start
-from ..safe_files import read_tail
 
 DEFAULT_MAX_OUTPUT_BYTES = 10 * 1024 * 1024
 _CHUNK = 64 * 1024

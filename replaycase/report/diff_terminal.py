@@ -8,8 +8,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from .._text import short
 from ..diff import RunDiff, RunSide
-from ..templating import short
 from .terminal import plain
 from .view import divergence_line, format_delta, format_value
 

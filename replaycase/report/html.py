@@ -14,8 +14,8 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from ..safe_files import write_output
-from ..templating import environment
+from .._safe_files import write_output
+from .._templating import environment
 from .view import SuiteView, href
 
 TEMPLATE = "report.html.j2"

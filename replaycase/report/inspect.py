@@ -7,7 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..model import TraceRun
-from ..timeline import summarize
+from ..model.timeline import summarize
 from .terminal import plain
 
 _TYPE_STYLE = {
@@ -52,6 +52,6 @@ def print_run(console: Console, run: TraceRun) -> None:
 
 
 def _short(value: object, limit: int) -> str:
-    from ..templating import short
+    from .._text import short
 
     return short(value, limit)

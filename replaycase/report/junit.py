@@ -16,8 +16,8 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from .._safe_files import write_output
 from ..results import Expect, Outcome, ReplayResult, ResultsDocument
-from ..safe_files import write_output
 from .terminal import not_run_reason
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")

@@ -10,8 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..safe_files import write_output
-from ..templating import longest_ticks, md_cell, render, short
+from .._safe_files import write_output
+from .._templating import longest_ticks, md_cell, render
+from .._text import short
 from .view import SuiteView, href
 
 TEMPLATE = "summary-suite.md.j2"

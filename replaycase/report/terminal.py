@@ -20,7 +20,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from ..redact import clip
+from .._text import clip
 from ..results import VERDICTS, ReplayResult, Summary
 
 _STYLE = {"fixed": "green", "reproduced": "red", "failing": "yellow", "runner_error": "magenta",

@@ -18,13 +18,13 @@ from urllib.parse import quote
 import pydantic_core
 from pydantic import BaseModel, Field
 
+from .._text import short
 from ..diff import RunDiff, compared_events, diff_runs, load_run
 from ..errors import ReplaycaseError
 from ..model import TraceRun
+from ..model.timeline import summarize as summarize_event
 from ..prices import PriceTable
 from ..results import VERDICTS, Outcome, ReplayResult, Summary, summarize
-from ..templating import short
-from ..timeline import summarize as summarize_event
 from .terminal import inert, summary_line, verdict_line
 
 EVIDENCE_FILES = ("result.json", "summary.md", "candidate-run.json", "runner-output.json",

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from .._jsonio import describe, loads, read_text
+from .._validation import describe as describe_validation
 from ..errors import InputError, UsageError
-from ..jsonio import describe, loads, read_text
-from ..validation import describe as describe_validation
 from ._models import RESULTS_SCHEMA, ReplayResult, ResultsDocument, summarize
 
 

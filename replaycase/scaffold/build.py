@@ -16,7 +16,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from .._jsonio import DEFAULT_LIMITS, Limits
+from .._templating import render
+from .._validation import describe
 from ..assertions import all_hold, evaluate, evaluate_all
+from ..assertions.catalogue import SemanticCheck, _Entry, parse_entry
 from ..case import (
     CASE_FILE,
     CASE_SCHEMA,
@@ -29,16 +33,12 @@ from ..case import (
     dump_case_yaml,
     parse_yaml,
 )
-from ..case_schema import check_schema_beside, write_schema_beside
+from ..case.schema import check_schema_beside, write_schema_beside
 from ..errors import InputError, UsageError
 from ..importers import load_trace
-from ..jsonio import DEFAULT_LIMITS, Limits
 from ..model import TraceRun
+from ..model.timeline import summarize
 from ..redact import Redactor, redact_run
-from ..spec import SemanticCheck, _Entry, parse_entry
-from ..templating import render
-from ..timeline import summarize
-from ..validation import describe
 from .fixtures import fixture_files
 from .signatures import derive_observed, desired_for, negation
 from .writer import check_target, write_folder

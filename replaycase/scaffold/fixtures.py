@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from ..model import LlmCallEvent, TraceRun
-from ..trace_json import dumps_items, list_lines
+from ..model.native_json import dumps_items, list_lines
 
 
 def dumps(value: Any) -> str:

@@ -11,10 +11,9 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from ..bounded_regex import RegexTimeout, search
-from ..model import TraceRun
-from ..redact import clip
-from ..spec import (
+from .._bounded_regex import RegexTimeout, search
+from .._text import clip
+from ..assertions.catalogue import (
     CountSpec,
     ErrorMatches,
     FinalOutputExists,
@@ -28,6 +27,7 @@ from ..spec import (
     _Entry,
     parse_entry,
 )
+from ..model import TraceRun
 
 LOOP_MIN = 3
 """Identical calls repeated this many times count as a loop."""

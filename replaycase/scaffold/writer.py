@@ -21,9 +21,9 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from .._safe_files import kind_of, parent_folders, read_regular
 from ..case import CASE_FILE, FIXTURES, NOTES, SOURCE_TRACE, parse_yaml
 from ..errors import InputError
-from ..safe_files import kind_of, parent_folders, read_regular
 
 CASE_PARTS = frozenset({CASE_FILE, SOURCE_TRACE, FIXTURES, NOTES})
 """What scaffold writes into a case folder (build.py: case.yaml, source-trace.json, notes.md,

@@ -19,8 +19,8 @@ from typing import Any
 import orjson
 import pydantic_core
 
+from ._safe_files import kind_of, open_regular, read_regular
 from .errors import InputError, TraceFormatError
-from .safe_files import kind_of, open_regular, read_regular
 
 BOM = b"\xef\xbb\xbf"
 _MB = 1024 * 1024

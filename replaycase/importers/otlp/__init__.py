@@ -9,11 +9,11 @@ integers or names, keys lowerCamelCase or snake_case.
 
 from __future__ import annotations
 
-from ..jsonio import describe
-from ..model import TraceRun
-from ._otlp_run import build_run
-from ._otlp_spans import Span, iter_spans
-from .base import Importer, TraceDocument
+from ..._jsonio import describe
+from ...model import TraceRun
+from ..base import Importer, TraceDocument
+from ._run import build_run
+from ._spans import Span, iter_spans
 
 _KEYS = ("resourceSpans", "resource_spans")
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .model import (
+from .._text import short
+from . import (
     ApprovalEvent,
     CustomEvent,
     ErrorEvent,
@@ -16,7 +17,6 @@ from .model import (
     ToolCallEvent,
     ToolResultEvent,
 )
-from .templating import short
 
 
 def summarize(event: Any, limit: int = 100) -> str:

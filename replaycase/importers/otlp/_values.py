@@ -15,8 +15,8 @@ import re
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from ..errors import TraceFormatError
-from ..jsonio import describe, json_in_text
+from ..._jsonio import describe, json_in_text
+from ...errors import TraceFormatError
 
 _HEX = re.compile(r"[0-9a-fA-F]+")
 _INT = re.compile(r"[+-]?[0-9]+")

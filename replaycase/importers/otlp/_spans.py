@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..jsonio import describe
-from . import _otlp_values as v
+from ..._jsonio import describe
+from . import _values as v
 
 STATUS_ERROR = 2
 _SCOPE_KEYS = ("scopeSpans", "instrumentationLibrarySpans")

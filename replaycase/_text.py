@@ -1,9 +1,11 @@
-"""Redaction's placeholders, ``<redacted:KIND:N>``, and the one clip helper that never cuts
-one in half."""
+"""Text cut for display: redaction's placeholders, ``<redacted:KIND:N>``, and the one clip helper
+that never cuts one in half."""
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
 PLACEHOLDER = re.compile(r"<redacted:[a-z_]+:\d+>")
 """A value replaced by the redactor: never reported, never redacted again."""
@@ -42,3 +44,13 @@ def _placeholder_across(text: str, index: int) -> re.Match[str] | None:
     window = PLACEHOLDER.finditer(text, max(0, index - _PLACEHOLDER_MAX),
                                   index + _PLACEHOLDER_MAX)
     return next((m for m in window if m.start() < index < m.end()), None)
+
+
+def short(value: Any, limit: int = 120) -> str:
+    """A value as one short line of text (never cut inside a redaction placeholder)."""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False,
+                                                            sort_keys=True, default=str)
+    text = " ".join(text.split())
+    return clip(text, limit)

@@ -18,8 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..model import RequestedToolCall
-from ._otlp_values import parse_json_text
+from ...model import RequestedToolCall
+from ._values import parse_json_text
 
 
 @dataclass

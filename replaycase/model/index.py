@@ -9,7 +9,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from .jsonio import canonical_json
+from .._jsonio import canonical_json
 
 
 @dataclass(slots=True)

@@ -16,11 +16,11 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .case_files import walk_case
-from .errors import CaseError, InputError, _one_line
-from .jsonio import DEFAULT_LIMITS, Limits, decode, read_bytes
-from .spec import Assertion, SemanticCheck
-from .validation import loc_path
+from .._jsonio import DEFAULT_LIMITS, Limits, decode, read_bytes
+from .._validation import loc_path
+from ..assertions.catalogue import Assertion, SemanticCheck
+from ..errors import CaseError, InputError, _one_line
+from ._files import walk_case
 
 CASE_SCHEMA = "replaycase/v1"
 CASE_FILE = "case.yaml"

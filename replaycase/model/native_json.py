@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pydantic_core
 
 if TYPE_CHECKING:
-    from .model import TraceRun
+    from . import TraceRun
 
 _EVENTS_SLOT = '\n  "events": []'
 

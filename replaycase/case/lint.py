@@ -13,9 +13,14 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from .assertions import all_hold, evaluate_all
-from .bounded_regex import TIMEOUT_MESSAGE
-from .case import (
+from .._bounded_regex import TIMEOUT_MESSAGE
+from .._jsonio import DEFAULT_LIMITS, Limits, loads, read_bytes, read_text
+from ..assertions import all_hold, evaluate_all
+from ..errors import ReplaycaseError
+from ..importers import load_trace
+from ..model import TraceRun
+from ..redact import Redactor, free_text_patterns, scan_text
+from . import (
     CASE_FILE,
     FIXTURES,
     IGNORED_RUNNER_CMD,
@@ -27,12 +32,7 @@ from .case import (
     parse_yaml,
     read_case_text,
 )
-from .case_files import CaseFiles, walk_case
-from .errors import ReplaycaseError
-from .importers import load_trace
-from .jsonio import DEFAULT_LIMITS, Limits, loads, read_bytes, read_text
-from .model import TraceRun
-from .redact import Redactor, free_text_patterns, scan_text
+from ._files import CaseFiles, walk_case
 
 
 class LintProblem(BaseModel):
@@ -226,6 +226,6 @@ def lint_paths(paths: Sequence[str | Path], limits: Limits = DEFAULT_LIMITS,
 
 def to_json(reports: list[LintReport]) -> str:
     """The `lint --output json` document."""
-    return json.dumps({"schema": "replaycase.lint/v1",
+    return json.dumps({"schema": "replaycase.case.lint/v1",
                        "cases": [r.model_dump() for r in reports],
                        "clean": all(r.clean for r in reports)}, indent=2)

@@ -10,10 +10,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ..model import Usage
-from . import _otlp_messages as msg
-from ._otlp_spans import Span
-from ._otlp_values import parse_json_text
+from ...model import Usage
+from . import _messages as msg
+from ._spans import Span
+from ._values import parse_json_text
 
 Role = Literal["llm", "tool", "other"]
 

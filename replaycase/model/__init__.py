@@ -17,7 +17,7 @@ from typing import Annotated, Any, Final, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 from pydantic.dataclasses import dataclass
 
-from .run_index import EventIndex, ToolCallRecord
+from .index import EventIndex, ToolCallRecord
 
 TRACE_SCHEMA: Final = "replaycase.trace/v1"
 
@@ -335,7 +335,7 @@ class TraceRun(_Model):
 
     def to_json(self) -> str:
         """The native JSON form: keys in a stable order, one event a line."""
-        from .trace_json import dump_trace_run
+        from .native_json import dump_trace_run
 
         return dump_trace_run(self)
 

@@ -23,8 +23,8 @@ from pydantic import (
     model_validator,
 )
 
-from .bounded_regex import compile_pattern
-from .model import RunStatus
+from .._bounded_regex import compile_pattern
+from ..model import RunStatus
 
 SequenceMode = Literal["strict", "in_order", "any_order", "subset", "superset"]
 

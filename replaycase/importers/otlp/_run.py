@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..model import (
+from ...model import (
     ErrorEvent,
     FinalOutputEvent,
     InputMessageEvent,
@@ -21,10 +21,10 @@ from ..model import (
     ToolResultEvent,
     TraceRun,
 )
-from . import _otlp_messages as msg
-from . import _otlp_semconv as sem
-from ._otlp_spans import Span, ancestors, link_tree, order_key
-from ._otlp_values import iso, parse_json_text
+from . import _messages as msg
+from . import _semconv as sem
+from ._spans import Span, ancestors, link_tree, order_key
+from ._values import iso, parse_json_text
 
 _Closing = tuple[tuple[int, int, int, int], Span, Any]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -10,7 +9,7 @@ from typing import Any
 
 import jinja2
 
-from .redact import PLACEHOLDER, clip
+from ._text import PLACEHOLDER, short
 
 
 def templates_dir() -> Path:
@@ -41,16 +40,6 @@ def environment() -> jinja2.Environment:
 def render(name: str, **context: Any) -> str:
     """Render one template by file name."""
     return environment().get_template(name).render(**context)
-
-
-def short(value: Any, limit: int = 120) -> str:
-    """A value as one short line of text (never cut inside a redaction placeholder)."""
-    if value is None:
-        return ""
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False,
-                                                            sort_keys=True, default=str)
-    text = " ".join(text.split())
-    return clip(text, limit)
 
 
 _SPECIAL = re.compile(PLACEHOLDER.pattern + r"|[\\`*\[\]<>|~&]|(?<![^\W_])_|_(?![^\W_])")

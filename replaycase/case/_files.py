@@ -17,7 +17,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .safe_files import kind_of
+from .._safe_files import kind_of
 
 MAX_DEPTH = 16
 """Folders nested deeper than this in a case folder are a problem (a case needs 2)."""

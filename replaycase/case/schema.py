@@ -11,9 +11,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .case import CASE_SCHEMA, CaseSpec
-from .errors import InputError
-from .safe_files import check_output, read_regular, write_output
+from .._safe_files import check_output, read_regular, write_output
+from ..errors import InputError
+from . import CASE_SCHEMA, CaseSpec
 
 SCHEMA_FILE = "case.schema.json"
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
