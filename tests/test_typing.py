@@ -36,8 +36,8 @@ def test_mypy_reads_the_installed_package_and_its_event_fields(
     lines = out.splitlines()
     assert not any("py.typed" in line or "import-not-found" in line for line in lines), out
     notes = [line.split("Revealed type is ", 1)[1] for line in lines if "Revealed type" in line]
-    assert notes[0] == '"replaycase.model.TraceRun"', out
-    assert notes[1].startswith('"def (') and "list[replaycase.model.TraceRun]" in notes[1], out
+    assert notes[0] == '"replaycase.model.run.TraceRun"', out
+    assert notes[1].startswith('"def (') and "list[replaycase.model.run.TraceRun]" in notes[1], out
     assert notes[2] in ('"str"', '"builtins.str"'), out
     errors = {int(line.split(":")[1]) for line in lines if ": error:" in line}
     assert errors == {8, 9, 10}, out + err  # the bad status, the missing field, the wrong type

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .._text import short
-from . import (
+from .events import (
     ApprovalEvent,
     CustomEvent,
     ErrorEvent,
