@@ -23,8 +23,9 @@ from pathlib import Path
 import pytest
 
 from replaycase._jsonio import _may_hold_big_number, iter_jsonl, json_in_text, loads
-from replaycase.case import discover_cases, inside, load_case
+from replaycase.case import discover_cases, load_case
 from replaycase.case.lint import lint_case, lint_paths
+from replaycase.case.models import inside
 from replaycase.errors import CaseError, TraceFormatError
 from replaycase.scaffold.build import scaffold
 

@@ -10,8 +10,9 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from replaycase.case import SCHEMA_COMMENT, load_case
+from replaycase.case import load_case
 from replaycase.case.lint import lint_paths
+from replaycase.case.models import SCHEMA_COMMENT
 from replaycase.case.schema import SCHEMA_FILE, schema_text
 from replaycase.cli import app
 from replaycase.scaffold.build import ScaffoldOptions, scaffold

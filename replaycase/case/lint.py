@@ -20,19 +20,10 @@ from ..errors import ReplaycaseError
 from ..importers import load_trace
 from ..model import TraceRun
 from ..redact import Redactor, free_text_patterns, scan_text
-from . import (
-    CASE_FILE,
-    FIXTURES,
-    IGNORED_RUNNER_CMD,
-    CaseSpec,
-    case_problems,
-    discover_cases,
-    inside,
-    node_line,
-    parse_yaml,
-    read_case_text,
-)
 from ._files import CaseFiles, walk_case
+from .discover import discover_cases
+from .load import case_problems, node_line, parse_yaml, read_case_text
+from .models import CASE_FILE, FIXTURES, IGNORED_RUNNER_CMD, CaseSpec, inside
 
 
 class LintProblem(BaseModel):

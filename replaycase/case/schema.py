@@ -13,7 +13,7 @@ from typing import Any
 
 from .._safe_files import check_output, read_regular, write_output
 from ..errors import InputError
-from . import CASE_SCHEMA, CaseSpec
+from .models import CASE_SCHEMA, CaseSpec
 
 SCHEMA_FILE = "case.schema.json"
 DRAFT = "https://json-schema.org/draft/2020-12/schema"

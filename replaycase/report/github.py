@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..case import CASE_FILE, node_line, parse_yaml, read_case_text
+from ..case import CASE_FILE
+from ..case.load import node_line, parse_yaml, read_case_text
 from ..errors import ReplaycaseError
 from ..results import Expect, Outcome, ReplayResult, ResultsDocument
 

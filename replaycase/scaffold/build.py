@@ -31,8 +31,8 @@ from ..case import (
     RunnerDefaults,
     Scenario,
     dump_case_yaml,
-    parse_yaml,
 )
+from ..case.load import parse_yaml
 from ..case.schema import check_schema_beside, write_schema_beside
 from ..errors import InputError, UsageError
 from ..importers import load_trace

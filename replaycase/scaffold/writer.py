@@ -22,7 +22,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .._safe_files import kind_of, parent_folders, read_regular
-from ..case import CASE_FILE, FIXTURES, NOTES, SOURCE_TRACE, parse_yaml
+from ..case import CASE_FILE, FIXTURES, NOTES, SOURCE_TRACE
+from ..case.load import parse_yaml
 from ..errors import InputError
 
 CASE_PARTS = frozenset({CASE_FILE, SOURCE_TRACE, FIXTURES, NOTES})
