@@ -71,7 +71,7 @@ def time_replaycase(suite: Path, cmd: str, jobs: int, work: Path) -> tuple[float
     """(wall, CPU) time of one `replaycase replay` of the suite."""
     runs = work / "runs"
     shutil.rmtree(runs, ignore_errors=True)
-    argv = [sys.executable, "-m", "replaycase.cli", "replay", str(suite), "--runner-cmd", cmd,
+    argv = [sys.executable, "-m", "replaycase", "replay", str(suite), "--runner-cmd", cmd,
             "-j", str(jobs), "--evidence-dir", str(runs)]
     cpu, started = _children_cpu(), time.perf_counter()
     done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, check=False)

@@ -1,8 +1,8 @@
 """Pausing the cyclic garbage collector while a big trace becomes objects.
 
-For the CLI commands only (scaffold, import, inspect: cli.py), which own their process; the
-library never switches the collector off in a host process (the pytest plugin, an
-application calling ``load_trace`` or ``scaffold``).
+For the CLI commands only (scaffold, import, inspect: in cli/_cases.py and cli/_traces.py),
+which own their process; the library never switches the collector off in a host process (the
+pytest plugin, an application calling ``load_trace`` or ``scaffold``).
 """
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ def test_walkthrough_runs_as_written(tmp_path: Path) -> None:
                    .replace("python ", f"{sys.executable} "))
         args = shlex.split(command)
         assert args[0] == "replaycase"
-        done = subprocess.run([sys.executable, "-m", "replaycase.cli", *args[1:]], cwd=tmp_path,
+        done = subprocess.run([sys.executable, "-m", "replaycase", *args[1:]], cwd=tmp_path,
                               capture_output=True, text=True, timeout=120)
         expected_code = 1 if "buggy.py" in command else 0
         assert done.returncode == expected_code, (command, done.stdout, done.stderr)

@@ -1,0 +1,96 @@
+"""The typer app, its global options, and the helpers every command shares."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from enum import Enum
+from functools import wraps
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from .. import __version__
+
+app = typer.Typer(
+    name="replaycase",
+    help="Turn a failed agent run into a regression case, and replay candidates against it.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+state = {"debug": False, "interrupted": False}
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class OutputFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+OutputOpt = Annotated[OutputFormat, typer.Option("--output", "-o",
+                                                 help="text for people, json for machines.")]
+
+
+def make_console(stderr: bool = False) -> Any:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def fail(message: str) -> None:
+    from ..report.terminal import inert
+
+    print(f"replaycase: error: {inert(message)}", file=sys.stderr)
+
+
+def handles_errors(func: F) -> F:
+    """Print replaycase's own errors on one line with exit 2; --debug shows the traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from ..errors import ReplaycaseError
+
+        try:
+            return func(*args, **kwargs)
+        except (typer.Exit, typer.Abort, KeyboardInterrupt, BrokenPipeError):
+            raise  # a closed stdout is the entry point's (main)
+        except ReplaycaseError as exc:
+            if state["debug"]:
+                raise
+            fail(str(exc))
+            raise typer.Exit(2) from None
+        except RecursionError:
+            if state["debug"]:
+                raise
+            fail("input nested too deeply")
+            raise typer.Exit(2) from None
+        except MemoryError:
+            fail("out of memory reading the input")
+            raise typer.Exit(2) from None
+        except Exception as exc:
+            if state["debug"]:
+                raise
+            fail(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the "
+                  "traceback, and please report it)")
+            raise typer.Exit(2) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"replaycase {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """replaycase: debug a failure once, never ship it again."""
+    state["debug"] = debug
