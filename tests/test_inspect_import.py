@@ -59,3 +59,15 @@ def test_inspect_json_and_run_id() -> None:
     [run] = json.loads(result.stdout)
     assert run["run_id"] == "run-refund" and run["status"] == "success"
     assert [e["type"] for e in run["events"]][:2] == ["input_message", "tool_call"]
+
+
+def test_import_json_names_the_file_and_the_runs(tmp_path: Path) -> None:
+    out = tmp_path / "all.json"
+    result = CliRunner().invoke(app, ["import", str(THREE), "--out", str(out),
+                                      "--output", "json"])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "schema": "replaycase.import/v1", "path": out.as_posix(),
+        "runs": ["run-billing-2024-0312", "run-happy", "run-refund"]}
+    assert [r.run_id for r in load_trace(out)] == ["run-billing-2024-0312", "run-happy",
+                                                   "run-refund"]

@@ -142,3 +142,21 @@ def test_cli_report_needs_an_output(tmp_path: Path) -> None:
     code, _, err = _cli(["report", str(tmp_path / "results.json"), "--html",
                          str(tmp_path / "r.html")])
     assert code == 2 and "results.json" in err and len(err.strip().splitlines()) == 1
+
+
+def test_cli_report_json_lists_the_files_written(tmp_path: Path) -> None:
+    case = tmp_path / "cases" / "billing-loop"
+    scaffold(REPLAYKIT / "billing-loop.json", case)
+    results_file = tmp_path / "results.json"
+    code, _, _ = _cli(["replay", str(case), "--runner-cmd",
+                       copy_cmd(REPLAYKIT / "output-fixed.json"), "--evidence-dir",
+                       str(tmp_path / "runs"), "--json", str(results_file)])
+    assert code == 0
+    html, markdown = tmp_path / "out" / "r.html", tmp_path / "out" / "s.md"
+    code, out, _ = _cli(["report", str(results_file), "--html", str(html), "--markdown",
+                         str(markdown), "--output", "json"])
+    assert code == 0
+    assert json.loads(out) == {"schema": "replaycase.report/v1", "files": [
+        {"path": html.as_posix(), "format": "html"},
+        {"path": markdown.as_posix(), "format": "markdown"}]}
+    assert html.is_file() and markdown.is_file()

@@ -78,6 +78,7 @@ def report(
         "--html", help="Write a self-contained HTML report.")] = None,
     markdown_file: Annotated[Path | None, typer.Option(
         "--markdown", help="Write a Markdown summary.")] = None,
+    output: OutputOpt = OutputFormat.text,
 ) -> None:
     """Write the HTML report and/or Markdown summary of a results file."""
     from ..errors import UsageError
@@ -88,9 +89,16 @@ def report(
         raise UsageError("nothing to write: give --html F and/or --markdown F")
     write_views(read_results(results), html_file, markdown_file, load_prices(),
                 (Path.cwd(), results.parent.resolve()))
-    for path in (html_file, markdown_file):
-        if path is not None:
-            print(f"wrote {path}")
+    written = [(kind, path) for kind, path in (("html", html_file), ("markdown", markdown_file))
+               if path is not None]
+    if output == OutputFormat.json:
+        import json
+
+        print(json.dumps({"schema": "replaycase.report/v1", "files": [
+            {"path": path.as_posix(), "format": kind} for kind, path in written]}, indent=2))
+        return
+    for _, path in written:
+        print(f"wrote {path}")
 
 
 @handles_errors

@@ -64,6 +64,7 @@ def import_(
     out: Annotated[Path, typer.Option("--out", help="The native TraceRun JSON to write.")],
     format: Annotated[str, typer.Option("--format", help="Force a trace format.")] = "auto",
     run_id: Annotated[str | None, typer.Option("--run-id", help="Only this run.")] = None,
+    output: OutputOpt = OutputFormat.text,
 ) -> None:
     """Convert a trace to replaycase's native TraceRun JSON."""
     import json
@@ -79,4 +80,8 @@ def import_(
         text = json.dumps([r.model_dump(mode="json", by_alias=True) for r in runs],
                           indent=2) + "\n"
     write_output(out, text)
+    if output == OutputFormat.json:
+        print(json.dumps({"schema": "replaycase.import/v1", "path": out.as_posix(),
+                          "runs": [r.run_id for r in runs]}, indent=2))
+        return
     print(f"wrote {out} ({len(runs)} run{'s' if len(runs) != 1 else ''})")
