@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+from ._stdout import detach_stdout
+
 
 def main() -> None:
     """Entry point: `replaycase --version` prints at once; anything else goes to the CLI."""
@@ -19,16 +21,6 @@ def main() -> None:
     from .cli import main as cli_main
 
     cli_main()
-
-
-def detach_stdout() -> None:
-    """The reader closed stdout: what is still written goes to /dev/null (the Python docs'
-    way; the caller exits 1)."""
-    import os
-
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)  # the process's stdout, whatever sys.stdout is now
-    os.close(devnull)
 
 
 if __name__ == "__main__":

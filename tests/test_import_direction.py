@@ -1,72 +1,172 @@
-"""Data flows one way (DESIGN 9): a stage never imports a stage downstream of it.
+"""Data flows one way (DESIGN 9, docs/architecture.md): a module imports only stages below its
+own, and no module imports itself back through others.
 
-Every import of every module is read from its source, lazy imports inside functions too. The
-table holds the packages moved so far (issue 13); the rest of the layout adds its rows.
+Every import of every module is read from its source, lazy imports inside functions and
+``TYPE_CHECKING`` blocks too.
 """
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "replaycase"
 
-FORBIDDEN: dict[str, set[str]] = {
-    "redact": {"importers", "scaffold", "case", "replay", "results", "report", "project", "cli"},
-    "results": {"importers", "scaffold", "replay", "report", "project", "cli"},
-    "project": {"replay", "report", "scaffold", "cli"},
-    "replay": {"scaffold", "report", "cli"},
-    "report": {"replay", "scaffold", "project", "cli"},
-    "_safe_files": {"importers", "scaffold", "case", "replay", "results", "report", "cli"},
+RANKS: dict[str, int] = {
+    "errors": 0,
+    "_safe_files": 1, "_text": 1, "_validation": 1, "_gcpause": 1, "_bounded_regex": 1,
+    "_stdout": 1,
+    "_jsonio": 2, "_templating": 2,
+    "model": 3,
+    "importers": 4, "redact": 4, "results": 4, "project": 4, "runner": 4,
+    "assertions": 5,
+    "case": 6,
+    "prices": 6,
+    "scaffold": 7, "replay": 7, "diff": 7,
+    "report": 8,
+    "pytest_plugin": 9, "cli": 9,
+    "__main__": 10,
+    "__init__": 11,
 }
+"""The stages in the order data flows through them: a module may import a stage of a lower
+rank only (one of the same rank is a sibling: scaffold and replay never import each other)."""
+
+ALLOWED: dict[str, set[str]] = {
+    "report/view.py": {"case"},  # the one enrich step: results + case folders -> view model
+    "report/github.py": {"case"},  # line numbers from case.yaml (to come from the loaded case)
+}
+"""Named exceptions to the ranks, each with its reason."""
 
 
-def _stage(module: tuple[str, ...]) -> str:
-    """The top-level stage of a module path inside the package: ('replay', 'suite') -> replay."""
-    return module[0] if module else ""
-
-
-def _imports(path: Path) -> set[str]:
-    """The stages a module imports from, relative and absolute imports alike."""
+def _module_name(path: Path) -> str:
     parts = path.relative_to(PACKAGE).with_suffix("").parts
-    here = parts[:-1]  # the package a relative import starts from, for __init__ too
-    found: set[str] = set()
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _is_package(path: Path) -> bool:
+    return path.name == "__init__.py"
+
+
+def _targets(path: Path) -> Iterator[str]:
+    """The modules of the package that ``path`` imports (dotted, relative to replaycase)."""
+    name = _module_name(path)
+    here = name.split(".") if _is_package(path) else name.split(".")[:-1]
+    if name == "":
+        here = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.ImportFrom) and node.level:
-            base = here[:len(here) - node.level + 1]
-            target = (*base, *(node.module.split(".") if node.module else ()))
-            if node.module is None:  # from . import x: each name is a module of base
-                found |= {_stage((*base, alias.name)) for alias in node.names}
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = here[:len(here) - node.level + 1]
+                module = [*base, *(node.module.split(".") if node.module else ())]
+            elif node.module and node.module.split(".")[0] == "replaycase":
+                module = node.module.split(".")[1:]
             else:
-                found.add(_stage(target))
-        elif isinstance(node, ast.ImportFrom) and node.module \
-                and node.module.startswith("replaycase."):
-            found.add(_stage(tuple(node.module.split(".")[1:])))
+                continue
+            for alias in node.names:  # `from . import x`: x may be a module
+                if not module and alias.name == "__version__":
+                    continue  # the version string, not a stage
+                sub = [*module, alias.name]
+                yield ".".join(sub) if _exists(sub) else ".".join(module)
         elif isinstance(node, ast.Import):
-            found |= {_stage(tuple(a.name.split(".")[1:])) for a in node.names
-                      if a.name.startswith("replaycase.")}
+            for alias in node.names:
+                if alias.name.split(".")[0] == "replaycase":
+                    yield ".".join(alias.name.split(".")[1:])
+
+
+def _exists(module: list[str]) -> bool:
+    folder = PACKAGE.joinpath(*module)
+    return folder.with_suffix(".py").is_file() or (folder / "__init__.py").is_file()
+
+
+def _stage(module: str) -> str:
+    return module.split(".")[0] if module else "__init__"
+
+
+MODULES = sorted(PACKAGE.rglob("*.py"))
+
+
+def test_every_stage_has_a_rank() -> None:
+    stages = {_stage(_module_name(p)) for p in MODULES}
+    assert stages <= set(RANKS), stages - set(RANKS)
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: p.relative_to(PACKAGE).as_posix())
+def test_a_module_imports_only_stages_upstream(path: Path) -> None:
+    rel = path.relative_to(PACKAGE).as_posix()
+    own = _stage(_module_name(path))
+    wrong = sorted({_stage(t) for t in _targets(path)
+                    if _stage(t) != own
+                    and RANKS[_stage(t)] >= RANKS[own]
+                    and _stage(t) not in ALLOWED.get(rel, set())})
+    assert not wrong, f"{rel} ({own}, rank {RANKS[own]}) imports {wrong}"
+
+
+def _graph() -> dict[str, set[str]]:
+    return {_module_name(p): set(_targets(p)) for p in MODULES}
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected parts of more than one module (Tarjan), or a module importing
+    itself."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in graph.get(node, ()):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            part = []
+            while True:
+                top = stack.pop()
+                part.append(top)
+                if top == node:
+                    break
+            if len(part) > 1 or node in graph.get(node, ()):
+                found.append(sorted(part))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
     return found
 
 
-def _modules_of(stage: str) -> list[Path]:
-    folder = PACKAGE / stage
-    return sorted(folder.rglob("*.py")) if folder.is_dir() else [PACKAGE / f"{stage}.py"]
+def test_no_import_cycles() -> None:
+    assert _cycles(_graph()) == [["assertions.evaluator", "assertions.logic"]]  # the last one
 
 
-@pytest.mark.parametrize("stage", sorted(FORBIDDEN))
-def test_a_stage_imports_nothing_downstream(stage: str) -> None:
-    modules = _modules_of(stage)
-    assert modules and all(m.is_file() for m in modules)
-    wrong = {m.relative_to(PACKAGE).as_posix(): sorted(_imports(m) & FORBIDDEN[stage])
-             for m in modules}
-    assert not {m: w for m, w in wrong.items() if w}
+def test_the_cycle_finder_finds_cycles() -> None:
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert _cycles({"a": {"a"}}) == [["a"]]
+    assert _cycles({"a": {"b"}, "b": set()}) == []
 
 
-def test_the_reader_sees_relative_and_lazy_imports() -> None:
-    replay = PACKAGE / "replay" / "case_run.py"
-    assert {"case", "redact", "results"} <= _imports(replay)
-    cli = PACKAGE / "cli"  # imported inside commands
-    assert "scaffold" in _imports(cli / "_cases.py")
-    assert {"replay", "report"} <= _imports(cli / "_replay.py")
+def test_the_reader_sees_relative_lazy_and_module_imports() -> None:
+    targets = set(_targets(PACKAGE / "replay" / "case_run.py"))
+    assert {"redact", "results"} <= {_stage(t) for t in targets}
+    lazy = {_stage(t) for p in (PACKAGE / "cli").rglob("*.py") for t in _targets(p)}
+    assert {"scaffold", "replay", "report"} <= lazy  # imported inside commands
+    assert "model.events" in set(_targets(PACKAGE / "model" / "run.py"))
+
+
+def test_a_planted_upstream_import_is_caught(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    package = tmp_path / "replaycase"
+    (package / "scaffold").mkdir(parents=True)
+    (package / "replay").mkdir()
+    (package / "scaffold" / "build.py").write_text("")
+    planted = package / "replay" / "suite.py"
+    planted.write_text("def run():\n    from ..scaffold.build import scaffold\n")
+    monkeypatch.setitem(globals(), "PACKAGE", package)
+    with pytest.raises(AssertionError, match=r"imports \['scaffold'\]"):
+        test_a_module_imports_only_stages_upstream(planted)

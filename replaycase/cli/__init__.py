@@ -58,7 +58,7 @@ def _flush_stdout() -> bool:
             sys.__stdout__.flush()
         return True
     except BrokenPipeError:
-        from ..__main__ import detach_stdout
+        from .._stdout import detach_stdout
 
         detach_stdout()
         return False
