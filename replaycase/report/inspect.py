@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from .._text import short
 from ..model import TraceRun
 from ..model.timeline import summarize
 from .terminal import plain
@@ -28,7 +29,7 @@ def print_run(console: Console, run: TraceRun) -> None:
     head.append(plain(f"  {source}{'  ' + who if who else ''}"))
     console.print(head)
     if run.input is not None:
-        console.print(Text("input: ", style="bold") + plain(_short(run.input, 300)))
+        console.print(Text("input: ", style="bold") + plain(short(run.input, 300)))
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     table.add_column("#", justify="right")
     table.add_column("event")
@@ -38,7 +39,7 @@ def print_run(console: Console, run: TraceRun) -> None:
         style = "bold red" if is_error else _TYPE_STYLE.get(event.type, "")
         table.add_row(str(event.seq), Text(event.type, style=style), plain(summarize(event, 160)))
     console.print(table)
-    answer = "(none)" if run.final_output is None else _short(run.final_output, 600)
+    answer = "(none)" if run.final_output is None else short(run.final_output, 600)
     console.print(Text("final output: ", style="bold") + plain(answer))
     parts = [f"{totals.llm_calls} model calls", f"{totals.tool_calls} tool calls"]
     if totals.total_tokens is not None:
@@ -49,9 +50,3 @@ def print_run(console: Console, run: TraceRun) -> None:
         parts.append(f"{totals.duration_ms:.0f} ms")
     console.print(Text(" · ".join(parts), style="dim"))
     console.print()
-
-
-def _short(value: object, limit: int) -> str:
-    from .._text import short
-
-    return short(value, limit)
