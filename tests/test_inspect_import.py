@@ -56,9 +56,24 @@ def test_inspect_json_and_run_id() -> None:
     result = CliRunner().invoke(app, ["inspect", str(THREE), "--run-id", "run-refund",
                                       "--output", "json"])
     assert result.exit_code == 0
-    [run] = json.loads(result.stdout)
+    run = json.loads(result.stdout)  # one run: the run itself, as ``import`` writes it
     assert run["run_id"] == "run-refund" and run["status"] == "success"
     assert [e["type"] for e in run["events"]][:2] == ["input_message", "tool_call"]
+
+
+@pytest.mark.parametrize("run_id", [None, "run-happy"], ids=["three-runs", "one-run"])
+def test_inspect_json_prints_what_import_writes(tmp_path: Path, run_id: str | None) -> None:
+    picked = ["--run-id", run_id] if run_id else []
+    shown = CliRunner().invoke(app, ["inspect", str(THREE), "--output", "json", *picked])
+    out = tmp_path / "native.json"
+    written = CliRunner().invoke(app, ["import", str(THREE), "--out", str(out), *picked])
+    assert shown.exit_code == 0 and written.exit_code == 0, shown.stderr + written.stderr
+    assert shown.stdout == out.read_text(encoding="utf-8")
+    runs = load_trace(out)
+    assert [r.run_id for r in runs] == ([run_id] if run_id else
+                                        ["run-billing-2024-0312", "run-happy", "run-refund"])
+    assert [r.to_json() for r in runs] == [r.to_json() for r in load_trace(THREE)
+                                           if run_id in (None, r.run_id)]
 
 
 def test_import_json_names_the_file_and_the_runs(tmp_path: Path) -> None:

@@ -46,9 +46,9 @@ def inspect(
 
     runs = load_runs(trace, format, run_id)
     if output == OutputFormat.json:
-        import json
+        from ..model import runs_to_json
 
-        print(json.dumps([r.model_dump(mode="json", by_alias=True) for r in runs], indent=2))
+        print(runs_to_json(runs), end="")
         return
     from ..report.inspect import print_run
 
@@ -71,15 +71,11 @@ def import_(
 
     from .._safe_files import check_output, write_output
     from ..importers import load_runs
+    from ..model import runs_to_json
 
     check_output(out)  # refused before the trace is read
     runs = load_runs(trace, format, run_id)
-    if len(runs) == 1:
-        text = runs[0].to_json()
-    else:
-        text = json.dumps([r.model_dump(mode="json", by_alias=True) for r in runs],
-                          indent=2) + "\n"
-    write_output(out, text)
+    write_output(out, runs_to_json(runs))
     if output == OutputFormat.json:
         print(json.dumps({"schema": "replaycase.import/v1", "path": out.as_posix(),
                           "runs": [r.run_id for r in runs]}, indent=2))

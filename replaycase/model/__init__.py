@@ -26,7 +26,7 @@ from .events import (
     Usage,
 )
 from .index import ToolCallRecord
-from .run import TRACE_SCHEMA, RunMetadata, RunTotals, SourceInfo, TraceRun, parse_ts
+from .run import TRACE_SCHEMA, RunMetadata, RunTotals, SourceInfo, TraceRun, parse_ts, runs_to_json
 from .runner_output import RunnerOutput, RunnerToolCall
 
 __all__ = [
@@ -57,4 +57,5 @@ __all__ = [
     "TraceRun",
     "Usage",
     "parse_ts",
+    "runs_to_json",
 ]

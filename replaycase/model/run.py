@@ -144,6 +144,15 @@ class TraceRun(_Model):
         return dump_trace_run(self.model_copy(update={"events": []}), self.events)
 
 
+def runs_to_json(runs: list[TraceRun]) -> str:
+    """The native JSON text of the runs of one file: the run itself when there is one, else
+    a list of them (what ``import`` writes, ``inspect --output json`` prints, and
+    ``load_trace`` reads back)."""
+    if len(runs) == 1:
+        return runs[0].to_json()
+    return "[\n" + ",\n".join(run.to_json().rstrip("\n") for run in runs) + "\n]\n"
+
+
 def _is_empty(value: Any) -> bool:
     if value is None:
         return True
