@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # what a type checker sees (each `X as X`: re-exported); at r
     from .case.lint import LintReport as LintReport
     from .case.lint import lint_case as lint_case
     from .case.lint import lint_paths as lint_paths
+    from .diff import RunDiff as RunDiff
     from .diff import diff_runs as diff_runs
     from .errors import (
         CaseError as CaseError,
@@ -57,6 +58,7 @@ if TYPE_CHECKING:  # what a type checker sees (each `X as X`: re-exported); at r
     from .runner import Fixtures as Fixtures
     from .runner import Recorder as Recorder
     from .scaffold.build import ScaffoldOptions as ScaffoldOptions
+    from .scaffold.build import ScaffoldReport as ScaffoldReport
     from .scaffold.build import scaffold as scaffold
 
 _EXPORTS: dict[str, str] = {
@@ -74,7 +76,9 @@ _EXPORTS: dict[str, str] = {
     "ReplaycaseError": "replaycase.errors",
     "ResultsDocument": "replaycase.results",
     "RunnerOutput": "replaycase.model",
+    "RunDiff": "replaycase.diff",
     "ScaffoldOptions": "replaycase.scaffold.build",
+    "ScaffoldReport": "replaycase.scaffold.build",
     "SuiteOptions": "replaycase.replay.suite",
     "TraceEvent": "replaycase.model",
     "TraceFormatError": "replaycase.errors",

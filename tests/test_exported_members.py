@@ -15,7 +15,8 @@ import replaycase
 EXPECTED = [
     "Assertion", "CaseError", "CaseSpec", "Fixtures", "InputError", "LintReport", "Outcome",
     "Recorder", "ReplayCase", "ReplayOptions", "ReplayResult", "ReplaycaseError",
-    "ResultsDocument", "RunnerOutput", "ScaffoldOptions", "SuiteOptions", "TraceEvent",
+    "ResultsDocument", "RunDiff", "RunnerOutput", "ScaffoldOptions", "ScaffoldReport",
+    "SuiteOptions", "TraceEvent",
     "TraceFormatError", "TraceRun", "UsageError", "__version__", "diff_runs", "evaluate",
     "lint_case", "lint_paths", "load_case", "load_trace", "replay_case", "replay_paths",
     "scaffold",

@@ -202,3 +202,24 @@ def test_only_tool_errors_asks_for_observed(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match=r"shows only tool errors.*--observed"):
         scaffold(trace, tmp_path / "case")
     assert not (tmp_path / "case").exists()
+
+
+def test_scaffold_json_output_lists_what_each_case_holds(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from replaycase.cli import app
+
+    out = tmp_path / "cases" / "loop"
+    done = CliRunner().invoke(app, ["scaffold", str(LOOP), "--out", str(out),
+                                    "--output", "json"])
+    assert done.exit_code == 0, done.stderr
+    document = json.loads(done.stdout)
+    assert document["schema"] == "replaycase.scaffold/v1"
+    [case] = document["cases"]
+    assert list(case) == ["case_id", "path", "run_id", "observed", "desired", "redaction"]
+    assert case["case_id"] == "loop" and case["path"] == out.as_posix()
+    assert case["run_id"] == "run-billing-2024-0312"
+    written = yaml.safe_load((out / "case.yaml").read_text())
+    assert case["observed"] == written["observed_failure"]
+    assert case["desired"] == written["desired"]
+    assert isinstance(case["redaction"], dict)

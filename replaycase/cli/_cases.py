@@ -53,10 +53,8 @@ def scaffold(
         redact=not no_redact, redact_patterns=redact_patterns(config, redact_pattern),
         observed=observed or [], desired=desired or [], limits=config.to_limits()))
     if output == OutputFormat.json:
-        print(json.dumps({"schema": "replaycase.scaffold/v1", "cases": [
-            {"case_id": r.case_id, "path": r.path.as_posix(), "run_id": r.run_id,
-             "observed": r.observed, "desired": r.desired, "redaction": r.redaction}
-            for r in reports]}, indent=2, default=str))
+        print(json.dumps({"schema": "replaycase.scaffold/v1",
+                          "cases": [r.model_dump(mode="json") for r in reports]}, indent=2))
         return
     from ..report.terminal import plain
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from .._jsonio import DEFAULT_LIMITS, Limits
 from .._templating import render
@@ -66,16 +66,18 @@ class ScaffoldOptions:
     limits: Limits = DEFAULT_LIMITS
 
 
-@dataclass
-class ScaffoldReport:
-    """What one scaffolded case holds."""
+class ScaffoldReport(BaseModel):
+    """What one scaffolded case holds: ``scaffold --output json`` lists these."""
 
     case_id: str
     path: Path
     run_id: str
     observed: list[dict[str, Any]]
+    """The observed failure signatures, as written to case.yaml."""
     desired: list[dict[str, Any]]
-    redaction: dict[str, int] | None = field(default=None)
+    """The desired assertions, as written to case.yaml."""
+    redaction: dict[str, int] | None = None
+    """Secrets redacted, by kind; None when redaction was off."""
 
 
 def parse_cli_entry(text: str, option: str) -> _Entry:
