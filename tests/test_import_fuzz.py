@@ -16,6 +16,7 @@ from importer_checks import assert_round_trip, mutate
 
 from replaycase.errors import ReplaycaseError
 from replaycase.importers import FORMATS, load_trace, replaykit
+from replaycase.importers.base import TraceDocument
 
 DATA = Path(__file__).parent / "data"
 SEEDS = [json.loads((DATA / "replaykit" / "billing-loop.json").read_text()),
@@ -92,5 +93,5 @@ def test_tool_events_are_read_never_changed(events: list[dict[str, Any]]) -> Non
     item = {"run_id": "r", "status": "error", "events": copy.deepcopy(events)}
     before = repr(item)
     with contextlib.suppress(ReplaycaseError):
-        replaykit.ReplayKitImporter()._load_run(item, 0)
+        replaykit.ReplayKitImporter().read(TraceDocument(Path("t.json"), "json", value=item))
     assert repr(item) == before
