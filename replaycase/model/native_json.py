@@ -8,6 +8,8 @@ pass: the events are serialized as one compact list, then split where each event
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from itertools import islice
 from typing import Any
 
 import pydantic_core
@@ -38,12 +40,29 @@ def dump_trace_run_bytes(head: BaseModel, events: list[Any]) -> bytes:
                      b"\n"))
 
 
-def dumps_items(items: list[Any]) -> str:
+def dumps_items(items: Iterable[Any]) -> str:
     """A JSON list of objects that each begin with a ``seq`` key, one a line; values that
-    are not JSON become their ``str``."""
-    if not items:
+    are not JSON become their ``str``.
+
+    Serialized ``_CHUNK`` items at a time (the same text as in one pass): items made on the
+    way (a generator) never all exist at once."""
+    items = iter(items)
+    parts = ["[\n"]
+    while chunk := list(islice(items, _CHUNK)):
+        _, lines = object_lines(pydantic_core.to_json(chunk, fallback=str), b"  ")
+        if len(parts) > 1:  # where one pass put the comma, and broke the line if it did
+            parts.append(",\n  " if lines[:len(_SEQ)] == _SEQ else ",")
+        else:
+            parts.append("  ")
+        parts.append(str(lines, "utf-8"))  # a chunk's text: the bytes are let go at once
+    if len(parts) == 1:
         return "[]\n"
-    return list_lines(pydantic_core.to_json(items, fallback=str))
+    parts.append("\n]\n")
+    return "".join(parts)
+
+
+_CHUNK = 10_000
+_SEQ = b'{"seq":'
 
 
 def list_lines(compact: bytes) -> str:
@@ -60,5 +79,5 @@ def object_lines(compact: bytes, indent: bytes) -> tuple[bytes, memoryview]:
     escaped), so every break lands between tokens and the text stays the same JSON; an
     object nested in a payload that happens to begin with ``seq`` just gets a line too.
     """
-    lines = compact.replace(b',{"seq":', b",\n" + indent + b'{"seq":')
+    lines = compact.replace(b"," + _SEQ, b",\n" + indent + _SEQ)
     return indent, memoryview(lines)[1:-1]

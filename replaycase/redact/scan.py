@@ -104,6 +104,9 @@ def _detect(text: str) -> list[Span]:
     return spans
 
 
+_LAST_LOWERED = max(index for index, det in enumerate(DETECTORS)
+                    if det.lower_markers or det is KV_DETECTOR)
+"""The last detector that reads the lowered text (the key/value one reads it too)."""
 _BIG_TEXT = 4096
 """From this length on, probes and shadow tests pay for themselves; below it, a detector's
 ``gate`` regex is tested instead. A shadow test is the gate's own test, or one that every
@@ -116,6 +119,9 @@ class BigTextScan:
 
     A detector runs only where its markers occur (each looked for only where its probe, its
     rarest character, occurs), and a digit-shaped one only where its shadow test passes.
+    The lowered copy of the text is let go once the last detector that reads it has run (in
+    detector order), before the digit-shaped ones make the shadow: one text-sized copy less
+    at the peak.
     """
 
     def __init__(self, text: str) -> None:
@@ -126,7 +132,13 @@ class BigTextScan:
 
     def spans(self, index: int) -> list[Span]:
         """What detector ``index`` finds in the text."""
-        det = DETECTORS[index]
+        try:
+            return self._spans(DETECTORS[index])
+        finally:
+            if index == _LAST_LOWERED:
+                self._lower = None  # made again if asked for (detectors out of order)
+
+    def _spans(self, det: Detector) -> list[Span]:
         if (det.markers or det.lower_markers) and not self._marked(det):
             return []
         if det.shadow is not None and not det.shadow(self.shadow()):

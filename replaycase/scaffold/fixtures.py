@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -21,19 +22,17 @@ def input_fixture(run: TraceRun) -> dict[str, Any]:
     return {"run_id": run.run_id, "input": run.input}
 
 
-def tool_calls_fixture(run: TraceRun) -> list[dict[str, Any]]:
-    """fixtures/tool_calls.json: recorded tool calls in order, each with its output."""
-    return [
-        {
-            "seq": call.seq,
-            "call_id": call.call_id,
-            "tool_name": call.tool_name,
-            "tool_args": call.tool_args,
-            "output": call.output,
-            "is_error": call.is_error,
-        }
-        for call in run.tool_calls()
-    ]
+def tool_calls_fixture(run: TraceRun) -> Iterator[dict[str, Any]]:
+    """fixtures/tool_calls.json: recorded tool calls in order, each with its output (made
+    one at a time, as ``dumps_items`` writes them)."""
+    return ({
+        "seq": call.seq,
+        "call_id": call.call_id,
+        "tool_name": call.tool_name,
+        "tool_args": call.tool_args,
+        "output": call.output,
+        "is_error": call.is_error,
+    } for call in run.tool_calls())
 
 
 _LLM_CALLS: TypeAdapter[list[LlmCallEvent]] = TypeAdapter(list[LlmCallEvent])

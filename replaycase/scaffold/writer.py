@@ -31,6 +31,8 @@ CASE_PARTS = frozenset({CASE_FILE, SOURCE_TRACE, FIXTURES, NOTES})
 fixtures/); the file case.yaml's ``source.file`` names is a part too."""
 _CASE_YAML_MAX = 4 * 1024 * 1024  # as case.py reads it
 _SHOWN = 5
+_WRITE_CHUNK = 1 << 20
+"""Characters encoded and written at a time: a big source-trace.json is never held twice."""
 Identity = tuple[int, int]
 
 
@@ -156,7 +158,8 @@ def _write_files(folder: Path, files: dict[str, str]) -> None:
         path = folder / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("x", encoding="utf-8") as handle:
-            handle.write(text)
+            for start in range(0, len(text), _WRITE_CHUNK):  # no UTF-8 copy of a whole file
+                handle.write(text[start:start + _WRITE_CHUNK])
 
 
 def _install(tmp: Path, place: Path, target: Path, before: Identity | None) -> None:
