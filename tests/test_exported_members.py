@@ -13,12 +13,12 @@ import pytest
 import replaycase
 
 EXPECTED = [
-    "Assertion", "CaseError", "CaseSpec", "Fixtures", "InputError", "LintReport", "Outcome",
-    "Recorder", "ReplayCase", "ReplayOptions", "ReplayResult", "ReplaycaseError",
+    "Assertion", "CaseError", "CaseSpec", "Entry", "Fixtures", "InputError", "LintReport",
+    "Outcome", "Recorder", "ReplayCase", "ReplayOptions", "ReplayResult", "ReplaycaseError",
     "ResultsDocument", "RunnerOutput", "ScaffoldOptions", "SuiteOptions", "TraceEvent",
     "TraceFormatError", "TraceRun", "UsageError", "__version__", "diff_runs", "evaluate",
-    "lint_case", "lint_paths", "load_case", "load_trace", "replay_case", "replay_paths",
-    "scaffold",
+    "lint_case", "lint_paths", "load_case", "load_trace", "parse_entry", "replay_case",
+    "replay_paths", "scaffold",
 ]
 
 
