@@ -13,8 +13,10 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:  # what a type checker sees (each `X as X`: re-exported); at run time
     # each name is imported on first use, by __getattr__ below
+    from .assertions import Assertion as Assertion
+    from .assertions import Entry as Entry
     from .assertions import evaluate as evaluate
-    from .assertions.catalogue import Assertion as Assertion
+    from .assertions import parse_entry as parse_entry
     from .case import CaseSpec as CaseSpec
     from .case import ReplayCase as ReplayCase
     from .case import load_case as load_case
@@ -62,9 +64,10 @@ if TYPE_CHECKING:  # what a type checker sees (each `X as X`: re-exported); at r
     from .scaffold.build import scaffold as scaffold
 
 _EXPORTS: dict[str, str] = {
-    "Assertion": "replaycase.assertions.catalogue",
+    "Assertion": "replaycase.assertions",
     "CaseError": "replaycase.errors",
     "CaseSpec": "replaycase.case",
+    "Entry": "replaycase.assertions",
     "Fixtures": "replaycase.runner",
     "InputError": "replaycase.errors",
     "LintReport": "replaycase.case.lint",
@@ -90,6 +93,7 @@ _EXPORTS: dict[str, str] = {
     "lint_paths": "replaycase.case.lint",
     "load_case": "replaycase.case",
     "load_trace": "replaycase.importers",
+    "parse_entry": "replaycase.assertions",
     "replay_case": "replaycase.replay.case_run",
     "replay_paths": "replaycase.replay.suite",
     "scaffold": "replaycase.scaffold.build",

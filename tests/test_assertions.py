@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +16,12 @@ from replaycase.assertions import (
     all_hold,
     evaluate,
     evaluate_all,
+    parse_entry,
     semantic_outcomes,
 )
 from replaycase.assertions import catalogue as spec
+from replaycase.assertions._registry import FAMILIES
+from replaycase.case.schema import case_json_schema
 from replaycase.importers import load_trace
 from replaycase.model import TraceRun
 from replaycase.results import Outcome
@@ -105,7 +109,7 @@ RUNS = {"loop": LOOP, "happy": HAPPY, "happy_json": HAPPY_JSON, "happy_text": HA
 
 
 def judge(entry: dict[str, Any], run: TraceRun) -> Outcome:
-    return evaluate(spec.parse_entry(entry), run)
+    return evaluate(parse_entry(entry), run)
 
 
 # --- every catalogue key, passing and failing ----------------------------------------------
@@ -237,13 +241,24 @@ def test_catalogue_case(entry: dict[str, Any], run_name: str, expected: str) -> 
     json.loads(outcome.model_dump_json())  # expected and actual are JSON values
 
 
-def test_registry_covers_the_catalogue() -> None:
-    assert set(REGISTRY) == set(spec.ENTRY_TYPES)
+def test_each_key_parses_into_the_model_it_registered() -> None:
+    for entry, _, _ in CASES:
+        key = next(iter(entry))
+        parsed = parse_entry(entry)
+        assert type(parsed) is REGISTRY[key].entry, key
+        assert (parsed.key, parsed.family) == (key, REGISTRY[key].family)
+
+
+def test_the_schema_union_is_the_registry_in_family_order() -> None:
+    members = case_json_schema()["properties"]["desired"]["items"]["oneOf"]
+    kinds = sorted(REGISTRY.values(), key=lambda kind: FAMILIES.index(kind.family))
+    assert [m["$ref"] for m in members] == [f"#/$defs/{k.entry.__name__}" for k in kinds]
+    assert len(members) == 27
 
 
 def test_every_key_has_a_passing_and_a_failing_case() -> None:
     seen = {(next(iter(entry)), outcome) for entry, _, outcome in CASES}
-    for key in spec.ENTRY_TYPES:
+    for key in REGISTRY:
         assert (key, "passed") in seen, key
         assert (key, "failed") in seen, key
 
@@ -252,7 +267,7 @@ def test_every_key_has_a_passing_and_a_failing_case() -> None:
 
 
 def test_tool_call_count_reports_count_bounds_and_calls() -> None:
-    entry = spec.parse_entry({"tool_call_count": {"tool": "lookup_billing", "max": 3},
+    entry = parse_entry({"tool_call_count": {"tool": "lookup_billing", "max": 3},
                               "why": "the loop must stop"})
     outcome = evaluate(entry, LOOP)
     assert outcome.message == "lookup_billing was called 5 times, expected <= 3"
@@ -413,7 +428,7 @@ def test_nested_logic_keeps_child_outcomes() -> None:
     any_of, not_refund = all_of.children
     assert [c.outcome for c in any_of.children] == ["failed", "passed"]
     assert not_refund.children[0].outcome == "failed"
-    assert outcome.entry == spec.parse_entry(entry).to_yaml_dict()
+    assert outcome.entry == parse_entry(entry).to_yaml_dict()
 
 
 def test_logic_with_an_error_child() -> None:
@@ -432,7 +447,7 @@ def test_an_evaluator_that_raises_becomes_an_error(monkeypatch: pytest.MonkeyPat
     def boom(entry: Any, run: TraceRun) -> Outcome:
         raise KeyError("surprise")
 
-    monkeypatch.setitem(REGISTRY, "status_is", boom)
+    monkeypatch.setitem(REGISTRY, "status_is", replace(REGISTRY["status_is"], evaluator=boom))
     outcome = judge({"status_is": "success"}, HAPPY)
     assert outcome.outcome == "error"
     assert outcome.message == "could not evaluate: KeyError: 'surprise'"
@@ -453,7 +468,7 @@ JSON = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
     max_leaves=12,
 )
-ANY_ENTRIES = [spec.parse_entry(e) for e in (
+ANY_ENTRIES = [parse_entry(e) for e in (
     {"final_output_contains": "a"}, {"final_output_matches": "a+"},
     {"final_output_equals": {"a": [1]}}, {"output_field": {"path": "a[0].b", "contains": "x"}},
     {"tool_args": {"tool": "t", "args": {"a": "x"}, "match": "regex"}},
@@ -481,8 +496,8 @@ def test_semantic_checks_need_review() -> None:
 
 
 def test_all_hold() -> None:
-    outcomes = evaluate_all([spec.parse_entry({"status_is": "success"}),
-                             spec.parse_entry({"tool_called": "search_kb"})], HAPPY)
+    outcomes = evaluate_all([parse_entry({"status_is": "success"}),
+                             parse_entry({"tool_called": "search_kb"})], HAPPY)
     assert all_hold(outcomes)
     outcomes.append(judge({"max_tokens": 1}, EMPTY))
     assert not all_hold(outcomes)
@@ -505,7 +520,7 @@ def test_on_an_imported_replaykit_trace(tmp_path: Path) -> None:
     path.write_text(json.dumps({"run_id": "run-billing-2024-0312", "status": "failed",
                                 "events": events}), encoding="utf-8")
     (run,) = load_trace(path)
-    observed = [spec.parse_entry(e) for e in (
+    observed = [parse_entry(e) for e in (
         {"status_is": "error"},
         {"tool_call_count": {"tool": "lookup_billing", "min": 5}},
         {"repeated_tool_call": 5},
@@ -513,7 +528,7 @@ def test_on_an_imported_replaykit_trace(tmp_path: Path) -> None:
         {"error_matches": "ToolLoop"},
         {"final_output_exists": False},
     )]
-    desired = [spec.parse_entry(e) for e in (
+    desired = [parse_entry(e) for e in (
         {"status_is": "success"},
         {"tool_call_count": {"tool": "lookup_billing", "max": 3}},
         {"final_output_exists": True},
@@ -528,5 +543,5 @@ def test_on_an_imported_replaykit_trace(tmp_path: Path) -> None:
 def test_public_names_are_pinned() -> None:
     import replaycase.assertions as engine
 
-    assert engine.__all__ == ["REGISTRY", "all_hold", "evaluate", "evaluate_all",
-                              "semantic_outcomes"]
+    assert engine.__all__ == ["REGISTRY", "Assertion", "Entry", "all_hold", "evaluate",
+                              "evaluate_all", "parse_entry", "semantic_outcomes"]

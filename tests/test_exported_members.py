@@ -13,13 +13,13 @@ import pytest
 import replaycase
 
 EXPECTED = [
-    "Assertion", "CaseError", "CaseSpec", "Fixtures", "InputError", "LintReport", "Outcome",
-    "Recorder", "ReplayCase", "ReplayOptions", "ReplayResult", "ReplaycaseError",
+    "Assertion", "CaseError", "CaseSpec", "Entry", "Fixtures", "InputError", "LintReport",
+    "Outcome", "Recorder", "ReplayCase", "ReplayOptions", "ReplayResult", "ReplaycaseError",
     "ResultsDocument", "RunDiff", "RunnerOutput", "ScaffoldOptions", "ScaffoldReport",
     "SuiteOptions", "TraceEvent",
     "TraceFormatError", "TraceRun", "UsageError", "__version__", "diff_runs", "evaluate",
-    "lint_case", "lint_paths", "load_case", "load_trace", "replay_case", "replay_paths",
-    "scaffold",
+    "lint_case", "lint_paths", "load_case", "load_trace", "parse_entry", "replay_case",
+    "replay_paths", "scaffold",
 ]
 
 
@@ -80,3 +80,19 @@ def test_scaffold_is_the_function_after_scaffold_options() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60)
     assert done.returncode == 0, done.stderr[-500:]
+
+
+TOOL_LOOP = Path(__file__).parent / "data" / "traces" / "replayt" / "tool-loop.jsonl"
+
+
+def test_the_public_api_parses_and_evaluates_an_entry() -> None:
+    [run] = replaycase.load_trace(TOOL_LOOP)
+    assert isinstance(run, replaycase.TraceRun)
+    loop = replaycase.parse_entry({"repeated_tool_call": 3, "why": "the loop"})
+    assert isinstance(loop, replaycase.Entry)
+    held = replaycase.evaluate(loop, run)
+    assert (held.outcome, held.key, held.why) == ("passed", "repeated_tool_call", "the loop")
+    fixed = replaycase.parse_entry({"not": {"repeated_tool_call": 3}})
+    broken = replaycase.evaluate(fixed, run)
+    assert broken.outcome == "failed"
+    assert broken.children[0].outcome == "passed"

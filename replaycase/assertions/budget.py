@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from ..model import TraceRun
 from ..results import Outcome
 from . import catalogue as spec
-from ._common import Evaluator, error, result, times
+from ._common import error, result, times
+from ._registry import Entry, register
 
 
-def llm_call_count(entry: spec.LlmCallCount, run: TraceRun) -> Outcome:
+def llm_call_count(entry: LlmCallCount, run: TraceRun) -> Outcome:
     want = entry.llm_call_count
     seqs = [e.seq for e in run.llm_calls()]
     ok = want.holds(len(seqs))
@@ -19,7 +22,7 @@ def llm_call_count(entry: spec.LlmCallCount, run: TraceRun) -> Outcome:
                   actual=len(seqs), events=seqs)
 
 
-def _at_most(entry: spec._Entry, limit: float, actual: float | None, unit: str,
+def _at_most(entry: Entry, limit: float, actual: float | None, unit: str,
              missing: str, events: list[int]) -> Outcome:
     if actual is None:
         return error(entry, f"the run records no {missing}", expected={"max": limit})
@@ -38,24 +41,43 @@ def _usage_seqs(run: TraceRun) -> list[int]:
     return [e.seq for e in run.llm_calls() if e.usage is not None]
 
 
-def max_tokens(entry: spec.MaxTokens, run: TraceRun) -> Outcome:
+def max_tokens(entry: MaxTokens, run: TraceRun) -> Outcome:
     return _at_most(entry, entry.max_tokens, run.totals().total_tokens, "tokens",
                     "token usage", _usage_seqs(run))
 
 
-def max_cost_usd(entry: spec.MaxCostUsd, run: TraceRun) -> Outcome:
+def max_cost_usd(entry: MaxCostUsd, run: TraceRun) -> Outcome:
     return _at_most(entry, entry.max_cost_usd, run.totals().cost_usd, "USD", "cost",
                     _usage_seqs(run))
 
 
-def max_duration_ms(entry: spec.MaxDurationMs, run: TraceRun) -> Outcome:
+def max_duration_ms(entry: MaxDurationMs, run: TraceRun) -> Outcome:
     return _at_most(entry, entry.max_duration_ms, run.totals().duration_ms, "ms",
                     "duration", [])
 
 
-EVALUATORS: dict[str, Evaluator] = {
-    "llm_call_count": llm_call_count,
-    "max_tokens": max_tokens,
-    "max_cost_usd": max_cost_usd,
-    "max_duration_ms": max_duration_ms,
-}
+# --- the entries of this family, each registered with its evaluator ---
+
+
+@register("llm_call_count", "budget", llm_call_count)
+class LlmCallCount(Entry):
+    llm_call_count: spec.CountSpec
+    why: str | None = None
+
+
+@register("max_tokens", "budget", max_tokens)
+class MaxTokens(Entry):
+    max_tokens: int = Field(ge=0)
+    why: str | None = None
+
+
+@register("max_cost_usd", "budget", max_cost_usd)
+class MaxCostUsd(Entry):
+    max_cost_usd: float = Field(ge=0)
+    why: str | None = None
+
+
+@register("max_duration_ms", "budget", max_duration_ms)
+class MaxDurationMs(Entry):
+    max_duration_ms: float = Field(ge=0)
+    why: str | None = None

@@ -1,4 +1,5 @@
-"""The evaluator: one registry from catalogue key to evaluator, and the public entry points.
+"""The evaluator: each entry judged by the evaluator its kind registered, and the public
+entry points.
 
 Every evaluator reads a TraceRun only, so a source trace and a candidate's output are
 judged the same way. Nothing here raises for a bad run: what cannot be judged comes back
@@ -12,28 +13,19 @@ from collections.abc import Sequence
 from .._bounded_regex import RegexTimeout, time_bound
 from ..model import TraceRun
 from ..results import Outcome
-from . import budget, logic, tools, workflow
-from . import catalogue as spec
-from . import run as run_family
-from ._common import Evaluator, error
-
-REGISTRY: dict[str, Evaluator] = {
-    **run_family.EVALUATORS,
-    **tools.EVALUATORS,
-    **workflow.EVALUATORS,
-    **budget.EVALUATORS,
-    **logic.EVALUATORS,
-}
+from ._common import error
+from ._registry import REGISTRY, Entry
+from .catalogue import SemanticCheck
 
 
-def evaluate(entry: spec._Entry, run: TraceRun) -> Outcome:
+def evaluate(entry: Entry, run: TraceRun) -> Outcome:
     """Judge one catalogue entry on one run."""
-    evaluator = REGISTRY.get(entry.key)
-    if evaluator is None:
+    kind = REGISTRY.get(entry.key)
+    if kind is None:
         return error(entry, f"no evaluator for catalogue key {entry.key!r}")
     try:
         with time_bound():
-            return evaluator(entry, run)
+            return kind.evaluator(entry, run)
     except RegexTimeout as exc:
         return error(entry, str(exc))
     except RecursionError:
@@ -42,12 +34,12 @@ def evaluate(entry: spec._Entry, run: TraceRun) -> Outcome:
         return error(entry, f"could not evaluate: {type(exc).__name__}: {exc}")
 
 
-def evaluate_all(entries: Sequence[spec._Entry], run: TraceRun) -> list[Outcome]:
+def evaluate_all(entries: Sequence[Entry], run: TraceRun) -> list[Outcome]:
     """Judge every entry on one run, in order."""
     return [evaluate(entry, run) for entry in entries]
 
 
-def semantic_outcomes(checks: list[spec.SemanticCheck]) -> list[Outcome]:
+def semantic_outcomes(checks: list[SemanticCheck]) -> list[Outcome]:
     """Semantic checks are never auto-graded: each is reported as needs_review."""
     return [
         Outcome(key="semantic", entry=check.model_dump(exclude_none=True),

@@ -6,24 +6,21 @@ unless the other children decide it anyway (one failed child fails ``all_of``).
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from ..model import TraceRun
 from ..results import Outcome, OutcomeKind
-from . import catalogue as spec
-from ._common import Evaluator, build, clip
-
-
-def _evaluate(entry: spec._Entry, run: TraceRun) -> Outcome:
-    from .evaluator import evaluate  # the registry holds this module's functions
-
-    return evaluate(entry, run)
+from ._common import build, clip
+from ._registry import Assertion, Entry, register
+from .evaluator import evaluate
 
 
 def _first(children: list[Outcome], kind: str) -> Outcome | None:
     return next((c for c in children if c.outcome == kind), None)
 
 
-def not_(entry: spec.Not, run: TraceRun) -> Outcome:
-    child = _evaluate(entry.not_, run)
+def not_(entry: Not, run: TraceRun) -> Outcome:
+    child = evaluate(entry.not_, run)
     flipped: dict[OutcomeKind, OutcomeKind] = {"passed": "failed", "failed": "passed"}
     kind = flipped.get(child.outcome, child.outcome)
     if child.outcome == "failed":
@@ -36,8 +33,8 @@ def not_(entry: spec.Not, run: TraceRun) -> Outcome:
                  events=child.events, children=[child])
 
 
-def all_of(entry: spec.AllOf, run: TraceRun) -> Outcome:
-    children = [_evaluate(child, run) for child in entry.all_of]
+def all_of(entry: AllOf, run: TraceRun) -> Outcome:
+    children = [evaluate(child, run) for child in entry.all_of]
     held = sum(c.passed for c in children)
     failed, erred = _first(children, "failed"), _first(children, "error")
     summary = f"{held} of {len(children)} checks hold"
@@ -51,8 +48,8 @@ def all_of(entry: spec.AllOf, run: TraceRun) -> Outcome:
     return _combined(entry, kind, message, children)
 
 
-def any_of(entry: spec.AnyOf, run: TraceRun) -> Outcome:
-    children = [_evaluate(child, run) for child in entry.any_of]
+def any_of(entry: AnyOf, run: TraceRun) -> Outcome:
+    children = [evaluate(child, run) for child in entry.any_of]
     passed, erred = _first(children, "passed"), _first(children, "error")
     kind: OutcomeKind
     if passed is not None:
@@ -67,7 +64,7 @@ def any_of(entry: spec.AnyOf, run: TraceRun) -> Outcome:
     return _combined(entry, kind, message, children)
 
 
-def _combined(entry: spec._Entry, kind: OutcomeKind, message: str,
+def _combined(entry: Entry, kind: OutcomeKind, message: str,
               children: list[Outcome]) -> Outcome:
     events = [seq for child in children if child.outcome == kind for seq in child.events]
     expected = (f"all of {len(children)} checks pass" if entry.key == "all_of"
@@ -76,8 +73,23 @@ def _combined(entry: spec._Entry, kind: OutcomeKind, message: str,
                  actual=[c.outcome for c in children], events=events, children=children)
 
 
-EVALUATORS: dict[str, Evaluator] = {
-    "not": not_,
-    "all_of": all_of,
-    "any_of": any_of,
-}
+# --- the entries of this family, each registered with its evaluator ---
+
+
+@register("not", "logic", not_)
+class Not(Entry):
+    not_: Assertion = Field(alias="not")
+    why: str | None = None
+
+
+@register("all_of", "logic", all_of)
+class AllOf(Entry):
+    all_of: list[Assertion] = Field(min_length=1)
+    why: str | None = None
+
+
+@register("any_of", "logic", any_of)
+class AnyOf(Entry):
+    any_of: list[Assertion] = Field(min_length=1)
+    why: str | None = None
+

@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from pydantic import Field, field_validator
+
 from .._bounded_regex import search
-from ..model import ErrorEvent, FinalOutputEvent, LlmCallEvent, TraceRun
+from ..model import ErrorEvent, FinalOutputEvent, LlmCallEvent, RunStatus, TraceRun
 from ..results import Outcome
 from . import catalogue as spec
-from ._common import Evaluator, as_text, error, plural, quote, result, seq_list
+from ._common import as_text, error, plural, quote, result, seq_list
 from ._compare import deep_diff, maybe_json
 from ._paths import MissingField, PathError, parse_path, render, resolve
+from ._registry import Entry, register
 
 
 def _final_seqs(run: TraceRun) -> list[int]:
@@ -31,14 +34,14 @@ def errors_with_seq(run: TraceRun) -> list[tuple[int, str]]:
     return found
 
 
-def status_is(entry: spec.StatusIs, run: TraceRun) -> Outcome:
+def status_is(entry: StatusIs, run: TraceRun) -> Outcome:
     ok = run.status == entry.status_is
     message = (f"status is {run.status}" if ok
                else f"status is {run.status}, expected {entry.status_is}")
     return result(entry, ok, message, expected=entry.status_is, actual=run.status)
 
 
-def final_output_exists(entry: spec.FinalOutputExists, run: TraceRun) -> Outcome:
+def final_output_exists(entry: FinalOutputExists, run: TraceRun) -> Outcome:
     has = run.has_final_output()
     ok = has == entry.final_output_exists
     if has:
@@ -49,12 +52,12 @@ def final_output_exists(entry: spec.FinalOutputExists, run: TraceRun) -> Outcome
                   events=_final_seqs(run))
 
 
-def _no_output(entry: spec._Entry, wanted: str, expected: Any) -> Outcome:
+def _no_output(entry: Entry, wanted: str, expected: Any) -> Outcome:
     return result(entry, False, f"the run gave no final output, expected one {wanted}",
                   expected=expected, actual=None)
 
 
-def final_output_contains(entry: spec.FinalOutputContains, run: TraceRun) -> Outcome:
+def final_output_contains(entry: FinalOutputContains, run: TraceRun) -> Outcome:
     needle = entry.final_output_contains
     if run.final_output is None:
         return _no_output(entry, f"containing {quote(needle)}", needle)
@@ -65,7 +68,7 @@ def final_output_contains(entry: spec.FinalOutputContains, run: TraceRun) -> Out
                   actual=text, events=_final_seqs(run))
 
 
-def final_output_matches(entry: spec.FinalOutputMatches, run: TraceRun) -> Outcome:
+def final_output_matches(entry: FinalOutputMatches, run: TraceRun) -> Outcome:
     pattern = entry.final_output_matches
     if run.final_output is None:
         return _no_output(entry, f"matching /{pattern}/", pattern)
@@ -79,7 +82,7 @@ def final_output_matches(entry: spec.FinalOutputMatches, run: TraceRun) -> Outco
                   events=_final_seqs(run))
 
 
-def final_output_equals(entry: spec.FinalOutputEquals, run: TraceRun) -> Outcome:
+def final_output_equals(entry: FinalOutputEquals, run: TraceRun) -> Outcome:
     want = entry.final_output_equals
     actual = maybe_json(run.final_output, want.value)
     diff = deep_diff(want.value, actual, ignore_order=want.ignore_order)
@@ -102,7 +105,7 @@ def structured_output(run: TraceRun) -> tuple[Any, str | None]:
     return value, None
 
 
-def output_field(entry: spec.OutputField, run: TraceRun) -> Outcome:
+def output_field(entry: OutputField, run: TraceRun) -> Outcome:
     want = entry.output_field
     try:
         steps = parse_path(want.path)
@@ -149,7 +152,7 @@ def _field_check(check: str, want: spec.OutputFieldSpec, value: Any) -> tuple[bo
                 else f"is {quote(value)}, which does not match /{pattern}/")
 
 
-def error_matches(entry: spec.ErrorMatches, run: TraceRun) -> Outcome:
+def error_matches(entry: ErrorMatches, run: TraceRun) -> Outcome:
     pattern = entry.error_matches
     errors = errors_with_seq(run)
     hits = [(seq, msg) for seq, msg in errors if search(pattern, msg)]
@@ -164,7 +167,7 @@ def error_matches(entry: spec.ErrorMatches, run: TraceRun) -> Outcome:
                   actual=[msg for _, msg in errors[:10]], events=[s for s, _ in hits])
 
 
-def no_errors(entry: spec.NoErrors, run: TraceRun) -> Outcome:
+def no_errors(entry: NoErrors, run: TraceRun) -> Outcome:
     errors = errors_with_seq(run)
     clean = not errors and run.status != "error"
     if clean:
@@ -184,13 +187,64 @@ def no_errors(entry: spec.NoErrors, run: TraceRun) -> Outcome:
                   events=[s for s, _ in errors])
 
 
-EVALUATORS: dict[str, Evaluator] = {
-    "status_is": status_is,
-    "final_output_exists": final_output_exists,
-    "final_output_contains": final_output_contains,
-    "final_output_matches": final_output_matches,
-    "final_output_equals": final_output_equals,
-    "output_field": output_field,
-    "error_matches": error_matches,
-    "no_errors": no_errors,
-}
+# --- the entries of this family, each registered with its evaluator ---
+
+
+@register("status_is", "run", status_is)
+class StatusIs(Entry):
+    status_is: RunStatus
+    why: str | None = None
+
+
+@register("final_output_exists", "run", final_output_exists)
+class FinalOutputExists(Entry):
+    final_output_exists: bool
+    why: str | None = None
+
+
+@register("final_output_contains", "run", final_output_contains)
+class FinalOutputContains(Entry):
+    final_output_contains: str = Field(min_length=1)
+    why: str | None = None
+
+
+@register("final_output_matches", "run", final_output_matches)
+class FinalOutputMatches(Entry):
+    final_output_matches: spec.Regex
+    why: str | None = None
+
+    _check = field_validator("final_output_matches")(spec.check_regex)
+
+
+@register("final_output_equals", "run", final_output_equals)
+class FinalOutputEquals(Entry):
+    final_output_equals: spec.FinalOutputEqualsSpec
+    why: str | None = None
+
+    @field_validator("final_output_equals", mode="before")
+    @classmethod
+    def _wrap(cls, value: Any) -> Any:
+        if isinstance(value, dict) and "value" in value and set(value) <= {"value",
+                                                                            "ignore_order"}:
+            return value
+        return {"value": value}
+
+
+@register("output_field", "run", output_field)
+class OutputField(Entry):
+    output_field: spec.OutputFieldSpec
+    why: str | None = None
+
+
+@register("error_matches", "run", error_matches)
+class ErrorMatches(Entry):
+    error_matches: spec.Regex
+    why: str | None = None
+
+    _check = field_validator("error_matches")(spec.check_regex)
+
+
+@register("no_errors", "run", no_errors)
+class NoErrors(Entry):
+    no_errors: bool
+    why: str | None = None

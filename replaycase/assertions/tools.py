@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import Field, field_validator
+
 from .._bounded_regex import search
 from ..model import TraceRun
 from ..model.index import ToolCallRecord
 from ..results import Outcome
 from . import catalogue as spec
-from ._common import Evaluator, as_text, plural, quote, result, seq_list, times
+from ._common import as_text, plural, quote, result, seq_list, times
 from ._compare import deep_diff, is_subset, maybe_json, names, sequence_verdict
+from ._registry import Entry, register
 
 
 def _calls(run: TraceRun, tool: str | None = None) -> list[ToolCallRecord]:
@@ -21,7 +24,7 @@ def _bounds(count_spec: spec.CountSpec) -> dict[str, int]:
     return count_spec.model_dump(exclude_none=True, include={"min", "max", "equals"})
 
 
-def tool_called(entry: spec.ToolCalled, run: TraceRun) -> Outcome:
+def tool_called(entry: ToolCalled, run: TraceRun) -> Outcome:
     tool = entry.tool_called
     calls = run.tool_calls()
     mine = [c.seq for c in calls if c.tool_name == tool]
@@ -33,7 +36,7 @@ def tool_called(entry: spec.ToolCalled, run: TraceRun) -> Outcome:
     return result(entry, bool(mine), message, expected=tool, actual=called, events=mine)
 
 
-def tool_not_called(entry: spec.ToolNotCalled, run: TraceRun) -> Outcome:
+def tool_not_called(entry: ToolNotCalled, run: TraceRun) -> Outcome:
     tool = entry.tool_not_called
     mine = [c.seq for c in _calls(run, tool)]
     message = (f"{tool} was not called" if not mine
@@ -41,7 +44,7 @@ def tool_not_called(entry: spec.ToolNotCalled, run: TraceRun) -> Outcome:
     return result(entry, not mine, message, expected=0, actual=len(mine), events=mine)
 
 
-def _count(entry: spec._Entry, count_spec: spec.CountSpec, seqs: list[int],
+def _count(entry: Entry, count_spec: spec.CountSpec, seqs: list[int],
            subject: str) -> Outcome:
     ok = count_spec.holds(len(seqs))
     message = f"{subject} {times(len(seqs))}"
@@ -51,14 +54,14 @@ def _count(entry: spec._Entry, count_spec: spec.CountSpec, seqs: list[int],
                   events=seqs)
 
 
-def tool_call_count(entry: spec.ToolCallCount, run: TraceRun) -> Outcome:
+def tool_call_count(entry: ToolCallCount, run: TraceRun) -> Outcome:
     want = entry.tool_call_count
     seqs = [c.seq for c in _calls(run, want.tool)]
     subject = f"{want.tool} was called" if want.tool else "tools were called"
     return _count(entry, want, seqs, subject)
 
 
-def max_tool_calls(entry: spec.MaxToolCalls, run: TraceRun) -> Outcome:
+def max_tool_calls(entry: MaxToolCalls, run: TraceRun) -> Outcome:
     seqs = [c.seq for c in run.tool_calls()]
     ok = len(seqs) <= entry.max_tool_calls
     message = f"the run made {plural(len(seqs), 'tool call')}"
@@ -81,7 +84,7 @@ def args_match(want: spec.ToolArgsSpec, args: Any) -> bool:
                for name, pattern in want.args.items())
 
 
-def tool_args(entry: spec.ToolArgs, run: TraceRun) -> Outcome:
+def tool_args(entry: ToolArgs, run: TraceRun) -> Outcome:
     want = entry.tool_args
     calls = _calls(run, want.tool)
     hits = [c for c in calls if args_match(want, c.tool_args)]
@@ -97,7 +100,7 @@ def tool_args(entry: spec.ToolArgs, run: TraceRun) -> Outcome:
                   actual=[c.tool_args for c in calls[:10]], events=[c.seq for c in hits])
 
 
-def tool_sequence(entry: spec.ToolSequence, run: TraceRun) -> Outcome:
+def tool_sequence(entry: ToolSequence, run: TraceRun) -> Outcome:
     want = entry.tool_sequence
     calls = run.tool_calls()
     actual = [c.tool_name for c in calls]
@@ -106,7 +109,7 @@ def tool_sequence(entry: spec.ToolSequence, run: TraceRun) -> Outcome:
                   actual=actual, events=[c.seq for c in calls])
 
 
-def repeated_tool_call(entry: spec.RepeatedToolCall, run: TraceRun) -> Outcome:
+def repeated_tool_call(entry: RepeatedToolCall, run: TraceRun) -> Outcome:
     want = entry.repeated_tool_call
     groups: dict[tuple[str, str], list[ToolCallRecord]] = {}
     for call in _calls(run, want.tool):
@@ -131,7 +134,7 @@ def repeated_tool_call(entry: spec.RepeatedToolCall, run: TraceRun) -> Outcome:
                   events=[c.seq for c in largest])
 
 
-def tool_error_count(entry: spec.ToolErrorCount, run: TraceRun) -> Outcome:
+def tool_error_count(entry: ToolErrorCount, run: TraceRun) -> Outcome:
     want = entry.tool_error_count
     failed = [c for c in _calls(run, want.tool) if c.is_error]
     seqs = [c.result_seq or c.seq for c in failed]
@@ -139,13 +142,63 @@ def tool_error_count(entry: spec.ToolErrorCount, run: TraceRun) -> Outcome:
     return _count(entry, want, seqs, subject)
 
 
-EVALUATORS: dict[str, Evaluator] = {
-    "tool_called": tool_called,
-    "tool_not_called": tool_not_called,
-    "tool_call_count": tool_call_count,
-    "max_tool_calls": max_tool_calls,
-    "tool_args": tool_args,
-    "tool_sequence": tool_sequence,
-    "repeated_tool_call": repeated_tool_call,
-    "tool_error_count": tool_error_count,
-}
+# --- the entries of this family, each registered with its evaluator ---
+
+
+@register("tool_called", "tools", tool_called)
+class ToolCalled(Entry):
+    tool_called: str = Field(min_length=1)
+    why: str | None = None
+
+
+@register("tool_not_called", "tools", tool_not_called)
+class ToolNotCalled(Entry):
+    tool_not_called: str = Field(min_length=1)
+    why: str | None = None
+
+
+@register("tool_call_count", "tools", tool_call_count)
+class ToolCallCount(Entry):
+    tool_call_count: spec.ToolCountSpec
+    why: str | None = None
+
+
+@register("max_tool_calls", "tools", max_tool_calls)
+class MaxToolCalls(Entry):
+    max_tool_calls: int = Field(ge=0)
+    why: str | None = None
+
+
+@register("tool_args", "tools", tool_args)
+class ToolArgs(Entry):
+    tool_args: spec.ToolArgsSpec
+    why: str | None = None
+
+
+@register("tool_sequence", "tools", tool_sequence)
+class ToolSequence(Entry):
+    tool_sequence: spec.ToolSequenceSpec
+    why: str | None = None
+
+    @field_validator("tool_sequence", mode="before")
+    @classmethod
+    def _list(cls, value: Any) -> Any:
+        return {"tools": value} if isinstance(value, list) else value
+
+
+@register("repeated_tool_call", "tools", repeated_tool_call)
+class RepeatedToolCall(Entry):
+    repeated_tool_call: spec.RepeatedToolCallSpec
+    why: str | None = None
+
+    @field_validator("repeated_tool_call", mode="before")
+    @classmethod
+    def _int(cls, value: Any) -> Any:
+        return {"min": value} if isinstance(value, int) and not isinstance(value, bool) \
+            else value
+
+
+@register("tool_error_count", "tools", tool_error_count)
+class ToolErrorCount(Entry):
+    tool_error_count: spec.ToolCountSpec
+    why: str | None = None

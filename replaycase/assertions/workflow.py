@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from pydantic import Field, field_validator
+
 from ..model import ApprovalEvent, ErrorEvent, StateEvent, TraceRun
 from ..results import Outcome
 from . import catalogue as spec
-from ._common import Evaluator, plural, quote, result, seq_list
+from ._common import plural, quote, result, seq_list
 from ._compare import names, sequence_verdict
+from ._registry import Entry, register
 
 
 def states_with_seq(run: TraceRun) -> list[tuple[int, str]]:
@@ -21,7 +26,7 @@ def states_with_seq(run: TraceRun) -> list[tuple[int, str]]:
     return found
 
 
-def state_visited(entry: spec.StateVisited, run: TraceRun) -> Outcome:
+def state_visited(entry: StateVisited, run: TraceRun) -> Outcome:
     state = entry.state_visited
     visited = states_with_seq(run)
     seqs = [seq for seq, name in visited if name == state]
@@ -31,7 +36,7 @@ def state_visited(entry: spec.StateVisited, run: TraceRun) -> Outcome:
     return result(entry, bool(seqs), message, expected=state, actual=order, events=seqs)
 
 
-def state_sequence(entry: spec.StateSequence, run: TraceRun) -> Outcome:
+def state_sequence(entry: StateSequence, run: TraceRun) -> Outcome:
     want = entry.state_sequence
     visited = states_with_seq(run)
     actual = [name for _, name in visited]
@@ -40,7 +45,7 @@ def state_sequence(entry: spec.StateSequence, run: TraceRun) -> Outcome:
                   actual=actual, events=[seq for seq, _ in visited])
 
 
-def failed_in_state(entry: spec.FailedInState, run: TraceRun) -> Outcome:
+def failed_in_state(entry: FailedInState, run: TraceRun) -> Outcome:
     want = entry.failed_in_state
     first_error = next((e.seq for e in run.events if isinstance(e, ErrorEvent)), None)
     before = [(seq, name) for seq, name in states_with_seq(run)
@@ -63,7 +68,7 @@ def failed_in_state(entry: spec.FailedInState, run: TraceRun) -> Outcome:
     return result(entry, ok, message, expected=want, actual=actual, events=evidence)
 
 
-def approval_requested(entry: spec.ApprovalRequested, run: TraceRun) -> Outcome:
+def approval_requested(entry: ApprovalRequested, run: TraceRun) -> Outcome:
     want = entry.approval_requested
     requests = [e for e in run.events
                 if isinstance(e, ApprovalEvent) and e.action == "requested"]
@@ -88,9 +93,33 @@ def approval_requested(entry: spec.ApprovalRequested, run: TraceRun) -> Outcome:
                   events=seqs)
 
 
-EVALUATORS: dict[str, Evaluator] = {
-    "state_visited": state_visited,
-    "state_sequence": state_sequence,
-    "failed_in_state": failed_in_state,
-    "approval_requested": approval_requested,
-}
+# --- the entries of this family, each registered with its evaluator ---
+
+
+@register("state_visited", "workflow", state_visited)
+class StateVisited(Entry):
+    state_visited: str = Field(min_length=1)
+    why: str | None = None
+
+
+@register("state_sequence", "workflow", state_sequence)
+class StateSequence(Entry):
+    state_sequence: spec.StateSequenceSpec
+    why: str | None = None
+
+    @field_validator("state_sequence", mode="before")
+    @classmethod
+    def _list(cls, value: Any) -> Any:
+        return {"states": value} if isinstance(value, list) else value
+
+
+@register("failed_in_state", "workflow", failed_in_state)
+class FailedInState(Entry):
+    failed_in_state: str = Field(min_length=1)
+    why: str | None = None
+
+
+@register("approval_requested", "workflow", approval_requested)
+class ApprovalRequested(Entry):
+    approval_requested: bool | str
+    why: str | None = None

@@ -10,7 +10,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ..assertions.catalogue import Assertion, SemanticCheck
+from ..assertions import Assertion
+from ..assertions.catalogue import SemanticCheck
 from ..errors import CaseError
 
 CASE_SCHEMA = "replaycase/v1"

@@ -19,8 +19,8 @@ from pydantic import BaseModel, ValidationError
 from .._jsonio import DEFAULT_LIMITS, Limits
 from .._templating import render
 from .._validation import describe
-from ..assertions import all_hold, evaluate, evaluate_all
-from ..assertions.catalogue import SemanticCheck, _Entry, parse_entry
+from ..assertions import Entry, all_hold, evaluate, evaluate_all, parse_entry
+from ..assertions.catalogue import SemanticCheck
 from ..case import (
     CASE_FILE,
     CASE_SCHEMA,
@@ -80,7 +80,7 @@ class ScaffoldReport(BaseModel):
     """Secrets redacted, by kind; None when redaction was off."""
 
 
-def parse_cli_entry(text: str, option: str) -> _Entry:
+def parse_cli_entry(text: str, option: str) -> Entry:
     """One catalogue entry in YAML flow form, as given to --observed / --desired."""
     try:
         data, _ = parse_yaml(text, Path(option))
@@ -119,7 +119,7 @@ def scaffold(trace: str | Path, out: str | Path,
 
 
 def _scaffold_all(trace: Path, out: Path, runs: list[TraceRun], options: ScaffoldOptions,
-                  observed: list[_Entry], desired: list[_Entry]) -> list[ScaffoldReport]:
+                  observed: list[Entry], desired: list[Entry]) -> list[ScaffoldReport]:
     plans = []
     used: set[str] = set()
     for run in runs:
@@ -141,7 +141,7 @@ def _scaffold_all(trace: Path, out: Path, runs: list[TraceRun], options: Scaffol
     return [plan.report for plan in plans]
 
 
-def _actionable(observed: list[_Entry]) -> bool:
+def _actionable(observed: list[Entry]) -> bool:
     """Whether derived signatures give at least one desired assertion."""
     return any(desired_for(entry) is not None for entry in observed)
 
@@ -185,13 +185,13 @@ class _Derived:
     """What a case says about its run: everything but the redaction report."""
 
     spec: CaseSpec
-    observed: list[_Entry]
-    desired: list[_Entry]
+    observed: list[Entry]
+    desired: list[Entry]
     fixtures: dict[str, str]
 
 
-def _plan(trace: Path, run: TraceRun, case_id: str, out: Path, observed_user: list[_Entry],
-          desired_user: list[_Entry], redactor: Redactor, redacting: bool) -> _Plan:
+def _plan(trace: Path, run: TraceRun, case_id: str, out: Path, observed_user: list[Entry],
+          desired_user: list[Entry], redactor: Redactor, redacting: bool) -> _Plan:
     if redacting:
         run, source_text = redact_run(run, redactor)
     else:
@@ -212,8 +212,8 @@ def _plan(trace: Path, run: TraceRun, case_id: str, out: Path, observed_user: li
     return _Plan(files=files, report=report)
 
 
-def _derive(trace: Path, run: TraceRun, case_id: str, observed_user: list[_Entry],
-            desired_user: list[_Entry]) -> _Derived:
+def _derive(trace: Path, run: TraceRun, case_id: str, observed_user: list[Entry],
+            desired_user: list[Entry]) -> _Derived:
     derived = derive_observed(run)
     for entry in observed_user:
         outcome = evaluate(entry, run)
@@ -257,13 +257,13 @@ def _derive(trace: Path, run: TraceRun, case_id: str, observed_user: list[_Entry
                     fixtures=fixture_files(run))
 
 
-def _flow(entry: _Entry) -> str:
+def _flow(entry: Entry) -> str:
     data = entry.to_yaml_dict()
     data.pop("why", None)
     return str(data)
 
 
-def _title(run: TraceRun, observed: list[_Entry]) -> str:
+def _title(run: TraceRun, observed: list[Entry]) -> str:
     agent = run.metadata.agent or "run"
     rank = ["repeated_tool_call", "tool_called", "error_matches", "llm_call_count",
             "final_output_exists", "status_is"]

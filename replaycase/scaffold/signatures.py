@@ -13,20 +13,12 @@ from collections import defaultdict
 
 from .._bounded_regex import RegexTimeout, search
 from .._text import clip
-from ..assertions.catalogue import (
-    CountSpec,
-    ErrorMatches,
-    FinalOutputExists,
-    LlmCallCount,
-    Not,
-    RepeatedToolCall,
-    RepeatedToolCallSpec,
-    StatusIs,
-    ToolCountSpec,
-    ToolErrorCount,
-    _Entry,
-    parse_entry,
-)
+from ..assertions import Entry, parse_entry
+from ..assertions.budget import LlmCallCount
+from ..assertions.catalogue import CountSpec, RepeatedToolCallSpec, ToolCountSpec
+from ..assertions.logic import Not
+from ..assertions.run import ErrorMatches, FinalOutputExists, StatusIs
+from ..assertions.tools import RepeatedToolCall, ToolErrorCount
 from ..model import TraceRun
 
 LOOP_MIN = 3
@@ -85,9 +77,9 @@ def _events(seqs: list[int], limit: int = 12) -> str:
     return f"event{'s' if len(seqs) > 1 else ''} {shown}{more}"
 
 
-def derive_observed(run: TraceRun) -> list[_Entry]:
+def derive_observed(run: TraceRun) -> list[Entry]:
     """Failure signatures the trace shows, each with a ``why`` citing event numbers."""
-    found: list[_Entry] = []
+    found: list[Entry] = []
     last_seq = run.events[-1].seq if run.events else 0
     errors = [e for e in run.errors()]
     if run.status != "success":
@@ -118,7 +110,7 @@ def derive_observed(run: TraceRun) -> list[_Entry]:
     return found
 
 
-def _loops(run: TraceRun) -> list[_Entry]:
+def _loops(run: TraceRun) -> list[Entry]:
     groups: dict[tuple[str, str], list[int]] = defaultdict(list)
     for call in run.tool_calls():
         groups[(call.tool_name, call.args_key())].append(call.seq)
@@ -134,7 +126,7 @@ def _loops(run: TraceRun) -> list[_Entry]:
     ]
 
 
-def _tool_errors(run: TraceRun) -> list[_Entry]:
+def _tool_errors(run: TraceRun) -> list[Entry]:
     errors: dict[str, list[int]] = defaultdict(list)
     for call in run.tool_calls():
         if call.is_error:
@@ -147,7 +139,7 @@ def _tool_errors(run: TraceRun) -> list[_Entry]:
     ]
 
 
-def desired_for(signature: _Entry) -> _Entry | None:
+def desired_for(signature: Entry) -> Entry | None:
     """The desired assertion that contradicts a derived signature (None: nothing to ask)."""
     if isinstance(signature, StatusIs):
         return StatusIs(status_is="success")
@@ -167,7 +159,7 @@ def desired_for(signature: _Entry) -> _Entry | None:
     return negation(signature)
 
 
-def negation(entry: _Entry) -> _Entry:
+def negation(entry: Entry) -> Entry:
     """``not: entry`` (or the inner entry when it is itself a ``not``)."""
     if isinstance(entry, Not):
         return entry.not_
