@@ -34,7 +34,7 @@ import pydantic_core
 from pydantic import BaseModel, ConfigDict, Field
 
 from ._jsonio import canonical_json
-from .errors import InputError
+from .errors import FileAccessError, RunChoiceError
 from .importers import load_trace
 from .model import (
     ApprovalEvent,
@@ -166,20 +166,21 @@ def load_run(path: str | Path, run_id: str | None = None, format: str = "auto") 
     if path.is_dir():
         found = next((path / n for n in EVIDENCE_FILES if os.path.lexists(path / n)), None)
         if found is None:
-            raise InputError(path, "a folder with no candidate-run.json or runner-output.json; "
-                                   "expected a trace file or a replay's evidence folder")
+            raise FileAccessError(path, "a folder with no candidate-run.json or "
+                                        "runner-output.json; expected a trace file or a replay's "
+                                        "evidence folder")
         runs = load_trace(found, "auto")
     elif not path.exists():
-        raise InputError(path, "no such file or folder")
+        raise FileAccessError(path, "no such file or folder")
     else:
         runs = load_trace(path, format)
     if run_id is not None:
         runs = [r for r in runs if r.run_id == run_id]
         if not runs:
-            raise InputError(path, f"no run {run_id!r} in the file")
+            raise RunChoiceError(path, f"no run {run_id!r} in the file")
     if len(runs) != 1:
         ids = ", ".join(r.run_id for r in runs[:5]) + (", …" if len(runs) > 5 else "")
-        raise InputError(path, f"holds {len(runs)} runs ({ids}); choose one by its run id")
+        raise RunChoiceError(path, f"holds {len(runs)} runs ({ids}); choose one by its run id")
     return runs[0]
 
 

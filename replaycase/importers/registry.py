@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .._jsonio import BOM, DEFAULT_LIMITS, Limits, check_file, decode, loads, read_bytes
 from .._safe_files import open_regular
-from ..errors import InputError, TraceFormatError
+from ..errors import FileAccessError, RunChoiceError, TraceFormatError
 from ..model import TraceRun
 from .base import Importer, TraceDocument, file_sha256
 
@@ -71,13 +71,13 @@ def _check_trace_file(path: Path, limits: Limits) -> None:
     process substitution), which cannot be read twice."""
     try:
         check_file(path, limits)
-    except InputError:
+    except FileAccessError:
         try:
             piped = stat.S_ISFIFO(os.stat(path).st_mode)
         except (OSError, ValueError):
             piped = False
         if piped:
-            raise InputError(path, f"is a pipe (FIFO), not a regular file; {_PIPE_HINT}") \
+            raise FileAccessError(path, f"is a pipe (FIFO), not a regular file; {_PIPE_HINT}") \
                 from None
         raise
 
@@ -152,5 +152,5 @@ def load_runs(path: str | Path, format: str = "auto", run_id: str | None = None,
         return runs
     chosen = [run for run in runs if run.run_id == run_id]
     if not chosen:
-        raise InputError(path, f"no run {run_id!r} in the file")
+        raise RunChoiceError(path, f"no run {run_id!r} in the file")
     return chosen

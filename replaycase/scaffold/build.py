@@ -34,7 +34,7 @@ from ..case import (
 )
 from ..case.load import parse_yaml
 from ..case.schema import check_schema_beside, write_schema_beside
-from ..errors import InputError, UsageError
+from ..errors import InputError, RunChoiceError, UsageError
 from ..importers import load_trace
 from ..model import TraceRun
 from ..model.timeline import summarize
@@ -128,7 +128,7 @@ def _scaffold_all(trace: Path, out: Path, runs: list[TraceRun], options: Scaffol
         plans.append(_plan(trace, run, case_id, out / case_id, observed, desired, redactor,
                            options.redact))
     if not plans:
-        raise InputError(trace, f"none of its {len(runs)} runs shows a failure; state one "
+        raise RunChoiceError(trace, f"none of its {len(runs)} runs shows a failure; state one "
                                 "with --observed")
     for plan in plans:  # every folder checked before any is written
         check_target(plan.report.path, options.force)
@@ -163,7 +163,7 @@ def _pick_run(trace: Path, runs: list[TraceRun], run_id: str | None) -> TraceRun
             if run.run_id == run_id:
                 return run
         ids = ", ".join(r.run_id for r in runs[:10])
-        raise InputError(trace, f"no run {run_id!r} in the file (runs: {ids})")
+        raise RunChoiceError(trace, f"no run {run_id!r} in the file (runs: {ids})")
     if len(runs) > 1:
         ids = ", ".join(r.run_id for r in runs[:10])
         more = f", … ({len(runs)} runs)" if len(runs) > 10 else ""
@@ -220,7 +220,7 @@ def _derive(trace: Path, run: TraceRun, case_id: str, observed_user: list[_Entry
                              f"(run {run.run_id}): {outcome.message}")
     observed = derived + observed_user
     if not observed:
-        raise InputError(trace, f"run {run.run_id} shows no failure replaycase can detect "
+        raise RunChoiceError(trace, f"run {run.run_id} shows no failure replaycase can detect "
                                 f"(status {run.status}, no errors, loops or missing answer); "
                                 "state what went wrong with --observed, e.g. --observed "
                                 "\"tool_called: issue_refund\"")

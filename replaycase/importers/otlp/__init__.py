@@ -34,7 +34,7 @@ class OtlpImporter(Importer):
         count = 0
         for lineno, record in doc.records(self.name):
             where = f"line {lineno}: " if doc.kind == "jsonl" else ""
-            for span in iter_spans(record, where):  # an OtlpError says where it is
+            for span in iter_spans(record, where):  # a malformed value's error says where it is
                 count += 1
                 span.order = count
                 traces.setdefault(span.trace_id, []).append(span)
