@@ -90,7 +90,7 @@ def open_regular(path: str | Path, *, max_bytes: int | None = None, follow: bool
         if _NONBLOCK:
             os.set_blocking(fd, True)
         return os.fdopen(fd, "rb")
-    except BaseException:
+    except BaseException:  # any failure, an interrupt too: close the descriptor, re-raise
         os.close(fd)
         raise
 
@@ -252,7 +252,7 @@ def parent_folders(path: str | Path) -> Iterator[None]:
                 raise FileAccessError(folder, f"cannot create folder: {_strerror(exc)}") from None
             created.append(folder)
         yield
-    except BaseException:
+    except BaseException:  # any failure, an interrupt too: remove the folders made, re-raise
         for folder in reversed(created):
             with contextlib.suppress(OSError):
                 os.rmdir(folder)

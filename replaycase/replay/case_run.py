@@ -133,7 +133,7 @@ def replay_case(case: ReplayCase, options: ReplayOptions) -> ReplayResult:
                 stdout_path=folder.path / "stdout.log", stderr_path=folder.path / "stderr.log",
                 max_output_bytes=options.max_output_bytes, kill_grace_s=options.kill_grace_s,
                 overhang_bytes=LOG_OVERHANG, dir_fd=folder.fd)
-        except BaseException:
+        except BaseException:  # an interrupt too: close the evidence folder, re-raise
             folder.close()
             raise
     with RunFolder(folder, redactor) as run:
