@@ -34,8 +34,8 @@ import pydantic_core
 from pydantic import BaseModel, ConfigDict, Field
 
 from ._jsonio import canonical_json
-from .errors import FileAccessError, RunChoiceError
-from .importers import load_trace
+from .errors import FileAccessError
+from .importers import load_trace, pick_run
 from .model import (
     ApprovalEvent,
     CustomEvent,
@@ -159,7 +159,8 @@ class RunDiff(_Model):
         return self.model_dump_json(by_alias=True, indent=2)
 
 
-def load_run(path: str | Path, run_id: str | None = None, format: str = "auto") -> TraceRun:
+def load_run(path: str | Path, run_id: str | None = None, format: str = "auto",
+             option: str = "--run-id") -> TraceRun:
     """One run from a trace file in any format, or from an evidence folder of a replay
     (its candidate-run.json, else its runner-output.json)."""
     path = Path(path)
@@ -174,14 +175,7 @@ def load_run(path: str | Path, run_id: str | None = None, format: str = "auto") 
         raise FileAccessError(path, "no such file or folder")
     else:
         runs = load_trace(path, format)
-    if run_id is not None:
-        runs = [r for r in runs if r.run_id == run_id]
-        if not runs:
-            raise RunChoiceError(path, f"no run {run_id!r} in the file")
-    if len(runs) != 1:
-        ids = ", ".join(r.run_id for r in runs[:5]) + (", …" if len(runs) > 5 else "")
-        raise RunChoiceError(path, f"holds {len(runs)} runs ({ids}); choose one by its run id")
-    return runs[0]
+    return pick_run(path, runs, run_id, option)
 
 
 def diff_runs(a: TraceRun, b: TraceRun, prices: PriceTable | None = None,

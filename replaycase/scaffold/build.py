@@ -35,7 +35,7 @@ from ..case import (
 from ..case.load import parse_yaml
 from ..case.schema import check_schema_beside, write_schema_beside
 from ..errors import InputError, RunChoiceError, UsageError
-from ..importers import load_trace
+from ..importers import load_trace, pick_run
 from ..model import TraceRun
 from ..model.timeline import summarize
 from ..redact import Redactor, redact_run
@@ -108,7 +108,8 @@ def scaffold(trace: str | Path, out: str | Path,
 
     check_target(out, options.force)  # refused before the trace is read, and again when written
     check_schema_beside(out)
-    run = _pick_run(trace, load_trace(trace, options.format, options.limits), options.run_id)
+    run = pick_run(trace, load_trace(trace, options.format, options.limits), options.run_id,
+                   "--run-id, or scaffold every failed run with --all")
     plan = _plan(trace, run, options.case_id or out.name, out, observed_user, desired_user,
                  redactor, options.redact)
     write_folder(out, plan.files, options.force)
@@ -155,21 +156,6 @@ def _unique(name: str, used: set[str]) -> str:
         candidate, n = f"{name}-{n}", n + 1
     used.add(candidate)
     return candidate
-
-
-def _pick_run(trace: Path, runs: list[TraceRun], run_id: str | None) -> TraceRun:
-    if run_id is not None:
-        for run in runs:
-            if run.run_id == run_id:
-                return run
-        ids = ", ".join(r.run_id for r in runs[:10])
-        raise RunChoiceError(trace, f"no run {run_id!r} in the file (runs: {ids})")
-    if len(runs) > 1:
-        ids = ", ".join(r.run_id for r in runs[:10])
-        more = f", … ({len(runs)} runs)" if len(runs) > 10 else ""
-        raise UsageError(f"{trace}: holds {len(runs)} runs ({ids}{more}); choose one with "
-                         "--run-id or scaffold every failed run with --all")
-    return runs[0]
 
 
 @dataclass
