@@ -341,7 +341,7 @@ def iter_jsonl(path: Path, limits: Limits = DEFAULT_LIMITS,
             yield lineno, loads(text, path, limits, line=lineno, fmt=fmt)
 
 
-def describe(value: Any) -> str:
+def json_kind(value: Any) -> str:
     """A JSON type name for error messages: 'an object', 'a list', …"""
     if isinstance(value, dict):
         return "an object"

@@ -48,7 +48,7 @@ from .model import (
     ToolResultEvent,
     TraceRun,
 )
-from .model.timeline import summarize
+from .model.timeline import event_line
 from .prices import PriceTable, RunCost, recorded_usage, run_cost
 
 DIFF_SCHEMA: Final = "replaycase.diff/v1"
@@ -374,7 +374,7 @@ def _divergence_side(item: tuple[Any, Key] | None) -> DivergenceSide:
     if item is None:
         return DivergenceSide()
     event = item[0]
-    return DivergenceSide(seq=event.seq, type=event.type, summary=summarize(event, 200),
+    return DivergenceSide(seq=event.seq, type=event.type, summary=event_line(event, 200),
                           event=pydantic_core.to_jsonable_python(event))
 
 

@@ -6,10 +6,11 @@ unless the other children decide it anyway (one failed child fails ``all_of``).
 
 from __future__ import annotations
 
+from .._text import clip
 from ..model import TraceRun
 from ..results import Outcome, OutcomeKind
 from . import catalogue as spec
-from ._common import Evaluator, build, clip
+from ._common import Evaluator, build
 
 
 def _evaluate(entry: spec._Entry, run: TraceRun) -> Outcome:

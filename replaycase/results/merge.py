@@ -14,8 +14,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from .._jsonio import describe, loads, read_text
-from .._validation import describe as describe_validation
+from .._jsonio import json_kind, loads, read_text
+from .._validation import validation_message
 from ..errors import ResultsError, UsageError
 from ._models import RESULTS_SCHEMA, ReplayResult, ResultsDocument, summarize
 
@@ -25,7 +25,7 @@ def read_results(path: Path) -> ResultsDocument:
     data = loads(read_text(path), path)
     if not isinstance(data, dict):
         raise ResultsError(path, f"expected a replaycase results document (an object), got "
-                               f"{describe(data)}")
+                               f"{json_kind(data)}")
     schema = data.get("schema")
     if schema != RESULTS_SCHEMA:
         if schema is None:
@@ -40,7 +40,7 @@ def read_results(path: Path) -> ResultsDocument:
     try:
         return ResultsDocument.model_validate(data)
     except ValidationError as exc:
-        raise ResultsError(path, f"invalid results document: {describe_validation(exc)}") \
+        raise ResultsError(path, f"invalid results document: {validation_message(exc)}") \
             from None
 
 

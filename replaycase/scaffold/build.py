@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from .._jsonio import DEFAULT_LIMITS, Limits
 from .._templating import render
-from .._validation import describe
+from .._validation import validation_message
 from ..assertions import all_hold, evaluate, evaluate_all
 from ..assertions.catalogue import SemanticCheck, _Entry, parse_entry
 from ..case import (
@@ -37,7 +37,7 @@ from ..case.schema import check_schema_beside, write_schema_beside
 from ..errors import InputError, RunChoiceError, UsageError
 from ..importers import load_trace, pick_run
 from ..model import TraceRun
-from ..model.timeline import summarize
+from ..model.timeline import event_line
 from ..redact import Redactor, redact_run
 from .fixtures import fixture_files
 from .signatures import derive_observed, desired_for, negation
@@ -87,7 +87,7 @@ def parse_cli_entry(text: str, option: str) -> _Entry:
     try:
         return parse_entry(data)
     except ValidationError as exc:
-        raise UsageError(f"{option} {text!r}: {describe(exc)}") from None
+        raise UsageError(f"{option} {text!r}: {validation_message(exc)}") from None
 
 
 def scaffold(trace: str | Path, out: str | Path,
@@ -235,8 +235,8 @@ def _derive(trace: Path, run: TraceRun, case_id: str, observed_user: list[_Entry
             "semantic": [SemanticCheck(check=SEMANTIC_PLACEHOLDER)],
         })
     except ValidationError as exc:
-        raise UsageError(f"case id {case_id!r}: {describe(exc)}; choose another with --id") \
-            from None
+        raise UsageError(f"case id {case_id!r}: {validation_message(exc)}; choose another "
+                         "with --id") from None
     return _Derived(spec=spec, observed=observed, desired=desired,
                     fixtures=fixture_files(run))
 
@@ -263,7 +263,7 @@ def _notes(spec: CaseSpec, run: TraceRun, source_name: str, out: Path,
         for number in re.findall(r"\d+", _event_part(entry.why or "")):
             cited.add(int(number))
     rows = [
-        {"seq": e.seq, "type": e.type, "text": summarize(e), "flagged": e.seq in cited}
+        {"seq": e.seq, "type": e.type, "text": event_line(e), "flagged": e.seq in cited}
         for e in run.events[:TIMELINE_ROWS]
     ]
     case_dir = out.as_posix() if not out.is_absolute() else f"cases/{spec.id}"

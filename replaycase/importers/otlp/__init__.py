@@ -9,7 +9,7 @@ integers or names, keys lowerCamelCase or snake_case.
 
 from __future__ import annotations
 
-from ..._jsonio import describe
+from ..._jsonio import json_kind
 from ...model import TraceRun
 from ..base import Importer, TraceDocument
 from ._run import build_run
@@ -24,7 +24,7 @@ class OtlpImporter(Importer):
 
     def check(self, doc: TraceDocument) -> str | None:
         if not isinstance(doc.first, dict):
-            return f"top level is {describe(doc.first)}, expected a TracesData object"
+            return f"top level is {json_kind(doc.first)}, expected a TracesData object"
         if any(key in doc.first for key in _KEYS):
             return None
         return 'no "resourceSpans" key'

@@ -16,7 +16,7 @@ import re
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from ..._jsonio import describe, json_in_text
+from ..._jsonio import json_in_text, json_kind
 from ...errors import TraceFormatError
 
 _HEX = re.compile(r"[0-9a-fA-F]+")
@@ -52,7 +52,7 @@ def field(obj: dict[str, Any], key: str, default: Any = None) -> Any:
 
 def expect_dict(value: Any, where: str) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise malformed(where, f"expected an object, got {describe(value)}")
+        raise malformed(where, f"expected an object, got {json_kind(value)}")
     return value
 
 
@@ -60,7 +60,7 @@ def expect_list(value: Any, where: str) -> list[Any]:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise malformed(where, f"expected a list, got {describe(value)}")
+        raise malformed(where, f"expected a list, got {json_kind(value)}")
     return value
 
 
@@ -72,7 +72,7 @@ def attributes(value: Any, where: str) -> dict[str, Any]:
         item = expect_dict(item, at)
         key = item.get("key")
         if not isinstance(key, str):
-            raise malformed(f"{at}.key", f"expected a string, got {describe(key)}")
+            raise malformed(f"{at}.key", f"expected a string, got {json_kind(key)}")
         out[key] = any_value(item.get("value"), f"{at}.value")
     return out
 
@@ -94,11 +94,11 @@ def any_value(value: Any, where: str) -> Any:
 def _decode(kind: str, raw: Any, where: str) -> Any:
     if kind == "stringValue":
         if not isinstance(raw, str):
-            raise malformed(where, f"expected a string, got {describe(raw)}")
+            raise malformed(where, f"expected a string, got {json_kind(raw)}")
         return raw
     if kind == "boolValue":
         if not isinstance(raw, bool):
-            raise malformed(where, f"expected true or false, got {describe(raw)}")
+            raise malformed(where, f"expected true or false, got {json_kind(raw)}")
         return raw
     if kind == "intValue":
         if isinstance(raw, int) and not isinstance(raw, bool):
@@ -137,7 +137,7 @@ def _double(raw: Any, where: str) -> float | str:
 def hex_bytes(raw: Any, where: str) -> str:
     """Bytes written as hex (OTLP/JSON) or base64 (protobuf JSON), returned as lowercase hex."""
     if not isinstance(raw, str):
-        raise malformed(where, f"expected a hex or base64 string, got {describe(raw)}")
+        raise malformed(where, f"expected a hex or base64 string, got {json_kind(raw)}")
     text = raw.strip()
     if _HEX.fullmatch(text) and len(text) % 2 == 0:
         return text.lower()
@@ -221,7 +221,7 @@ def _show(value: Any) -> str:
         return repr(value if len(value) <= 40 else value[:37] + "...")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return repr(value)
-    return describe(value)
+    return json_kind(value)
 
 
 def parse_json_text(value: Any) -> Any:
