@@ -20,7 +20,7 @@ import orjson
 import pydantic_core
 
 from ._safe_files import kind_of, open_regular, read_regular
-from .errors import InputError, TraceFormatError
+from .errors import FileAccessError, TraceFormatError
 
 BOM = b"\xef\xbb\xbf"
 _MB = 1024 * 1024
@@ -56,14 +56,14 @@ def check_file(path: Path, limits: Limits = DEFAULT_LIMITS, max_bytes: int | Non
     try:
         info = os.stat(path)
     except (OSError, ValueError) as exc:
-        raise InputError(path, _stat_problem(exc)) from None
+        raise FileAccessError(path, _stat_problem(exc)) from None
     if not stat.S_ISREG(info.st_mode):
         kind = kind_of(info.st_mode)
         hint = ", expected a file" if kind == "a directory" else ", not a regular file"
-        raise InputError(path, f"is {kind}{hint}")
+        raise FileAccessError(path, f"is {kind}{hint}")
     limit = max_bytes if max_bytes is not None else limits.max_file_bytes
     if info.st_size > limit:
-        raise InputError(path, f"file is {info.st_size / _MB:.1f} MB, above the limit of "
+        raise FileAccessError(path, f"file is {info.st_size / _MB:.1f} MB, above the limit of "
                                f"{limit / _MB:.1f} MB")
     return info.st_size
 
@@ -94,7 +94,7 @@ def decode(data: bytes, path: Path, line: int | None = None) -> str:
 
 
 def read_bytes(path: Path, max_bytes: int = DEFAULT_LIMITS.max_file_bytes) -> bytes:
-    """A whole regular file's bytes, at most ``max_bytes``; an InputError naming it when it
+    """A whole regular file's bytes, at most ``max_bytes``; a FileAccessError naming it when it
     cannot be read (a FIFO, a device, a socket, a file over the cap)."""
     check_file(path, max_bytes=max_bytes)  # names what a socket is (open says only ENXIO)
     return read_regular(path, max_bytes)
@@ -341,7 +341,7 @@ def iter_jsonl(path: Path, limits: Limits = DEFAULT_LIMITS,
             yield lineno, loads(text, path, limits, line=lineno, fmt=fmt)
 
 
-def describe(value: Any) -> str:
+def json_kind(value: Any) -> str:
     """A JSON type name for error messages: 'an object', 'a list', …"""
     if isinstance(value, dict):
         return "an object"

@@ -14,7 +14,7 @@ through this module:
 - ``Folder`` holds a folder open by descriptor, so that a runner replacing its run folder by a
   link, or deleting it, cannot redirect the writes that follow.
 
-Every problem is an ``InputError`` naming the file.
+Every problem is a ``FileAccessError`` naming the file.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from .errors import InputError
+from .errors import FileAccessError
 
 _MB = 1024 * 1024
 _KINDS = (
@@ -78,19 +78,19 @@ def open_regular(path: str | Path, *, max_bytes: int | None = None, follow: bool
     try:
         fd = os.open(path, flags, dir_fd=dir_fd)
     except OSError as exc:
-        raise InputError(path, f"cannot read: {_strerror(exc)}") from None
+        raise FileAccessError(path, f"cannot read: {_strerror(exc)}") from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             kind = kind_of(info.st_mode)
             hint = ", expected a file" if kind == "a directory" else ", not a regular file"
-            raise InputError(path, f"is {kind}{hint}")
+            raise FileAccessError(path, f"is {kind}{hint}")
         if max_bytes is not None and info.st_size > max_bytes:
-            raise InputError(path, _size_problem(info.st_size, max_bytes))
+            raise FileAccessError(path, _size_problem(info.st_size, max_bytes))
         if _NONBLOCK:
             os.set_blocking(fd, True)
         return os.fdopen(fd, "rb")
-    except BaseException:
+    except BaseException:  # any failure, an interrupt too: close the descriptor, re-raise
         os.close(fd)
         raise
 
@@ -98,7 +98,7 @@ def open_regular(path: str | Path, *, max_bytes: int | None = None, follow: bool
 def read_regular(path: str | Path, max_bytes: int, *, follow: bool = True,
                  dir_fd: int | None = None) -> bytes:
     """The whole content of a regular file of at most ``max_bytes`` (also when it grows while
-    being read); InputError otherwise.
+    being read); FileAccessError otherwise.
 
     The file's size is read first (a buffer as large as the cap is never reserved); what a
     growing file adds comes in chunks, until its end or the cap.
@@ -112,9 +112,9 @@ def read_regular(path: str | Path, max_bytes: int, *, follow: bool = True,
                 chunks.append(handle.read(min(_MB, max_bytes + 1 - total)))
                 total += len(chunks[-1])
         except OSError as exc:
-            raise InputError(path, f"cannot read: {_strerror(exc)}") from None
+            raise FileAccessError(path, f"cannot read: {_strerror(exc)}") from None
     if total > max_bytes:
-        raise InputError(path, f"file grew above the limit of {max_bytes / _MB:.1f} MB "
+        raise FileAccessError(path, f"file grew above the limit of {max_bytes / _MB:.1f} MB "
                                "while being read")
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
@@ -129,13 +129,13 @@ def read_tail(path: str | Path, max_bytes: int, *, follow: bool = True,
             handle.seek(max(0, size - max_bytes))
             return handle.read(max_bytes), size
         except OSError as exc:
-            raise InputError(path, f"cannot read: {_strerror(exc)}") from None
+            raise FileAccessError(path, f"cannot read: {_strerror(exc)}") from None
 
 
 def write_atomic(path: str | Path, data: bytes | str, *, dir_fd: int | None = None) -> None:
     """Write ``data`` to ``path`` through an exclusively created temporary sibling and a
     rename: a link at ``path`` is replaced, never followed, and a failed write leaves no
-    partial file. InputError naming ``path`` when it cannot be written."""
+    partial file. FileAccessError naming ``path`` when it cannot be written."""
     if isinstance(data, str):
         data = data.encode("utf-8")
     target = Path(path)
@@ -144,7 +144,7 @@ def write_atomic(path: str | Path, data: bytes | str, *, dir_fd: int | None = No
     try:
         fd = os.open(tmp, flags, 0o644, dir_fd=dir_fd)
     except OSError as exc:
-        raise InputError(path, f"cannot write: {_strerror(exc)}") from None
+        raise FileAccessError(path, f"cannot write: {_strerror(exc)}") from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -153,8 +153,8 @@ def write_atomic(path: str | Path, data: bytes | str, *, dir_fd: int | None = No
         with contextlib.suppress(OSError):
             os.unlink(tmp, dir_fd=dir_fd)
         if exc.errno == errno.EISDIR or (exc.errno == errno.ENOTEMPTY):
-            raise InputError(path, "cannot write: is a directory") from None
-        raise InputError(path, f"cannot write: {_strerror(exc)}") from None
+            raise FileAccessError(path, "cannot write: is a directory") from None
+        raise FileAccessError(path, f"cannot write: {_strerror(exc)}") from None
 
 
 class Folder:
@@ -169,7 +169,7 @@ class Folder:
         try:
             self.fd = os.open(self.path, os.O_RDONLY | _DIRECTORY | _CLOEXEC)
         except OSError as exc:
-            raise InputError(self.path, f"cannot open folder: {_strerror(exc)}") from None
+            raise FileAccessError(self.path, f"cannot open folder: {_strerror(exc)}") from None
 
     def __enter__(self) -> Folder:
         return self
@@ -202,8 +202,8 @@ class Folder:
         """Errors name the file by the folder's path, not the bare name."""
         try:
             yield
-        except InputError as exc:
-            raise InputError(self.path / name, exc.problem) from None
+        except FileAccessError as exc:
+            raise FileAccessError(self.path / name, exc.problem) from None
 
     def kind(self, name: str) -> str | None:
         """What ``name`` is in the folder ('a regular file', 'a symbolic link', …), or None
@@ -224,9 +224,9 @@ def check_output(path: str | Path) -> None:
     except (FileNotFoundError, NotADirectoryError):
         return
     except OSError as exc:
-        raise InputError(path, f"cannot write: {_strerror(exc)}") from None
+        raise FileAccessError(path, f"cannot write: {_strerror(exc)}") from None
     if not stat.S_ISREG(mode):
-        raise InputError(path, f"is {kind_of(mode)}, not a regular file: not written")
+        raise FileAccessError(path, f"is {kind_of(mode)}, not a regular file: not written")
 
 
 @contextlib.contextmanager
@@ -246,13 +246,13 @@ def parent_folders(path: str | Path) -> Iterator[None]:
             except FileExistsError:
                 if os.path.isdir(folder):
                     continue  # made meanwhile by another writer: theirs, kept
-                raise InputError(folder, "cannot create folder: a file is in its place") \
+                raise FileAccessError(folder, "cannot create folder: a file is in its place") \
                     from None
             except OSError as exc:
-                raise InputError(folder, f"cannot create folder: {_strerror(exc)}") from None
+                raise FileAccessError(folder, f"cannot create folder: {_strerror(exc)}") from None
             created.append(folder)
         yield
-    except BaseException:
+    except BaseException:  # any failure, an interrupt too: remove the folders made, re-raise
         for folder in reversed(created):
             with contextlib.suppress(OSError):
                 os.rmdir(folder)

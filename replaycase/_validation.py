@@ -19,15 +19,15 @@ def loc_path(loc: Sequence[Any]) -> str:
     return out or "(top level)"
 
 
-def describe(exc: ValidationError, limit: int = 3) -> str:
+def validation_message(exc: ValidationError, limit: int = 3) -> str:
     """The first few problems of a validation error, on one line."""
     errors = exc.errors(include_url=False)
-    parts = [describe_error(error) for error in errors[:limit]]
+    parts = [pydantic_error_message(error) for error in errors[:limit]]
     more = len(errors) - limit
     return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
 
 
-def describe_error(error: Any, skip: int = 0) -> str:
+def pydantic_error_message(error: Any, skip: int = 0) -> str:
     """One pydantic error as 'where: what' (the first ``skip`` location parts dropped)."""
     loc: list[Any] = []
     for part in error["loc"][skip:]:

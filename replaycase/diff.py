@@ -34,8 +34,8 @@ import pydantic_core
 from pydantic import BaseModel, ConfigDict, Field
 
 from ._jsonio import canonical_json
-from .errors import InputError
-from .importers import load_trace
+from .errors import FileAccessError
+from .importers import load_trace, pick_run
 from .model import (
     ApprovalEvent,
     CustomEvent,
@@ -48,7 +48,7 @@ from .model import (
     ToolResultEvent,
     TraceRun,
 )
-from .model.timeline import summarize
+from .model.timeline import event_line
 from .prices import PriceTable, RunCost, recorded_usage, run_cost
 
 DIFF_SCHEMA: Final = "replaycase.diff/v1"
@@ -159,28 +159,23 @@ class RunDiff(_Model):
         return self.model_dump_json(by_alias=True, indent=2)
 
 
-def load_run(path: str | Path, run_id: str | None = None, format: str = "auto") -> TraceRun:
+def load_run(path: str | Path, run_id: str | None = None, format: str = "auto",
+             option: str = "--run-id") -> TraceRun:
     """One run from a trace file in any format, or from an evidence folder of a replay
     (its candidate-run.json, else its runner-output.json)."""
     path = Path(path)
     if path.is_dir():
         found = next((path / n for n in EVIDENCE_FILES if os.path.lexists(path / n)), None)
         if found is None:
-            raise InputError(path, "a folder with no candidate-run.json or runner-output.json; "
-                                   "expected a trace file or a replay's evidence folder")
+            raise FileAccessError(path, "a folder with no candidate-run.json or "
+                                        "runner-output.json; expected a trace file or a replay's "
+                                        "evidence folder")
         runs = load_trace(found, "auto")
     elif not path.exists():
-        raise InputError(path, "no such file or folder")
+        raise FileAccessError(path, "no such file or folder")
     else:
         runs = load_trace(path, format)
-    if run_id is not None:
-        runs = [r for r in runs if r.run_id == run_id]
-        if not runs:
-            raise InputError(path, f"no run {run_id!r} in the file")
-    if len(runs) != 1:
-        ids = ", ".join(r.run_id for r in runs[:5]) + (", …" if len(runs) > 5 else "")
-        raise InputError(path, f"holds {len(runs)} runs ({ids}); choose one by its run id")
-    return runs[0]
+    return pick_run(path, runs, run_id, option)
 
 
 def diff_runs(a: TraceRun, b: TraceRun, prices: PriceTable | None = None,
@@ -379,7 +374,7 @@ def _divergence_side(item: tuple[Any, Key] | None) -> DivergenceSide:
     if item is None:
         return DivergenceSide()
     event = item[0]
-    return DivergenceSide(seq=event.seq, type=event.type, summary=summarize(event, 200),
+    return DivergenceSide(seq=event.seq, type=event.type, summary=event_line(event, 200),
                           event=pydantic_core.to_jsonable_python(event))
 
 

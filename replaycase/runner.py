@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ._jsonio import canonical_json, loads, read_bytes
-from .errors import InputError, ReplaycaseError
+from .errors import FixtureMissing, FixtureUnreadable, InputError, NotInReplay
 from .model import (
     ErrorEvent,
     FinalOutputEvent,
@@ -150,7 +150,7 @@ class Recorder:
         target = os.environ.get("REPLAYCASE_OUTPUT_PATH") or os.environ.get(
             "REPLAYKIT_OUTPUT_PATH")
         if not target:
-            raise ReplaycaseError("REPLAYCASE_OUTPUT_PATH is not set: not inside a replay")
+            raise NotInReplay("REPLAYCASE_OUTPUT_PATH")
         return self.save(target, status)
 
 
@@ -163,10 +163,6 @@ class RecordedToolCall:
     output: Any
     is_error: bool
     call_id: str | None = None
-
-
-class FixtureMissing(ReplaycaseError):
-    """The candidate asked for a tool output the fixtures do not hold."""
 
 
 class Fixtures:
@@ -197,7 +193,7 @@ class Fixtures:
         folder = os.environ.get("REPLAYCASE_FIXTURES_DIR") or os.environ.get(
             "REPLAYKIT_FIXTURES_DIR")
         if not folder:
-            raise ReplaycaseError("REPLAYCASE_FIXTURES_DIR is not set: not inside a replay")
+            raise NotInReplay("REPLAYCASE_FIXTURES_DIR")
         return cls(folder)
 
     @property
@@ -237,4 +233,4 @@ def _read_json(path: Path, default: Any) -> Any:
     try:
         return loads(read_bytes(path), path)
     except InputError as exc:
-        raise ReplaycaseError(f"{path}: cannot read fixture: {exc.problem}") from None
+        raise FixtureUnreadable(f"{path}: cannot read fixture: {exc.problem}") from None

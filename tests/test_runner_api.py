@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from replaycase.errors import ReplaycaseError
+from replaycase.errors import FixtureMissing, ReplaycaseError
 from replaycase.importers import load_trace
-from replaycase.runner import FixtureMissing, Fixtures, Recorder, in_replay
+from replaycase.runner import Fixtures, Recorder, in_replay
 
 
 def _clock() -> object:

@@ -9,7 +9,7 @@ import yaml
 
 from replaycase.case import load_case
 from replaycase.case.lint import lint_case
-from replaycase.errors import InputError, ReplaycaseError, UsageError
+from replaycase.errors import InputError, ReplaycaseError, RunChoiceError, UsageError
 from replaycase.scaffold.build import ScaffoldOptions, scaffold
 from replaycase.scaffold.signatures import mask_message
 
@@ -145,11 +145,12 @@ def test_desired_that_already_passes_is_refused(tmp_path: Path) -> None:
 
 def test_several_runs_need_run_id_or_all(tmp_path: Path) -> None:
     three = DATA / "replaykit" / "three-runs.json"
-    with pytest.raises(UsageError, match="--run-id"):
+    with pytest.raises(RunChoiceError, match="choose one with --run-id, or scaffold every "
+                                             "failed run with --all"):
         scaffold(three, tmp_path / "c")
     [report] = scaffold(three, tmp_path / "c", ScaffoldOptions(run_id="run-billing-2024-0312"))
     assert report.run_id == "run-billing-2024-0312"
-    with pytest.raises(InputError, match="no run 'nope'"):
+    with pytest.raises(RunChoiceError, match="no run 'nope'"):
         scaffold(three, tmp_path / "d", ScaffoldOptions(run_id="nope"))
 
 

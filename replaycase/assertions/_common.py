@@ -7,7 +7,7 @@ import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .._text import clip as _clip
+from .._text import clip
 from ..model import TraceRun
 from ..results import Outcome, OutcomeKind
 
@@ -26,7 +26,7 @@ def small(value: Any, depth: int = 0) -> Any:
     if isinstance(value, float):
         return value if math.isfinite(value) else str(value)
     if isinstance(value, str):
-        return clip(value)
+        return clip(value, MAX_TEXT)
     if depth >= MAX_DEPTH and isinstance(value, (dict, list, tuple)):
         return "…"
     if isinstance(value, dict):
@@ -40,13 +40,7 @@ def small(value: Any, depth: int = 0) -> Any:
         if len(value) > MAX_ITEMS:
             out_list.append(f"… {len(value) - MAX_ITEMS} more items")
         return out_list
-    return clip(str(value))
-
-
-def clip(text: str, limit: int = MAX_TEXT) -> str:
-    """``text`` cut to ``limit`` characters, marked with an ellipsis when cut (never inside a
-    redaction placeholder)."""
-    return _clip(text, limit)
+    return clip(str(value), MAX_TEXT)
 
 
 def as_text(value: Any) -> str:

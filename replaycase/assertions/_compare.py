@@ -6,7 +6,7 @@ import json
 from collections import Counter
 from typing import Any
 
-from ._common import clip
+from .._text import clip
 
 
 def normalize(value: Any) -> Any:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from .._text import clip
 from ..model import TraceRun
 from ..results import Outcome, OutcomeKind
-from ._common import build, clip
+from ._common import build
 from ._registry import Assertion, Entry, register
 from .evaluator import evaluate
 

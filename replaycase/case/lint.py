@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from .._bounded_regex import TIMEOUT_MESSAGE
 from .._jsonio import DEFAULT_LIMITS, Limits, loads, read_bytes, read_text
 from ..assertions import all_hold, evaluate_all
-from ..errors import ReplaycaseError
+from ..errors import ReplaycaseError, UsageError
 from ..importers import load_trace
 from ..model import TraceRun
 from ..redact import Redactor, free_text_patterns, scan_text
@@ -210,7 +210,7 @@ def lint_paths(paths: Sequence[str | Path], limits: Limits = DEFAULT_LIMITS,
     """Lint every case folder under the given paths."""
     folders = discover_cases(list(paths))
     if not folders:
-        raise ReplaycaseError(f"no case folders (no {CASE_FILE}) under "
+        raise UsageError(f"no case folders (no {CASE_FILE}) under "
                               + ", ".join(str(p) for p in paths))
     return [lint_case(folder, limits, extra_patterns) for folder in folders]
 

@@ -70,7 +70,7 @@ def handles_errors(func: F) -> F:
         except MemoryError:
             fail("out of memory reading the input")
             raise typer.Exit(2) from None
-        except Exception as exc:
+        except Exception as exc:  # a bug of replaycase: one line, or the traceback with --debug
             if state["debug"]:
                 raise
             fail(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the "

@@ -24,7 +24,8 @@ def diff(
     from ..diff import diff_runs, load_run
     from ..prices import load_prices
 
-    result = diff_runs(load_run(a, run_a), load_run(b, run_b), load_prices())
+    result = diff_runs(load_run(a, run_a, option="--run-a"), load_run(b, run_b, option="--run-b"),
+                       load_prices())
     if output == OutputFormat.json:
         print(result.to_json())
         return

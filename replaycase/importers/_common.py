@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timezone
 from typing import Any
 
-from .._jsonio import describe as describe_type
+from .._jsonio import json_kind
 from ..errors import TraceFormatError
 from ..model import parse_ts
 
@@ -62,4 +62,4 @@ def get_typed(obj: dict[str, Any], key: str, kind: type | tuple[type, ...], wher
     names: dict[type, str] = {dict: "an object", list: "a list", str: "a string"}
     expected = names.get(first, "a value")
     sep = "." if where else ""
-    raise fail(f"{where}{sep}{key}", f"expected {expected}, got {describe_type(value)}")
+    raise fail(f"{where}{sep}{key}", f"expected {expected}, got {json_kind(value)}")

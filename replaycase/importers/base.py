@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from .._jsonio import DEFAULT_LIMITS, Limits, iter_jsonl
 from .._safe_files import open_regular
-from .._validation import describe
+from .._validation import validation_message
 from ..errors import TraceFormatError
 from ..model import SourceInfo, TraceRun
 
@@ -72,7 +72,7 @@ class Importer(ABC):
                 raise
             raise TraceFormatError(doc.path, exc.problem, self.name) from None
         except ValidationError as exc:
-            raise TraceFormatError(doc.path, describe(exc), self.name) from None
+            raise TraceFormatError(doc.path, validation_message(exc), self.name) from None
         for run in runs:
             if run.source is None:
                 run.source = doc.source(self.name)

@@ -21,8 +21,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .._jsonio import describe as describe_type
-from .._jsonio import json_in_text
+from .._jsonio import json_in_text, json_kind
 from ..errors import TraceFormatError
 from ..model import (
     ErrorEvent,
@@ -79,7 +78,7 @@ class _Node:
 
     def __init__(self, raw: Any, where: str, parent: int | None) -> None:
         if not isinstance(raw, dict):
-            raise _fail(where or "top level", f"expected an object, got {describe_type(raw)}")
+            raise _fail(where or "top level", f"expected an object, got {json_kind(raw)}")
         self.raw = raw
         self.where = where
         self.parent = parent
@@ -110,7 +109,7 @@ def _text_id(value: Any, where: str, key: str) -> str | None:
     if isinstance(value, (str, int)) and not isinstance(value, bool):
         return str(value)
     sep = "." if where else ""
-    raise _fail(f"{where}{sep}{key}", f"expected a string, got {describe_type(value)}")
+    raise _fail(f"{where}{sep}{key}", f"expected a string, got {json_kind(value)}")
 
 
 def _flatten(value: Any) -> list[_Node]:
@@ -291,7 +290,7 @@ def _response(outputs: dict[str, Any] | None,
     if choices:
         choice = choices[0]
         if not isinstance(choice, dict):
-            raise _fail(f"{where}.choices[0]", f"expected an object, got {describe_type(choice)}")
+            raise _fail(f"{where}.choices[0]", f"expected an object, got {json_kind(choice)}")
         message = _get(choice, "message", dict, f"{where}.choices[0]") or {}
         calls = _get(message, "tool_calls", list, f"{where}.choices[0].message") or []
         return _text(message.get("content")), [
@@ -315,7 +314,7 @@ def _response(outputs: dict[str, Any] | None,
 
 def _requested(call: Any, where: str) -> RequestedToolCall:
     if not isinstance(call, dict):
-        raise _fail(where, f"expected an object, got {describe_type(call)}")
+        raise _fail(where, f"expected an object, got {json_kind(call)}")
     function = _get(call, "function", dict, where) or call
     name = function.get("name")
     if not isinstance(name, str) or not name:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
-from .._jsonio import describe as describe_type
-from .._validation import describe
+from .._jsonio import json_kind
+from .._validation import validation_message
 from ..errors import TraceFormatError
 from ..model import TRACE_SCHEMA, TraceRun
 from .base import Importer, TraceDocument
@@ -33,9 +33,9 @@ class NativeImporter(Importer):
             where = f"runs[{index}]." if isinstance(doc.value, list) else ""
             if not isinstance(item, dict):
                 raise TraceFormatError(None, f"{where}expected an object, got "
-                                             f"{describe_type(item)}")
+                                             f"{json_kind(item)}")
             try:
                 runs.append(TraceRun.model_validate(item))
             except ValidationError as exc:
-                raise TraceFormatError(None, where + describe(exc)) from None
+                raise TraceFormatError(None, where + validation_message(exc)) from None
         return runs

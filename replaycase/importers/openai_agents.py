@@ -25,8 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._jsonio import describe as describe_type
-from .._jsonio import json_in_text
+from .._jsonio import json_in_text, json_kind
 from ..errors import TraceFormatError
 from ..model import (
     CustomEvent,
@@ -76,16 +75,16 @@ class OpenAIAgentsImporter(Importer):
 
 def _load(value: Any) -> list[TraceRun]:
     if not isinstance(value, dict):
-        raise TraceFormatError(None, f"top level: expected an object, got {describe_type(value)}")
+        raise TraceFormatError(None, f"top level: expected an object, got {json_kind(value)}")
     data = value.get("data")
     if not isinstance(data, list):
-        raise TraceFormatError(None, f"data: expected a list, got {describe_type(data)}")
+        raise TraceFormatError(None, f"data: expected a list, got {json_kind(data)}")
     traces: dict[str, dict[str, Any]] = {}
     spans: dict[str, list[tuple[int, dict[str, Any]]]] = {}
     for index, item in enumerate(data):
         where = f"data[{index}]"
         if not isinstance(item, dict):
-            raise _fail(where, f"expected an object, got {describe_type(item)}")
+            raise _fail(where, f"expected an object, got {json_kind(item)}")
         kind = item.get("object")
         if kind == "trace":
             trace_id = _get(item, "id", str, where)
@@ -116,7 +115,7 @@ class _Span:
         data = raw.get("span_data")
         if not isinstance(data, dict):
             raise _fail(f"{self.where}.span_data",
-                        f"expected an object, got {describe_type(data)}")
+                        f"expected an object, got {json_kind(data)}")
         self.data = data
         self.kind = _get(data, "type", str, f"{self.where}.span_data")
         if not self.kind:
@@ -318,7 +317,7 @@ def _response(output: list[Any], where: str) -> tuple[str | None, list[Requested
     calls: list[RequestedToolCall] = []
     for index, item in enumerate(output):
         if not isinstance(item, dict):
-            raise _fail(f"{where}[{index}]", f"expected an object, got {describe_type(item)}")
+            raise _fail(f"{where}[{index}]", f"expected an object, got {json_kind(item)}")
         if item.get("type") == "function_call":  # a Responses-API output item
             calls.append(_requested(item, f"{where}[{index}]"))
             continue
@@ -333,7 +332,7 @@ def _response(output: list[Any], where: str) -> tuple[str | None, list[Requested
 
 def _requested(call: Any, where: str) -> RequestedToolCall:
     if not isinstance(call, dict):
-        raise _fail(where, f"expected an object, got {describe_type(call)}")
+        raise _fail(where, f"expected an object, got {json_kind(call)}")
     function = _get(call, "function", dict, where) or call
     name = function.get("name")
     if not isinstance(name, str) or not name:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .._jsonio import BOM, DEFAULT_LIMITS, Limits, check_file, decode, loads, read_bytes
 from .._safe_files import open_regular
-from ..errors import InputError, TraceFormatError
+from ..errors import FileAccessError, RunChoiceError, TraceFormatError
 from ..model import TraceRun
 from .base import Importer, TraceDocument, file_sha256
 
@@ -71,13 +71,13 @@ def _check_trace_file(path: Path, limits: Limits) -> None:
     process substitution), which cannot be read twice."""
     try:
         check_file(path, limits)
-    except InputError:
+    except FileAccessError:
         try:
             piped = stat.S_ISFIFO(os.stat(path).st_mode)
         except (OSError, ValueError):
             piped = False
         if piped:
-            raise InputError(path, f"is a pipe (FIFO), not a regular file; {_PIPE_HINT}") \
+            raise FileAccessError(path, f"is a pipe (FIFO), not a regular file; {_PIPE_HINT}") \
                 from None
         raise
 
@@ -148,9 +148,24 @@ def load_runs(path: str | Path, format: str = "auto", run_id: str | None = None,
               limits: Limits = DEFAULT_LIMITS) -> list[TraceRun]:
     """``load_trace``, keeping only the run ``run_id`` when one is named."""
     runs = load_trace(path, format, limits)
-    if run_id is None:
-        return runs
-    chosen = [run for run in runs if run.run_id == run_id]
-    if not chosen:
-        raise InputError(path, f"no run {run_id!r} in the file")
-    return chosen
+    return runs if run_id is None else [pick_run(path, runs, run_id)]
+
+
+def pick_run(path: str | Path, runs: list[TraceRun], run_id: str | None,
+             option: str = "--run-id") -> TraceRun:
+    """The run ``run_id`` of a trace file, or its only run; a ``RunChoiceError`` when there
+    is no run of that id, or several runs and no id (``option`` is the flag that names one)."""
+    if run_id is not None:
+        found = next((run for run in runs if run.run_id == run_id), None)
+        if found is None:
+            raise RunChoiceError(path, f"no run {run_id!r} in the file (runs: {_ids(runs)})")
+        return found
+    if len(runs) > 1:
+        raise RunChoiceError(path, f"holds {len(runs)} runs ({_ids(runs)}); choose one with "
+                                   f"{option}")
+    return runs[0]
+
+
+def _ids(runs: list[TraceRun], shown: int = 10) -> str:
+    more = f", … ({len(runs)} runs)" if len(runs) > shown else ""
+    return ", ".join(run.run_id for run in runs[:shown]) + more

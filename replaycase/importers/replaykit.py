@@ -14,9 +14,8 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from .._jsonio import describe as describe_type
-from .._jsonio import json_in_text
-from .._validation import describe, describe_error
+from .._jsonio import json_in_text, json_kind
+from .._validation import pydantic_error_message, validation_message
 from ..errors import TraceFormatError
 from ..model import (
     RunMetadata,
@@ -57,7 +56,7 @@ class ReplayKitImporter(Importer):
             return "not a single JSON document"
         items = _items(doc.value)
         if items is None:
-            return f"top level is {describe_type(doc.value)}, expected a run object"
+            return f"top level is {json_kind(doc.value)}, expected a run object"
         if not items:
             return "an empty list of runs"
         for item in items:
@@ -81,7 +80,7 @@ class ReplayKitImporter(Importer):
             except TraceFormatError as exc:
                 raise TraceFormatError(None, where + exc.problem) from None
             except ValidationError as exc:
-                raise TraceFormatError(None, where + describe(exc)) from None
+                raise TraceFormatError(None, where + validation_message(exc)) from None
         return runs
 
     def _load_run(self, item: dict[str, Any], index: int) -> TraceRun:
@@ -92,14 +91,14 @@ class ReplayKitImporter(Importer):
         run_id = item.get("run_id", item.get("id", f"run-{index + 1}"))
         if not isinstance(run_id, (str, int)):
             raise TraceFormatError(None, f"run_id: expected a string, got "
-                                         f"{describe_type(run_id)}")
+                                         f"{json_kind(run_id)}")
         if "events" not in item:
             data = dict(item, status=status, run_id=str(run_id))
             return RunnerOutput.model_validate(data).to_trace_run()
         events_raw = item["events"]
         if not isinstance(events_raw, list):
             raise TraceFormatError(None, f"events: expected a list, got "
-                                         f"{describe_type(events_raw)}")
+                                         f"{json_kind(events_raw)}")
         events = _events(events_raw)
         metadata = object_at(item, "metadata")
         # The events are validated already (in one pass); do not validate them twice.
@@ -159,7 +158,7 @@ _COMMON_KEYS = frozenset(("ts", "timestamp", "time", "duration_ms", "span_id", "
 def _event(raw: Any, index: int) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise TraceFormatError(None, f"events[{index}]: expected an object, got "
-                                     f"{describe_type(raw)}")
+                                     f"{json_kind(raw)}")
     kind = raw["type"] if "type" in raw else raw.get("event")
     if not isinstance(kind, str) or not kind:
         raise TraceFormatError(None, f'events[{index}]: no "type"')
@@ -212,7 +211,7 @@ def _validate_events(events: list[dict[str, Any]], offset: int) -> list[Any]:
         first = exc.errors(include_url=False)[0]
         index = first["loc"][0] if first["loc"] and isinstance(first["loc"][0], int) else 0
         kind = events[index].get("type") if index < len(events) else "?"
-        where = describe_error(first, skip=2)
+        where = pydantic_error_message(first, skip=2)
         raise TraceFormatError(None, f"events[{offset + index}] ({kind}): {where}") from None
 
 
@@ -248,7 +247,7 @@ def _tool_result(kind: str, raw: dict[str, Any], event: dict[str, Any]) -> None:
     is_error = raw.get("is_error", bool(error))
     if not isinstance(is_error, bool):
         raise TraceFormatError(None, f"events[{event['seq'] - 1}] (tool_result): is_error "
-                                     f"must be true or false, got {describe_type(is_error)}")
+                                     f"must be true or false, got {json_kind(is_error)}")
     call_id = raw.get("call_id")
     if call_id is None:
         call_id = _first(raw, "tool_call_id", "id")

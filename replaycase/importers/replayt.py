@@ -36,9 +36,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .._jsonio import describe as describe_type
-from .._jsonio import json_in_text
-from .._validation import describe
+from .._jsonio import json_in_text, json_kind
+from .._validation import validation_message
 from ..errors import TraceFormatError
 from ..model import (
     ApprovalEvent,
@@ -85,7 +84,7 @@ class ReplaytImporter(Importer):
                 return "an empty list, expected replayt event records"
             first = first[0]
         if not isinstance(first, dict):
-            return f"first record is {describe_type(first)}, expected a replayt event object"
+            return f"first record is {json_kind(first)}, expected a replayt event object"
         kind = first.get("type")
         if not isinstance(kind, str) or "run_id" not in first:
             return 'first record has no "type" and "run_id" keys'
@@ -107,7 +106,8 @@ class ReplaytImporter(Importer):
                 label = f"{where} ({kind})" if kind else where
                 raise TraceFormatError(None, f"{label}: {exc}") from None
             except ValidationError as exc:
-                raise TraceFormatError(None, f"{where} ({kind}): {describe(exc)}") from None
+                raise TraceFormatError(None, f"{where} ({kind}): {validation_message(exc)}") \
+                    from None
         return [builder.finish() for builder in runs.values()]
 
 
@@ -125,21 +125,21 @@ def _records(doc: TraceDocument, fmt: str) -> Iterator[tuple[str, Any]]:
 
 def _envelope(record: Any) -> tuple[str, str, str | None, dict[str, Any]]:
     if not isinstance(record, dict):
-        raise _Bad(f"expected an object, got {describe_type(record)}")
+        raise _Bad(f"expected an object, got {json_kind(record)}")
     kind = record.get("type")
     if not isinstance(kind, str) or not kind:
         raise _Bad('no "type" string naming the event')
     run_id = record.get("run_id")
     if isinstance(run_id, bool) or not isinstance(run_id, (str, int)) or run_id == "":
-        raise _Bad(f'{kind}: "run_id" must be a non-empty string, got {describe_type(run_id)}')
+        raise _Bad(f'{kind}: "run_id" must be a non-empty string, got {json_kind(run_id)}')
     ts = record.get("ts")
     if ts is not None and not isinstance(ts, str):
-        raise _Bad(f"{kind}: ts: expected a string, got {describe_type(ts)}")
+        raise _Bad(f"{kind}: ts: expected a string, got {json_kind(ts)}")
     payload = record.get("payload")
     if payload is None:
         payload = {}
     if not isinstance(payload, dict):
-        raise _Bad(f"{kind}: payload: expected an object, got {describe_type(payload)}")
+        raise _Bad(f"{kind}: payload: expected an object, got {json_kind(payload)}")
     return str(run_id), kind, ts, payload
 
 
@@ -312,7 +312,7 @@ _HANDLERS["run_failed"] = _RunBuilder.step_error
 # -- field readers: a wrong type is a _Bad naming the field ------------------------------
 
 def _wrong(key: str, expected: str, value: Any) -> _Bad:
-    return _Bad(f"payload.{key}: expected {expected}, got {describe_type(value)}")
+    return _Bad(f"payload.{key}: expected {expected}, got {json_kind(value)}")
 
 
 def _opt_str(p: dict[str, Any], key: str) -> str | None:

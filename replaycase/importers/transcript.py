@@ -31,8 +31,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._jsonio import describe as describe_type
-from .._jsonio import json_in_text
+from .._jsonio import json_in_text, json_kind
 from ..errors import TraceFormatError
 from ..model import (
     CustomEvent,
@@ -62,7 +61,7 @@ class TranscriptImporter(Importer):
             return "not a single JSON document"
         messages = _messages(doc.value)
         if messages is None:
-            return (f"top level is {describe_type(doc.value)}, expected a list of chat "
+            return (f"top level is {json_kind(doc.value)}, expected a list of chat "
                     'messages or {"messages": [...]}')
         if not messages:
             return "no messages"
@@ -120,7 +119,7 @@ class _Builder:
 
     def message(self, message: Any, where: str) -> None:
         if not isinstance(message, dict):
-            raise _Bad(f"{where}: expected an object, got {describe_type(message)}")
+            raise _Bad(f"{where}: expected an object, got {json_kind(message)}")
         role = message.get("role")
         if not isinstance(role, str):
             raise _Bad(f'{where}: no "role" string')
@@ -153,7 +152,7 @@ class _Builder:
             is_error = block.get("is_error")
             if is_error is not None and not isinstance(is_error, bool):
                 raise _Bad(f"{here}.is_error: expected true or false, got "
-                           f"{describe_type(is_error)}")
+                           f"{json_kind(is_error)}")
             self.append(ToolResultEvent, call_id=call_id,
                         tool_name=self.tool_names.get(call_id or ""), is_error=bool(is_error),
                         output=_content(block.get("content"), f"{here}.content"))
@@ -184,13 +183,13 @@ class _Builder:
 def _opt_str(obj: dict[str, Any], key: str, where: str) -> str | None:
     value = obj.get(key)
     if value is not None and not isinstance(value, str):
-        raise _Bad(f"{where}.{key}: expected a string, got {describe_type(value)}")
+        raise _Bad(f"{where}.{key}: expected a string, got {json_kind(value)}")
     return value
 
 
 def _block_type(block: Any, where: str) -> str:
     if not isinstance(block, dict):
-        raise _Bad(f"{where}: expected a content block object, got {describe_type(block)}")
+        raise _Bad(f"{where}: expected a content block object, got {json_kind(block)}")
     kind = block.get("type")
     if not isinstance(kind, str):
         raise _Bad(f'{where}: no "type" string')
@@ -205,7 +204,7 @@ def _content(content: Any, where: str) -> Any:
         return content
     if not isinstance(content, list):
         raise _Bad(f"{where}: expected a string or a list of blocks, got "
-                   f"{describe_type(content)}")
+                   f"{json_kind(content)}")
     kinds = [_block_type(block, f"{where}[{i}]") for i, block in enumerate(content)]
     if content and all(kind == "text" for kind in kinds):
         return "".join(block["text"] for block in content)
@@ -218,7 +217,7 @@ def _text(content: Any, where: str) -> str | None:
         return content
     if not isinstance(content, list):
         raise _Bad(f"{where}: expected a string or a list of blocks, got "
-                   f"{describe_type(content)}")
+                   f"{json_kind(content)}")
     parts = []
     for index, block in enumerate(content):
         kind = _block_type(block, f"{where}[{index}]")
@@ -234,7 +233,7 @@ def _openai_tool_calls(message: dict[str, Any], where: str) -> list[RequestedToo
     if raw is None:
         raw = []
     if not isinstance(raw, list):
-        raise _Bad(f"{where}.tool_calls: expected a list, got {describe_type(raw)}")
+        raise _Bad(f"{where}.tool_calls: expected a list, got {json_kind(raw)}")
     function_call = message.get("function_call")
     items = [(f"{where}.tool_calls[{i}]", call) for i, call in enumerate(raw)]
     if function_call is not None:
@@ -242,14 +241,14 @@ def _openai_tool_calls(message: dict[str, Any], where: str) -> list[RequestedToo
     calls = []
     for here, call in items:
         if not isinstance(call, dict):
-            raise _Bad(f"{here}: expected an object, got {describe_type(call)}")
+            raise _Bad(f"{here}: expected an object, got {json_kind(call)}")
         key = "custom" if call.get("type") == "custom" else "function"
         function = call.get(key)
         if not isinstance(function, dict):
             raise _Bad(f'{here}: no "{key}" object')
         name = function.get("name")
         if not isinstance(name, str):
-            raise _Bad(f"{here}.{key}.name: expected a string, got {describe_type(name)}")
+            raise _Bad(f"{here}.{key}.name: expected a string, got {json_kind(name)}")
         args = function.get("arguments", function.get("input"))
         calls.append(RequestedToolCall(tool_name=name, tool_args=json_in_text(args),
                                        call_id=_opt_str(call, "id", here)))
@@ -259,7 +258,7 @@ def _openai_tool_calls(message: dict[str, Any], where: str) -> list[RequestedToo
 def _tool_use(block: dict[str, Any], where: str) -> RequestedToolCall:
     name = block.get("name")
     if not isinstance(name, str):
-        raise _Bad(f"{where}.name: expected a string, got {describe_type(name)}")
+        raise _Bad(f"{where}.name: expected a string, got {json_kind(name)}")
     return RequestedToolCall(tool_name=name, tool_args=block.get("input"),
                              call_id=_opt_str(block, "id", where))
 

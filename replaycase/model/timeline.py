@@ -19,7 +19,7 @@ from .events import (
 )
 
 
-def summarize(event: Any, limit: int = 100) -> str:
+def event_line(event: Any, limit: int = 100) -> str:
     """What happened at this event, in one line of plain text."""
     if isinstance(event, InputMessageEvent):
         return f"{event.role}: {short(event.content, limit)}"

@@ -22,7 +22,7 @@ from typing import Annotated, Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from .._jsonio import DEFAULT_LIMITS, Limits, read_bytes
-from ..errors import InputError, UsageError
+from ..errors import ConfigError, UsageError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -149,13 +149,13 @@ def find_pyproject(start: Path | None = None) -> tuple[Path, dict[str, Any]] | N
         table = read_pyproject(candidate).get("tool", {}).get("replaycase")
         if table is not None:
             if not isinstance(table, dict):
-                raise InputError(candidate, f"{TABLE}: expected a table")
+                raise ConfigError(candidate, f"{TABLE}: expected a table")
             return candidate, table
     return None
 
 
 def read_pyproject(path: Path) -> dict[str, Any]:
-    """A pyproject.toml, parsed; InputError on one line when it cannot be."""
+    """A pyproject.toml, parsed; ConfigError on one line when it cannot be."""
     return parse_toml(read_pyproject_text(path), path)
 
 
@@ -164,15 +164,15 @@ def read_pyproject_text(path: Path) -> str:
     try:
         return read_bytes(path, _MAX_PYPROJECT_BYTES).decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InputError(path, "not UTF-8 text") from None
+        raise ConfigError(path, "not UTF-8 text") from None
 
 
 def parse_toml(text: str, path: Path) -> dict[str, Any]:
-    """TOML text, parsed; InputError naming ``path`` when it is invalid."""
+    """TOML text, parsed; ConfigError naming ``path`` when it is invalid."""
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(path, f"invalid TOML: {exc}") from None
+        raise ConfigError(path, f"invalid TOML: {exc}") from None
 
 
 def parse_config(table: dict[str, Any], path: Path | None = None) -> ReplaycaseConfig:
@@ -189,7 +189,7 @@ def parse_config(table: dict[str, Any], path: Path | None = None) -> ReplaycaseC
         elif error["type"] == "missing":
             message = "missing key"
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        raise InputError(path or PYPROJECT, f"{key}: {message}{more}") from None
+        raise ConfigError(path or PYPROJECT, f"{key}: {message}{more}") from None
     config._file = path
     return config
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .._safe_files import check_output, write_output
-from ..errors import InputError
+from ..errors import ConfigError, FileAccessError
 from .config import (
     PYPROJECT,
     TABLE,
@@ -138,7 +138,7 @@ def init_project(folder: Path, runner_cmd: str | None = None,
     if workflow.exists():
         conflicts.append(f"{workflow} exists")
     if conflicts and not force:
-        raise InputError(None, "; ".join(conflicts) + "; pass --force to overwrite")
+        raise FileAccessError(None, "; ".join(conflicts) + "; pass --force to overwrite")
     block = config_block(runner_cmd)
     actions = [_write_block(pyproject, block, existing, has_block)]
     workflow_text = workflow_yaml(has_package=_has_package(folder, existing),
@@ -198,7 +198,7 @@ def _replace_block(path: Path, text: str, block: str) -> str:
     spans = [(start, _content_end(text, start, end))
              for start, end in pairwise(headers) if _HEADER.match(text, start)]
     if not spans:
-        raise InputError(path, f"[{TABLE}] is not written as a table header; edit it by hand "
+        raise ConfigError(path, f"[{TABLE}] is not written as a table header; edit it by hand "
                                "or remove it, then rerun init")
     pieces, position = [], 0
     for start, end in spans:
@@ -221,13 +221,13 @@ def _check(path: Path, text: str, old: dict[str, Any], block: str) -> None:
     """Refuse unless the new file parses to the old data with only our table changed."""
     try:
         new = parse_toml(text, path)
-    except InputError:
-        raise InputError(path, f"appending [{TABLE}] would make it invalid TOML; add the "
+    except ConfigError:
+        raise ConfigError(path, f"appending [{TABLE}] would make it invalid TOML; add the "
                                "block by hand (docs/configuration.md)") from None
     wanted = parse_toml(block, path)["tool"]["replaycase"]
     if new.get("tool", {}).get("replaycase") != wanted or _without_ours(new) != \
             _without_ours(old):
-        raise InputError(path, f"cannot rewrite [{TABLE}] safely; edit it by hand or remove "
+        raise ConfigError(path, f"cannot rewrite [{TABLE}] safely; edit it by hand or remove "
                                "it, then rerun init")
     parse_config(wanted, path)
 

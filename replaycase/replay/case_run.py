@@ -16,7 +16,7 @@ from .._jsonio import DEFAULT_LIMITS, Limits
 from .._safe_files import Folder
 from ..assertions import all_hold, evaluate_all, semantic_outcomes
 from ..case import ReplayCase
-from ..errors import InputError, ReplaycaseError, UsageError
+from ..errors import FileAccessError, InputError, ReplaycaseError, UsageError
 from ..importers import load_trace
 from ..model import TraceRun
 from ..redact import Redactor
@@ -71,12 +71,12 @@ def runner_env(case: ReplayCase, run_dir: Path, base: dict[str, str],
 
 def new_run_dir(root: Path, case_id: str) -> Folder:
     """A fresh evidence folder, <root>/<UTC time>-<case id>[-n], held open from its creation;
-    InputError when it cannot be made."""
+    FileAccessError when it cannot be made."""
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise InputError(root, f"cannot create the evidence folder: {exc.strerror or exc}") \
+        raise FileAccessError(root, f"cannot create the evidence folder: {exc.strerror or exc}") \
             from None
     candidate, n = root / f"{stamp}-{case_id}", 2
     while True:
@@ -86,17 +86,17 @@ def new_run_dir(root: Path, case_id: str) -> Folder:
         except FileExistsError:
             candidate, n = root / f"{stamp}-{case_id}-{n}", n + 1
         except OSError as exc:
-            raise InputError(candidate, f"cannot create: {exc.strerror or exc}") from None
+            raise FileAccessError(candidate, f"cannot create: {exc.strerror or exc}") from None
 
 
 def _held(path: Path) -> Folder:
-    """The folder just made, held open: InputError if it was replaced before it was opened
+    """The folder just made, held open: FileAccessError if it was replaced before it was opened
     (by a runner of another case)."""
     folder = Folder(path)
     held, now = os.fstat(folder.fd), os.lstat(path)
     if (held.st_dev, held.st_ino) != (now.st_dev, now.st_ino):
         folder.close()
-        raise InputError(path, "was replaced while it was being created")
+        raise FileAccessError(path, "was replaced while it was being created")
     return folder
 
 
@@ -133,7 +133,7 @@ def replay_case(case: ReplayCase, options: ReplayOptions) -> ReplayResult:
                 stdout_path=folder.path / "stdout.log", stderr_path=folder.path / "stderr.log",
                 max_output_bytes=options.max_output_bytes, kill_grace_s=options.kill_grace_s,
                 overhang_bytes=LOG_OVERHANG, dir_fd=folder.fd)
-        except BaseException:
+        except BaseException:  # an interrupt too: close the evidence folder, re-raise
             folder.close()
             raise
     with RunFolder(folder, redactor) as run:

@@ -326,7 +326,7 @@ class _SuiteRun:
             return
         except Exception as exc:  # a fault of this run only: the suite goes on
             result = internal_error_result(case, self.options, exc)
-        except BaseException:
+        except BaseException:  # an interrupt: stop the other runs, re-raise
             self.halt()
             raise
         finally:

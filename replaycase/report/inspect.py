@@ -8,7 +8,7 @@ from rich.text import Text
 
 from .._text import short
 from ..model import TraceRun
-from ..model.timeline import summarize
+from ..model.timeline import event_line
 from .terminal import plain
 
 _TYPE_STYLE = {
@@ -37,7 +37,7 @@ def print_run(console: Console, run: TraceRun) -> None:
     for event in run.events:
         is_error = event.type == "error" or getattr(event, "is_error", False)
         style = "bold red" if is_error else _TYPE_STYLE.get(event.type, "")
-        table.add_row(str(event.seq), Text(event.type, style=style), plain(summarize(event, 160)))
+        table.add_row(str(event.seq), Text(event.type, style=style), plain(event_line(event, 160)))
     console.print(table)
     answer = "(none)" if run.final_output is None else short(run.final_output, 600)
     console.print(Text("final output: ", style="bold") + plain(answer))

@@ -22,7 +22,7 @@ from .._text import short
 from ..diff import RunDiff, compared_events, diff_runs, load_run
 from ..errors import ReplaycaseError
 from ..model import TraceRun
-from ..model.timeline import summarize as summarize_event
+from ..model.timeline import event_line
 from ..prices import PriceTable
 from ..results import VERDICTS, Outcome, ReplayResult, Summary, summarize
 from .terminal import inert, summary_line, verdict_line
@@ -223,7 +223,7 @@ def timeline(run: TraceRun, diff: RunDiff | None, side: str, label: str) -> Time
             point = getattr(diff.divergence, side)
             divergent = point.seq
             ends = point.seq is None
-    events = [EventView(seq=e.seq, type=e.type, summary=summarize_event(e, 160),
+    events = [EventView(seq=e.seq, type=e.type, summary=event_line(e, 160),
                         detail=_detail(e), compared=diff is None or e.seq in compared,
                         is_error=e.type == "error" or bool(getattr(e, "is_error", False)),
                         divergent=e.seq == divergent) for e in run.events]

@@ -14,18 +14,18 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from .._jsonio import describe, loads, read_text
-from .._validation import describe as describe_validation
-from ..errors import InputError, UsageError
+from .._jsonio import json_kind, loads, read_text
+from .._validation import validation_message
+from ..errors import ResultsError, UsageError
 from ._models import RESULTS_SCHEMA, ReplayResult, ResultsDocument, summarize
 
 
 def read_results(path: Path) -> ResultsDocument:
-    """A results document written by ``replay --json``; InputError on anything else."""
+    """A results document written by ``replay --json``; ResultsError on anything else."""
     data = loads(read_text(path), path)
     if not isinstance(data, dict):
-        raise InputError(path, f"expected a replaycase results document (an object), got "
-                               f"{describe(data)}")
+        raise ResultsError(path, f"expected a replaycase results document (an object), got "
+                               f"{json_kind(data)}")
     schema = data.get("schema")
     if schema != RESULTS_SCHEMA:
         if schema is None:
@@ -36,11 +36,11 @@ def read_results(path: Path) -> ResultsDocument:
                        f"({RESULTS_SCHEMA}); upgrade replaycase")
         else:
             problem = f"schema {schema!r} is not {RESULTS_SCHEMA!r}"
-        raise InputError(path, problem)
+        raise ResultsError(path, problem)
     try:
         return ResultsDocument.model_validate(data)
     except ValidationError as exc:
-        raise InputError(path, f"invalid results document: {describe_validation(exc)}") \
+        raise ResultsError(path, f"invalid results document: {validation_message(exc)}") \
             from None
 
 
@@ -97,7 +97,7 @@ def _check_shards(documents: Sequence[tuple[Path, ResultsDocument]]) -> None:
         try:
             index, count = (int(part) for part in document.summary.shard.split("/"))
         except ValueError:
-            raise InputError(path, f"invalid shard {document.summary.shard!r} in the "
+            raise ResultsError(path, f"invalid shard {document.summary.shard!r} in the "
                                    "summary") from None
         if total is not None and count != total:
             raise UsageError(f"{path} is shard {index}/{count} but another input was split "

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from .._jsonio import DEFAULT_LIMITS, Limits
 from .._templating import render
-from .._validation import describe
+from .._validation import validation_message
 from ..assertions import Entry, all_hold, evaluate, evaluate_all, parse_entry
 from ..assertions.catalogue import SemanticCheck
 from ..case import (
@@ -34,10 +34,10 @@ from ..case import (
 )
 from ..case.load import parse_yaml
 from ..case.schema import check_schema_beside, write_schema_beside
-from ..errors import InputError, UsageError
-from ..importers import load_trace
+from ..errors import InputError, RunChoiceError, UsageError
+from ..importers import load_trace, pick_run
 from ..model import TraceRun
-from ..model.timeline import summarize
+from ..model.timeline import event_line
 from ..redact import Redactor, redact_run
 from .fixtures import fixture_files
 from .signatures import derive_observed, desired_for, negation
@@ -89,7 +89,7 @@ def parse_cli_entry(text: str, option: str) -> Entry:
     try:
         return parse_entry(data)
     except ValidationError as exc:
-        raise UsageError(f"{option} {text!r}: {describe(exc)}") from None
+        raise UsageError(f"{option} {text!r}: {validation_message(exc)}") from None
 
 
 def scaffold(trace: str | Path, out: str | Path,
@@ -110,7 +110,8 @@ def scaffold(trace: str | Path, out: str | Path,
 
     check_target(out, options.force)  # refused before the trace is read, and again when written
     check_schema_beside(out)
-    run = _pick_run(trace, load_trace(trace, options.format, options.limits), options.run_id)
+    run = pick_run(trace, load_trace(trace, options.format, options.limits), options.run_id,
+                   "--run-id, or scaffold every failed run with --all")
     plan = _plan(trace, run, options.case_id or out.name, out, observed_user, desired_user,
                  redactor, options.redact)
     write_folder(out, plan.files, options.force)
@@ -130,7 +131,7 @@ def _scaffold_all(trace: Path, out: Path, runs: list[TraceRun], options: Scaffol
         plans.append(_plan(trace, run, case_id, out / case_id, observed, desired, redactor,
                            options.redact))
     if not plans:
-        raise InputError(trace, f"none of its {len(runs)} runs shows a failure; state one "
+        raise RunChoiceError(trace, f"none of its {len(runs)} runs shows a failure; state one "
                                 "with --observed")
     for plan in plans:  # every folder checked before any is written
         check_target(plan.report.path, options.force)
@@ -157,21 +158,6 @@ def _unique(name: str, used: set[str]) -> str:
         candidate, n = f"{name}-{n}", n + 1
     used.add(candidate)
     return candidate
-
-
-def _pick_run(trace: Path, runs: list[TraceRun], run_id: str | None) -> TraceRun:
-    if run_id is not None:
-        for run in runs:
-            if run.run_id == run_id:
-                return run
-        ids = ", ".join(r.run_id for r in runs[:10])
-        raise InputError(trace, f"no run {run_id!r} in the file (runs: {ids})")
-    if len(runs) > 1:
-        ids = ", ".join(r.run_id for r in runs[:10])
-        more = f", … ({len(runs)} runs)" if len(runs) > 10 else ""
-        raise UsageError(f"{trace}: holds {len(runs)} runs ({ids}{more}); choose one with "
-                         "--run-id or scaffold every failed run with --all")
-    return runs[0]
 
 
 @dataclass
@@ -222,7 +208,7 @@ def _derive(trace: Path, run: TraceRun, case_id: str, observed_user: list[Entry]
                              f"(run {run.run_id}): {outcome.message}")
     observed = derived + observed_user
     if not observed:
-        raise InputError(trace, f"run {run.run_id} shows no failure replaycase can detect "
+        raise RunChoiceError(trace, f"run {run.run_id} shows no failure replaycase can detect "
                                 f"(status {run.status}, no errors, loops or missing answer); "
                                 "state what went wrong with --observed, e.g. --observed "
                                 "\"tool_called: issue_refund\"")
@@ -251,8 +237,8 @@ def _derive(trace: Path, run: TraceRun, case_id: str, observed_user: list[Entry]
             "semantic": [SemanticCheck(check=SEMANTIC_PLACEHOLDER)],
         })
     except ValidationError as exc:
-        raise UsageError(f"case id {case_id!r}: {describe(exc)}; choose another with --id") \
-            from None
+        raise UsageError(f"case id {case_id!r}: {validation_message(exc)}; choose another "
+                         "with --id") from None
     return _Derived(spec=spec, observed=observed, desired=desired,
                     fixtures=fixture_files(run))
 
@@ -279,7 +265,7 @@ def _notes(spec: CaseSpec, run: TraceRun, source_name: str, out: Path,
         for number in re.findall(r"\d+", _event_part(entry.why or "")):
             cited.add(int(number))
     rows = [
-        {"seq": e.seq, "type": e.type, "text": summarize(e), "flagged": e.seq in cited}
+        {"seq": e.seq, "type": e.type, "text": event_line(e), "flagged": e.seq in cited}
         for e in run.events[:TIMELINE_ROWS]
     ]
     case_dir = out.as_posix() if not out.is_absolute() else f"cases/{spec.id}"

@@ -24,7 +24,7 @@ from pathlib import Path
 from .._safe_files import kind_of, parent_folders, read_regular
 from ..case import CASE_FILE, FIXTURES, NOTES, SOURCE_TRACE
 from ..case.load import parse_yaml
-from ..errors import InputError
+from ..errors import FileAccessError
 
 CASE_PARTS = frozenset({CASE_FILE, SOURCE_TRACE, FIXTURES, NOTES})
 """What scaffold writes into a case folder (build.py: case.yaml, source-trace.json, notes.md,
@@ -55,7 +55,7 @@ def write_folder(target: Path, files: dict[str, str], force: bool = False) -> No
             finally:
                 shutil.rmtree(tmp, ignore_errors=True)
     except OSError as exc:
-        raise InputError(target, f"cannot write the case folder: {exc.strerror or exc}") \
+        raise FileAccessError(target, f"cannot write the case folder: {exc.strerror or exc}") \
             from None
 
 
@@ -64,7 +64,7 @@ def _temp_folder(place: Path, target: Path) -> Path:
     try:
         return Path(tempfile.mkdtemp(prefix=f".{place.name}.tmp-", dir=place.parent))
     except OSError as exc:
-        raise InputError(target, f"cannot create a folder in {place.parent}: "
+        raise FileAccessError(target, f"cannot create a folder in {place.parent}: "
                                  f"{exc.strerror or exc}") from None
 
 
@@ -73,19 +73,19 @@ def check_target(target: Path, force: bool) -> Identity | None:
     replaces there, or None when nothing is there."""
     place = _place(target)
     if place == place.parent:
-        raise InputError(target, "is the root folder: not replaced")
+        raise FileAccessError(target, "is the root folder: not replaced")
     info = _lstat(place, target)
     if info is None:
         return None
     if stat.S_ISLNK(info.st_mode):
-        raise InputError(target, "is a symbolic link: not replaced (scaffold never writes "
+        raise FileAccessError(target, "is a symbolic link: not replaced (scaffold never writes "
                                  "through a link; remove it or choose another --out)")
     if not stat.S_ISDIR(info.st_mode):
-        raise InputError(target, f"exists and is not a folder ({kind_of(info.st_mode)}): "
+        raise FileAccessError(target, f"exists and is not a folder ({kind_of(info.st_mode)}): "
                                  "not replaced")
     _check_case_folder(place, target)
     if not force:
-        raise InputError(target, "already exists; pass --force to overwrite it")
+        raise FileAccessError(target, "already exists; pass --force to overwrite it")
     return info.st_dev, info.st_ino
 
 
@@ -103,7 +103,7 @@ def _lstat(place: Path, target: Path) -> os.stat_result | None:
     except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError as exc:
-        raise InputError(target, f"cannot inspect: {exc.strerror or exc}") from None
+        raise FileAccessError(target, f"cannot inspect: {exc.strerror or exc}") from None
 
 
 def _check_case_folder(place: Path, target: Path) -> None:
@@ -111,17 +111,17 @@ def _check_case_folder(place: Path, target: Path) -> None:
     try:
         names = sorted(os.listdir(place))
     except OSError as exc:
-        raise InputError(target, f"cannot list: {exc.strerror or exc}") from None
+        raise FileAccessError(target, f"cannot list: {exc.strerror or exc}") from None
     if not names:
         return
     parts = CASE_PARTS | _source_file(place)
     strangers = [_shown(place, n) for n in names if not _is_part(place, n, parts)]
     if strangers:
         missing = "" if CASE_FILE in names else f" and no {CASE_FILE}"
-        raise InputError(target, f"holds files that are not part of a case "
+        raise FileAccessError(target, f"holds files that are not part of a case "
                                  f"({_listing(strangers)}){missing}: not replaced")
     if CASE_FILE not in names:
-        raise InputError(target, f"is not a case folder (no {CASE_FILE}): not replaced")
+        raise FileAccessError(target, f"is not a case folder (no {CASE_FILE}): not replaced")
 
 
 def _is_part(place: Path, name: str, parts: frozenset[str]) -> bool:
@@ -144,7 +144,7 @@ def _source_file(place: Path) -> frozenset[str]:
     try:
         text = read_regular(place / CASE_FILE, _CASE_YAML_MAX, follow=False)
         data, _ = parse_yaml(text.decode("utf-8", errors="replace"), place / CASE_FILE)
-    except InputError:
+    except FileAccessError:
         return frozenset()
     source = data.get("source") if isinstance(data, dict) else None
     name = source.get("file") if isinstance(source, dict) else None
@@ -176,7 +176,7 @@ def _install(tmp: Path, place: Path, target: Path, before: Identity | None) -> N
         now = _lstat(place, target)
         if (None if now is None else (now.st_dev, now.st_ino)) != before:
             what = "created" if before is None else "replaced"
-            raise InputError(target, f"was {what} by another scaffold meanwhile: not replaced")
+            raise FileAccessError(target, f"was {what} by another scaffold meanwhile: not replaced")
         if before is None:
             _rename(tmp, place)
             return
@@ -192,7 +192,7 @@ def _locked(place: Path, target: Path) -> Iterator[None]:
     try:
         fd = os.open(lock, flags, 0o644)
     except FileExistsError:
-        raise InputError(target, f"another scaffold is writing it (lock file {lock}; remove "
+        raise FileAccessError(target, f"another scaffold is writing it (lock file {lock}; remove "
                                  "it if no scaffold is running)") from None
     try:
         with os.fdopen(fd, "w") as handle:

@@ -9,7 +9,7 @@ integers or names, keys lowerCamelCase or snake_case.
 
 from __future__ import annotations
 
-from ..._jsonio import describe
+from ..._jsonio import json_kind
 from ...model import TraceRun
 from ..base import Importer, TraceDocument
 from ._run import build_run
@@ -24,7 +24,7 @@ class OtlpImporter(Importer):
 
     def check(self, doc: TraceDocument) -> str | None:
         if not isinstance(doc.first, dict):
-            return f"top level is {describe(doc.first)}, expected a TracesData object"
+            return f"top level is {json_kind(doc.first)}, expected a TracesData object"
         if any(key in doc.first for key in _KEYS):
             return None
         return 'no "resourceSpans" key'
@@ -34,7 +34,7 @@ class OtlpImporter(Importer):
         count = 0
         for lineno, record in doc.records(self.name):
             where = f"line {lineno}: " if doc.kind == "jsonl" else ""
-            for span in iter_spans(record, where):  # an OtlpError says where it is
+            for span in iter_spans(record, where):  # a malformed value's error says where it is
                 count += 1
                 span.order = count
                 traces.setdefault(span.trace_id, []).append(span)

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..._jsonio import describe
+from ..._jsonio import json_kind
 from . import _values as v
 
 STATUS_ERROR = 2
@@ -77,7 +77,7 @@ def resource_spans(record: Any, where: str) -> list[Any]:
     record = v.expect_dict(record, where.rstrip(": ") or "top level")
     key = "resourceSpans" if "resourceSpans" in record else "resource_spans"
     if key not in record:
-        raise v.OtlpError(where.rstrip(": "), 'no "resourceSpans" list (not a TracesData object)')
+        raise v.malformed(where.rstrip(": "), 'no "resourceSpans" list (not a TracesData object)')
     return v.expect_list(record[key], f"{where}{key}")
 
 
@@ -104,12 +104,12 @@ def _span(raw: Any, where: str, resource: dict[str, Any], scope: str | None) -> 
     raw = v.expect_dict(raw, where)
     name = raw.get("name", "")
     if not isinstance(name, str):
-        raise v.OtlpError(f"{where}.name", f"expected a string, got {describe(name)}")
+        raise v.malformed(f"{where}.name", f"expected a string, got {json_kind(name)}")
     status = v.expect_dict(raw.get("status") or {}, f"{where}.status")
     message = status.get("message")
     if message is not None and not isinstance(message, str):
-        raise v.OtlpError(f"{where}.status.message",
-                          f"expected a string, got {describe(message)}")
+        raise v.malformed(f"{where}.status.message",
+                          f"expected a string, got {json_kind(message)}")
     return Span(
         trace_id=v.required_id(v.field(raw, "traceId"), f"{where}.traceId"),
         span_id=v.required_id(v.field(raw, "spanId"), f"{where}.spanId"),
@@ -135,7 +135,7 @@ def _events(value: Any, where: str) -> list[SpanEvent]:
         raw = v.expect_dict(raw, at)
         name = raw.get("name", "")
         if not isinstance(name, str):
-            raise v.OtlpError(f"{at}.name", f"expected a string, got {describe(name)}")
+            raise v.malformed(f"{at}.name", f"expected a string, got {json_kind(name)}")
         events.append(SpanEvent(
             name=name,
             time=v.nanos(v.field(raw, "timeUnixNano"), f"{at}.timeUnixNano"),

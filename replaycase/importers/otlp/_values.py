@@ -2,7 +2,8 @@
 
 OTLP/JSON proper uses lowerCamelCase keys, hex ids and integer enums; protobuf's default JSON
 (and hand-rolled exporters) may write snake_case keys, base64 ids and enum names. Both are read.
-Every problem raises ``OtlpError`` with the location of the offending value.
+Every problem raises the ``TraceFormatError`` of ``malformed``, with the location of the
+offending value.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import re
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from ..._jsonio import describe, json_in_text
+from ..._jsonio import json_in_text, json_kind
 from ...errors import TraceFormatError
 
 _HEX = re.compile(r"[0-9a-fA-F]+")
@@ -30,11 +31,10 @@ _VALUE_KEYS = ("stringValue", "boolValue", "intValue", "doubleValue", "arrayValu
                "kvlistValue", "bytesValue")
 
 
-class OtlpError(TraceFormatError):
-    """A malformed OTLP value; ``where`` locates it, e.g. ``resourceSpans[0].scopeSpans[1]``."""
-
-    def __init__(self, where: str, problem: str) -> None:
-        super().__init__(None, f"{where}: {problem}" if where else problem)
+def malformed(where: str, problem: str) -> TraceFormatError:
+    """The error for a malformed OTLP value; ``where`` locates it, e.g.
+    ``resourceSpans[0].scopeSpans[1]``."""
+    return TraceFormatError(None, f"{where}: {problem}" if where else problem)
 
 
 @functools.lru_cache(maxsize=256)
@@ -52,7 +52,7 @@ def field(obj: dict[str, Any], key: str, default: Any = None) -> Any:
 
 def expect_dict(value: Any, where: str) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise OtlpError(where, f"expected an object, got {describe(value)}")
+        raise malformed(where, f"expected an object, got {json_kind(value)}")
     return value
 
 
@@ -60,7 +60,7 @@ def expect_list(value: Any, where: str) -> list[Any]:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise OtlpError(where, f"expected a list, got {describe(value)}")
+        raise malformed(where, f"expected a list, got {json_kind(value)}")
     return value
 
 
@@ -72,7 +72,7 @@ def attributes(value: Any, where: str) -> dict[str, Any]:
         item = expect_dict(item, at)
         key = item.get("key")
         if not isinstance(key, str):
-            raise OtlpError(f"{at}.key", f"expected a string, got {describe(key)}")
+            raise malformed(f"{at}.key", f"expected a string, got {json_kind(key)}")
         out[key] = any_value(item.get("value"), f"{at}.value")
     return out
 
@@ -88,24 +88,24 @@ def any_value(value: Any, where: str) -> Any:
     if not value:
         return None
     keys = ", ".join(sorted(str(k) for k in value)[:5])
-    raise OtlpError(where, f"unknown attribute value shape (keys: {keys})")
+    raise malformed(where, f"unknown attribute value shape (keys: {keys})")
 
 
 def _decode(kind: str, raw: Any, where: str) -> Any:
     if kind == "stringValue":
         if not isinstance(raw, str):
-            raise OtlpError(where, f"expected a string, got {describe(raw)}")
+            raise malformed(where, f"expected a string, got {json_kind(raw)}")
         return raw
     if kind == "boolValue":
         if not isinstance(raw, bool):
-            raise OtlpError(where, f"expected true or false, got {describe(raw)}")
+            raise malformed(where, f"expected true or false, got {json_kind(raw)}")
         return raw
     if kind == "intValue":
         if isinstance(raw, int) and not isinstance(raw, bool):
             return raw
         if isinstance(raw, str) and _INT.fullmatch(raw.strip()):
             return int(raw)
-        raise OtlpError(where, f"expected an integer, got {_show(raw)}")
+        raise malformed(where, f"expected an integer, got {_show(raw)}")
     if kind == "doubleValue":
         return _double(raw, where)
     if kind == "bytesValue":
@@ -131,13 +131,13 @@ def _double(raw: Any, where: str) -> float | str:
         else:
             if math.isfinite(number):
                 return number
-    raise OtlpError(where, f"expected a number, got {_show(raw)}")
+    raise malformed(where, f"expected a number, got {_show(raw)}")
 
 
 def hex_bytes(raw: Any, where: str) -> str:
     """Bytes written as hex (OTLP/JSON) or base64 (protobuf JSON), returned as lowercase hex."""
     if not isinstance(raw, str):
-        raise OtlpError(where, f"expected a hex or base64 string, got {describe(raw)}")
+        raise malformed(where, f"expected a hex or base64 string, got {json_kind(raw)}")
     text = raw.strip()
     if _HEX.fullmatch(text) and len(text) % 2 == 0:
         return text.lower()
@@ -145,19 +145,19 @@ def hex_bytes(raw: Any, where: str) -> str:
         padded = text.translate(_URLSAFE) + "=" * (-len(text) % 4)
         data = base64.b64decode(padded.encode("ascii"), validate=True)
     except (binascii.Error, ValueError, UnicodeEncodeError):
-        raise OtlpError(where, f"{_show(raw)} is neither hex nor base64") from None
+        raise malformed(where, f"{_show(raw)} is neither hex nor base64") from None
     if not data:
-        raise OtlpError(where, f"{_show(raw)} is neither hex nor base64")
+        raise malformed(where, f"{_show(raw)} is neither hex nor base64")
     return data.hex()
 
 
 def required_id(raw: Any, where: str) -> str:
     """A trace or span id as lowercase hex."""
     if raw is None or raw == "":
-        raise OtlpError(where, "missing")
+        raise malformed(where, "missing")
     ident = hex_bytes(raw, where)
     if not ident.strip("0"):
-        raise OtlpError(where, "an all-zero id is invalid")
+        raise malformed(where, "an all-zero id is invalid")
     return ident
 
 
@@ -178,9 +178,9 @@ def nanos(raw: Any, where: str) -> int | None:
     if isinstance(raw, str) and _INT.fullmatch(raw.strip()):
         raw = int(raw)
     if not isinstance(raw, int) or isinstance(raw, bool):
-        raise OtlpError(where, f"expected an integer of nanoseconds, got {_show(raw)}")
+        raise malformed(where, f"expected an integer of nanoseconds, got {_show(raw)}")
     if raw < 0 or raw > _MAX_NANOS:
-        raise OtlpError(where, f"timestamp {raw} is out of range")
+        raise malformed(where, f"timestamp {raw} is out of range")
     return raw or None
 
 
@@ -205,7 +205,7 @@ def enum(raw: Any, where: str, names: dict[str, int], prefix: str) -> int:
         name = text.removeprefix(prefix)
         if name in names:
             return names[name]
-    raise OtlpError(where, f"unknown value {_show(raw)}")
+    raise malformed(where, f"unknown value {_show(raw)}")
 
 
 def span_kind(raw: Any, where: str) -> int:
@@ -221,7 +221,7 @@ def _show(value: Any) -> str:
         return repr(value if len(value) <= 40 else value[:37] + "...")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return repr(value)
-    return describe(value)
+    return json_kind(value)
 
 
 def parse_json_text(value: Any) -> Any:
