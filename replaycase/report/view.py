@@ -20,10 +20,10 @@ from pydantic import BaseModel, Field
 
 from .._text import short
 from ..diff import RunDiff, compared_events, diff_runs, load_run
+from ..diff.prices import PriceTable
 from ..errors import ReplaycaseError
 from ..model import TraceRun
 from ..model.timeline import summarize as summarize_event
-from ..prices import PriceTable
 from ..results import VERDICTS, Outcome, ReplayResult, Summary, summarize
 from .terminal import inert, summary_line, verdict_line
 
