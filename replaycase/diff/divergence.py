@@ -40,7 +40,7 @@ from ..model import (
     TraceRun,
 )
 from ..model.timeline import summarize
-from .models import Comparison, Divergence, DivergenceSide
+from .models import ComparisonPlan, Divergence, DivergenceSide
 from .structured import canonical_args, normalized_text, parse_structured
 
 CROSS_FORMAT_TYPES = ("tool_call", "tool_result", "error", "final_output")
@@ -56,7 +56,7 @@ def run_format(run: TraceRun) -> str | None:
     return run.source.format if run.source else None
 
 
-def plan_comparison(a: TraceRun, b: TraceRun) -> Comparison:
+def plan_comparison(a: TraceRun, b: TraceRun) -> ComparisonPlan:
     """Which events the divergence compares, given the two runs' formats and contents."""
     formats = [run_format(a), run_format(b)]
     same = formats[0] == formats[1] and formats[0] not in DIALECT_FORMATS
@@ -76,7 +76,7 @@ def plan_comparison(a: TraceRun, b: TraceRun) -> Comparison:
                 "formats, on " + ", ".join(types))
     else:
         note = f"formats differ ({formats[0]} vs {formats[1]}): compared on " + ", ".join(types)
-    return Comparison(mode="same_format" if same else "cross_format", formats=formats,
+    return ComparisonPlan(mode="same_format" if same else "cross_format", formats=formats,
                       event_types=types, note=note)
 
 
@@ -90,7 +90,7 @@ def _records_final(run: TraceRun) -> bool:
     return run.metadata.extra.get("final_output_recorded") is not False
 
 
-def compared_events(run: TraceRun, comparison: Comparison) -> list[tuple[Any, Key]]:
+def compared_events(run: TraceRun, comparison: ComparisonPlan) -> list[tuple[Any, Key]]:
     """The run's events that take part in the comparison, each with its key."""
     loose = comparison.mode == "cross_format"
     names: dict[str, str] = {}
@@ -138,7 +138,7 @@ def event_key(event: Any, loose: bool = False, names: dict[str, str] | None = No
     return (event.type,)
 
 
-def first_divergence(a: TraceRun, b: TraceRun, comparison: Comparison | None = None,
+def first_divergence(a: TraceRun, b: TraceRun, comparison: ComparisonPlan | None = None,
                      labels: Sequence[str] = ("A", "B")) -> Divergence | None:
     """The first compared position where A and B differ; None when they never do."""
     comparison = comparison or plan_comparison(a, b)

@@ -15,8 +15,8 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
 
-class Comparison(_Model):
-    """How the two event sequences were compared."""
+class ComparisonPlan(_Model):
+    """Which events of the two runs are compared, and how: what `plan_comparison` decides."""
 
     mode: Literal["same_format", "cross_format"]
     formats: list[str | None]
@@ -95,7 +95,7 @@ class RunDiff(_Model):
     b: RunSide
     same_status: bool
     same_input: bool
-    comparison: Comparison
+    comparison: ComparisonPlan
     divergence: Divergence | None = None
     tool_calls: ToolCallsDiff
     metrics: list[Metric]
