@@ -14,12 +14,14 @@ from .._jsonio import canonical_json
 from ..errors import InputError
 from ..importers import load_trace
 from ..model import TraceRun
+from ..results.evidence_names import CANDIDATE_RUN, RUNNER_OUTPUT
 from .divergence import Key, first_divergence, plan_comparison, run_format
 from .models import Metric, OutputDiff, RunDiff, RunSide, ToolCallEntry, ToolCallsDiff
 from .prices import PriceTable, recorded_usage, run_cost
 from .structured import canonical_args, normalized_text, parse_structured
 
-EVIDENCE_FILES = ("candidate-run.json", "runner-output.json")
+RUN_FILES = (CANDIDATE_RUN, RUNNER_OUTPUT)
+"""The files of an evidence folder a run is read from: the first there."""
 _DIFF_LINES = 2000
 
 
@@ -28,7 +30,7 @@ def load_run(path: str | Path, run_id: str | None = None, format: str = "auto") 
     (its candidate-run.json, else its runner-output.json)."""
     path = Path(path)
     if path.is_dir():
-        found = next((path / n for n in EVIDENCE_FILES if os.path.lexists(path / n)), None)
+        found = next((path / n for n in RUN_FILES if os.path.lexists(path / n)), None)
         if found is None:
             raise InputError(path, "a folder with no candidate-run.json or runner-output.json; "
                                    "expected a trace file or a replay's evidence folder")
