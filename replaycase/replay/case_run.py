@@ -147,7 +147,7 @@ def _judge_run(case: ReplayCase, options: ReplayOptions, run: RunFolder,
     cap = options.max_output_bytes
     run.read_log(STDOUT_LOG, cap, process.stdout_truncated)
     stderr = run.read_log(STDERR_LOG, cap, process.stderr_truncated)
-    output, refused = run.read_output(int(options.limits.max_output_mb * _MB))
+    output, refused = run.read_output(int(options.limits.max_output_file_mb * _MB))
     runner = RunnerInfo(cmd=options.runner_cmd,
                         exit_code=process.exit_code,
                         duration_ms=round(process.duration_ms, 1), timed_out=process.timed_out,
