@@ -13,11 +13,11 @@ from hypothesis import strategies as st
 from replaycase.assertions import (
     REGISTRY,
     all_hold,
+    catalogue,
     evaluate,
     evaluate_all,
     semantic_outcomes,
 )
-from replaycase.assertions import catalogue as spec
 from replaycase.importers import load_trace
 from replaycase.model import TraceRun
 from replaycase.results import Outcome
@@ -105,7 +105,7 @@ RUNS = {"loop": LOOP, "happy": HAPPY, "happy_json": HAPPY_JSON, "happy_text": HA
 
 
 def judge(entry: dict[str, Any], run: TraceRun) -> Outcome:
-    return evaluate(spec.parse_entry(entry), run)
+    return evaluate(catalogue.parse_entry(entry), run)
 
 
 # --- every catalogue key, passing and failing ----------------------------------------------
@@ -238,12 +238,12 @@ def test_catalogue_case(entry: dict[str, Any], run_name: str, expected: str) -> 
 
 
 def test_registry_covers_the_catalogue() -> None:
-    assert set(REGISTRY) == set(spec.ENTRY_TYPES)
+    assert set(REGISTRY) == set(catalogue.ENTRY_TYPES)
 
 
 def test_every_key_has_a_passing_and_a_failing_case() -> None:
     seen = {(next(iter(entry)), outcome) for entry, _, outcome in CASES}
-    for key in spec.ENTRY_TYPES:
+    for key in catalogue.ENTRY_TYPES:
         assert (key, "passed") in seen, key
         assert (key, "failed") in seen, key
 
@@ -252,7 +252,7 @@ def test_every_key_has_a_passing_and_a_failing_case() -> None:
 
 
 def test_tool_call_count_reports_count_bounds_and_calls() -> None:
-    entry = spec.parse_entry({"tool_call_count": {"tool": "lookup_billing", "max": 3},
+    entry = catalogue.parse_entry({"tool_call_count": {"tool": "lookup_billing", "max": 3},
                               "why": "the loop must stop"})
     outcome = evaluate(entry, LOOP)
     assert outcome.message == "lookup_billing was called 5 times, expected <= 3"
@@ -413,7 +413,7 @@ def test_nested_logic_keeps_child_outcomes() -> None:
     any_of, not_refund = all_of.children
     assert [c.outcome for c in any_of.children] == ["failed", "passed"]
     assert not_refund.children[0].outcome == "failed"
-    assert outcome.entry == spec.parse_entry(entry).to_yaml_dict()
+    assert outcome.entry == catalogue.parse_entry(entry).to_yaml_dict()
 
 
 def test_logic_with_an_error_child() -> None:
@@ -453,7 +453,7 @@ JSON = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
     max_leaves=12,
 )
-ANY_ENTRIES = [spec.parse_entry(e) for e in (
+ANY_ENTRIES = [catalogue.parse_entry(e) for e in (
     {"final_output_contains": "a"}, {"final_output_matches": "a+"},
     {"final_output_equals": {"a": [1]}}, {"output_field": {"path": "a[0].b", "contains": "x"}},
     {"tool_args": {"tool": "t", "args": {"a": "x"}, "match": "regex"}},
@@ -473,7 +473,7 @@ def test_any_output_and_args_give_a_json_outcome(output: Any, args: Any) -> None
 
 
 def test_semantic_checks_need_review() -> None:
-    checks = [spec.SemanticCheck(check="The answer explains the charge", why="tone")]
+    checks = [catalogue.SemanticCheck(check="The answer explains the charge", why="tone")]
     (outcome,) = semantic_outcomes(checks)
     assert (outcome.key, outcome.outcome) == ("semantic", "needs_review")
     assert outcome.message == "The answer explains the charge" and outcome.why == "tone"
@@ -481,8 +481,8 @@ def test_semantic_checks_need_review() -> None:
 
 
 def test_all_hold() -> None:
-    outcomes = evaluate_all([spec.parse_entry({"status_is": "success"}),
-                             spec.parse_entry({"tool_called": "search_kb"})], HAPPY)
+    outcomes = evaluate_all([catalogue.parse_entry({"status_is": "success"}),
+                             catalogue.parse_entry({"tool_called": "search_kb"})], HAPPY)
     assert all_hold(outcomes)
     outcomes.append(judge({"max_tokens": 1}, EMPTY))
     assert not all_hold(outcomes)
@@ -505,7 +505,7 @@ def test_on_an_imported_replaykit_trace(tmp_path: Path) -> None:
     path.write_text(json.dumps({"run_id": "run-billing-2024-0312", "status": "failed",
                                 "events": events}), encoding="utf-8")
     (run,) = load_trace(path)
-    observed = [spec.parse_entry(e) for e in (
+    observed = [catalogue.parse_entry(e) for e in (
         {"status_is": "error"},
         {"tool_call_count": {"tool": "lookup_billing", "min": 5}},
         {"repeated_tool_call": 5},
@@ -513,7 +513,7 @@ def test_on_an_imported_replaykit_trace(tmp_path: Path) -> None:
         {"error_matches": "ToolLoop"},
         {"final_output_exists": False},
     )]
-    desired = [spec.parse_entry(e) for e in (
+    desired = [catalogue.parse_entry(e) for e in (
         {"status_is": "success"},
         {"tool_call_count": {"tool": "lookup_billing", "max": 3}},
         {"final_output_exists": True},

@@ -15,8 +15,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from replaycase.assertions import catalogue as spec
-from replaycase.assertions import evaluate
+from replaycase.assertions import catalogue, evaluate
 from replaycase.case import load_case
 from replaycase.case.lint import lint_case
 from replaycase.case.schema import case_json_schema
@@ -241,7 +240,7 @@ REGEX_ENTRIES = {
 @pytest.mark.parametrize("name", list(REGEX_ENTRIES))
 def test_a_backtracking_regex_is_an_error_within_the_bound(name: str,
                                                           short_bound: float) -> None:
-    entry = spec.parse_entry(REGEX_ENTRIES[name])
+    entry = catalogue.parse_entry(REGEX_ENTRIES[name])
     started = time.monotonic()
     outcome = evaluate(entry, evil_run())
     elapsed = time.monotonic() - started
@@ -256,7 +255,7 @@ def test_the_timeout_message_names_the_bound_and_the_text_size() -> None:
     text = "a" * 12_345 + "!"
     run = TraceRun.model_validate({"run_id": "r", "status": "error",
                                    "events": [{"type": "error", "seq": 1, "message": text}]})
-    outcome = evaluate(spec.parse_entry({"error_matches": EVIL}), run)
+    outcome = evaluate(catalogue.parse_entry({"error_matches": EVIL}), run)
     assert outcome.outcome == "error"
     assert outcome.message == "regex took longer than 1 s on 12,346 characters"
 
@@ -266,7 +265,7 @@ def test_patterns_compile_once(short_bound: float) -> None:
 
     compile_pattern.cache_clear()
     run = evil_run()
-    entry = spec.parse_entry({"final_output_matches": "answer"})
+    entry = catalogue.parse_entry({"final_output_matches": "answer"})
     for _ in range(50):
         assert evaluate(entry, run).outcome == "passed"
     info = compile_pattern.cache_info()

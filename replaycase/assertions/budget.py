@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from ..model import TraceRun
 from ..results import Outcome
-from . import catalogue as spec
+from . import catalogue
 from ._common import Evaluator, error, result, times
 
 
-def llm_call_count(entry: spec.LlmCallCount, run: TraceRun) -> Outcome:
+def llm_call_count(entry: catalogue.LlmCallCount, run: TraceRun) -> Outcome:
     want = entry.llm_call_count
     seqs = [e.seq for e in run.llm_calls()]
     ok = want.holds(len(seqs))
@@ -19,7 +19,7 @@ def llm_call_count(entry: spec.LlmCallCount, run: TraceRun) -> Outcome:
                   actual=len(seqs), events=seqs)
 
 
-def _at_most(entry: spec._Entry, limit: float, actual: float | None, unit: str,
+def _at_most(entry: catalogue._Entry, limit: float, actual: float | None, unit: str,
              missing: str, events: list[int]) -> Outcome:
     if actual is None:
         return error(entry, f"the run records no {missing}", expected={"max": limit})
@@ -38,17 +38,17 @@ def _usage_seqs(run: TraceRun) -> list[int]:
     return [e.seq for e in run.llm_calls() if e.usage is not None]
 
 
-def max_tokens(entry: spec.MaxTokens, run: TraceRun) -> Outcome:
+def max_tokens(entry: catalogue.MaxTokens, run: TraceRun) -> Outcome:
     return _at_most(entry, entry.max_tokens, run.totals().total_tokens, "tokens",
                     "token usage", _usage_seqs(run))
 
 
-def max_cost_usd(entry: spec.MaxCostUsd, run: TraceRun) -> Outcome:
+def max_cost_usd(entry: catalogue.MaxCostUsd, run: TraceRun) -> Outcome:
     return _at_most(entry, entry.max_cost_usd, run.totals().cost_usd, "USD", "cost",
                     _usage_seqs(run))
 
 
-def max_duration_ms(entry: spec.MaxDurationMs, run: TraceRun) -> Outcome:
+def max_duration_ms(entry: catalogue.MaxDurationMs, run: TraceRun) -> Outcome:
     return _at_most(entry, entry.max_duration_ms, run.totals().duration_ms, "ms",
                     "duration", [])
 

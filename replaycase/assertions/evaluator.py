@@ -12,8 +12,7 @@ from collections.abc import Sequence
 from .._bounded_regex import RegexTimeout, time_bound
 from ..model import TraceRun
 from ..results import Outcome
-from . import budget, logic, tools, workflow
-from . import catalogue as spec
+from . import budget, catalogue, logic, tools, workflow
 from . import run as run_family
 from ._common import Evaluator, error
 
@@ -26,7 +25,7 @@ REGISTRY: dict[str, Evaluator] = {
 }
 
 
-def evaluate(entry: spec._Entry, run: TraceRun) -> Outcome:
+def evaluate(entry: catalogue._Entry, run: TraceRun) -> Outcome:
     """Judge one catalogue entry on one run."""
     evaluator = REGISTRY.get(entry.key)
     if evaluator is None:
@@ -42,12 +41,12 @@ def evaluate(entry: spec._Entry, run: TraceRun) -> Outcome:
         return error(entry, f"could not evaluate: {type(exc).__name__}: {exc}")
 
 
-def evaluate_all(entries: Sequence[spec._Entry], run: TraceRun) -> list[Outcome]:
+def evaluate_all(entries: Sequence[catalogue._Entry], run: TraceRun) -> list[Outcome]:
     """Judge every entry on one run, in order."""
     return [evaluate(entry, run) for entry in entries]
 
 
-def semantic_outcomes(checks: list[spec.SemanticCheck]) -> list[Outcome]:
+def semantic_outcomes(checks: list[catalogue.SemanticCheck]) -> list[Outcome]:
     """Semantic checks are never auto-graded: each is reported as needs_review."""
     return [
         Outcome(key="semantic", entry=check.model_dump(exclude_none=True),

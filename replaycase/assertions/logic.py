@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from ..model import TraceRun
 from ..results import Outcome, OutcomeKind
-from . import catalogue as spec
+from . import catalogue
 from ._common import Evaluator, build, clip
 
 
-def _evaluate(entry: spec._Entry, run: TraceRun) -> Outcome:
+def _evaluate(entry: catalogue._Entry, run: TraceRun) -> Outcome:
     from .evaluator import evaluate  # the registry holds this module's functions
 
     return evaluate(entry, run)
@@ -22,7 +22,7 @@ def _first(children: list[Outcome], kind: str) -> Outcome | None:
     return next((c for c in children if c.outcome == kind), None)
 
 
-def not_(entry: spec.Not, run: TraceRun) -> Outcome:
+def not_(entry: catalogue.Not, run: TraceRun) -> Outcome:
     child = _evaluate(entry.not_, run)
     flipped: dict[OutcomeKind, OutcomeKind] = {"passed": "failed", "failed": "passed"}
     kind = flipped.get(child.outcome, child.outcome)
@@ -36,7 +36,7 @@ def not_(entry: spec.Not, run: TraceRun) -> Outcome:
                  events=child.events, children=[child])
 
 
-def all_of(entry: spec.AllOf, run: TraceRun) -> Outcome:
+def all_of(entry: catalogue.AllOf, run: TraceRun) -> Outcome:
     children = [_evaluate(child, run) for child in entry.all_of]
     held = sum(c.passed for c in children)
     failed, erred = _first(children, "failed"), _first(children, "error")
@@ -51,7 +51,7 @@ def all_of(entry: spec.AllOf, run: TraceRun) -> Outcome:
     return _combined(entry, kind, message, children)
 
 
-def any_of(entry: spec.AnyOf, run: TraceRun) -> Outcome:
+def any_of(entry: catalogue.AnyOf, run: TraceRun) -> Outcome:
     children = [_evaluate(child, run) for child in entry.any_of]
     passed, erred = _first(children, "passed"), _first(children, "error")
     kind: OutcomeKind
@@ -67,7 +67,7 @@ def any_of(entry: spec.AnyOf, run: TraceRun) -> Outcome:
     return _combined(entry, kind, message, children)
 
 
-def _combined(entry: spec._Entry, kind: OutcomeKind, message: str,
+def _combined(entry: catalogue._Entry, kind: OutcomeKind, message: str,
               children: list[Outcome]) -> Outcome:
     events = [seq for child in children if child.outcome == kind for seq in child.events]
     expected = (f"all of {len(children)} checks pass" if entry.key == "all_of"

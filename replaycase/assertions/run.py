@@ -8,7 +8,7 @@ from typing import Any
 from .._bounded_regex import search
 from ..model import ErrorEvent, FinalOutputEvent, LlmCallEvent, TraceRun
 from ..results import Outcome
-from . import catalogue as spec
+from . import catalogue
 from ._common import Evaluator, as_text, error, plural, quote, result, seq_list
 from ._compare import deep_diff, maybe_json
 from ._paths import MissingField, PathError, parse_path, render, resolve
@@ -31,14 +31,14 @@ def errors_with_seq(run: TraceRun) -> list[tuple[int, str]]:
     return found
 
 
-def status_is(entry: spec.StatusIs, run: TraceRun) -> Outcome:
+def status_is(entry: catalogue.StatusIs, run: TraceRun) -> Outcome:
     ok = run.status == entry.status_is
     message = (f"status is {run.status}" if ok
                else f"status is {run.status}, expected {entry.status_is}")
     return result(entry, ok, message, expected=entry.status_is, actual=run.status)
 
 
-def final_output_exists(entry: spec.FinalOutputExists, run: TraceRun) -> Outcome:
+def final_output_exists(entry: catalogue.FinalOutputExists, run: TraceRun) -> Outcome:
     has = run.has_final_output()
     ok = has == entry.final_output_exists
     if has:
@@ -49,12 +49,12 @@ def final_output_exists(entry: spec.FinalOutputExists, run: TraceRun) -> Outcome
                   events=_final_seqs(run))
 
 
-def _no_output(entry: spec._Entry, wanted: str, expected: Any) -> Outcome:
+def _no_output(entry: catalogue._Entry, wanted: str, expected: Any) -> Outcome:
     return result(entry, False, f"the run gave no final output, expected one {wanted}",
                   expected=expected, actual=None)
 
 
-def final_output_contains(entry: spec.FinalOutputContains, run: TraceRun) -> Outcome:
+def final_output_contains(entry: catalogue.FinalOutputContains, run: TraceRun) -> Outcome:
     needle = entry.final_output_contains
     if run.final_output is None:
         return _no_output(entry, f"containing {quote(needle)}", needle)
@@ -65,7 +65,7 @@ def final_output_contains(entry: spec.FinalOutputContains, run: TraceRun) -> Out
                   actual=text, events=_final_seqs(run))
 
 
-def final_output_matches(entry: spec.FinalOutputMatches, run: TraceRun) -> Outcome:
+def final_output_matches(entry: catalogue.FinalOutputMatches, run: TraceRun) -> Outcome:
     pattern = entry.final_output_matches
     if run.final_output is None:
         return _no_output(entry, f"matching /{pattern}/", pattern)
@@ -79,7 +79,7 @@ def final_output_matches(entry: spec.FinalOutputMatches, run: TraceRun) -> Outco
                   events=_final_seqs(run))
 
 
-def final_output_equals(entry: spec.FinalOutputEquals, run: TraceRun) -> Outcome:
+def final_output_equals(entry: catalogue.FinalOutputEquals, run: TraceRun) -> Outcome:
     want = entry.final_output_equals
     actual = maybe_json(run.final_output, want.value)
     diff = deep_diff(want.value, actual, ignore_order=want.ignore_order)
@@ -102,7 +102,7 @@ def structured_output(run: TraceRun) -> tuple[Any, str | None]:
     return value, None
 
 
-def output_field(entry: spec.OutputField, run: TraceRun) -> Outcome:
+def output_field(entry: catalogue.OutputField, run: TraceRun) -> Outcome:
     want = entry.output_field
     try:
         steps = parse_path(want.path)
@@ -125,7 +125,7 @@ def output_field(entry: spec.OutputField, run: TraceRun) -> Outcome:
                   events=_final_seqs(run))
 
 
-def _field_check(check: str, want: spec.OutputFieldSpec, value: Any) -> tuple[bool, str]:
+def _field_check(check: str, want: catalogue.OutputFieldSpec, value: Any) -> tuple[bool, str]:
     if check == "equals":
         diff = deep_diff(want.equals, maybe_json(value, want.equals))
         if diff is None:
@@ -149,7 +149,7 @@ def _field_check(check: str, want: spec.OutputFieldSpec, value: Any) -> tuple[bo
                 else f"is {quote(value)}, which does not match /{pattern}/")
 
 
-def error_matches(entry: spec.ErrorMatches, run: TraceRun) -> Outcome:
+def error_matches(entry: catalogue.ErrorMatches, run: TraceRun) -> Outcome:
     pattern = entry.error_matches
     errors = errors_with_seq(run)
     hits = [(seq, msg) for seq, msg in errors if search(pattern, msg)]
@@ -164,7 +164,7 @@ def error_matches(entry: spec.ErrorMatches, run: TraceRun) -> Outcome:
                   actual=[msg for _, msg in errors[:10]], events=[s for s, _ in hits])
 
 
-def no_errors(entry: spec.NoErrors, run: TraceRun) -> Outcome:
+def no_errors(entry: catalogue.NoErrors, run: TraceRun) -> Outcome:
     errors = errors_with_seq(run)
     clean = not errors and run.status != "error"
     if clean:

@@ -8,7 +8,7 @@ from .._bounded_regex import search
 from ..model import TraceRun
 from ..model.index import ToolCallRecord
 from ..results import Outcome
-from . import catalogue as spec
+from . import catalogue
 from ._common import Evaluator, as_text, plural, quote, result, seq_list, times
 from ._compare import deep_diff, is_subset, maybe_json, names, sequence_verdict
 
@@ -17,11 +17,11 @@ def _calls(run: TraceRun, tool: str | None = None) -> list[ToolCallRecord]:
     return [c for c in run.tool_calls() if tool is None or c.tool_name == tool]
 
 
-def _bounds(count_spec: spec.CountSpec) -> dict[str, int]:
+def _bounds(count_spec: catalogue.CountSpec) -> dict[str, int]:
     return count_spec.model_dump(exclude_none=True, include={"min", "max", "equals"})
 
 
-def tool_called(entry: spec.ToolCalled, run: TraceRun) -> Outcome:
+def tool_called(entry: catalogue.ToolCalled, run: TraceRun) -> Outcome:
     tool = entry.tool_called
     calls = run.tool_calls()
     mine = [c.seq for c in calls if c.tool_name == tool]
@@ -33,7 +33,7 @@ def tool_called(entry: spec.ToolCalled, run: TraceRun) -> Outcome:
     return result(entry, bool(mine), message, expected=tool, actual=called, events=mine)
 
 
-def tool_not_called(entry: spec.ToolNotCalled, run: TraceRun) -> Outcome:
+def tool_not_called(entry: catalogue.ToolNotCalled, run: TraceRun) -> Outcome:
     tool = entry.tool_not_called
     mine = [c.seq for c in _calls(run, tool)]
     message = (f"{tool} was not called" if not mine
@@ -41,7 +41,7 @@ def tool_not_called(entry: spec.ToolNotCalled, run: TraceRun) -> Outcome:
     return result(entry, not mine, message, expected=0, actual=len(mine), events=mine)
 
 
-def _count(entry: spec._Entry, count_spec: spec.CountSpec, seqs: list[int],
+def _count(entry: catalogue._Entry, count_spec: catalogue.CountSpec, seqs: list[int],
            subject: str) -> Outcome:
     ok = count_spec.holds(len(seqs))
     message = f"{subject} {times(len(seqs))}"
@@ -51,14 +51,14 @@ def _count(entry: spec._Entry, count_spec: spec.CountSpec, seqs: list[int],
                   events=seqs)
 
 
-def tool_call_count(entry: spec.ToolCallCount, run: TraceRun) -> Outcome:
+def tool_call_count(entry: catalogue.ToolCallCount, run: TraceRun) -> Outcome:
     want = entry.tool_call_count
     seqs = [c.seq for c in _calls(run, want.tool)]
     subject = f"{want.tool} was called" if want.tool else "tools were called"
     return _count(entry, want, seqs, subject)
 
 
-def max_tool_calls(entry: spec.MaxToolCalls, run: TraceRun) -> Outcome:
+def max_tool_calls(entry: catalogue.MaxToolCalls, run: TraceRun) -> Outcome:
     seqs = [c.seq for c in run.tool_calls()]
     ok = len(seqs) <= entry.max_tool_calls
     message = f"the run made {plural(len(seqs), 'tool call')}"
@@ -68,7 +68,7 @@ def max_tool_calls(entry: spec.MaxToolCalls, run: TraceRun) -> Outcome:
                   actual=len(seqs), events=seqs)
 
 
-def args_match(want: spec.ToolArgsSpec, args: Any) -> bool:
+def args_match(want: catalogue.ToolArgsSpec, args: Any) -> bool:
     """Whether one call's arguments fit ``want`` under its match mode."""
     if want.match == "exact":
         return deep_diff(want.args, maybe_json(args, want.args)) is None
@@ -81,7 +81,7 @@ def args_match(want: spec.ToolArgsSpec, args: Any) -> bool:
                for name, pattern in want.args.items())
 
 
-def tool_args(entry: spec.ToolArgs, run: TraceRun) -> Outcome:
+def tool_args(entry: catalogue.ToolArgs, run: TraceRun) -> Outcome:
     want = entry.tool_args
     calls = _calls(run, want.tool)
     hits = [c for c in calls if args_match(want, c.tool_args)]
@@ -97,7 +97,7 @@ def tool_args(entry: spec.ToolArgs, run: TraceRun) -> Outcome:
                   actual=[c.tool_args for c in calls[:10]], events=[c.seq for c in hits])
 
 
-def tool_sequence(entry: spec.ToolSequence, run: TraceRun) -> Outcome:
+def tool_sequence(entry: catalogue.ToolSequence, run: TraceRun) -> Outcome:
     want = entry.tool_sequence
     calls = run.tool_calls()
     actual = [c.tool_name for c in calls]
@@ -106,7 +106,7 @@ def tool_sequence(entry: spec.ToolSequence, run: TraceRun) -> Outcome:
                   actual=actual, events=[c.seq for c in calls])
 
 
-def repeated_tool_call(entry: spec.RepeatedToolCall, run: TraceRun) -> Outcome:
+def repeated_tool_call(entry: catalogue.RepeatedToolCall, run: TraceRun) -> Outcome:
     want = entry.repeated_tool_call
     groups: dict[tuple[str, str], list[ToolCallRecord]] = {}
     for call in _calls(run, want.tool):
@@ -131,7 +131,7 @@ def repeated_tool_call(entry: spec.RepeatedToolCall, run: TraceRun) -> Outcome:
                   events=[c.seq for c in largest])
 
 
-def tool_error_count(entry: spec.ToolErrorCount, run: TraceRun) -> Outcome:
+def tool_error_count(entry: catalogue.ToolErrorCount, run: TraceRun) -> Outcome:
     want = entry.tool_error_count
     failed = [c for c in _calls(run, want.tool) if c.is_error]
     seqs = [c.result_seq or c.seq for c in failed]

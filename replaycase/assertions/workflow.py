@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..model import ApprovalEvent, ErrorEvent, StateEvent, TraceRun
 from ..results import Outcome
-from . import catalogue as spec
+from . import catalogue
 from ._common import Evaluator, plural, quote, result, seq_list
 from ._compare import names, sequence_verdict
 
@@ -21,7 +21,7 @@ def states_with_seq(run: TraceRun) -> list[tuple[int, str]]:
     return found
 
 
-def state_visited(entry: spec.StateVisited, run: TraceRun) -> Outcome:
+def state_visited(entry: catalogue.StateVisited, run: TraceRun) -> Outcome:
     state = entry.state_visited
     visited = states_with_seq(run)
     seqs = [seq for seq, name in visited if name == state]
@@ -31,7 +31,7 @@ def state_visited(entry: spec.StateVisited, run: TraceRun) -> Outcome:
     return result(entry, bool(seqs), message, expected=state, actual=order, events=seqs)
 
 
-def state_sequence(entry: spec.StateSequence, run: TraceRun) -> Outcome:
+def state_sequence(entry: catalogue.StateSequence, run: TraceRun) -> Outcome:
     want = entry.state_sequence
     visited = states_with_seq(run)
     actual = [name for _, name in visited]
@@ -40,7 +40,7 @@ def state_sequence(entry: spec.StateSequence, run: TraceRun) -> Outcome:
                   actual=actual, events=[seq for seq, _ in visited])
 
 
-def failed_in_state(entry: spec.FailedInState, run: TraceRun) -> Outcome:
+def failed_in_state(entry: catalogue.FailedInState, run: TraceRun) -> Outcome:
     want = entry.failed_in_state
     first_error = next((e.seq for e in run.events if isinstance(e, ErrorEvent)), None)
     before = [(seq, name) for seq, name in states_with_seq(run)
@@ -63,7 +63,7 @@ def failed_in_state(entry: spec.FailedInState, run: TraceRun) -> Outcome:
     return result(entry, ok, message, expected=want, actual=actual, events=evidence)
 
 
-def approval_requested(entry: spec.ApprovalRequested, run: TraceRun) -> Outcome:
+def approval_requested(entry: catalogue.ApprovalRequested, run: TraceRun) -> Outcome:
     want = entry.approval_requested
     requests = [e for e in run.events
                 if isinstance(e, ApprovalEvent) and e.action == "requested"]
