@@ -51,6 +51,8 @@ NO_ERROR_EVENTS = frozenset({"transcript"})  # formats that cannot express a run
 DIALECT_FORMATS = frozenset({"transcript"})  # one format, dialects that record differently
 
 Key = tuple[Any, ...]
+"""What of an event is compared (``event_key``)."""
+
 
 def run_format(run: TraceRun) -> str | None:
     return run.source.format if run.source else None

@@ -32,6 +32,7 @@ def parse_structured(value: Any, python_literals: bool = False) -> Any:
 
 
 def canonical_args(value: Any, loose: bool) -> str:
+    """Tool arguments as canonical JSON; ``loose`` (across formats) drops null values."""
     data = parse_structured(value)
     if loose and isinstance(data, dict):
         data = {k: v for k, v in data.items() if v is not None}
@@ -39,5 +40,6 @@ def canonical_args(value: Any, loose: bool) -> str:
 
 
 def normalized_text(value: Any) -> str:
+    """Text with its whitespace collapsed, or data as canonical JSON."""
     data = parse_structured(value)
     return " ".join(data.split()) if isinstance(data, str) else canonical_json(data)
