@@ -33,7 +33,8 @@ class Limits:
     max_file_mb: float = 512.0
     max_depth: int = 200
     max_string_mb: float = 16.0
-    max_output_mb: float = 64.0
+    max_output_file_mb: float = 64.0
+    """Largest output file a runner may write (key ``max_output_mb`` of the limits table)."""
 
     @property
     def max_file_bytes(self) -> int:

@@ -14,12 +14,12 @@ from hypothesis import strategies as st
 from replaycase.assertions import (
     REGISTRY,
     all_hold,
+    catalogue,
     evaluate,
     evaluate_all,
     parse_entry,
     semantic_outcomes,
 )
-from replaycase.assertions import catalogue as spec
 from replaycase.assertions._registry import FAMILIES
 from replaycase.case.schema import case_json_schema
 from replaycase.importers import load_trace
@@ -488,7 +488,7 @@ def test_any_output_and_args_give_a_json_outcome(output: Any, args: Any) -> None
 
 
 def test_semantic_checks_need_review() -> None:
-    checks = [spec.SemanticCheck(check="The answer explains the charge", why="tone")]
+    checks = [catalogue.SemanticCheck(check="The answer explains the charge", why="tone")]
     (outcome,) = semantic_outcomes(checks)
     assert (outcome.key, outcome.outcome) == ("semantic", "needs_review")
     assert outcome.message == "The answer explains the charge" and outcome.why == "tone"

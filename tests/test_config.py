@@ -105,7 +105,7 @@ output_per_million = 10.0
 """)
     config = load_config(tmp_path)
     assert config.to_limits() == Limits(max_file_mb=5, max_depth=50, max_string_mb=1,
-                                        max_output_mb=3)
+                                        max_output_file_mb=3)
     assert config.prices == {"gpt-4o": {"input_per_million": 2.5, "output_per_million": 10.0}}
     assert config.redact_patterns == ["ACME-[0-9]{6}"]
     settings = replay_settings(config, paths=None)

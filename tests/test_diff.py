@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from replaycase.case import load_case
 from replaycase.cli import app
 from replaycase.diff import diff_runs, load_run, parse_structured, plan_comparison
+from replaycase.diff.prices import PriceTable, load_prices, run_cost
 from replaycase.errors import InputError
 from replaycase.model import (
     FinalOutputEvent,
@@ -24,7 +25,6 @@ from replaycase.model import (
     TraceRun,
     Usage,
 )
-from replaycase.prices import PriceTable, load_prices, run_cost
 from replaycase.replay.case_run import ReplayOptions, replay_case
 
 ROOT = Path(__file__).parent.parent

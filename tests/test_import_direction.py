@@ -24,7 +24,6 @@ RANKS: dict[str, int] = {
     "importers": 4, "redact": 4, "results": 4, "project": 4, "runner": 4,
     "assertions": 5,
     "case": 6,
-    "prices": 6,
     "scaffold": 7, "replay": 7, "diff": 7,
     "report": 8,
     "pytest_plugin": 9, "cli": 9,

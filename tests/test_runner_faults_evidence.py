@@ -240,7 +240,7 @@ def test_a_5_gb_sparse_file_is_capped(case: ReplayCase, tmp_path: Path, name: st
     try:
         started = time.monotonic()
         result = replay(case, tmp_path, cmd, max_output_bytes=MB,
-                        limits=Limits(max_output_mb=1))
+                        limits=Limits(max_output_file_mb=1))
         elapsed = time.monotonic() - started
         _, peak = tracemalloc.get_traced_memory()
     finally:

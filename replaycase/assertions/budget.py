@@ -6,7 +6,7 @@ from pydantic import Field
 
 from ..model import TraceRun
 from ..results import Outcome
-from . import catalogue as spec
+from . import catalogue
 from ._common import error, result, times
 from ._registry import Entry, register
 
@@ -61,7 +61,7 @@ def max_duration_ms(entry: MaxDurationMs, run: TraceRun) -> Outcome:
 
 @register("llm_call_count", "budget", llm_call_count)
 class LlmCallCount(Entry):
-    llm_call_count: spec.CountSpec
+    llm_call_count: catalogue.CountSpec
     why: str | None = None
 
 

@@ -10,7 +10,7 @@ from pydantic import Field, field_validator
 from .._bounded_regex import search
 from ..model import ErrorEvent, FinalOutputEvent, LlmCallEvent, RunStatus, TraceRun
 from ..results import Outcome
-from . import catalogue as spec
+from . import catalogue
 from ._common import as_text, error, plural, quote, result, seq_list
 from ._compare import deep_diff, maybe_json
 from ._paths import MissingField, PathError, parse_path, render, resolve
@@ -128,7 +128,7 @@ def output_field(entry: OutputField, run: TraceRun) -> Outcome:
                   events=_final_seqs(run))
 
 
-def _field_check(check: str, want: spec.OutputFieldSpec, value: Any) -> tuple[bool, str]:
+def _field_check(check: str, want: catalogue.OutputFieldSpec, value: Any) -> tuple[bool, str]:
     if check == "equals":
         diff = deep_diff(want.equals, maybe_json(value, want.equals))
         if diff is None:
@@ -210,15 +210,15 @@ class FinalOutputContains(Entry):
 
 @register("final_output_matches", "run", final_output_matches)
 class FinalOutputMatches(Entry):
-    final_output_matches: spec.Regex
+    final_output_matches: catalogue.Regex
     why: str | None = None
 
-    _check = field_validator("final_output_matches")(spec.check_regex)
+    _check = field_validator("final_output_matches")(catalogue.check_regex)
 
 
 @register("final_output_equals", "run", final_output_equals)
 class FinalOutputEquals(Entry):
-    final_output_equals: spec.FinalOutputEqualsSpec
+    final_output_equals: catalogue.FinalOutputEqualsSpec
     why: str | None = None
 
     @field_validator("final_output_equals", mode="before")
@@ -232,16 +232,16 @@ class FinalOutputEquals(Entry):
 
 @register("output_field", "run", output_field)
 class OutputField(Entry):
-    output_field: spec.OutputFieldSpec
+    output_field: catalogue.OutputFieldSpec
     why: str | None = None
 
 
 @register("error_matches", "run", error_matches)
 class ErrorMatches(Entry):
-    error_matches: spec.Regex
+    error_matches: catalogue.Regex
     why: str | None = None
 
-    _check = field_validator("error_matches")(spec.check_regex)
+    _check = field_validator("error_matches")(catalogue.check_regex)
 
 
 @register("no_errors", "run", no_errors)

@@ -10,7 +10,7 @@ from .._bounded_regex import search
 from ..model import TraceRun
 from ..model.index import ToolCallRecord
 from ..results import Outcome
-from . import catalogue as spec
+from . import catalogue
 from ._common import as_text, plural, quote, result, seq_list, times
 from ._compare import deep_diff, is_subset, maybe_json, names, sequence_verdict
 from ._registry import Entry, register
@@ -20,7 +20,7 @@ def _calls(run: TraceRun, tool: str | None = None) -> list[ToolCallRecord]:
     return [c for c in run.tool_calls() if tool is None or c.tool_name == tool]
 
 
-def _bounds(count_spec: spec.CountSpec) -> dict[str, int]:
+def _bounds(count_spec: catalogue.CountSpec) -> dict[str, int]:
     return count_spec.model_dump(exclude_none=True, include={"min", "max", "equals"})
 
 
@@ -44,7 +44,7 @@ def tool_not_called(entry: ToolNotCalled, run: TraceRun) -> Outcome:
     return result(entry, not mine, message, expected=0, actual=len(mine), events=mine)
 
 
-def _count(entry: Entry, count_spec: spec.CountSpec, seqs: list[int],
+def _count(entry: Entry, count_spec: catalogue.CountSpec, seqs: list[int],
            subject: str) -> Outcome:
     ok = count_spec.holds(len(seqs))
     message = f"{subject} {times(len(seqs))}"
@@ -71,7 +71,7 @@ def max_tool_calls(entry: MaxToolCalls, run: TraceRun) -> Outcome:
                   actual=len(seqs), events=seqs)
 
 
-def args_match(want: spec.ToolArgsSpec, args: Any) -> bool:
+def args_match(want: catalogue.ToolArgsSpec, args: Any) -> bool:
     """Whether one call's arguments fit ``want`` under its match mode."""
     if want.match == "exact":
         return deep_diff(want.args, maybe_json(args, want.args)) is None
@@ -159,7 +159,7 @@ class ToolNotCalled(Entry):
 
 @register("tool_call_count", "tools", tool_call_count)
 class ToolCallCount(Entry):
-    tool_call_count: spec.ToolCountSpec
+    tool_call_count: catalogue.ToolCountSpec
     why: str | None = None
 
 
@@ -171,13 +171,13 @@ class MaxToolCalls(Entry):
 
 @register("tool_args", "tools", tool_args)
 class ToolArgs(Entry):
-    tool_args: spec.ToolArgsSpec
+    tool_args: catalogue.ToolArgsSpec
     why: str | None = None
 
 
 @register("tool_sequence", "tools", tool_sequence)
 class ToolSequence(Entry):
-    tool_sequence: spec.ToolSequenceSpec
+    tool_sequence: catalogue.ToolSequenceSpec
     why: str | None = None
 
     @field_validator("tool_sequence", mode="before")
@@ -188,7 +188,7 @@ class ToolSequence(Entry):
 
 @register("repeated_tool_call", "tools", repeated_tool_call)
 class RepeatedToolCall(Entry):
-    repeated_tool_call: spec.RepeatedToolCallSpec
+    repeated_tool_call: catalogue.RepeatedToolCallSpec
     why: str | None = None
 
     @field_validator("repeated_tool_call", mode="before")
@@ -200,5 +200,5 @@ class RepeatedToolCall(Entry):
 
 @register("tool_error_count", "tools", tool_error_count)
 class ToolErrorCount(Entry):
-    tool_error_count: spec.ToolCountSpec
+    tool_error_count: catalogue.ToolCountSpec
     why: str | None = None

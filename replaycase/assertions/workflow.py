@@ -8,7 +8,7 @@ from pydantic import Field, field_validator
 
 from ..model import ApprovalEvent, ErrorEvent, StateEvent, TraceRun
 from ..results import Outcome
-from . import catalogue as spec
+from . import catalogue
 from ._common import plural, quote, result, seq_list
 from ._compare import names, sequence_verdict
 from ._registry import Entry, register
@@ -104,7 +104,7 @@ class StateVisited(Entry):
 
 @register("state_sequence", "workflow", state_sequence)
 class StateSequence(Entry):
-    state_sequence: spec.StateSequenceSpec
+    state_sequence: catalogue.StateSequenceSpec
     why: str | None = None
 
     @field_validator("state_sequence", mode="before")

@@ -86,7 +86,7 @@ def replay(
             document = replay_paths(settings.paths, options, suite, listener, stopper.event)
         _tell_refused_and_interrupted(document.summary, stopper.signal)
         if html_file is not None or markdown_file is not None:
-            from ..prices import PriceTable
+            from ..diff.prices import PriceTable
 
             config = load_config()
             write_views(document, html_file, markdown_file,

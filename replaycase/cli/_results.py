@@ -81,8 +81,8 @@ def report(
     output: OutputOpt = OutputFormat.text,
 ) -> None:
     """Write the HTML report and/or Markdown summary of a results file."""
+    from ..diff.prices import load_prices
     from ..errors import UsageError
-    from ..prices import load_prices
     from ..results.merge import read_results
 
     if html_file is None and markdown_file is None:

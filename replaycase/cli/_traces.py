@@ -22,7 +22,7 @@ def diff(
 ) -> None:
     """Compare two runs: status, states, tool calls, first divergence, usage, final output."""
     from ..diff import diff_runs, load_run
-    from ..prices import load_prices
+    from ..diff.prices import load_prices
 
     result = diff_runs(load_run(a, run_a, option="--run-a"), load_run(b, run_b, option="--run-b"),
                        load_prices())

@@ -21,9 +21,9 @@ class NativeImporter(Importer):
         items = doc.value if isinstance(doc.value, list) else [doc.value]
         if items and all(isinstance(i, dict) and i.get("schema") == TRACE_SCHEMA for i in items):
             return None
-        schema = doc.value.get("schema") if isinstance(doc.value, dict) else None
-        if isinstance(schema, str) and schema.startswith("replaycase.trace/"):
-            return f"schema {schema!r} is newer than this replaycase reads ({TRACE_SCHEMA})"
+        format_version = doc.value.get("schema") if isinstance(doc.value, dict) else None
+        if isinstance(format_version, str) and format_version.startswith("replaycase.trace/"):
+            return f"schema {format_version!r} is newer than this replaycase reads ({TRACE_SCHEMA})"
         return f'no "schema": "{TRACE_SCHEMA}" key'
 
     def read(self, doc: TraceDocument) -> list[TraceRun]:

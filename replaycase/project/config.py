@@ -61,8 +61,11 @@ class LimitsConfig(_Strict):
     """Deepest nesting of JSON accepted."""
     max_string_mb: Megabytes = DEFAULT_LIMITS.max_string_mb
     """Longest single string accepted, in MB."""
-    max_output_mb: Megabytes = DEFAULT_LIMITS.max_output_mb
-    """Largest output file a runner may write, in MB."""
+    max_output_file_mb: Megabytes = Field(default=DEFAULT_LIMITS.max_output_file_mb,
+                                          alias="max_output_mb")
+    """Largest output file a runner may write, in MB. The key stays ``max_output_mb`` (as
+    documented); in Python it is named apart from the stdout/stderr cap of the same key
+    in ``[tool.replaycase]``."""
 
     def to_limits(self) -> Limits:
         return Limits(**self.model_dump())

@@ -21,7 +21,8 @@ from ..importers import load_trace
 from ..model import TraceRun
 from ..redact import Redactor
 from ..results import Outcome, ReplayResult, RunnerInfo, Verdict
-from .evidence import LOG_OVERHANG, OUTPUT_FILE, RunFolder
+from ..results.evidence_names import RUNNER_OUTPUT, STDERR_LOG, STDOUT_LOG
+from .evidence import LOG_OVERHANG, RunFolder
 from .process import ProcessResult, run_process, tail_text
 
 ENV_PREFIXES = ("REPLAYCASE_", "REPLAYKIT_")
@@ -59,7 +60,7 @@ def runner_env(case: ReplayCase, run_dir: Path, base: dict[str, str],
         "FIXTURES_DIR": case.fixtures_dir,
         "INPUT_PATH": case.input_path,
         "SOURCE_TRACE_PATH": case.source_trace_path,
-        "OUTPUT_PATH": run_dir / OUTPUT_FILE,
+        "OUTPUT_PATH": run_dir / RUNNER_OUTPUT,
         "RUN_DIR": run_dir,
     }
     for name, value in values.items():
@@ -130,7 +131,7 @@ def replay_case(case: ReplayCase, options: ReplayOptions) -> ReplayResult:
             process = run_process(
                 cmd, env=runner_env(case, folder.path, dict(os.environ), options.env_allow),
                 cwd=options.cwd or Path.cwd(), timeout_s=timeout,
-                stdout_path=folder.path / "stdout.log", stderr_path=folder.path / "stderr.log",
+                stdout_path=folder.path / STDOUT_LOG, stderr_path=folder.path / STDERR_LOG,
                 max_output_bytes=options.max_output_bytes, kill_grace_s=options.kill_grace_s,
                 overhang_bytes=LOG_OVERHANG, dir_fd=folder.fd)
         except BaseException:  # an interrupt too: close the evidence folder, re-raise
@@ -144,9 +145,9 @@ def _judge_run(case: ReplayCase, options: ReplayOptions, run: RunFolder,
                process: ProcessResult, started: float) -> ReplayResult:
     """Read what the runner left in its folder, judge it and keep the evidence."""
     cap = options.max_output_bytes
-    run.read_log("stdout.log", cap, process.stdout_truncated)
-    stderr = run.read_log("stderr.log", cap, process.stderr_truncated)
-    output, refused = run.read_output(int(options.limits.max_output_mb * _MB))
+    run.read_log(STDOUT_LOG, cap, process.stdout_truncated)
+    stderr = run.read_log(STDERR_LOG, cap, process.stderr_truncated)
+    output, refused = run.read_output(int(options.limits.max_output_file_mb * _MB))
     runner = RunnerInfo(cmd=options.runner_cmd,
                         exit_code=process.exit_code,
                         duration_ms=round(process.duration_ms, 1), timed_out=process.timed_out,
@@ -198,7 +199,7 @@ def _parse_output(data: bytes, limits: Limits) -> TraceRun:
     """The first run in the output's bytes, as read from the run folder: parsed from a
     private copy, so no file the runner can still change or link is read again."""
     with tempfile.TemporaryDirectory(prefix="replaycase-output-") as private:
-        copy = Path(private) / OUTPUT_FILE
+        copy = Path(private) / RUNNER_OUTPUT
         copy.write_bytes(data)
         return load_trace(copy, "auto", limits)[0]
 

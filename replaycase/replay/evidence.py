@@ -31,13 +31,12 @@ from ..errors import InputError
 from ..model import TraceRun
 from ..redact import Redactor, redact_model, redact_run
 from ..results import ReplayResult
+from ..results.evidence_names import CANDIDATE_RUN, RESULT, RUNNER_OUTPUT, SUMMARY
 from .process import cut_marker
 
-OUTPUT_FILE = "runner-output.json"
-CANDIDATE_RUN = "candidate-run.json"
-LOGS = ("stdout.log", "stderr.log")
-EVIDENCE_FILES = (CANDIDATE_RUN, "summary.md", "result.json")
-"""In the order written: result.json last, so that it can tell what failed before it."""
+WRITTEN_FILES = (CANDIDATE_RUN, SUMMARY, RESULT)
+"""The files replaycase writes (not the runner), in the order written: result.json last, so
+that it can tell what failed before it."""
 LOG_OVERHANG = 8 * 1024
 """Bytes a log keeps past its cap until it is redacted: room for a secret across the cap."""
 
@@ -104,14 +103,14 @@ class RunFolder:
     def read_output(self, max_bytes: int) -> tuple[bytes | None, str | None]:
         """The runner's output as written (to be judged; the copy kept is redacted), or
         None and why it was refused (None, None: there is none)."""
-        data, refused = self._runner_file(OUTPUT_FILE, max_bytes)
+        data, refused = self._runner_file(RUNNER_OUTPUT, max_bytes)
         if data is None:
             return None, refused.problem if refused is not None else None
         if self.redact is not None:
             text = data.decode("utf-8", errors="replace")
             kept = self.redact(text)
             if kept != text:
-                self._rewrite(OUTPUT_FILE, kept, True)
+                self._rewrite(RUNNER_OUTPUT, kept, True)
         return data, None
 
     def keep(self, result: ReplayResult, candidate: TraceRun | None) -> ReplayResult:
@@ -128,16 +127,16 @@ class RunFolder:
             result.evidence_dir = None
             result.evidence_error = f"{gone}: no evidence kept"
             return result
-        for name in EVIDENCE_FILES:
+        for name in WRITTEN_FILES:
             if self.folder.kind(name) == "a directory":
                 self.faults.append(f"the runner made {name} a directory")
         result = with_faults(result, self.faults)
         if candidate_text is not None:
             self._write(CANDIDATE_RUN, candidate_text)
         result.evidence_error = self.error()
-        self._write("summary.md", render("summary.md.j2", result=result))
+        self._write(SUMMARY, render("summary.md.j2", result=result))
         result.evidence_error = self.error()
-        self._write("result.json", result.model_dump_json(indent=2) + "\n")
+        self._write(RESULT, result.model_dump_json(indent=2) + "\n")
         result.evidence_error = self.error()
         return result
 

@@ -20,15 +20,23 @@ from pydantic import BaseModel, Field
 
 from .._text import short
 from ..diff import RunDiff, compared_events, diff_runs, load_run
+from ..diff.prices import PriceTable
 from ..errors import ReplaycaseError
 from ..model import TraceRun
 from ..model.timeline import event_line
-from ..prices import PriceTable
 from ..results import VERDICTS, Outcome, ReplayResult, Summary, summarize
+from ..results.evidence_names import (
+    CANDIDATE_RUN,
+    RESULT,
+    RUNNER_OUTPUT,
+    STDERR_LOG,
+    STDOUT_LOG,
+    SUMMARY,
+)
 from .terminal import inert, summary_line, verdict_line
 
-EVIDENCE_FILES = ("result.json", "summary.md", "candidate-run.json", "runner-output.json",
-                  "stdout.log", "stderr.log")
+LINKED_FILES = (RESULT, SUMMARY, CANDIDATE_RUN, RUNNER_OUTPUT, STDOUT_LOG, STDERR_LOG)
+"""The files of an evidence folder the report links, when there."""
 _DETAIL_LIMIT = 4000
 
 
@@ -298,7 +306,7 @@ def _load_candidate(evidence: Path | None, result: ReplayResult,
     if evidence is None:
         notes.append("the evidence folder was not found: no candidate run to compare")
         return None
-    if result.verdict == "runner_error" and not (evidence / "candidate-run.json").exists():
+    if result.verdict == "runner_error" and not (evidence / CANDIDATE_RUN).exists():
         notes.append("the runner produced no run to compare")
         return None
     try:
@@ -315,7 +323,7 @@ def _links(case_dir: Path | None, evidence: Path | None) -> list[LinkView]:
             if (case_dir / name).is_file():
                 links.append(LinkView(name=name, path=str(case_dir / name)))
     if evidence is not None:
-        for name in EVIDENCE_FILES:
+        for name in LINKED_FILES:
             if (evidence / name).is_file():
                 links.append(LinkView(name=name, path=str(evidence / name)))
     return links

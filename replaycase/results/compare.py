@@ -39,8 +39,9 @@ class CaseChange(BaseModel):
     new_passed: bool | None = None
 
 
-class Comparison(BaseModel):
-    """Every case of OLD and NEW, categorized; sorted by category, then case id."""
+class ResultsComparison(BaseModel):
+    """Two results documents compared (`replaycase.compare/v1`): every case of OLD and NEW,
+    categorized; sorted by category, then case id."""
 
     schema_: Literal["replaycase.compare/v1"] = Field(default=COMPARE_SCHEMA, alias="schema")
     old: str
@@ -59,13 +60,13 @@ class Comparison(BaseModel):
         return [c for c in self.cases if c.category == category]
 
 
-def compare_files(old: Path, new: Path) -> Comparison:
+def compare_files(old: Path, new: Path) -> ResultsComparison:
     """Read two results documents and compare them."""
     return compare_documents(read_results(old), read_results(new), str(old), str(new))
 
 
 def compare_documents(old: ResultsDocument, new: ResultsDocument, old_name: str = "OLD",
-                      new_name: str = "NEW") -> Comparison:
+                      new_name: str = "NEW") -> ResultsComparison:
     """Categorize every case id of either document."""
     if old.summary.expect != new.summary.expect:
         raise UsageError(f"{old_name} was replayed with --expect {old.summary.expect} and "
@@ -84,7 +85,7 @@ def compare_documents(old: ResultsDocument, new: ResultsDocument, old_name: str 
             old_passed=old_passed, new_passed=new_passed))
     cases.sort(key=lambda c: (CATEGORIES.index(c.category), c.case_id))
     counts = {name: sum(1 for c in cases if c.category == name) for name in CATEGORIES}
-    return Comparison(old=old_name, new=new_name, expect=new.summary.expect, cases=cases,
+    return ResultsComparison(old=old_name, new=new_name, expect=new.summary.expect, cases=cases,
                       counts=counts)
 
 
@@ -107,7 +108,7 @@ def _category(old_passed: bool | None, new_passed: bool | None) -> Category:
     return "still_passing" if new_passed else "still_failing"
 
 
-def text_lines(comparison: Comparison) -> list[str]:
+def text_lines(comparison: ResultsComparison) -> list[str]:
     """The comparison for people: each category with its cases (still passing: a count)."""
     lines: list[str] = []
     for name in CATEGORIES:

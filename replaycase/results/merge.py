@@ -26,16 +26,16 @@ def read_results(path: Path) -> ResultsDocument:
     if not isinstance(data, dict):
         raise ResultsError(path, f"expected a replaycase results document (an object), got "
                                f"{json_kind(data)}")
-    schema = data.get("schema")
-    if schema != RESULTS_SCHEMA:
-        if schema is None:
+    format_version = data.get("schema")
+    if format_version != RESULTS_SCHEMA:
+        if format_version is None:
             problem = (f"not a replaycase results document (no 'schema': {RESULTS_SCHEMA!r}; "
                        "write one with replay --json F)")
-        elif isinstance(schema, str) and schema.startswith("replaycase.results/v"):
-            problem = (f"schema {schema!r} is newer than this replaycase reads "
+        elif isinstance(format_version, str) and format_version.startswith("replaycase.results/v"):
+            problem = (f"schema {format_version!r} is newer than this replaycase reads "
                        f"({RESULTS_SCHEMA}); upgrade replaycase")
         else:
-            problem = f"schema {schema!r} is not {RESULTS_SCHEMA!r}"
+            problem = f"schema {format_version!r} is not {RESULTS_SCHEMA!r}"
         raise ResultsError(path, problem)
     try:
         return ResultsDocument.model_validate(data)

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .model import CustomEvent, TraceRun, Usage
+from ..model import CustomEvent, TraceRun, Usage
 
 _DATE_SUFFIX = re.compile(r"-(?:[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{8})\Z")
 
@@ -67,7 +67,7 @@ class PriceTable(BaseModel):
 def load_prices(start: Path | None = None) -> PriceTable:
     """The price table of the project's configuration (the nearest pyproject.toml with a
     ``[tool.replaycase]`` table, from ``start`` upward); empty when there is none."""
-    from .project.config import load_config
+    from ..project.config import load_config
 
     config = load_config(start)
     return PriceTable.from_mapping(config.prices, config.file)

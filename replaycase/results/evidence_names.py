@@ -1,0 +1,11 @@
+"""The file names of a replay's evidence folder: the one list, for ``replay.evidence`` that
+writes the folder and for ``diff`` and ``report`` that read it."""
+
+RUNNER_OUTPUT = "runner-output.json"
+"""The run the runner writes (its OUTPUT_PATH)."""
+CANDIDATE_RUN = "candidate-run.json"
+"""That run as replaycase read it, redacted."""
+SUMMARY = "summary.md"
+RESULT = "result.json"
+STDOUT_LOG = "stdout.log"
+STDERR_LOG = "stderr.log"
