@@ -21,8 +21,9 @@ from ..importers import load_trace
 from ..model import TraceRun
 from ..redact import Redactor
 from ..results import Outcome, ReplayResult, RunnerInfo, Verdict
+from ._capture import tail_text
 from .evidence import LOG_OVERHANG, OUTPUT_FILE, RunFolder
-from .process import ProcessResult, run_process, tail_text
+from .process import ProcessResult, run_process
 
 ENV_PREFIXES = ("REPLAYCASE_", "REPLAYKIT_")
 _MB = 1024 * 1024

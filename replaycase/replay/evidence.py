@@ -31,7 +31,7 @@ from ..errors import InputError
 from ..model import TraceRun
 from ..redact import Redactor, redact_model, redact_run
 from ..results import ReplayResult
-from .process import cut_marker
+from ._capture import cut_marker
 
 OUTPUT_FILE = "runner-output.json"
 CANDIDATE_RUN = "candidate-run.json"
