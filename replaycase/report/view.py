@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -24,7 +25,7 @@ from ..errors import ReplaycaseError
 from ..model import TraceRun
 from ..model.timeline import summarize as summarize_event
 from ..prices import PriceTable
-from ..results import VERDICTS, Outcome, ReplayResult, Summary, summarize
+from ..results import VERDICTS, InvalidCase, Outcome, ReplayResult, Summary, summarize
 from .terminal import inert, summary_line, verdict_line
 
 EVIDENCE_FILES = ("result.json", "summary.md", "candidate-run.json", "runner-output.json",
@@ -352,3 +353,42 @@ def _search_text(result: ReplayResult) -> str:
     if result.runner.reason:
         parts.append(result.runner.reason)
     return " ".join(" ".join(parts).split()).lower()
+
+
+YamlLoc = tuple[str | int, ...]
+"""A place in case.yaml, as pydantic names it: ``("desired", 0)`` is the first desired entry."""
+
+
+@dataclass(frozen=True)
+class CaseYamlLines:
+    """Where the entries of one case.yaml are, for the annotations that point at them."""
+
+    path: Path
+    lines: Mapping[YamlLoc, int] = field(default_factory=dict)
+
+    def line(self, loc: YamlLoc) -> int:
+        """The 1-based line of ``loc``; 1 when it is not known."""
+        return self.lines.get(loc, 1)
+
+
+def case_yaml_lines(results: Iterable[ReplayResult],
+                    invalid: Iterable[InvalidCase] = ()) -> dict[str, CaseYamlLines]:
+    """The case.yaml lines of ``id``, ``runner``, ``observed_failure``, ``desired`` and each
+    of their entries, by case folder. An invalid case's case.yaml is never read again (it may
+    be a FIFO or a link): it only gets its path."""
+    from ..case import CASE_FILE
+    from ..case.load import node_line, parse_yaml, read_case_text
+
+    found = {case.path: CaseYamlLines(Path(case.path) / CASE_FILE) for case in invalid}
+    for result in results:
+        path = Path(result.case_path) / CASE_FILE
+        try:
+            _, node = parse_yaml(read_case_text(path), path)
+        except (ReplaycaseError, OSError):
+            node = None
+        locs: list[YamlLoc] = [("id",), ("runner",), ("observed_failure",), ("desired",)]
+        locs += [("observed_failure", i) for i in range(len(result.signatures))]
+        locs += [("desired", i) for i in range(len(result.assertions))]
+        found[result.case_path] = CaseYamlLines(path, {
+            loc: node_line(node, loc) or 1 for loc in locs} if node is not None else {})
+    return found
