@@ -17,6 +17,7 @@ from test_suite import FIXED, cli, make_suite, opts, template  # noqa: F401
 from replaycase.replay import suite as suite_module
 from replaycase.replay.suite import replay_paths
 from replaycase.report.github import annotations, escape_data
+from replaycase.report.view import case_yaml_lines
 from replaycase.results import ResultsDocument
 
 TRACES = Path(__file__).parent / "data" / "replaykit"
@@ -76,7 +77,8 @@ def test_a_refused_case_does_not_stop_the_others(template: Path, tmp_path: Path,
     assert invalid["path"].endswith("cases/z-bad") and "z-bad" in invalid["error"]
     assert 'type="invalid_case"' in junit.read_text()
     assert "1 invalid" in out
-    notes = annotations(ResultsDocument.model_validate(document), tmp_path)
+    results = ResultsDocument.model_validate(document)
+    notes = annotations(results, case_yaml_lines([], results.summary.invalid_cases), tmp_path)
     assert notes == [f"::error file=cases/z-bad/case.yaml,line=1,title=invalid case (not run)::"
                      f"{escape_data(invalid['error'])}"]
 

@@ -18,7 +18,8 @@ import pytest
 from replaycase.case import load_case
 from replaycase.replay.case_run import ReplayOptions, replay_case
 from replaycase.report.html import write_html
-from replaycase.report.view import SuiteView, build_view
+from replaycase.report.view import build_view
+from replaycase.report.view_models import SuiteView
 from replaycase.results import ReplayResult, summarize
 from replaycase.scaffold.build import ScaffoldOptions, scaffold
 

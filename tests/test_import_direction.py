@@ -35,7 +35,6 @@ rank only (one of the same rank is a sibling: scaffold and replay never import e
 
 ALLOWED: dict[str, set[str]] = {
     "report/view.py": {"case"},  # the one enrich step: results + case folders -> view model
-    "report/github.py": {"case"},  # line numbers from case.yaml (to come from the loaded case)
 }
 """Named exceptions to the ranks, each with its reason."""
 
@@ -169,3 +168,20 @@ def test_a_planted_upstream_import_is_caught(tmp_path: Path,
     monkeypatch.setitem(globals(), "PACKAGE", package)
     with pytest.raises(AssertionError, match=r"imports \['scaffold'\]"):
         test_a_module_imports_only_stages_upstream(planted)
+
+
+def test_only_the_enrich_step_of_report_reads_case_folders() -> None:
+    """report/view.py builds the view from results and case folders; the renderers only
+    render it (case is upstream of report, so the ranks alone would let them)."""
+    readers = sorted(p.relative_to(PACKAGE).as_posix() for p in (PACKAGE / "report").rglob("*.py")
+                     if any(_stage(t) == "case" for t in _targets(p)))
+    assert readers == ["report/view.py"]
+
+
+def test_renderers_import_the_view_model_not_the_enrich_step() -> None:
+    """The renderers get a built view (report/view_models.py); only the command line builds
+    it, so no renderer loads the importers, the diff engine or case loading."""
+    enrich_users = sorted(p.relative_to(PACKAGE).as_posix()
+                          for p in (PACKAGE / "report").rglob("*.py")
+                          if "report.view" in _targets(p))
+    assert enrich_users == []

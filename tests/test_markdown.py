@@ -17,7 +17,8 @@ from replaycase.replay.case_run import ReplayOptions, replay_case
 from replaycase.report.html import render_html
 from replaycase.report.markdown import fenced, md, render_markdown
 from replaycase.report.terminal import summary_line, verdict_line
-from replaycase.report.view import SuiteView, build_view
+from replaycase.report.view import build_view
+from replaycase.report.view_models import SuiteView
 from replaycase.results import ReplayResult, summarize
 from replaycase.scaffold.build import ScaffoldOptions, scaffold
 

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from replaycase.replay.process import ProcessResult, run_process, stderr_tail
+from replaycase.replay._capture import stderr_tail
+from replaycase.replay.process import ProcessResult, run_process
 
 RUNNERS = Path(__file__).parent / "runners"
 PY = shlex.quote(sys.executable)

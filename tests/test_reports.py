@@ -17,6 +17,7 @@ from replaycase.cli import app
 from replaycase.report.github import annotations, command, escape_data, escape_property
 from replaycase.report.junit import write_junit
 from replaycase.report.terminal import summary_line, verdict_line
+from replaycase.report.view import case_yaml_lines
 from replaycase.results import (
     Outcome,
     RepeatRun,
@@ -200,7 +201,7 @@ def line_of(case_yaml: Path, section: str, key: str) -> int:
 def test_annotations_point_at_the_case_yaml_lines(replayed: tuple[Path, Path],
                                                   suite: Path) -> None:
     document = ResultsDocument.model_validate_json(replayed[0].read_text())
-    notes = annotations(document, root=suite)
+    notes = annotations(document, case_yaml_lines(document.results), root=suite)
     failing = [n for n in notes if "title=fl" in n]
     assert failing == [f"::error file=fl/case.yaml,line="
                        f"{line_of(suite / 'fl' / 'case.yaml', 'desired', 'final_output_exists')}"
@@ -221,10 +222,11 @@ def test_annotations_point_at_the_case_yaml_lines(replayed: tuple[Path, Path],
 
 def test_annotations_fall_back_to_line_1(tmp_path: Path) -> None:
     document = flaky_document(None)
-    [note] = annotations(document, root=tmp_path)
+    [note] = annotations(document, case_yaml_lines(document.results), root=tmp_path)
     assert note.startswith("::error file=cases/fk/case.yaml,line=1,title=fk (flaky 1/2)::")
     assert "flaky (1/2 runs passed)" in note
-    [warning] = annotations(flaky_document(0.5), root=tmp_path)
+    flaky = flaky_document(0.5)
+    [warning] = annotations(flaky, case_yaml_lines(flaky.results), root=tmp_path)
     assert warning.startswith("::warning ") and "--min-pass-rate 0.5" in warning
 
 

@@ -33,8 +33,8 @@ from replaycase._text import clip
 from replaycase.case import ReplayCase, load_case
 from replaycase.cli import app
 from replaycase.redact import PLACEHOLDER, Redactor
+from replaycase.replay._capture import tail_text
 from replaycase.replay.case_run import ReplayOptions, replay_case
-from replaycase.replay.process import tail_text
 from replaycase.results import ReplayResult
 from replaycase.scaffold.build import scaffold
 

@@ -17,7 +17,7 @@ import pytest
 from test_suite import FIXED, cli, make_suite, opts, per_case, template  # noqa: F401
 
 from replaycase.errors import InputError
-from replaycase.replay import process
+from replaycase.replay import _runners
 from replaycase.replay import suite as suite_module
 from replaycase.replay.case_run import replay_case
 from replaycase.replay.suite import SuiteOptions, replay_paths
@@ -171,7 +171,7 @@ def test_library_stop_event_from_a_host_thread(template: Path, tmp_path: Path) -
     assert not thread.is_alive() and time.monotonic() - started < 5
     document = box["document"]
     assert document.summary.incomplete and document.summary.not_run_ids == IDS  # type: ignore[attr-defined]
-    assert not any(alive(p) for p in runner_pids(pids)) and not process.live_runner_groups()
+    assert not any(alive(p) for p in runner_pids(pids)) and not _runners.live_runner_groups()
     assert signal.getsignal(signal.SIGINT) is before
     again = replay_paths([cases], opts(tmp_path, FIXED), SuiteOptions(jobs=2))
     assert again.summary.fixed == 3 and not again.summary.incomplete

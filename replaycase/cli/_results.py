@@ -27,6 +27,15 @@ def write_views(document: Any, html_file: Path | None, markdown_file: Path | Non
         write_markdown(view, markdown_file)
 
 
+def github_annotations(document: Any) -> list[str]:
+    """The workflow commands for the failures, their case.yaml lines from the enrich step."""
+    from ..report.github import annotated, annotations
+    from ..report.view import case_yaml_lines
+
+    cases = case_yaml_lines(annotated(document), document.summary.invalid_cases)
+    return annotations(document, cases)
+
+
 def report_document(document: Any, output: OutputFormat, json_file: Path | None,
                     junit_file: Path | None) -> int:
     """Write the report files, print the results (and GitHub annotations): the exit code."""
@@ -38,9 +47,9 @@ def report_document(document: Any, output: OutputFormat, json_file: Path | None,
         from ..report.junit import write_junit
 
         write_junit(document, junit_file)
-    from ..report.github import annotations, in_github_actions
+    from ..report.github import in_github_actions
 
-    notes = annotations(document) if in_github_actions() else []
+    notes = github_annotations(document) if in_github_actions() else []
     if output == OutputFormat.json:
         print(document.model_dump_json(by_alias=True, indent=2))
     else:

@@ -30,13 +30,12 @@ Status: the last of ``run_completed`` (its status), ``run_failed`` (error) and `
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
 from pydantic import ValidationError
 
-from .._jsonio import json_in_text, json_kind
+from .._jsonio import json_kind
 from .._validation import validation_message
 from ..errors import TraceFormatError
 from ..model import (
@@ -46,7 +45,6 @@ from ..model import (
     FinalOutputEvent,
     InputMessageEvent,
     LlmCallEvent,
-    RequestedToolCall,
     RetryEvent,
     RunMetadata,
     RunStatus,
@@ -54,9 +52,22 @@ from ..model import (
     ToolCallEvent,
     ToolResultEvent,
     TraceRun,
-    Usage,
 )
 from ._common import object_at
+from ._replayt_fields import (
+    BadRecord,
+    effective_model,
+    error_parts,
+    opt_bool,
+    opt_id,
+    opt_int,
+    opt_num,
+    opt_str,
+    read_usage,
+    req_str,
+    requested_tool_calls,
+    tag_list,
+)
 from .base import Importer, TraceDocument
 from .replaykit import normalize_status
 
@@ -67,10 +78,6 @@ EVENT_TYPES = frozenset({
     "approval_resolved", "approval_applied", "context_snapshot", "run_paused", "run_failed",
     "run_completed",
 })
-
-
-class _Bad(Exception):
-    """A problem in one record; the importer adds the file and the line."""
 
 
 class ReplaytImporter(Importer):
@@ -102,7 +109,7 @@ class ReplaytImporter(Importer):
                 if builder is None:
                     builder = runs[run_id] = _RunBuilder(run_id)
                 builder.add(kind, ts, payload)
-            except _Bad as exc:
+            except BadRecord as exc:
                 label = f"{where} ({kind})" if kind else where
                 raise TraceFormatError(None, f"{label}: {exc}") from None
             except ValidationError as exc:
@@ -125,21 +132,21 @@ def _records(doc: TraceDocument, fmt: str) -> Iterator[tuple[str, Any]]:
 
 def _envelope(record: Any) -> tuple[str, str, str | None, dict[str, Any]]:
     if not isinstance(record, dict):
-        raise _Bad(f"expected an object, got {json_kind(record)}")
+        raise BadRecord(f"expected an object, got {json_kind(record)}")
     kind = record.get("type")
     if not isinstance(kind, str) or not kind:
-        raise _Bad('no "type" string naming the event')
+        raise BadRecord('no "type" string naming the event')
     run_id = record.get("run_id")
     if isinstance(run_id, bool) or not isinstance(run_id, (str, int)) or run_id == "":
-        raise _Bad(f'{kind}: "run_id" must be a non-empty string, got {json_kind(run_id)}')
+        raise BadRecord(f'{kind}: "run_id" must be a non-empty string, got {json_kind(run_id)}')
     ts = record.get("ts")
     if ts is not None and not isinstance(ts, str):
-        raise _Bad(f"{kind}: ts: expected a string, got {json_kind(ts)}")
+        raise BadRecord(f"{kind}: ts: expected a string, got {json_kind(ts)}")
     payload = record.get("payload")
     if payload is None:
         payload = {}
     if not isinstance(payload, dict):
-        raise _Bad(f"{kind}: payload: expected an object, got {json_kind(payload)}")
+        raise BadRecord(f"{kind}: payload: expected an object, got {json_kind(payload)}")
     return str(run_id), kind, ts, payload
 
 
@@ -181,9 +188,9 @@ class _RunBuilder:
 
     def run_started(self, kind: str, ts: str | None, p: dict[str, Any]) -> None:
         meta = self.metadata
-        meta.agent = meta.agent or _opt_str(p, "workflow_name")
-        meta.version = meta.version or _opt_id(p, "workflow_version")
-        meta.tags = meta.tags or _tags(p.get("tags"))
+        meta.agent = meta.agent or opt_str(p, "workflow_name")
+        meta.version = meta.version or opt_id(p, "workflow_version")
+        meta.tags = meta.tags or tag_list(p.get("tags"))
         runtime = object_at(p, "runtime")
         llm = object_at(runtime, "llm")
         engine = object_at(runtime, "engine")
@@ -202,55 +209,55 @@ class _RunBuilder:
         self.append(InputMessageEvent, ts, role="user", content=p["inputs"])
 
     def state_entered(self, kind: str, ts: str | None, p: dict[str, Any]) -> None:
-        self.append(StateEvent, ts, state=_req_str(p, "state"), action="entered")
+        self.append(StateEvent, ts, state=req_str(p, "state"), action="entered")
 
     def state_exited(self, kind: str, ts: str | None, p: dict[str, Any]) -> None:
-        self.append(StateEvent, ts, state=_req_str(p, "state"), action="exited",
-                    to_state=_opt_str(p, "next_state"))
+        self.append(StateEvent, ts, state=req_str(p, "state"), action="exited",
+                    to_state=opt_str(p, "next_state"))
 
     def transition(self, kind: str, ts: str | None, p: dict[str, Any]) -> None:
-        self.append(StateEvent, ts, state=_req_str(p, "from_state"), action="transition",
-                    to_state=_req_str(p, "to_state"))
+        self.append(StateEvent, ts, state=req_str(p, "from_state"), action="transition",
+                    to_state=req_str(p, "to_state"))
 
     def llm_request(self, kind: str, ts: str | None, p: dict[str, Any]) -> None:
         request = {k: p[k] for k in ("messages", "messages_summary", "schema_name") if k in p}
-        self.pending_llm = self.append(LlmCallEvent, ts, model=_effective_model(p),
+        self.pending_llm = self.append(LlmCallEvent, ts, model=effective_model(p),
                                        request=request or None)
 
     def llm_response(self, kind: str, ts: str | None, p: dict[str, Any]) -> None:
         key = "content" if "content" in p else "content_preview"
-        content = _opt_str(p, key)
-        usage = _usage(p.get("usage"))
-        latency = _opt_num(p, "latency_ms")
-        model = _opt_str(p, "model") or _effective_model(p)
+        content = opt_str(p, key)
+        usage = read_usage(p.get("usage"))
+        latency = opt_num(p, "latency_ms")
+        model = opt_str(p, "model") or effective_model(p)
         event = self.pending_llm or self.append(LlmCallEvent, ts)
         event.model = model or event.model
         event.response = content
-        event.tool_calls = _requested_tool_calls(content)
+        event.tool_calls = requested_tool_calls(content)
         event.usage = usage
         event.latency_ms = latency
         event.duration_ms = latency
 
     def tool_call(self, kind: str, ts: str | None, p: dict[str, Any]) -> None:
-        self.append(ToolCallEvent, ts, tool_name=_req_str(p, "name"),
-                    tool_args=p.get("arguments"), call_id=_opt_id(p, "tool_call_id"))
+        self.append(ToolCallEvent, ts, tool_name=req_str(p, "name"),
+                    tool_args=p.get("arguments"), call_id=opt_id(p, "tool_call_id"))
 
     def tool_result(self, kind: str, ts: str | None, p: dict[str, Any]) -> None:
-        ok = _opt_bool(p, "ok")
+        ok = opt_bool(p, "ok")
         error = p.get("error")
         is_error = ok is False or (ok is None and error is not None)
-        self.append(ToolResultEvent, ts, call_id=_opt_id(p, "tool_call_id"),
-                    tool_name=_opt_str(p, "name"), is_error=is_error,
+        self.append(ToolResultEvent, ts, call_id=opt_id(p, "tool_call_id"),
+                    tool_name=opt_str(p, "name"), is_error=is_error,
                     output=error if is_error else p.get("result"))
 
     def retry_scheduled(self, kind: str, ts: str | None, p: dict[str, Any]) -> None:
-        message, error_type = _error(p.get("error"))
+        message, error_type = error_parts(p.get("error"))
         reason = f"{error_type}: {message}" if error_type and message else message or error_type
         self._fail_pending_llm(reason)
-        self.append(RetryEvent, ts, attempt=_opt_int(p, "attempt"), reason=reason)
+        self.append(RetryEvent, ts, attempt=opt_int(p, "attempt"), reason=reason)
 
     def step_error(self, kind: str, ts: str | None, p: dict[str, Any]) -> None:
-        message, error_type = _error(p.get("error"))
+        message, error_type = error_parts(p.get("error"))
         text = message or error_type or kind.replace("_", " ")
         self._fail_pending_llm(f"{error_type}: {text}" if error_type else text)
         self.append(ErrorEvent, ts, message=text, error_type=error_type)
@@ -258,27 +265,27 @@ class _RunBuilder:
             self.status = "error"
 
     def approval_requested(self, kind: str, ts: str | None, p: dict[str, Any]) -> None:
-        self.append(ApprovalEvent, ts, approval_id=_opt_id(p, "approval_id"),
-                    action="requested", summary=_opt_str(p, "summary"))
+        self.append(ApprovalEvent, ts, approval_id=opt_id(p, "approval_id"),
+                    action="requested", summary=opt_str(p, "summary"))
 
     def approval_resolved(self, kind: str, ts: str | None, p: dict[str, Any]) -> None:
-        approved = _opt_bool(p, "approved")
+        approved = opt_bool(p, "approved")
         if approved is None:
-            decision = _opt_str(p, "decision")
+            decision = opt_str(p, "decision")
         else:
             decision = "approved" if approved else "rejected"
-        self.append(ApprovalEvent, ts, approval_id=_opt_id(p, "approval_id"),
-                    action="resolved", decision=decision, summary=_opt_str(p, "reason"))
+        self.append(ApprovalEvent, ts, approval_id=opt_id(p, "approval_id"),
+                    action="resolved", decision=decision, summary=opt_str(p, "reason"))
 
     def step_note(self, kind: str, ts: str | None, p: dict[str, Any]) -> None:
-        if _opt_str(p, "kind") != "final_answer":
+        if opt_str(p, "kind") != "final_answer":
             self.custom(kind, ts, p)
             return
         data = p.get("data")
         if isinstance(data, dict) and "answer" in data:
             output = data["answer"]
         else:
-            output = data if data is not None else _opt_str(p, "summary")
+            output = data if data is not None else opt_str(p, "summary")
         self.final_output = output
         self.append(FinalOutputEvent, ts, output=output)
 
@@ -290,7 +297,7 @@ class _RunBuilder:
         value = p.get("status")
         status = normalize_status(value)
         if status is None:
-            raise _Bad(f"payload.status: {value!r} is not a known run status")
+            raise BadRecord(f"payload.status: {value!r} is not a known run status")
         self.status = status
         self.custom(kind, ts, p)
 
@@ -307,136 +314,3 @@ _HANDLERS = {
                  "run_completed")
 }
 _HANDLERS["run_failed"] = _RunBuilder.step_error
-
-
-# -- field readers: a wrong type is a _Bad naming the field ------------------------------
-
-def _wrong(key: str, expected: str, value: Any) -> _Bad:
-    return _Bad(f"payload.{key}: expected {expected}, got {json_kind(value)}")
-
-
-def _opt_str(p: dict[str, Any], key: str) -> str | None:
-    value = p.get(key)
-    if value is not None and not isinstance(value, str):
-        raise _wrong(key, "a string", value)
-    return value
-
-
-def _req_str(p: dict[str, Any], key: str) -> str:
-    value = _opt_str(p, key)
-    if value is None:
-        raise _Bad(f"payload.{key}: missing")
-    return value
-
-
-def _opt_id(p: dict[str, Any], key: str) -> str | None:
-    value = p.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise _wrong(key, "a string", value)
-    return str(value)
-
-
-def _opt_bool(p: dict[str, Any], key: str) -> bool | None:
-    value = p.get(key)
-    if value is not None and not isinstance(value, bool):
-        raise _wrong(key, "true or false", value)
-    return value
-
-
-def _opt_int(p: dict[str, Any], key: str) -> int | None:
-    value = p.get(key)
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-        raise _wrong(key, "an integer", value)
-    return value
-
-
-def _opt_num(p: dict[str, Any], key: str) -> float | None:
-    value = p.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise _wrong(key, "a number", value)
-    return float(value)
-
-
-def _effective_model(p: dict[str, Any]) -> str | None:
-    effective = p.get("effective")
-    model = effective.get("model") if isinstance(effective, dict) else None
-    return model if isinstance(model, str) else None
-
-
-def _tags(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, dict):
-        return [f"{key}:{item}" for key, item in value.items()]
-    if isinstance(value, list):
-        return [str(item) for item in value]
-    raise _wrong("tags", "an object or a list", value)
-
-
-_USAGE_KEYS = (("input_tokens", ("input_tokens", "prompt_tokens")),
-               ("output_tokens", ("output_tokens", "completion_tokens")),
-               ("total_tokens", ("total_tokens",)))
-
-
-def _usage(value: Any) -> Usage | None:
-    """OpenAI-style usage (prompt/completion tokens) as a Usage; None when absent."""
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        raise _wrong("usage", "an object", value)
-    fields: dict[str, int] = {}
-    for field, names in _USAGE_KEYS:
-        for name in names:
-            count = value.get(name)
-            if count is None:
-                continue
-            if isinstance(count, bool) or not isinstance(count, int):
-                raise _wrong(f"usage.{name}", "an integer", count)
-            fields[field] = count
-            break
-    return Usage(**fields) if fields else None
-
-
-def _error(value: Any) -> tuple[str | None, str | None]:
-    """(message, error type) of a replayt error object ``{type, module, message}``."""
-    if value is None:
-        return None, None
-    if isinstance(value, str):
-        return value, None
-    if not isinstance(value, dict):
-        raise _wrong("error", "an object or a string", value)
-    message = value.get("message")
-    if message is not None and not isinstance(message, str):
-        message = json.dumps(message, sort_keys=True)
-    error_type = value.get("type")
-    return message or None, error_type if isinstance(error_type, str) and error_type else None
-
-
-def _requested_tool_calls(content: str | None) -> list[RequestedToolCall]:
-    """Tool calls in a response written as OpenAI JSON text ``{"tool_calls": [...]}``."""
-    if not content or '"tool_calls"' not in content:
-        return []
-    parsed = json_in_text(content)
-    calls = parsed.get("tool_calls") if isinstance(parsed, dict) else None
-    if not isinstance(calls, list):
-        return []
-    requested = []
-    for call in calls:
-        if not isinstance(call, dict):
-            continue
-        function = given if isinstance(given := call.get("function"), dict) else call
-        name = function.get("name")
-        if not isinstance(name, str):
-            continue
-        arguments = function.get("arguments")
-        arguments = json_in_text(arguments)
-        call_id = call.get("id")
-        requested.append(RequestedToolCall(tool_name=name, tool_args=arguments,
-                                           call_id=call_id if isinstance(call_id, str) else None))
-    return requested
-
-

@@ -22,8 +22,9 @@ from ..model import TraceRun
 from ..redact import Redactor
 from ..results import Outcome, ReplayResult, RunnerInfo, Verdict
 from ..results.evidence_names import RUNNER_OUTPUT, STDERR_LOG, STDOUT_LOG
+from ._capture import tail_text
 from .evidence import LOG_OVERHANG, RunFolder
-from .process import ProcessResult, run_process, tail_text
+from .process import ProcessResult, run_process
 
 ENV_PREFIXES = ("REPLAYCASE_", "REPLAYKIT_")
 _MB = 1024 * 1024

@@ -32,7 +32,7 @@ from ..model import TraceRun
 from ..redact import Redactor, redact_model, redact_run
 from ..results import ReplayResult
 from ..results.evidence_names import CANDIDATE_RUN, RESULT, RUNNER_OUTPUT, SUMMARY
-from .process import cut_marker
+from ._capture import cut_marker
 
 WRITTEN_FILES = (CANDIDATE_RUN, SUMMARY, RESULT)
 """The files replaycase writes (not the runner), in the order written: result.json last, so

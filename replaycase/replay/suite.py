@@ -28,8 +28,8 @@ from typing import Literal, Protocol
 from ..case import ReplayCase, discover_cases, load_case
 from ..errors import InputError, ReplaycaseError, UsageError
 from ..results import InvalidCase, ReplayResult, ResultsDocument, RunnerInfo, summarize
+from ._runners import RUNNER_OWNER, reopen_runners, terminate_runners
 from .case_run import ReplayOptions, judge, replay_case, require_runner_cmd
-from .process import RUNNER_OWNER, reopen_runners, terminate_runners
 from .repeat import combine
 from .shard import Shard
 

@@ -11,7 +11,7 @@ from rich.text import Text
 from .._text import short
 from ..diff import RunDiff, RunSide
 from .terminal import plain
-from .view import divergence_line, format_delta, format_value
+from .view_models import divergence_line, format_delta, format_value
 
 _STATUS_STYLE = {"success": "bold green", "paused": "bold yellow"}
 

@@ -6,6 +6,9 @@ failure that reproduced, else each desired assertion that failed (or could not b
 or under ``--expect reproduced`` each signature that no longer holds. A runner error is
 annotated on the ``runner`` key (or line 1). A flaky case that passed by ``--min-pass-rate``
 gets a warning.
+
+Pure: the case.yaml lines come from the enrich step (:func:`.view.case_yaml_lines`), never
+from a file read here.
 """
 
 # No `from __future__ import annotations`: its name is the one of `annotations` below.
@@ -14,10 +17,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..case import CASE_FILE
-from ..case.load import node_line, parse_yaml, read_case_text
-from ..errors import ReplaycaseError
 from ..results import Expect, Outcome, ReplayResult, ResultsDocument
+from .view_models import CaseYamlLines
 
 
 def in_github_actions(env: Mapping[str, str] | None = None) -> bool:
@@ -42,16 +43,24 @@ def command(level: str, file: str, line: int, title: str, message: str) -> str:
     return f"::{level} {props}::{escape_data(message)}"
 
 
-def annotations(document: ResultsDocument, root: Path | None = None) -> list[str]:
-    """The workflow commands for every case of ``document`` that did not pass."""
+def annotated(document: ResultsDocument) -> list[ReplayResult]:
+    """The results that get an annotation: those that did not pass, and the flaky ones."""
     summary = document.summary
-    expect: Expect = "reproduced" if summary.expect == "reproduced" else "fixed"
+    return [result for result in document.results
+            if result.verdict == "flaky"
+            or not result.passes(_expect(document), summary.min_pass_rate)]
+
+
+def annotations(document: ResultsDocument, cases: Mapping[str, CaseYamlLines],
+                root: Path | None = None) -> list[str]:
+    """The workflow commands for every case of ``document`` that did not pass; ``cases``:
+    the case.yaml lines of those (and of the invalid cases), by case folder."""
+    summary = document.summary
+    expect = _expect(document)
     lines: list[str] = []
-    for result in document.results:
+    for result in annotated(document):
         passed = result.passes(expect, summary.min_pass_rate)
-        if passed and result.verdict != "flaky":
-            continue
-        locator = _Lines(Path(result.case_path) / CASE_FILE)
+        locator = cases[result.case_path]
         file = _display_path(locator.path, root)
         title = result.case_id + (f" ({result.verdict} {_rate(result)})"
                                   if result.verdict == "flaky" else f" ({result.verdict})")
@@ -62,10 +71,14 @@ def annotations(document: ResultsDocument, root: Path | None = None) -> list[str
             continue
         for loc, message in _failures(result, expect):
             lines.append(command("error", file, locator.line(loc), title, message))
-    for invalid in summary.invalid_cases:  # never read again: it may be a FIFO or a link
-        lines.append(command("error", _display_path(Path(invalid.path) / CASE_FILE, root), 1,
+    for invalid in summary.invalid_cases:
+        lines.append(command("error", _display_path(cases[invalid.path].path, root), 1,
                              "invalid case (not run)", invalid.error))
     return lines
+
+
+def _expect(document: ResultsDocument) -> Expect:
+    return "reproduced" if document.summary.expect == "reproduced" else "fixed"
 
 
 def _failures(result: ReplayResult, expect: Expect) -> list[tuple[tuple[Any, ...], str]]:
@@ -107,18 +120,3 @@ def _display_path(path: Path, root: Path | None) -> str:
     except ValueError:
         return path.as_posix()
 
-
-class _Lines:
-    """Line numbers of entries in one case.yaml (line 1 when it cannot be read)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        try:
-            _, self.node = parse_yaml(read_case_text(path), path)
-        except (ReplaycaseError, OSError):
-            self.node = None
-
-    def line(self, loc: tuple[Any, ...]) -> int:
-        if self.node is None:
-            return 1
-        return node_line(self.node, loc) or 1

@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from .._safe_files import write_output
 from .._templating import environment
-from .view import SuiteView, href
+from .view_models import SuiteView, href
 
 TEMPLATE = "report.html.j2"
 

@@ -13,7 +13,7 @@ from typing import Any
 from .._safe_files import write_output
 from .._templating import longest_ticks, md_cell, render
 from .._text import short
-from .view import SuiteView, href
+from .view_models import SuiteView, href
 
 TEMPLATE = "summary-suite.md.j2"
 DIFF_LINES = 60

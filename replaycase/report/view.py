@@ -9,14 +9,11 @@ renderers escape it (HTML autoescaping, Markdown cells), nothing is ever markup.
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pydantic_core
-from pydantic import BaseModel, Field
 
 from .._text import short
 from ..diff import RunDiff, compared_events, diff_runs, load_run
@@ -24,7 +21,7 @@ from ..diff.prices import PriceTable
 from ..errors import ReplaycaseError
 from ..model import TraceRun
 from ..model.timeline import event_line
-from ..results import VERDICTS, Outcome, ReplayResult, Summary, summarize
+from ..results import VERDICTS, InvalidCase, Outcome, ReplayResult, Summary, summarize
 from ..results.evidence_names import (
     CANDIDATE_RUN,
     RESULT,
@@ -34,103 +31,25 @@ from ..results.evidence_names import (
     SUMMARY,
 )
 from .terminal import inert, summary_line, verdict_line
+from .view_models import (
+    CaseView,
+    CaseYamlLines,
+    EventView,
+    LinkView,
+    MetricView,
+    OutcomeView,
+    SuiteView,
+    TimelineView,
+    ToolRow,
+    YamlLoc,
+    divergence_line,
+    format_delta,
+    format_value,
+)
 
 LINKED_FILES = (RESULT, SUMMARY, CANDIDATE_RUN, RUNNER_OUTPUT, STDOUT_LOG, STDERR_LOG)
 """The files of an evidence folder the report links, when there."""
 _DETAIL_LIMIT = 4000
-
-
-class OutcomeView(BaseModel):
-    key: str
-    outcome: str
-    entry: str
-    message: str
-    expected: str
-    actual: str
-    why: str = ""
-    children: list[OutcomeView] = Field(default_factory=list)
-
-
-class EventView(BaseModel):
-    seq: int
-    type: str
-    summary: str
-    detail: str
-    is_error: bool = False
-    compared: bool = True
-    divergent: bool = False
-
-
-class TimelineView(BaseModel):
-    label: str
-    run_id: str
-    status: str
-    format: str | None = None
-    events: list[EventView] = Field(default_factory=list)
-    ends_divergent: bool = Field(default=False,
-                                 description="The run ended where the other went on.")
-
-
-class MetricView(BaseModel):
-    name: str
-    a: str
-    b: str
-    delta: str
-    changed: bool
-
-
-class ToolRow(BaseModel):
-    change: str
-    sign: str
-    tool: str
-    args: str
-    count: int
-
-
-class LinkView(BaseModel):
-    name: str
-    path: str = Field(description="Absolute path of the file.")
-
-
-class CaseView(BaseModel):
-    anchor: str
-    case_id: str
-    title: str
-    tags: list[str]
-    verdict: str
-    verdict_label: str
-    headline: str
-    passes: bool
-    signatures: list[OutcomeView]
-    assertions: list[OutcomeView]
-    semantic: list[OutcomeView]
-    runner_cmd: str
-    exit_code: str
-    runner_ms: str
-    runner_reason: str
-    evidence_error: str
-    stderr_tail: str
-    source: TimelineView | None = None
-    candidate: TimelineView | None = None
-    diff: RunDiff | None = None
-    divergence_line: str = Field(default="", description="The first divergence in one line.")
-    structured_diff: str = Field(default="", description="deepdiff of the final outputs.")
-    metrics: list[MetricView] = Field(default_factory=list)
-    tool_rows: list[ToolRow] = Field(default_factory=list)
-    links: list[LinkView] = Field(default_factory=list)
-    notes: list[str] = Field(default_factory=list, description="Why a part is missing.")
-    search: str = Field(description="Lower-case text the HTML search looks in.")
-
-
-class SuiteView(BaseModel):
-    expect: str
-    total: int
-    passed: int
-    all_passed: bool
-    counts: dict[str, int]
-    summary_line: str
-    tags: list[str]
-    cases: list[CaseView]
 
 
 def headline(result: ReplayResult) -> str:
@@ -162,45 +81,6 @@ def build_view(results: Sequence[ReplayResult], summary: Summary | None = None,
                      counts={v: getattr(summary, v, 0) for v in VERDICTS},
                      summary_line=summary_text(summary),
                      tags=sorted({t for r in results for t in r.tags}), cases=cases)
-
-
-def href(path: str, base: Path) -> str:
-    """A relative link from the folder ``base`` to ``path``, percent-encoded."""
-    relative = os.path.relpath(path, start=base.resolve())
-    return quote(Path(relative).as_posix())
-
-
-def format_value(value: int | float | None, unit: str) -> str:
-    """A metric as people read it; None is unknown, never zero."""
-    if value is None:
-        return "unknown"
-    if unit == "usd":
-        return f"${value:,.6f}".rstrip("0").rstrip(".") if value else "$0"
-    if unit == "ms":
-        return f"{value / 1000:,.2f} s" if abs(value) >= 1000 else f"{value:,.0f} ms"
-    return f"{value:,.0f}"
-
-
-def format_delta(value: int | float | None, unit: str) -> str:
-    if value is None:
-        return ""
-    if value == 0:
-        return "="
-    sign = "+" if value > 0 else "−"
-    return sign + format_value(abs(value), unit)
-
-
-def divergence_line(diff: RunDiff | None) -> str:
-    """Where the two runs part, in one line ("" without a diff)."""
-    if diff is None:
-        return ""
-    point = diff.divergence
-    if point is None:
-        return "none: the runs agree on every compared event"
-    where = " · ".join(f"{side.label} #{p.seq}" if p.seq is not None
-                       else f"{side.label} ended" for side, p in ((diff.a, point.a),
-                                                                  (diff.b, point.b)))
-    return f"compared event {point.position} ({where}): {point.reason}"
 
 
 def metric_views(diff: RunDiff) -> list[MetricView]:
@@ -360,3 +240,26 @@ def _search_text(result: ReplayResult) -> str:
     if result.runner.reason:
         parts.append(result.runner.reason)
     return " ".join(" ".join(parts).split()).lower()
+
+
+def case_yaml_lines(results: Iterable[ReplayResult],
+                    invalid: Iterable[InvalidCase] = ()) -> dict[str, CaseYamlLines]:
+    """The case.yaml lines of ``id``, ``runner``, ``observed_failure``, ``desired`` and each
+    of their entries, by case folder. An invalid case's case.yaml is never read again (it may
+    be a FIFO or a link): it only gets its path."""
+    from ..case import CASE_FILE
+    from ..case.load import node_line, parse_yaml, read_case_text
+
+    found = {case.path: CaseYamlLines(Path(case.path) / CASE_FILE) for case in invalid}
+    for result in results:
+        path = Path(result.case_path) / CASE_FILE
+        try:
+            _, node = parse_yaml(read_case_text(path), path)
+        except (ReplaycaseError, OSError):
+            node = None
+        locs: list[YamlLoc] = [("id",), ("runner",), ("observed_failure",), ("desired",)]
+        locs += [("observed_failure", i) for i in range(len(result.signatures))]
+        locs += [("desired", i) for i in range(len(result.assertions))]
+        found[result.case_path] = CaseYamlLines(path, {
+            loc: node_line(node, loc) or 1 for loc in locs} if node is not None else {})
+    return found
