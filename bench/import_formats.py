@@ -48,7 +48,7 @@ mode, trace, out = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
 observed = json.loads(sys.argv[4])
 if mode != "json":  # import time is not the parser's
     from replaycase.importers import FORMATS, get_importer, load_trace
-    from replaycase.scaffold.build import ScaffoldOptions, scaffold
+    from replaycase.scaffolding.build import ScaffoldOptions, scaffold
     for name in FORMATS:
         get_importer(name)
 start = time.perf_counter()

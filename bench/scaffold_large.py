@@ -27,7 +27,7 @@ from pathlib import Path
 mode, trace, out = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
 if mode == "scaffold":
     from replaycase._gcpause import gc_paused
-    from replaycase.scaffold.build import scaffold  # import time is not the parser's
+    from replaycase.scaffolding.build import scaffold  # import time is not the parser's
 start = time.perf_counter()
 if mode == "json":
     with trace.open() as handle:
@@ -89,8 +89,8 @@ from replaycase.assertions import evaluate_all
 from replaycase._gcpause import gc_paused
 from replaycase.importers import load_trace
 from replaycase.redact import Redactor, redact_run
-from replaycase.scaffold.fixtures import fixture_files
-from replaycase.scaffold.signatures import derive_observed, desired_for
+from replaycase.scaffolding.fixtures import fixture_files
+from replaycase.scaffolding.signatures import derive_observed, desired_for
 
 def timed(label, work):
     start = time.perf_counter()

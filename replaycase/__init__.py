@@ -59,9 +59,9 @@ if TYPE_CHECKING:  # what a type checker sees (each `X as X`: re-exported); at r
     )
     from .runner import Fixtures as Fixtures
     from .runner import Recorder as Recorder
-    from .scaffold.build import ScaffoldOptions as ScaffoldOptions
-    from .scaffold.build import ScaffoldReport as ScaffoldReport
-    from .scaffold.build import scaffold as scaffold
+    from .scaffolding.build import ScaffoldOptions as ScaffoldOptions
+    from .scaffolding.build import ScaffoldReport as ScaffoldReport
+    from .scaffolding.build import scaffold as scaffold
 
 _EXPORTS: dict[str, str] = {
     "Assertion": "replaycase.assertions",
@@ -80,8 +80,8 @@ _EXPORTS: dict[str, str] = {
     "ResultsDocument": "replaycase.results",
     "RunnerOutput": "replaycase.model",
     "RunDiff": "replaycase.diff",
-    "ScaffoldOptions": "replaycase.scaffold.build",
-    "ScaffoldReport": "replaycase.scaffold.build",
+    "ScaffoldOptions": "replaycase.scaffolding.build",
+    "ScaffoldReport": "replaycase.scaffolding.build",
     "SuiteOptions": "replaycase.replay.suite",
     "TraceEvent": "replaycase.model",
     "TraceFormatError": "replaycase.errors",
@@ -96,7 +96,7 @@ _EXPORTS: dict[str, str] = {
     "parse_entry": "replaycase.assertions",
     "replay_case": "replaycase.replay.case_run",
     "replay_paths": "replaycase.replay.suite",
-    "scaffold": "replaycase.scaffold.build",
+    "scaffold": "replaycase.scaffolding.build",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])

@@ -143,7 +143,7 @@ BAD_CASES: dict[str, tuple[str, str]] = {
 
 
 def _case_text(tmp_path: Path) -> str:
-    from replaycase.scaffold.build import scaffold
+    from replaycase.scaffolding.build import scaffold
 
     scaffold(DATA / "billing-loop.json", tmp_path / "seed")
     return (tmp_path / "seed" / "case.yaml").read_text()

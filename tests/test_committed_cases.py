@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from replaycase.scaffold.build import ScaffoldOptions, scaffold
+from replaycase.scaffolding.build import ScaffoldOptions, scaffold
 
 REPO = Path(__file__).parent.parent
 OBSERVED = {"wrong-tool": ["tool_called: issue_refund"]}

@@ -38,7 +38,7 @@ def cli(args: list[str]) -> tuple[int, str, str]:
 @pytest.fixture(scope="module")
 def shards(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     """The --json results of the three shards of a five-case suite (b-case fails)."""
-    from replaycase.scaffold.build import scaffold
+    from replaycase.scaffolding.build import scaffold
 
     root = tmp_path_factory.mktemp("merge")
     scaffold(DATA / "billing-loop.json", root / "template")
@@ -129,7 +129,7 @@ def test_merge_refuses_mixed_expectations(shards: list[Path], tmp_path: Path) ->
     ("{not json", "invalid JSON"),
     ("[1, 2]", "expected a replaycase results document (an object), got a list"),
     ('{"results": []}', "not a replaycase results document"),
-    ('{"schema": "replaycase.scaffold/v1"}', "is not 'replaycase.results/v1'"),
+    ('{"schema": "replaycase.scaffolding/v1"}', "is not 'replaycase.results/v1'"),
     ('{"schema": "replaycase.results/v2"}', "newer than this replaycase reads"),
     ('{"schema": "replaycase.results/v1", "results": [{"case_id": 1}]}',
      "invalid results document"),

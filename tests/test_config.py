@@ -21,7 +21,7 @@ from replaycase.project.config import (
     redact_patterns,
 )
 from replaycase.replay.settings import replay_settings
-from replaycase.scaffold.build import scaffold
+from replaycase.scaffolding.build import scaffold
 
 DATA = Path(__file__).parent / "data" / "replaykit"
 

@@ -13,7 +13,7 @@ import pytest
 from replaycase.importers import load_trace
 from replaycase.model import TraceRun
 from replaycase.runner import Fixtures, Recorder
-from replaycase.scaffold.fixtures import fixture_files
+from replaycase.scaffolding.fixtures import fixture_files
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "examples"))

@@ -12,7 +12,7 @@ from replaycase.case import load_case
 from replaycase.case.lint import lint_case
 from replaycase.importers import load_trace
 from replaycase.replay.case_run import ReplayOptions, replay_case
-from replaycase.scaffold.build import ScaffoldOptions, scaffold
+from replaycase.scaffolding.build import ScaffoldOptions, scaffold
 
 TRACES = Path(__file__).parent / "data" / "traces"
 FOLDERS = {

@@ -32,7 +32,7 @@ def test_load_trace_leaves_the_collector_on() -> None:
 
 @pytest.mark.usefixtures("no_gc_disable")
 def test_scaffold_leaves_the_collector_on(tmp_path: Path) -> None:
-    from replaycase.scaffold.build import scaffold
+    from replaycase.scaffolding.build import scaffold
 
     reports = scaffold(TRACES / "tool-loop.json", tmp_path / "case")
     assert reports and gc.isenabled()

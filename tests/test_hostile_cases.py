@@ -23,8 +23,8 @@ from replaycase.cli import app
 from replaycase.model import TraceRun
 from replaycase.project.init import NO_RUNNER_MESSAGE, WORKFLOW
 from replaycase.replay.case_run import NO_RUNNER_CMD, ReplayOptions, replay_case
-from replaycase.scaffold.build import scaffold
-from replaycase.scaffold.signatures import mask_message
+from replaycase.scaffolding.build import scaffold
+from replaycase.scaffolding.signatures import mask_message
 
 DATA = Path(__file__).parent / "data" / "replaykit"
 PY = shlex.quote(sys.executable)

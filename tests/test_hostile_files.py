@@ -27,7 +27,7 @@ from replaycase.case import discover_cases, load_case
 from replaycase.case.lint import lint_case, lint_paths
 from replaycase.case.models import inside
 from replaycase.errors import CaseError, TraceFormatError
-from replaycase.scaffold.build import scaffold
+from replaycase.scaffolding.build import scaffold
 
 DATA = Path(__file__).parent / "data"
 TRACE = DATA / "replaykit" / "billing-loop.json"

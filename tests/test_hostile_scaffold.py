@@ -21,8 +21,8 @@ from replaycase.case.schema import SCHEMA_FILE, schema_text
 from replaycase.cli import app
 from replaycase.errors import InputError
 from replaycase.results import ResultsDocument, Summary
-from replaycase.scaffold import writer
-from replaycase.scaffold.build import ScaffoldOptions, scaffold
+from replaycase.scaffolding import writer
+from replaycase.scaffolding.build import ScaffoldOptions, scaffold
 
 TRACE = Path(__file__).parent.parent / "examples" / "traces" / "tool-loop.json"
 CASE_NAMES = ["case.yaml", "fixtures/input.json", "fixtures/llm_calls.json",

@@ -32,7 +32,7 @@ from replaycase.redact import (
 )
 from replaycase.replay.case_run import ReplayOptions, replay_case
 from replaycase.results import Outcome, ReplayResult, RunnerInfo
-from replaycase.scaffold.build import ScaffoldOptions, scaffold
+from replaycase.scaffolding.build import ScaffoldOptions, scaffold
 
 # every key shape the detectors know, with its kind
 KEYS = {"api_key": OPENAI, "aws_access_key": AWS_ID, "github_token": GITHUB,

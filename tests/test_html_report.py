@@ -21,7 +21,7 @@ from replaycase.report.html import write_html
 from replaycase.report.view import build_view
 from replaycase.report.view_models import SuiteView
 from replaycase.results import ReplayResult, summarize
-from replaycase.scaffold.build import ScaffoldOptions, scaffold
+from replaycase.scaffolding.build import ScaffoldOptions, scaffold
 
 DATA = Path(__file__).parent / "data"
 REPLAYKIT = DATA / "replaykit"

@@ -24,14 +24,14 @@ RANKS: dict[str, int] = {
     "importers": 4, "redact": 4, "results": 4, "project": 4, "runner": 4,
     "assertions": 5,
     "case": 6,
-    "scaffold": 7, "replay": 7, "diff": 7,
+    "scaffolding": 7, "replay": 7, "diff": 7,
     "report": 8,
     "pytest_plugin": 9, "cli": 9,
     "__main__": 10,
     "__init__": 11,
 }
 """The stages in the order data flows through them: a module may import a stage of a lower
-rank only (one of the same rank is a sibling: scaffold and replay never import each other)."""
+rank only (one of the same rank is a sibling: scaffolding and replay never import each other)."""
 
 ALLOWED: dict[str, set[str]] = {
     "report/view.py": {"case"},  # the one enrich step: results + case folders -> view model
@@ -153,20 +153,20 @@ def test_the_reader_sees_relative_lazy_and_module_imports() -> None:
     targets = set(_targets(PACKAGE / "replay" / "case_run.py"))
     assert {"redact", "results"} <= {_stage(t) for t in targets}
     lazy = {_stage(t) for p in (PACKAGE / "cli").rglob("*.py") for t in _targets(p)}
-    assert {"scaffold", "replay", "report"} <= lazy  # imported inside commands
+    assert {"scaffolding", "replay", "report"} <= lazy  # imported inside commands
     assert "model.events" in set(_targets(PACKAGE / "model" / "run.py"))
 
 
 def test_a_planted_upstream_import_is_caught(tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     package = tmp_path / "replaycase"
-    (package / "scaffold").mkdir(parents=True)
+    (package / "scaffolding").mkdir(parents=True)
     (package / "replay").mkdir()
-    (package / "scaffold" / "build.py").write_text("")
+    (package / "scaffolding" / "build.py").write_text("")
     planted = package / "replay" / "suite.py"
-    planted.write_text("def run():\n    from ..scaffold.build import scaffold\n")
+    planted.write_text("def run():\n    from ..scaffolding.build import scaffold\n")
     monkeypatch.setitem(globals(), "PACKAGE", package)
-    with pytest.raises(AssertionError, match=r"imports \['scaffold'\]"):
+    with pytest.raises(AssertionError, match=r"imports \['scaffolding'\]"):
         test_a_module_imports_only_stages_upstream(planted)
 
 

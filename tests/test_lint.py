@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from replaycase.case.lint import lint_case, lint_paths
 from replaycase.cli import app
-from replaycase.scaffold.build import scaffold
+from replaycase.scaffolding.build import scaffold
 
 DATA = Path(__file__).parent / "data" / "replaykit"
 REPO = Path(__file__).parent.parent

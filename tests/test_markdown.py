@@ -20,7 +20,7 @@ from replaycase.report.terminal import summary_line, verdict_line
 from replaycase.report.view import build_view
 from replaycase.report.view_models import SuiteView
 from replaycase.results import ReplayResult, summarize
-from replaycase.scaffold.build import ScaffoldOptions, scaffold
+from replaycase.scaffolding.build import ScaffoldOptions, scaffold
 
 DATA = Path(__file__).parent / "data"
 REPLAYKIT = DATA / "replaykit"

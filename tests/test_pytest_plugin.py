@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from replaycase.scaffold.build import scaffold
+from replaycase.scaffolding.build import scaffold
 
 pytest_plugins = ["pytester"]
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from replaycase.case import load_case
 from replaycase.cli import app
 from replaycase.replay.case_run import ReplayOptions, replay_case
-from replaycase.scaffold.build import scaffold
+from replaycase.scaffolding.build import scaffold
 
 DATA = Path(__file__).parent / "data" / "replaykit"
 PY = shlex.quote(sys.executable)

@@ -26,7 +26,7 @@ from replaycase.results import (
     Summary,
     summarize,
 )
-from replaycase.scaffold.build import scaffold
+from replaycase.scaffolding.build import scaffold
 
 DATA = Path(__file__).parent / "data" / "replaykit"
 

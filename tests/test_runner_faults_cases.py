@@ -13,7 +13,7 @@ from junitparser import JUnitXml
 from typer.testing import CliRunner
 
 from replaycase.cli import app
-from replaycase.scaffold.build import scaffold
+from replaycase.scaffolding.build import scaffold
 
 DATA = Path(__file__).parent / "data" / "replaykit"
 

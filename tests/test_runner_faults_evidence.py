@@ -36,7 +36,7 @@ from replaycase.redact import PLACEHOLDER, Redactor
 from replaycase.replay._capture import tail_text
 from replaycase.replay.case_run import ReplayOptions, replay_case
 from replaycase.results import ReplayResult
-from replaycase.scaffold.build import scaffold
+from replaycase.scaffolding.build import scaffold
 
 DATA = Path(__file__).parent / "data" / "replaykit"
 FIXED = DATA / "output-fixed.json"

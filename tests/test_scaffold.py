@@ -10,8 +10,8 @@ import yaml
 from replaycase.case import load_case
 from replaycase.case.lint import lint_case
 from replaycase.errors import InputError, ReplaycaseError, RunChoiceError, UsageError
-from replaycase.scaffold.build import ScaffoldOptions, scaffold
-from replaycase.scaffold.signatures import mask_message
+from replaycase.scaffolding.build import ScaffoldOptions, scaffold
+from replaycase.scaffolding.signatures import mask_message
 
 DATA = Path(__file__).parent / "data"
 
@@ -215,7 +215,7 @@ def test_scaffold_json_output_lists_what_each_case_holds(tmp_path: Path) -> None
                                     "--output", "json"])
     assert done.exit_code == 0, done.stderr
     document = json.loads(done.stdout)
-    assert document["schema"] == "replaycase.scaffold/v1"
+    assert document["schema"] == "replaycase.scaffolding/v1"
     [case] = document["cases"]
     assert list(case) == ["case_id", "path", "run_id", "observed", "desired", "redaction"]
     assert case["case_id"] == "loop" and case["path"] == out.as_posix()

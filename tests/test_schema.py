@@ -15,7 +15,7 @@ from replaycase.case.lint import lint_paths
 from replaycase.case.models import SCHEMA_COMMENT
 from replaycase.case.schema import SCHEMA_FILE, schema_text
 from replaycase.cli import app
-from replaycase.scaffold.build import ScaffoldOptions, scaffold
+from replaycase.scaffolding.build import ScaffoldOptions, scaffold
 
 REPO = Path(__file__).parent.parent
 COMMITTED = sorted((REPO / "cases").glob("*/case.yaml"))

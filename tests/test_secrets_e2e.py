@@ -29,7 +29,7 @@ from test_redact import (
 )
 
 from replaycase.case.lint import lint_case
-from replaycase.scaffold.build import scaffold
+from replaycase.scaffolding.build import scaffold
 
 PLANTED = {
     "openai": OPENAI, "anthropic": ANTHROPIC, "aws id": AWS_ID, "aws secret": AWS_SECRET,

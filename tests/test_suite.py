@@ -23,7 +23,7 @@ from replaycase.replay.shard import Shard, parse_shard, select_shard, shard_of
 from replaycase.replay.suite import SuiteOptions, load_cases, replay_paths
 from replaycase.report.terminal import BarProgress, PlainProgress, progress_display, wants_bar
 from replaycase.results import ReplayResult, RunnerInfo
-from replaycase.scaffold.build import scaffold
+from replaycase.scaffolding.build import scaffold
 
 DATA = Path(__file__).parent / "data" / "replaykit"
 

@@ -9,13 +9,11 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from pydantic import BaseModel, Field
 
-if TYPE_CHECKING:
-    from ..diff.models import RunDiff
+from ..diff.models import RunDiff
 
 
 class OutcomeView(BaseModel):
