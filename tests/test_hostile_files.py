@@ -371,7 +371,7 @@ def test_loops_and_deep_folders_name_the_case(two_cases: tuple[Path, Path], tree
     problems = reports[1].problems
     assert problems and all(word in p.message for p in problems), problems
     assert len(problems) == (2 if tree == "loop-pair" else 1), problems
-    assert all(len(p.render(bad).splitlines()) == 1 for p in problems)
+    assert all(len(p.diagnostic(bad).splitlines()) == 1 for p in problems)
     with pytest.raises(CaseError, match=word) as caught:
         load_case(bad)
     assert str(bad) in str(caught.value)

@@ -272,6 +272,7 @@ def test_two_scaffolds_at_once_exactly_one_wins(tmp_path: Path, monkeypatch: pyt
         _exactly_one_won(_race(monkeypatch, out, force), out)
 
 
+@pytest.mark.slow
 def test_two_processes_at_once_exactly_one_wins(tmp_path: Path) -> None:
     command = [sys.executable, "-m", "replaycase", "scaffold", str(TRACE), "--out"]
     for round_ in range(4):

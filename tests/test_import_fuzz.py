@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from importer_checks import assert_round_trip, mutate
@@ -85,6 +86,7 @@ _TOOL_EVENTS = st.lists(st.builds(
     st.dictionaries(_FIELD_KEYS, json_value | st.just('{"a": 1}'), max_size=8)), max_size=5)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(_TOOL_EVENTS)
 def test_tool_events_are_read_never_changed(events: list[dict[str, Any]]) -> None:

@@ -150,6 +150,7 @@ def test_configuration_supplies_the_other_settings(pytester: pytest.Pytester, ca
                                  "unknown key"])
 
 
+@pytest.mark.slow
 def test_under_xdist(pytester: pytest.Pytester, cases: Path, run: Run) -> None:
     pytest.importorskip("xdist")
     # one fixed and one buggy candidate; the plugin and xdist come from their entry points

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).parent.parent
 README = (REPO / "README.md").read_text()
 
@@ -26,6 +28,7 @@ def _walkthrough() -> list[tuple[str, list[str]]]:
     return steps
 
 
+@pytest.mark.slow
 def test_walkthrough_runs_as_written(tmp_path: Path) -> None:
     steps = _walkthrough()
     assert len(steps) >= 5

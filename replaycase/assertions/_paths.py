@@ -38,7 +38,7 @@ def parse_path(path: str) -> list[str | int]:
     return steps
 
 
-def render(steps: list[str | int]) -> str:
+def path_text(steps: list[str | int]) -> str:
     """Steps written back as a path."""
     out = ""
     for step in steps:
@@ -50,7 +50,7 @@ def resolve(value: Any, steps: list[str | int]) -> Any:
     """The value at ``steps`` inside ``value``; MissingField when it is not there."""
     current = value
     for done, step in enumerate(steps):
-        where = render(steps[:done])
+        where = path_text(steps[:done])
         if isinstance(current, dict):
             key = str(step)
             if key not in current:

@@ -17,7 +17,7 @@ def llm_call_count(entry: LlmCallCount, run: TraceRun) -> Outcome:
     ok = want.holds(len(seqs))
     message = f"the model was called {times(len(seqs))}"
     if not ok:
-        message += f", expected {want.describe()}"
+        message += f", expected {want.bounds_text()}"
     return result(entry, ok, message, expected=want.model_dump(exclude_none=True),
                   actual=len(seqs), events=seqs)
 

@@ -43,7 +43,7 @@ class CountSpec(Strict):
                 and (self.max is None or count <= self.max)
                 and (self.equals is None or count == self.equals))
 
-    def describe(self) -> str:
+    def bounds_text(self) -> str:
         parts = []
         if self.equals is not None:
             parts.append(f"= {self.equals}")

@@ -13,7 +13,7 @@ from ..results import Outcome
 from . import catalogue
 from ._common import as_text, error, plural, quote, result, seq_list
 from ._compare import deep_diff, maybe_json
-from ._paths import MissingField, PathError, parse_path, render, resolve
+from ._paths import MissingField, PathError, parse_path, path_text, resolve
 from ._registry import Entry, register
 
 
@@ -111,7 +111,7 @@ def output_field(entry: OutputField, run: TraceRun) -> Outcome:
         steps = parse_path(want.path)
     except PathError as exc:
         return error(entry, str(exc))
-    path = render(steps)
+    path = path_text(steps)
     check = next(k for k in ("equals", "contains", "matches") if k in want.model_fields_set)
     expected = {check: getattr(want, check)}
     data, problem = structured_output(run)

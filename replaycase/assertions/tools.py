@@ -49,7 +49,7 @@ def _count(entry: Entry, count_spec: catalogue.CountSpec, seqs: list[int],
     ok = count_spec.holds(len(seqs))
     message = f"{subject} {times(len(seqs))}"
     if not ok:
-        message += f", expected {count_spec.describe()}"
+        message += f", expected {count_spec.bounds_text()}"
     return result(entry, ok, message, expected=_bounds(count_spec), actual=len(seqs),
                   events=seqs)
 

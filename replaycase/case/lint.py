@@ -33,7 +33,7 @@ class LintProblem(BaseModel):
     line: int | None = None
     message: str
 
-    def render(self, folder: Path, label: str = "") -> str:
+    def diagnostic(self, folder: Path, label: str = "") -> str:
         """``file:line: [label: ]message``, like a compiler's diagnostics."""
         where = f"{(folder / self.file).as_posix()}"
         if self.line:

@@ -101,9 +101,9 @@ def lint(
             if report.clean:
                 console.print(plain(f"{report.path}: ok{_warned(len(report.warnings))}"))
             for problem in report.problems:
-                console.print(plain(problem.render(Path(report.path))))
+                console.print(plain(problem.diagnostic(Path(report.path))))
             for warning in report.warnings:
-                console.print(plain(warning.render(Path(report.path), "warning")))
+                console.print(plain(warning.diagnostic(Path(report.path), "warning")))
         bad = sum(1 for r in reports if not r.clean)
         console.print(plain(f"{len(reports)} case{'s' if len(reports) != 1 else ''} checked, "
                             f"{bad} with problems"
