@@ -13,6 +13,7 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:  # what a type checker sees (each `X as X`: re-exported); at run time
     # each name is imported on first use, by __getattr__ below
+    from ._jsonio import Limits as Limits
     from .assertions import Assertion as Assertion
     from .assertions import Entry as Entry
     from .assertions import evaluate as evaluate
@@ -70,6 +71,7 @@ _EXPORTS: dict[str, str] = {
     "Entry": "replaycase.assertions",
     "Fixtures": "replaycase.runner",
     "InputError": "replaycase.errors",
+    "Limits": "replaycase._jsonio",
     "LintReport": "replaycase.case.lint",
     "Outcome": "replaycase.results",
     "Recorder": "replaycase.runner",

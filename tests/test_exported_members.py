@@ -11,13 +11,12 @@ from pathlib import Path
 import replaycase
 
 EXPECTED = [
-    "Assertion", "CaseError", "CaseSpec", "Entry", "Fixtures", "InputError", "LintReport",
-    "Outcome", "Recorder", "ReplayCase", "ReplayOptions", "ReplayResult", "ReplaycaseError",
-    "ResultsDocument", "RunDiff", "RunnerOutput", "ScaffoldOptions", "ScaffoldReport",
-    "SuiteOptions", "TraceEvent",
-    "TraceFormatError", "TraceRun", "UsageError", "__version__", "diff_runs", "evaluate",
-    "lint_case", "lint_paths", "load_case", "load_trace", "parse_entry", "replay_case",
-    "replay_paths", "scaffold",
+    "Assertion", "CaseError", "CaseSpec", "Entry", "Fixtures", "InputError", "Limits",
+    "LintReport", "Outcome", "Recorder", "ReplayCase", "ReplayOptions", "ReplayResult",
+    "ReplaycaseError", "ResultsDocument", "RunDiff", "RunnerOutput", "ScaffoldOptions",
+    "ScaffoldReport", "SuiteOptions", "TraceEvent", "TraceFormatError", "TraceRun",
+    "UsageError", "__version__", "diff_runs", "evaluate", "lint_case", "lint_paths",
+    "load_case", "load_trace", "parse_entry", "replay_case", "replay_paths", "scaffold",
 ]
 
 
