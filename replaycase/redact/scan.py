@@ -13,7 +13,7 @@ from .._text import PLACEHOLDER_OR_CUT
 from ..errors import UsageError
 from ._detector import Detector, Span, run, run_within
 from ._keyvalue import KV_DETECTOR, key_values, meaningful
-from .detectors import DETECTORS, shadow
+from .detectors import DETECTORS, shadow, shadow_lines
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,8 @@ class BigTextScan:
     A detector runs only where its markers occur (each looked for only where its probe, its
     rarest character, occurs, and only when it occurs in the text's ``line_digest``, a much
     shorter text where a loop repeats itself), and a digit-shaped one only where its shadow
-    test passes.
+    test passes (read on the shadow's distinct lines, so the whole shadow is made only for
+    a text that does not repeat itself, or for the segments of a detector that passed).
     The lowered copy of the text is let go once the last detector that reads it has run (in
     detector order), before the digit-shaped ones make the shadow: one text-sized copy less
     at the peak.
@@ -130,6 +131,7 @@ class BigTextScan:
         self.text = text
         self._lower: str | None = None
         self._shadow: bytearray | None = None
+        self._shadow_lines: bytes | None = None
         self._present: dict[tuple[str, bool], bool] = {}
         self._digests: dict[bool, str | None] = {}
 
@@ -144,7 +146,7 @@ class BigTextScan:
     def _spans(self, det: Detector) -> list[Span]:
         if (det.markers or det.lower_markers) and not self._marked(det):
             return []
-        if det.shadow is not None and not det.shadow(self.shadow()):
+        if det.shadow is not None and not det.shadow(self.shadow_lines()):
             return []
         if det is KV_DETECTOR:
             return key_values(self.text, self.lower())
@@ -161,6 +163,13 @@ class BigTextScan:
         if self._shadow is None:
             self._shadow = shadow(self.text)
         return self._shadow
+
+    def shadow_lines(self) -> bytes | bytearray:
+        """What the shadow tests read: the shadow's distinct lines, or the whole shadow when
+        the text does not repeat itself."""
+        if self._shadow_lines is None:
+            self._shadow_lines = shadow_lines(self.text)
+        return self.shadow() if self._shadow_lines is None else self._shadow_lines
 
     def _marked(self, det: Detector) -> bool:
         return any(self._has(marker, False) for marker in det.markers) or any(
