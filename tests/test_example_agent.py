@@ -123,10 +123,10 @@ def traces(tmp_path_factory: pytest.TempPathFactory) -> dict[str, TraceRun]:
 
 def _case(folder: Path, run: TraceRun, question: str | None = None) -> Path:
     """A case folder's fixtures for ``run``, the e-mail redacted as scaffold does."""
-    for rel, text in fixture_files(run).items():
+    for rel, pieces in fixture_files(run).items():
         target = folder / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text.replace(EMAIL, "<redacted:email:1>"), encoding="utf-8")
+        target.write_text("".join(pieces).replace(EMAIL, "<redacted:email:1>"), encoding="utf-8")
     if question is not None:
         (folder / "fixtures" / "input.json").write_text(
             json.dumps({"run_id": run.run_id, "input": question}), encoding="utf-8")

@@ -104,8 +104,8 @@ def test_events_are_slotted_tolerant_and_validated(kind: str) -> None:
 
 
 def test_dumps_items_one_a_line_and_str_for_other_values() -> None:
-    assert dumps_items([]) == "[]\n"
-    text = dumps_items([{"seq": 1, "when": Path("x")}, {"seq": 2, "v": "é"}])
+    assert "".join(dumps_items([])) == "[]\n"
+    text = "".join(dumps_items([{"seq": 1, "when": Path("x")}, {"seq": 2, "v": "é"}]))
     assert text == '[\n  {"seq":1,"when":"x"},\n  {"seq":2,"v":"é"}\n]\n'
 
 

@@ -8,7 +8,7 @@ pass: the events are serialized as one compact list, then split where each event
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import Any
 
@@ -40,25 +40,24 @@ def dump_trace_run_bytes(head: BaseModel, events: list[Any]) -> bytes:
                      b"\n"))
 
 
-def dumps_items(items: Iterable[Any]) -> str:
-    """A JSON list of objects that each begin with a ``seq`` key, one a line; values that
-    are not JSON become their ``str``.
+def dumps_items(items: Iterable[Any]) -> Iterator[str]:
+    """A JSON list of objects that each begin with a ``seq`` key, one a line, as pieces of
+    text to write one after the other; values that are not JSON become their ``str``.
 
-    Serialized ``_CHUNK`` items at a time (the same text as in one pass): items made on the
-    way (a generator) never all exist at once."""
+    Serialized ``_CHUNK`` items at a time, when the pieces are asked for (the same text as
+    one pass): items made on the way (a generator) never all exist at once, nor does the
+    whole text."""
     items = iter(items)
-    parts = ["[\n"]
+    first = True
     while chunk := list(islice(items, _CHUNK)):
         _, lines = object_lines(pydantic_core.to_json(chunk, fallback=str), b"  ")
-        if len(parts) > 1:  # where one pass put the comma, and broke the line if it did
-            parts.append(",\n  " if lines[:len(_SEQ)] == _SEQ else ",")
-        else:
-            parts.append("  ")
-        parts.append(str(lines, "utf-8"))  # a chunk's text: the bytes are let go at once
-    if len(parts) == 1:
-        return "[]\n"
-    parts.append("\n]\n")
-    return "".join(parts)
+        if first:
+            yield "[\n  "
+        else:  # where one pass put the comma, and broke the line if it did
+            yield ",\n  " if lines[:len(_SEQ)] == _SEQ else ","
+        first = False
+        yield str(lines, "utf-8")  # a chunk's text: the bytes are let go at once
+    yield "[]\n" if first else "\n]\n"
 
 
 _CHUNK = 10_000

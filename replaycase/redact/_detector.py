@@ -20,7 +20,7 @@ class Span:
 
 
 Check = Callable[[re.Match[str]], "tuple[int, int] | None"]
-Prefilter = Callable[[bytearray], bool]
+Prefilter = Callable[[bytes | bytearray], bool]
 
 
 @dataclass(frozen=True)

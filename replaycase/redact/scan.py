@@ -13,7 +13,7 @@ from .._text import PLACEHOLDER_OR_CUT
 from ..errors import UsageError
 from ._detector import Detector, Span, run, run_within
 from ._keyvalue import KV_DETECTOR, key_values, meaningful
-from .detectors import DETECTORS, shadow
+from .detectors import DETECTORS, shadow, shadow_lines
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,10 @@ class BigTextScan:
     of every detector, in detector order.
 
     A detector runs only where its markers occur (each looked for only where its probe, its
-    rarest character, occurs), and a digit-shaped one only where its shadow test passes.
+    rarest character, occurs, and only when it occurs in the text's ``line_digest``, a much
+    shorter text where a loop repeats itself), and a digit-shaped one only where its shadow
+    test passes (read on the shadow's distinct lines, so the whole shadow is made only for
+    a text that does not repeat itself, or for the segments of a detector that passed).
     The lowered copy of the text is let go once the last detector that reads it has run (in
     detector order), before the digit-shaped ones make the shadow: one text-sized copy less
     at the peak.
@@ -128,7 +131,9 @@ class BigTextScan:
         self.text = text
         self._lower: str | None = None
         self._shadow: bytearray | None = None
+        self._shadow_lines: bytes | None = None
         self._present: dict[tuple[str, bool], bool] = {}
+        self._digests: dict[bool, str | None] = {}
 
     def spans(self, index: int) -> list[Span]:
         """What detector ``index`` finds in the text."""
@@ -141,7 +146,7 @@ class BigTextScan:
     def _spans(self, det: Detector) -> list[Span]:
         if (det.markers or det.lower_markers) and not self._marked(det):
             return []
-        if det.shadow is not None and not det.shadow(self.shadow()):
+        if det.shadow is not None and not det.shadow(self.shadow_lines()):
             return []
         if det is KV_DETECTOR:
             return key_values(self.text, self.lower())
@@ -159,6 +164,13 @@ class BigTextScan:
             self._shadow = shadow(self.text)
         return self._shadow
 
+    def shadow_lines(self) -> bytes | bytearray:
+        """What the shadow tests read: the shadow's distinct lines, or the whole shadow when
+        the text does not repeat itself."""
+        if self._shadow_lines is None:
+            self._shadow_lines = shadow_lines(self.text)
+        return self.shadow() if self._shadow_lines is None else self._shadow_lines
+
     def _marked(self, det: Detector) -> bool:
         return any(self._has(marker, False) for marker in det.markers) or any(
             self._has(marker, True) for marker in det.lower_markers)
@@ -169,10 +181,58 @@ class BigTextScan:
         present = self._present.get((needle, lowered))
         if present is None:
             probe = _PROBES.get(needle, needle)
-            present = ((probe == needle or self._has(probe, lowered))
+            present = ((len(needle) == 1 or self._in_digest(needle, lowered))
+                       and (probe == needle or self._has(probe, lowered))
                        and needle in (self.lower() if lowered else self.text))
             self._present[needle, lowered] = present
         return present
+
+    def _in_digest(self, needle: str, lowered: bool) -> bool:
+        """False only when ``needle`` cannot occur in the (lowered) text: it is missing from
+        the (lowered) ``line_digest``, which holds every needle of the text that has ASCII
+        characters only and no digit."""
+        if not needle.isascii() or _HAS_DIGIT.search(needle):
+            return True
+        if lowered not in self._digests:
+            if False not in self._digests:
+                self._digests[False] = line_digest(self.text, _MARKER_REACH)
+            plain = self._digests[False]
+            self._digests[lowered] = plain.lower() if lowered and plain is not None else plain
+        digest = self._digests[lowered]
+        return digest is None or needle in digest
+
+
+_HAS_DIGIT = re.compile(r"[0-9]")
+_MARKER_REACH = max(len(marker) for marker, _, _ in _MARKERS)
+_DIGEST_CHUNK = 1 << 20
+_DIGEST_SHARE = 4
+"""A digest is used when it is at most a ``_DIGEST_SHARE``-th of the text's length."""
+_ASCII_DIGITS = b"0123456789"
+
+
+def line_digest(text: str, reach: int) -> str | None:
+    """The distinct lines of ``text`` with their ASCII digits taken out, one a line; None
+    when they are not much shorter than the text (``_DIGEST_SHARE``; runs that repeat
+    themselves, as loops do, have few distinct lines).
+
+    A needle of ASCII characters only, with no digit and no line break, no longer than
+    ``reach``, that occurs in the text (or in its lowered copy) occurs in the digest (or in
+    its lowered copy) too; the digest may hold needles the text does not.
+
+    Read a chunk at a time, each chunk ``reach - 1`` characters longer than the step, so
+    every needle lies whole in one chunk; the pieces of a line cut at a chunk's edge are
+    kept as lines of their own."""
+    pieces: set[bytes] = set()
+    size = 0
+    for start in range(0, len(text), _DIGEST_CHUNK):
+        chunk = text[start:start + _DIGEST_CHUNK + reach - 1].encode("utf-8", "surrogatepass")
+        fresh = set(chunk.translate(None, _ASCII_DIGITS).split(b"\n"))
+        fresh -= pieces
+        size += sum(map(len, fresh)) + len(fresh)
+        if size * _DIGEST_SHARE > len(text):
+            return None
+        pieces |= fresh
+    return b"\n".join(pieces).decode("utf-8", "surrogatepass")
 
 
 def _around_placeholders(spans: list[Span], text: str) -> list[Span]:

@@ -9,7 +9,7 @@ Beside the case folder it keeps ``case.schema.json`` current, for editors (case_
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,7 +41,7 @@ from ..model.timeline import event_line
 from ..redact import Redactor, redact_run
 from .fixtures import fixture_files
 from .signatures import derive_observed, desired_for, negation
-from .writer import check_target, write_folder
+from .writer import FileText, check_target, write_folder
 
 SEMANTIC_PLACEHOLDER = (
     "Describe what a correct answer must say or do (a person reviews this; it is never "
@@ -162,7 +162,7 @@ def _unique(name: str, used: set[str]) -> str:
 
 @dataclass
 class _Plan:
-    files: dict[str, str]
+    files: dict[str, FileText]
     report: ScaffoldReport
 
 
@@ -173,7 +173,7 @@ class _Derived:
     spec: CaseSpec
     observed: list[Entry]
     desired: list[Entry]
-    fixtures: dict[str, str]
+    fixtures: dict[str, str | Iterator[str]]
 
 
 def _plan(trace: Path, run: TraceRun, case_id: str, out: Path, observed_user: list[Entry],
@@ -185,7 +185,7 @@ def _plan(trace: Path, run: TraceRun, case_id: str, out: Path, observed_user: li
     derived = _derive(trace, run, case_id, observed_user, desired_user)
     source_name = redactor.redact_text(trace.name)  # a file name can hold an address or a key
     redaction = redactor.report() if redacting else None
-    files = {
+    files: dict[str, FileText] = {
         CASE_FILE: dump_case_yaml(derived.spec),
         SOURCE_TRACE: source_text,
         NOTES: _notes(derived.spec, run, source_name, out, redaction),

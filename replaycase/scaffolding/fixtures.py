@@ -49,9 +49,10 @@ def llm_calls_fixture(run: TraceRun) -> str:
                                            exclude_none=True))
 
 
-def fixture_files(run: TraceRun) -> dict[str, str]:
-    """Relative path -> text of every fixture file for this run."""
-    files = {
+def fixture_files(run: TraceRun) -> dict[str, str | Iterator[str]]:
+    """Relative path -> text of every fixture file for this run; tool_calls.json as pieces
+    made while it is written (a big run's whole text never held)."""
+    files: dict[str, str | Iterator[str]] = {
         "fixtures/input.json": dumps(input_fixture(run)),
         "fixtures/tool_calls.json": dumps_items(tool_calls_fixture(run)),
     }

@@ -18,7 +18,7 @@ import secrets
 import shutil
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from .._safe_files import kind_of, parent_folders, read_regular
@@ -34,9 +34,11 @@ _SHOWN = 5
 _WRITE_CHUNK = 1 << 20
 """Characters encoded and written at a time: a big source-trace.json is never held twice."""
 Identity = tuple[int, int]
+FileText = str | Iterable[str]
+"""A file's text: whole, or pieces written one after the other."""
 
 
-def write_folder(target: Path, files: dict[str, str], force: bool = False) -> None:
+def write_folder(target: Path, files: dict[str, FileText], force: bool = False) -> None:
     """Create ``target`` holding exactly ``files``; never leave a half-written folder.
 
     An existing folder is refused unless ``force`` and it is a case folder
@@ -153,13 +155,14 @@ def _source_file(place: Path) -> frozenset[str]:
     return frozenset()
 
 
-def _write_files(folder: Path, files: dict[str, str]) -> None:
+def _write_files(folder: Path, files: dict[str, FileText]) -> None:
     for relative, text in sorted(files.items()):
         path = folder / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("x", encoding="utf-8") as handle:
-            for start in range(0, len(text), _WRITE_CHUNK):  # no UTF-8 copy of a whole file
-                handle.write(text[start:start + _WRITE_CHUNK])
+            for piece in [text] if isinstance(text, str) else text:
+                for start in range(0, len(piece), _WRITE_CHUNK):  # no UTF-8 copy of a file
+                    handle.write(piece[start:start + _WRITE_CHUNK])
 
 
 def _install(tmp: Path, place: Path, target: Path, before: Identity | None) -> None:
