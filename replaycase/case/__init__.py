@@ -10,7 +10,7 @@ from .dump import dump_case_yaml
 from .load import load_case
 from .models import (
     CASE_FILE,
-    CASE_SCHEMA,
+    CASE_FORMAT,
     FIXTURES,
     NOTES,
     SOURCE_TRACE,
@@ -21,6 +21,6 @@ from .models import (
     Scenario,
 )
 
-__all__ = ["CASE_FILE", "CASE_SCHEMA", "FIXTURES", "NOTES", "SOURCE_TRACE", "CaseSource",
+__all__ = ["CASE_FILE", "CASE_FORMAT", "FIXTURES", "NOTES", "SOURCE_TRACE", "CaseSource",
            "CaseSpec", "ReplayCase", "RunnerDefaults", "Scenario", "discover_cases",
            "dump_case_yaml", "load_case"]

@@ -16,7 +16,7 @@ from .._jsonio import DEFAULT_LIMITS, Limits, decode, read_bytes
 from .._validation import loc_path
 from ..errors import CaseError, InputError, _one_line
 from ._files import walk_case
-from .models import CASE_FILE, CASE_SCHEMA, CaseSpec, ReplayCase, inside
+from .models import CASE_FILE, CASE_FORMAT, CaseSpec, ReplayCase, inside
 
 _Loader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's safe loader when PyYAML was built with it (about 15x faster), else PyYAML's."""
@@ -104,7 +104,7 @@ def case_problems(data: Any, node: Any, path: Path) -> tuple[CaseSpec | None, li
         kind = "empty" if data is None else f"a {type(data).__name__}"
         return None, [f"expected a mapping of case keys, got {kind}"]
     if "schema" not in data:
-        return None, [f"line 1: missing mandatory key 'schema' (schema: {CASE_SCHEMA})"]
+        return None, [f"line 1: missing mandatory key 'schema' (schema: {CASE_FORMAT})"]
     try:
         return CaseSpec.model_validate(data), []
     except ValidationError as exc:

@@ -14,7 +14,7 @@ from ..assertions import Assertion
 from ..assertions.catalogue import SemanticCheck
 from ..errors import CaseError
 
-CASE_SCHEMA = "replaycase/v1"
+CASE_FORMAT = "replaycase/v1"
 CASE_FILE = "case.yaml"
 SOURCE_TRACE = "source-trace.json"
 FIXTURES = "fixtures"
@@ -72,7 +72,7 @@ class RunnerDefaults(_Strict):
 class CaseSpec(_Strict):
     """The contents of case.yaml."""
 
-    schema_: str = Field(alias="schema", description=f"Always {CASE_SCHEMA!r}.")
+    schema_: str = Field(alias="schema", description=f"Always {CASE_FORMAT!r}.")
     id: str
     title: str = ""
     revision: int = Field(default=1, ge=1)
@@ -87,12 +87,12 @@ class CaseSpec(_Strict):
     @field_validator("schema_")
     @classmethod
     def _schema(cls, value: str) -> str:
-        if value == CASE_SCHEMA:
+        if value == CASE_FORMAT:
             return value
         if isinstance(value, str) and value.startswith("replaycase/v"):
-            raise ValueError(f"{value!r} is newer than this replaycase reads ({CASE_SCHEMA}); "
+            raise ValueError(f"{value!r} is newer than this replaycase reads ({CASE_FORMAT}); "
                              "upgrade replaycase")
-        raise ValueError(f"expected {CASE_SCHEMA!r}")
+        raise ValueError(f"expected {CASE_FORMAT!r}")
 
     @field_validator("id")
     @classmethod

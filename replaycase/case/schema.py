@@ -13,7 +13,7 @@ from typing import Any
 
 from .._safe_files import check_output, read_regular, write_output
 from ..errors import InputError
-from .models import CASE_SCHEMA, CaseSpec
+from .models import CASE_FORMAT, CaseSpec
 
 SCHEMA_FILE = "case.schema.json"
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -24,8 +24,8 @@ def case_json_schema() -> dict[str, Any]:
     document = CaseSpec.model_json_schema(by_alias=True)
     schema_key = document.get("properties", {}).get("schema")
     if isinstance(schema_key, dict):
-        schema_key["const"] = CASE_SCHEMA
-    return {"$schema": DRAFT, "title": f"replaycase case.yaml ({CASE_SCHEMA})", **{
+        schema_key["const"] = CASE_FORMAT
+    return {"$schema": DRAFT, "title": f"replaycase case.yaml ({CASE_FORMAT})", **{
         k: v for k, v in document.items() if k != "title"}}
 
 

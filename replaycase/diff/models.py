@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .prices import RunCost
 
-DIFF_SCHEMA: Final = "replaycase.diff/v1"
+DIFF_FORMAT: Final = "replaycase.diff/v1"
 
 
 class _Model(BaseModel):
@@ -90,7 +90,7 @@ class RunSide(_Model):
 class RunDiff(_Model):
     """Everything ``replaycase diff`` shows, as one document."""
 
-    schema_: Literal["replaycase.diff/v1"] = Field(default=DIFF_SCHEMA, alias="schema")
+    schema_: Literal["replaycase.diff/v1"] = Field(default=DIFF_FORMAT, alias="schema")
     a: RunSide
     b: RunSide
     same_status: bool

@@ -7,7 +7,7 @@ from pydantic import ValidationError
 from .._jsonio import json_kind
 from .._validation import validation_message
 from ..errors import TraceFormatError
-from ..model import TRACE_SCHEMA, TraceRun
+from ..model import TRACE_FORMAT, TraceRun
 from .base import Importer, TraceDocument
 
 
@@ -19,12 +19,12 @@ class NativeImporter(Importer):
         if doc.kind != "json":
             return "not a single JSON document"
         items = doc.value if isinstance(doc.value, list) else [doc.value]
-        if items and all(isinstance(i, dict) and i.get("schema") == TRACE_SCHEMA for i in items):
+        if items and all(isinstance(i, dict) and i.get("schema") == TRACE_FORMAT for i in items):
             return None
         format_version = doc.value.get("schema") if isinstance(doc.value, dict) else None
         if isinstance(format_version, str) and format_version.startswith("replaycase.trace/"):
-            return f"schema {format_version!r} is newer than this replaycase reads ({TRACE_SCHEMA})"
-        return f'no "schema": "{TRACE_SCHEMA}" key'
+            return f"schema {format_version!r} is newer than this replaycase reads ({TRACE_FORMAT})"
+        return f'no "schema": "{TRACE_FORMAT}" key'
 
     def read(self, doc: TraceDocument) -> list[TraceRun]:
         items = doc.value if isinstance(doc.value, list) else [doc.value]

@@ -26,14 +26,14 @@ from .events import (
     Usage,
 )
 from .index import ToolCallRecord
-from .run import TRACE_SCHEMA, RunMetadata, RunTotals, SourceInfo, TraceRun, parse_ts, runs_to_json
+from .run import TRACE_FORMAT, RunMetadata, RunTotals, SourceInfo, TraceRun, parse_ts, runs_to_json
 from .runner_output import RunnerOutput, RunnerToolCall
 
 __all__ = [
     "EVENT_TYPES",
     "RUN_STATUSES",
     "STRUCTURE",
-    "TRACE_SCHEMA",
+    "TRACE_FORMAT",
     "ApprovalEvent",
     "CustomEvent",
     "ErrorEvent",

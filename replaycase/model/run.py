@@ -11,7 +11,7 @@ from .events import ErrorEvent, LlmCallEvent, Name, RunStatus, StateEvent, Trace
 from .index import EventIndex, ToolCallRecord
 from .native_json import dump_trace_run
 
-TRACE_SCHEMA: Final = "replaycase.trace/v1"
+TRACE_FORMAT: Final = "replaycase.trace/v1"
 
 
 class RunMetadata(_Model):
@@ -47,7 +47,7 @@ class RunTotals(_Model):
 class TraceRun(_Model):
     """One run, normalized."""
 
-    schema_: Literal["replaycase.trace/v1"] = Field(default=TRACE_SCHEMA, alias="schema")
+    schema_: Literal["replaycase.trace/v1"] = Field(default=TRACE_FORMAT, alias="schema")
     run_id: Name
     status: RunStatus
     input: Any = None

@@ -5,7 +5,7 @@
 command needs them.
 """
 
-from ._models import RESULTS_SCHEMA as RESULTS_SCHEMA
+from ._models import RESULTS_FORMAT as RESULTS_FORMAT
 from ._models import VERDICTS as VERDICTS
 from ._models import Expect as Expect
 from ._models import InvalidCase as InvalidCase
@@ -20,7 +20,7 @@ from ._models import Verdict as Verdict
 from ._models import summarize as summarize
 
 __all__ = [
-    "RESULTS_SCHEMA",
+    "RESULTS_FORMAT",
     "VERDICTS",
     "Expect",
     "InvalidCase",

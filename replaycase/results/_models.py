@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..model import STRUCTURE, Name
 
-RESULTS_SCHEMA: Final = "replaycase.results/v1"
+RESULTS_FORMAT: Final = "replaycase.results/v1"
 
 OutcomeKind = Literal["passed", "failed", "needs_review", "error"]
 Expect = Literal["fixed", "reproduced"]
@@ -136,7 +136,7 @@ class Summary(_Model):
 class ResultsDocument(_Model):
     """The JSON document of ``--output json`` and ``--json F``."""
 
-    schema_: Literal["replaycase.results/v1"] = Field(default=RESULTS_SCHEMA, alias="schema")
+    schema_: Literal["replaycase.results/v1"] = Field(default=RESULTS_FORMAT, alias="schema")
     results: list[ReplayResult]
     summary: Summary
 

@@ -21,7 +21,7 @@ from ..errors import UsageError
 from ._models import Expect, ReplayResult, ResultsDocument
 from .merge import read_results
 
-COMPARE_SCHEMA: Final = "replaycase.compare/v1"
+COMPARE_FORMAT: Final = "replaycase.compare/v1"
 Category = Literal["regressed", "improved", "still_failing", "still_passing", "added",
                    "removed"]
 CATEGORIES: tuple[str, ...] = ("regressed", "improved", "still_failing", "still_passing",
@@ -43,7 +43,7 @@ class ResultsComparison(BaseModel):
     """Two results documents compared (`replaycase.compare/v1`): every case of OLD and NEW,
     categorized; sorted by category, then case id."""
 
-    schema_: Literal["replaycase.compare/v1"] = Field(default=COMPARE_SCHEMA, alias="schema")
+    schema_: Literal["replaycase.compare/v1"] = Field(default=COMPARE_FORMAT, alias="schema")
     old: str
     new: str
     expect: str

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from .._jsonio import json_kind, loads, read_text
 from .._validation import validation_message
 from ..errors import ResultsError, UsageError
-from ._models import RESULTS_SCHEMA, ReplayResult, ResultsDocument, summarize
+from ._models import RESULTS_FORMAT, ReplayResult, ResultsDocument, summarize
 
 
 def read_results(path: Path) -> ResultsDocument:
@@ -27,15 +27,15 @@ def read_results(path: Path) -> ResultsDocument:
         raise ResultsError(path, f"expected a replaycase results document (an object), got "
                                f"{json_kind(data)}")
     format_version = data.get("schema")
-    if format_version != RESULTS_SCHEMA:
+    if format_version != RESULTS_FORMAT:
         if format_version is None:
-            problem = (f"not a replaycase results document (no 'schema': {RESULTS_SCHEMA!r}; "
+            problem = (f"not a replaycase results document (no 'schema': {RESULTS_FORMAT!r}; "
                        "write one with replay --json F)")
         elif isinstance(format_version, str) and format_version.startswith("replaycase.results/v"):
             problem = (f"schema {format_version!r} is newer than this replaycase reads "
-                       f"({RESULTS_SCHEMA}); upgrade replaycase")
+                       f"({RESULTS_FORMAT}); upgrade replaycase")
         else:
-            problem = f"schema {format_version!r} is not {RESULTS_SCHEMA!r}"
+            problem = f"schema {format_version!r} is not {RESULTS_FORMAT!r}"
         raise ResultsError(path, problem)
     try:
         return ResultsDocument.model_validate(data)

@@ -23,7 +23,7 @@ from ..assertions import Entry, all_hold, evaluate, evaluate_all, parse_entry
 from ..assertions.catalogue import SemanticCheck
 from ..case import (
     CASE_FILE,
-    CASE_SCHEMA,
+    CASE_FORMAT,
     NOTES,
     SOURCE_TRACE,
     CaseSource,
@@ -223,7 +223,7 @@ def _derive(trace: Path, run: TraceRun, case_id: str, observed_user: list[Entry]
                          "could not catch its own failure; give a stricter --desired")
     try:
         spec = CaseSpec.model_validate({
-            "schema": CASE_SCHEMA,
+            "schema": CASE_FORMAT,
             "id": case_id,
             "title": _title(run, observed),
             "source": CaseSource(format=run.source.format if run.source else "unknown",
