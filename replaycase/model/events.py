@@ -56,6 +56,22 @@ class RequestedToolCall(_Model):
     call_id: Name | None = None
 
 
+class ChatMessage(_Model):
+    """One message of the conversation a model call was sent, as the model tape compares it
+    (DESIGN 8): system and developer text is not here but in ``LlmCallEvent.instructions``."""
+
+    role: Literal["user", "assistant", "tool"]
+    text: str = ""
+    """The message's text (a tool message: the result the model was shown)."""
+    tool_calls: list[RequestedToolCall] = Field(default_factory=list)
+    """An assistant message: the tool calls it made."""
+    call_id: Name | None = None
+    """A tool message: the id of the call it answers."""
+    tool_name: Name | None = None
+    is_error: bool = False
+    """A tool message: the tool failed (where the protocol says so)."""
+
+
 _EVENT_CONFIG = ConfigDict(extra="ignore")
 """Events are slotted pydantic dataclasses, tolerant like the models (unknown keys ignored).
 Lighter than a model: a big trace has hundreds of thousands of events, and an instance
@@ -94,6 +110,16 @@ class LlmCallEvent(_EventBase):
     usage: Usage | None = None
     latency_ms: float | None = None
     error: str | None = None
+    # What the model tape needs (DESIGN 8); each None when the trace did not record it.
+    instructions: str | None = None
+    """The system or developer text of the request ("" when it had none)."""
+    messages: list[ChatMessage] | None = None
+    """The conversation the request sent, in order, without the instructions."""
+    tools_offered: list[Name] | None = None
+    """The names of the tools the request offered."""
+    output_text: str | None = None
+    """The text of the answer ("" when it only asked for tool calls)."""
+    stop_reason: Name | None = None
 
 
 @dataclass(config=_EVENT_CONFIG, slots=True, kw_only=True)
