@@ -43,8 +43,8 @@ class KeyMessage(_Strict):
     tool_calls: tuple[KeyToolCall, ...] = ()
     call_ref: int | None = None
     """A tool message: the position (from 0) of the call it answers among the history's
-    tool calls; None when the call is not in the history."""
-    is_error: bool = False
+    tool calls; None when the call is not in the history. (Whether a result was an error is
+    not compared: Chat Completions cannot say it.)"""
 
 
 class MatchKey(_Strict):

@@ -1,0 +1,59 @@
+"""The match key of a model request (DESIGN 8), made the same way from a trace's llm_call and
+from a request on the wire: both are first read into instructions, ``ChatMessage`` s and the
+offered tool names, then canonicalized here.
+
+Canonical: text stripped of surrounding whitespace; tool arguments as canonical JSON (a JSON
+string parsed first, so ``'{"a": 1}'`` and ``{"a": 1}`` are the same); tool names offered,
+sorted and unique; a tool result's call id replaced by the position of that call among the
+history's tool calls (ids are made up by each SDK and run).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from .._jsonio import canonical_json, json_in_text
+from ..model import ChatMessage, LlmCallEvent
+from .models import KeyMessage, KeyToolCall, MatchKey
+
+
+def canonical_arguments(arguments: Any) -> str:
+    """Tool-call arguments as canonical JSON text (text that is not JSON stays as written)."""
+    value = json_in_text(arguments)
+    if value is None:
+        value = {}
+    return value if isinstance(value, str) else canonical_json(value)
+
+
+def make_key(instructions: str | None, messages: Sequence[ChatMessage] | None,
+             tools: Sequence[str] | None) -> MatchKey:
+    """The match key of a request; a part given as None was not recorded."""
+    return MatchKey(
+        instructions=instructions.strip() if instructions is not None else None,
+        tools=tuple(sorted(set(tools))) if tools is not None else None,
+        history=_history(messages) if messages is not None else None)
+
+
+def key_of_call(event: LlmCallEvent) -> MatchKey:
+    """The match key of a recorded model call."""
+    return make_key(event.instructions, event.messages, event.tools_offered)
+
+
+def _history(messages: Sequence[ChatMessage]) -> tuple[KeyMessage, ...]:
+    positions: dict[str, int] = {}
+    count = 0
+    out: list[KeyMessage] = []
+    for message in messages:
+        calls = []
+        for call in message.tool_calls if message.role == "assistant" else ():
+            if call.call_id is not None:
+                positions.setdefault(call.call_id, count)
+            count += 1
+            calls.append(KeyToolCall(name=call.tool_name,
+                                     arguments=canonical_arguments(call.tool_args)))
+        ref = positions.get(message.call_id) if message.role == "tool" and message.call_id \
+            else None
+        out.append(KeyMessage(role=message.role, text=message.text.strip(),
+                              tool_calls=tuple(calls), call_ref=ref))
+    return tuple(out)
