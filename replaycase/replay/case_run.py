@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 import time
@@ -12,11 +13,11 @@ from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
 
-from .._jsonio import DEFAULT_LIMITS, Limits
-from .._safe_files import Folder
+from .._jsonio import DEFAULT_LIMITS, Limits, check_file, decode, loads
+from .._safe_files import Folder, read_regular
 from ..assertions import all_hold, evaluate_all, semantic_outcomes
 from ..case import ReplayCase
-from ..errors import FileAccessError, InputError, ReplaycaseError, UsageError
+from ..errors import CaseError, FileAccessError, InputError, ReplaycaseError, UsageError
 from ..importers import load_trace
 from ..model import TraceRun
 from ..redact import Redactor
@@ -27,6 +28,8 @@ from .evidence import LOG_OVERHANG, RunFolder
 from .process import ProcessResult, run_process
 
 ENV_PREFIXES = ("REPLAYCASE_", "REPLAYKIT_")
+MAX_ENV_INPUT = 100 * 1024
+"""The largest input (UTF-8 bytes) also given in ``REPLAYCASE_INPUT``."""
 _MB = 1024 * 1024
 
 
@@ -49,9 +52,31 @@ class ReplayOptions:
     judging one case overlaps with running the next."""
 
 
+def case_input_text(case: ReplayCase, limits: Limits = DEFAULT_LIMITS) -> str | None:
+    """The case input (the ``input`` of fixtures/input.json) as every runner gets it, on stdin
+    and in ``REPLAYCASE_INPUT`` (DESIGN 8): a string as it is, anything else as JSON; None when
+    the case has none.
+    A link, special file or malformed JSON there is a CaseError naming the file."""
+    path = case.input_path
+    if not os.path.lexists(path):
+        return None
+    try:
+        check_file(path, limits)
+        value = loads(decode(read_regular(path, limits.max_file_bytes, follow=False), path),
+                      path, limits)
+    except InputError as exc:
+        raise CaseError(path, exc.problem) from None
+    value = value.get("input") if isinstance(value, dict) else value  # {run_id, input}
+    if value is None:
+        return None
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
 def runner_env(case: ReplayCase, run_dir: Path, base: dict[str, str],
-               allow: list[str] | None = None) -> dict[str, str]:
-    """The runner's environment: the caller's (or only the allowed names) plus the contract."""
+               allow: list[str] | None = None, input_text: str | None = None) -> dict[str, str]:
+    """The runner's environment: the caller's (or only the allowed names) plus the contract.
+    ``REPLAYCASE_INPUT`` holds the input unless it is too big for one variable (the system
+    refuses a variable over 128 KiB: such an input is on stdin and in the input file only)."""
     env = dict(base) if allow is None else {k: base[k] for k in allow if k in base}
     if allow is not None:
         env.setdefault("PATH", base.get("PATH", os.defpath))
@@ -68,6 +93,10 @@ def runner_env(case: ReplayCase, run_dir: Path, base: dict[str, str],
         for prefix in ENV_PREFIXES:
             env[prefix + name] = str(Path(value).resolve())
     env["REPLAYCASE_CASE_ID"] = case.id
+    env.pop("REPLAYCASE_INPUT", None)  # never the caller's: this case's or none
+    if input_text is not None and len(input_text.encode("utf-8", "surrogatepass")) < MAX_ENV_INPUT \
+            and "\0" not in input_text:
+        env["REPLAYCASE_INPUT"] = input_text
     return env
 
 
@@ -121,6 +150,7 @@ def replay_case(case: ReplayCase, options: ReplayOptions) -> ReplayResult:
     """
     cmd = require_runner_cmd(options)
     timeout = options.timeout_s or case.spec.runner.timeout_s
+    input_text = case_input_text(case, options.limits)
     redactor = Redactor(options.redact_patterns) if options.redact else None
     with options.process_gate():
         try:
@@ -130,11 +160,12 @@ def replay_case(case: ReplayCase, options: ReplayOptions) -> ReplayResult:
         started = time.perf_counter()
         try:
             process = run_process(
-                cmd, env=runner_env(case, folder.path, dict(os.environ), options.env_allow),
+                cmd, env=runner_env(case, folder.path, dict(os.environ), options.env_allow,
+                                    input_text),
                 cwd=options.cwd or Path.cwd(), timeout_s=timeout,
                 stdout_path=folder.path / STDOUT_LOG, stderr_path=folder.path / STDERR_LOG,
                 max_output_bytes=options.max_output_bytes, kill_grace_s=options.kill_grace_s,
-                overhang_bytes=LOG_OVERHANG, dir_fd=folder.fd)
+                overhang_bytes=LOG_OVERHANG, dir_fd=folder.fd, stdin_text=input_text or "")
         except BaseException:  # an interrupt too: close the evidence folder, re-raise
             folder.close()
             raise

@@ -20,10 +20,12 @@ import os
 import selectors
 import signal
 import subprocess
+import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, cast
+from typing import IO, BinaryIO, cast
 
 from ._capture import Sink, size_text
 from ._runners import LIVE, POLL_S, group_alive, signal_group
@@ -54,7 +56,7 @@ def run_process(cmd: str, *, env: dict[str, str], cwd: Path, timeout_s: float,
                 stdout_path: Path, stderr_path: Path,
                 max_output_bytes: int = DEFAULT_MAX_OUTPUT_BYTES,
                 kill_grace_s: float = 2.0, overhang_bytes: int = 0,
-                dir_fd: int | None = None) -> ProcessResult:
+                dir_fd: int | None = None, stdin_text: str = "") -> ProcessResult:
     """Run ``cmd`` with ``/bin/sh -c`` and return what happened; never raises for the runner.
 
     Each log keeps ``max_output_bytes``, and ``overhang_bytes`` more past that cap, so that
@@ -76,9 +78,10 @@ def run_process(cmd: str, *, env: dict[str, str], cwd: Path, timeout_s: float,
         return _spawn_failure(started, f"cannot open {stderr_path}: {exc.strerror or exc}")
     try:
         try:
-            proc = subprocess.Popen(
-                ["/bin/sh", "-c", cmd], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+            with _stdin_file(stdin_text) as stdin:  # a file: a runner that never reads it
+                proc = subprocess.Popen(  # cannot block replaycase on a full pipe
+                    ["/bin/sh", "-c", cmd], cwd=cwd, env=env, stdin=stdin,
+                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
         except (OSError, ValueError, TypeError) as exc:
             message = f"cannot start the runner in {cwd}: {_describe(exc)}"
             err_sink.write(f"[replaycase: {message}]\n".encode())
@@ -225,6 +228,15 @@ def _spawn_failure(started: float, message: str) -> ProcessResult:
     return ProcessResult(exit_code=None, duration_ms=_ms_since(started), timed_out=False,
                          killed_reason=None, stdout_truncated=False, stderr_truncated=False,
                          spawn_error=message)
+
+
+@contextlib.contextmanager
+def _stdin_file(text: str) -> Iterator[IO[bytes]]:
+    """An unnamed temporary file holding ``text``, read from its start."""
+    with tempfile.TemporaryFile() as handle:
+        handle.write(text.encode("utf-8", "surrogatepass"))
+        handle.seek(0)
+        yield handle
 
 
 def _describe(exc: BaseException) -> str:

@@ -29,7 +29,7 @@ from ..case import ReplayCase, discover_cases, load_case
 from ..errors import InputError, ReplaycaseError, UsageError
 from ..results import InvalidCase, ReplayResult, ResultsDocument, RunnerInfo, summarize
 from ._runners import RUNNER_OWNER, reopen_runners, terminate_runners
-from .case_run import ReplayOptions, judge, replay_case, require_runner_cmd
+from .case_run import ReplayOptions, case_input_text, judge, replay_case, require_runner_cmd
 from .repeat import combine
 from .shard import Shard
 
@@ -178,6 +178,7 @@ class _Loader:
     def _load(self, folder: Path) -> ReplayCase | None:
         try:
             case = load_case(folder)
+            case_input_text(case)  # a malformed input makes the case invalid, like its yaml
         except (InputError, OSError, RecursionError) as exc:
             if self._strict:
                 raise
