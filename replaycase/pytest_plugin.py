@@ -169,6 +169,8 @@ def failure_table(result: ReplayResult) -> str:
 
     lines = [f"{result.case_id}: {result.verdict.upper()} "
              f"(observed failure reproduced: {'yes' if result.reproduced else 'no'})"]
+    if result.divergence is not None:
+        lines.append(inert(result.divergence.message))
     if result.runner.reason:
         lines.append(f"runner: {inert(result.runner.reason)}")
         if result.runner.stderr_tail:

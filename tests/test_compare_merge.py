@@ -129,8 +129,8 @@ def test_merge_refuses_mixed_expectations(shards: list[Path], tmp_path: Path) ->
     ("{not json", "invalid JSON"),
     ("[1, 2]", "expected a replaycase results document (an object), got a list"),
     ('{"results": []}', "not a replaycase results document"),
-    ('{"schema": "replaycase.scaffolding/v1"}', "is not 'replaycase.results/v1'"),
-    ('{"schema": "replaycase.results/v2"}', "newer than this replaycase reads"),
+    ('{"schema": "replaycase.scaffold/v1"}', "is not 'replaycase.results/v2'"),
+    ('{"schema": "replaycase.results/v3"}', "newer than this replaycase reads"),
     ('{"schema": "replaycase.results/v1", "results": [{"case_id": 1}]}',
      "invalid results document"),
 ])

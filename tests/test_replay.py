@@ -142,7 +142,7 @@ def test_cli_exit_codes_and_reports(case_dir: Path, tmp_path: Path) -> None:
                          "--junit", str(junit), "--json", str(json_file)])
     assert code == 0
     document = json.loads(out)
-    assert document["schema"] == "replaycase.results/v1"
+    assert document["schema"] == "replaycase.results/v2"
     assert document["summary"]["reproduced"] == 1 and document["summary"]["passed"] == 1
     [result] = document["results"]
     assert result["case_id"] == "billing-loop" and result["verdict"] == "reproduced"

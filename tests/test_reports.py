@@ -171,7 +171,7 @@ def test_junit_not_run_cases_are_skipped(tmp_path: Path) -> None:
 
 def test_json_document_round_trips_with_new_fields(replayed: tuple[Path, Path]) -> None:
     data = json.loads(replayed[0].read_text())
-    assert data["schema"] == "replaycase.results/v1"
+    assert data["schema"] == "replaycase.results/v2"
     assert {"flaky", "not_run", "not_run_ids", "repeat", "min_pass_rate", "shard"} \
         <= set(data["summary"])
     assert {"repeats", "pass_rate", "repeat_runs"} <= set(data["results"][0])

@@ -215,7 +215,7 @@ def test_scaffold_json_output_lists_what_each_case_holds(tmp_path: Path) -> None
                                     "--output", "json"])
     assert done.exit_code == 0, done.stderr
     document = json.loads(done.stdout)
-    assert document["schema"] == "replaycase.scaffolding/v1"
+    assert document["schema"] == "replaycase.scaffold/v1"
     [case] = document["cases"]
     assert list(case) == ["case_id", "path", "run_id", "observed", "desired", "redaction"]
     assert case["case_id"] == "loop" and case["path"] == out.as_posix()

@@ -53,7 +53,7 @@ def scaffold(
         redact=not no_redact, redact_patterns=redact_patterns(config, redact_pattern),
         observed=observed or [], desired=desired or [], limits=config.to_limits()))
     if output == OutputFormat.json:
-        print(json.dumps({"schema": "replaycase.scaffolding/v1",
+        print(json.dumps({"schema": "replaycase.scaffold/v1",
                           "cases": [r.model_dump(mode="json") for r in reports]}, indent=2))
         return
     from ..report.terminal import plain

@@ -2,6 +2,7 @@
 
 The rule, in the order applied:
 
+- a run diverged (left the recording): ``diverged``, details of the first that did;
 - every run met the expectation: the verdict of the first run (``fixed``, or ``reproduced``
   under ``--expect reproduced``), details of the first run;
 - no run met it: the most common verdict among the runs (the earliest on a tie), details of
@@ -30,7 +31,10 @@ def combine(runs: Sequence[ReplayResult], expect: Expect = "fixed") -> ReplayRes
     if len(runs) == 1:
         return runs[0]
     passed = [run.passes(expect) for run in runs]
-    if all(passed):
+    diverged = next((run for run in runs if run.verdict == "diverged"), None)
+    if diverged is not None:  # a run off the recording says nothing of the others
+        base, verdict = diverged, "diverged"
+    elif all(passed):
         base, verdict = runs[0], runs[0].verdict
     elif not any(passed):
         verdict = Counter(run.verdict for run in runs).most_common(1)[0][0]

@@ -85,6 +85,10 @@ def _failures(result: ReplayResult, expect: Expect) -> list[tuple[tuple[Any, ...
     """(where in case.yaml, what) for each entry to annotate."""
     prefix = f"flaky ({_rate(result)} runs passed); a failing run: " \
         if result.verdict == "flaky" else ""
+    if result.verdict == "diverged":
+        message = result.divergence.message if result.divergence else "left the recording"
+        return [(("id",), f"diverged: {message} (record the new behaviour with "
+                          "`replaycase record`, or fix the candidate)")]
     if result.verdict == "runner_error" or (not result.signatures and not result.assertions):
         return [(("runner",), prefix + f"runner error: {result.runner.reason or 'error'}")]
     found: list[tuple[tuple[Any, ...], str]] = []

@@ -17,6 +17,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from .._safe_files import write_output
+from .._text import clip
 from ..results import Expect, Outcome, ReplayResult, ResultsDocument
 from .terminal import not_run_reason
 
@@ -59,6 +60,9 @@ def _details(result: ReplayResult) -> str:
 def failure_message(result: ReplayResult, expect: Expect) -> str:
     """One line: the verdict and the entries that made the case fail."""
     head = f"{result.verdict} (expected {expect})"
+    if result.verdict == "diverged":  # what it judged was off the recording: say only where
+        message = result.divergence.message if result.divergence else "left the recording"
+        return _clean(" ".join(clip(f"diverged: {message}", _MESSAGE_CHARS).split()))
     if result.verdict == "flaky":
         passed = sum(1 for run in result.repeat_runs if run.passed)
         head = f"flaky: {passed}/{result.repeats} runs met the expectation ({expect})"

@@ -23,8 +23,8 @@ from rich.text import Text
 from .._text import clip
 from ..results import VERDICTS, ReplayResult, Summary
 
-_STYLE = {"fixed": "green", "reproduced": "red", "failing": "yellow", "runner_error": "magenta",
-          "flaky": "bright_yellow"}
+_STYLE = {"fixed": "green", "reproduced": "red", "failing": "yellow", "diverged": "cyan",
+          "runner_error": "magenta", "flaky": "bright_yellow"}
 _CONTROL = re.compile(
     r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # CSI and OSC sequences
     r"|[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
@@ -50,7 +50,9 @@ def verdict_line(result: ReplayResult, width: int = 0) -> Text:
     if result.repeats > 1:
         passed = sum(1 for run in result.repeat_runs if run.passed)
         line.append(f"passed {passed}/{result.repeats} runs · ")
-    if result.verdict == "runner_error":
+    if result.verdict == "diverged" and result.divergence is not None:
+        line.append(clip(inert(result.divergence.message), 240))
+    elif result.verdict == "runner_error":
         line.append("runner: " + inert(result.runner.reason or "error"))
         if result.runner.stderr_tail:
             last = result.runner.stderr_tail.strip().splitlines()[-1:]

@@ -35,6 +35,7 @@ from .view_models import (
     CaseView,
     CaseYamlLines,
     EventView,
+    LeftRecordingView,
     LinkView,
     MetricView,
     OutcomeView,
@@ -153,7 +154,18 @@ def _case_view(index: int, result: ReplayResult, prices: PriceTable | None,
         diff=diff, divergence_line=divergence_line(diff),
         structured_diff=_structured(diff), metrics=metric_views(diff) if diff else [],
         tool_rows=tool_rows(diff) if diff else [], links=_links(case_dir, evidence),
-        notes=notes, search=_search_text(result))
+        notes=notes, search=_search_text(result), left_recording=_left_recording(result))
+
+
+def _left_recording(result: ReplayResult) -> LeftRecordingView | None:
+    point = result.divergence
+    if result.verdict != "diverged" or point is None:
+        return None
+    turn = f"{'model turn' if point.source == 'model_tape' else 'tool call'} {point.turn}" \
+        if point.turn is not None else ""
+    where = " · ".join(part for part in (turn, point.path or "") if part)
+    return LeftRecordingView(message=point.message, where=where,
+                             recorded=_value(point.recorded), received=_value(point.received))
 
 
 def _resolve(path: str | None, roots: list[Path]) -> Path | None:

@@ -68,6 +68,15 @@ class LinkView(BaseModel):
     path: str = Field(description="Absolute path of the file.")
 
 
+class LeftRecordingView(BaseModel):
+    """Where a diverged candidate left the recording, for the report to show side by side."""
+
+    message: str
+    where: str
+    recorded: str
+    received: str
+
+
 class CaseView(BaseModel):
     anchor: str
     case_id: str
@@ -96,6 +105,8 @@ class CaseView(BaseModel):
     links: list[LinkView] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list, description="Why a part is missing.")
     search: str = Field(description="Lower-case text the HTML search looks in.")
+    left_recording: LeftRecordingView | None = Field(
+        default=None, description="With the verdict diverged: the turn, recorded vs received.")
 
 
 class SuiteView(BaseModel):

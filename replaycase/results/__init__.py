@@ -5,8 +5,10 @@
 command needs them.
 """
 
+from ._models import READABLE_FORMATS as READABLE_FORMATS
 from ._models import RESULTS_FORMAT as RESULTS_FORMAT
 from ._models import VERDICTS as VERDICTS
+from ._models import DivergencePoint as DivergencePoint
 from ._models import Expect as Expect
 from ._models import InvalidCase as InvalidCase
 from ._models import Outcome as Outcome
@@ -20,8 +22,10 @@ from ._models import Verdict as Verdict
 from ._models import summarize as summarize
 
 __all__ = [
+    "READABLE_FORMATS",
     "RESULTS_FORMAT",
     "VERDICTS",
+    "DivergencePoint",
     "Expect",
     "InvalidCase",
     "Outcome",

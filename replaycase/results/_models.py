@@ -8,12 +8,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..model import STRUCTURE, Name
 
-RESULTS_FORMAT: Final = "replaycase.results/v1"
+RESULTS_FORMAT: Final = "replaycase.results/v2"
+"""v2 added the verdict ``diverged`` and ``ReplayResult.divergence``; v1 files read as v2."""
+READABLE_FORMATS: Final = ("replaycase.results/v1", RESULTS_FORMAT)
 
 OutcomeKind = Literal["passed", "failed", "needs_review", "error"]
 Expect = Literal["fixed", "reproduced"]
-Verdict = Literal["fixed", "reproduced", "failing", "runner_error", "flaky"]
-VERDICTS: tuple[str, ...] = ("fixed", "reproduced", "failing", "runner_error", "flaky")
+Verdict = Literal["fixed", "reproduced", "failing", "diverged", "runner_error", "flaky"]
+VERDICTS: tuple[str, ...] = ("fixed", "reproduced", "failing", "diverged", "runner_error",
+                             "flaky")
 
 
 class _Model(BaseModel):
@@ -63,6 +66,20 @@ class RepeatRun(_Model):
     reason: str | None = Field(default=None, description="The runner error, if any.")
 
 
+class DivergencePoint(_Model):
+    """Where a candidate left the recording: it asked the model tape something the tape
+    cannot answer, or asked the fixtures for a tool call they do not hold."""
+
+    source: Literal["model_tape", "tool_fixtures"]
+    message: str
+    """One line: ``replaycase: diverged at model turn N: <path>: recorded <a>, received <b>``."""
+    turn: int | None = None
+    """The candidate's model turn (from 1) or tool call (from 1) that diverged."""
+    path: str | None = None
+    recorded: Any = None
+    received: Any = None
+
+
 class ReplayResult(_Model):
     """One case replayed against one candidate."""
 
@@ -76,6 +93,9 @@ class ReplayResult(_Model):
     assertions: list[Outcome] = Field(default_factory=list)
     semantic: list[Outcome] = Field(default_factory=list)
     runner: RunnerInfo = Field(default_factory=RunnerInfo)
+    divergence: DivergencePoint | None = Field(
+        default=None, description="With the verdict diverged: where the candidate left the "
+                                  "recording.")
     evidence_dir: Name | None = None
     evidence_error: str | None = Field(
         default=None, description="What of the evidence folder could not be written or kept "
@@ -97,6 +117,8 @@ class ReplayResult(_Model):
 
         With ``min_pass_rate`` and a repeated case, a pass rate at or above it is a pass.
         """
+        if self.verdict == "diverged":
+            return False  # neither fixed nor reproduced, whatever is expected (DESIGN 8)
         if min_pass_rate is not None and self.pass_rate is not None:
             return self.pass_rate >= min_pass_rate
         return self.verdict == ("fixed" if expect == "fixed" else "reproduced")
@@ -114,6 +136,7 @@ class Summary(_Model):
     fixed: int = 0
     reproduced: int = 0
     failing: int = 0
+    diverged: int = 0
     runner_error: int = 0
     flaky: int = 0
     expect: str = "fixed"
@@ -136,7 +159,7 @@ class Summary(_Model):
 class ResultsDocument(_Model):
     """The JSON document of ``--output json`` and ``--json F``."""
 
-    schema_: Literal["replaycase.results/v1"] = Field(default=RESULTS_FORMAT, alias="schema")
+    schema_: Literal["replaycase.results/v2"] = Field(default=RESULTS_FORMAT, alias="schema")
     results: list[ReplayResult]
     summary: Summary
 

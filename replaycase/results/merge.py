@@ -1,6 +1,7 @@
 """Reading results documents back, and merging the documents of several shards into one.
 
-A results document is what ``replay --json F`` writes (schema ``replaycase.results/v1``).
+A results document is what ``replay --json F`` writes (schema ``replaycase.results/v2``;
+v1 files are read too).
 Merging checks that the shards belong together: the same ``--expect`` and
 ``--min-pass-rate``, no case id twice, and, when the inputs were sharded, every shard of the
 same N present. The merged document lists the results by case id and is summarized again;
@@ -17,7 +18,7 @@ from pydantic import ValidationError
 from .._jsonio import json_kind, loads, read_text
 from .._validation import validation_message
 from ..errors import ResultsError, UsageError
-from ._models import RESULTS_FORMAT, ReplayResult, ResultsDocument, summarize
+from ._models import READABLE_FORMATS, RESULTS_FORMAT, ReplayResult, ResultsDocument, summarize
 
 
 def read_results(path: Path) -> ResultsDocument:
@@ -27,7 +28,9 @@ def read_results(path: Path) -> ResultsDocument:
         raise ResultsError(path, f"expected a replaycase results document (an object), got "
                                f"{json_kind(data)}")
     format_version = data.get("schema")
-    if format_version != RESULTS_FORMAT:
+    if format_version in READABLE_FORMATS:
+        data = {**data, "schema": RESULTS_FORMAT}  # v1 is v2 without diverged: read as it is
+    else:
         if format_version is None:
             problem = (f"not a replaycase results document (no 'schema': {RESULTS_FORMAT!r}; "
                        "write one with replay --json F)")
