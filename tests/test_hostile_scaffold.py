@@ -26,7 +26,8 @@ from replaycase.scaffolding.build import ScaffoldOptions, scaffold
 
 TRACE = Path(__file__).parent.parent / "examples" / "traces" / "tool-loop.json"
 CASE_NAMES = ["case.yaml", "fixtures/input.json", "fixtures/llm_calls.json",
-              "fixtures/tool_calls.json", "notes.md", "source-trace.json"]
+              "fixtures/model_tape.jsonl", "fixtures/tool_calls.json", "notes.md",
+              "source-trace.json"]
 
 
 def cli(args: list[str]) -> tuple[int, str, str]:

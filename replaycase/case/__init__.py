@@ -16,11 +16,12 @@ from .models import (
     SOURCE_TRACE,
     CaseSource,
     CaseSpec,
+    ModelTapeSettings,
     ReplayCase,
     RunnerDefaults,
     Scenario,
 )
 
 __all__ = ["CASE_FILE", "CASE_FORMAT", "FIXTURES", "NOTES", "SOURCE_TRACE", "CaseSource",
-           "CaseSpec", "ReplayCase", "RunnerDefaults", "Scenario", "discover_cases",
-           "dump_case_yaml", "load_case"]
+           "CaseSpec", "ModelTapeSettings", "ReplayCase", "RunnerDefaults", "Scenario",
+           "discover_cases", "dump_case_yaml", "load_case"]

@@ -13,8 +13,9 @@ def dump_case_yaml(spec: CaseSpec) -> str:
     """case.yaml text: the schema comment lines (the first one points editors at
     ``../case.schema.json``, written by scaffold), then the spec in a stable layout."""
     data = spec.to_yaml_dict()
-    for key in ("source", "scenario", "runner"):
-        data[key] = _Flow(data[key])
+    for key in ("source", "scenario", "runner", "model_tape"):
+        if key in data:
+            data[key] = _Flow(data[key])
     data["tags"] = _FlowList(data["tags"])
     for key in ("observed_failure", "desired", "semantic"):
         data[key] = [{k: _flow_value(v) for k, v in entry.items()} for entry in data[key]]

@@ -20,6 +20,14 @@ from ..errors import ReplaycaseError, UsageError
 from ..importers import load_trace
 from ..model import TraceRun
 from ..redact import Redactor, free_text_patterns, scan_text
+from ..tape import (
+    TAPE_FILE,
+    Tape,
+    TapeFromRun,
+    first_difference,
+    read_tape_lines,
+    tape_from_run,
+)
 from ._files import CaseFiles, walk_case
 from .discover import discover_cases
 from .load import case_problems, node_line, parse_yaml, read_case_text
@@ -80,6 +88,7 @@ class _Linter:
         self._fixtures()
         if spec is not None:
             self._soundness(spec)
+            self._model_tape(spec)
         self._secrets()
         return LintReport(path=self.folder.as_posix(), case_id=spec.id if spec else None,
                           problems=self.problems, warnings=self.warnings)
@@ -160,6 +169,62 @@ class _Linter:
             self.add(CASE_FILE, "unsound: every desired assertion already passes on the "
                                 "source trace, so the case cannot catch its own failure")
 
+    def _model_tape(self, spec: CaseSpec) -> None:
+        """The tape parses and fits the source trace; parts not recorded are warnings."""
+        name = f"{FIXTURES}/{TAPE_FILE}"
+        if name in self.files.flagged:
+            return  # its problem is listed already
+        present = name in self.files.files or name in self.files.linked
+        derived = tape_from_run(self.source_run) if self.source_run is not None else None
+        if not present:
+            if derived is not None and derived.tape is not None:
+                self.warn(name, "missing, though the source trace recorded model answers: "
+                                "re-scaffold to replay unmodified agents from a model tape")
+            elif derived is not None and self.source_run and self.source_run.llm_calls():
+                self.warn(name, f"no model tape: {derived.reason}; a replay cannot serve "
+                                "model answers to an unmodified agent")
+            return
+        try:
+            tape, lines = read_tape_lines(self.folder / name, self.limits)
+        except ReplaycaseError as exc:
+            problem = getattr(exc, "problem", str(exc))
+            head, _, rest = problem.partition(": ")
+            line = int(head[5:]) if head.startswith("line ") and head[5:].isdigit() else None
+            self.add(name, rest if line else problem, line)
+            return
+        if derived is not None:
+            self._tape_fits(name, tape, lines, derived)
+        if tape.header.case_id is not None and tape.header.case_id != spec.id:
+            self.warn(name, f"made for case {tape.header.case_id!r}, not {spec.id!r}", 1)
+        missing = [part for part in ("instructions", "tools", "history")
+                   if all(getattr(t.key, part) is None for t in tape.turns)
+                   and not (part == "instructions" and spec.model_tape.match == "history")]
+        if missing:
+            self.warn(name, not_recorded_note(missing))
+
+    def _tape_fits(self, name: str, tape: Tape, lines: list[int],
+                   derived: TapeFromRun) -> None:
+        """The failing branch's match keys, in order, are the source trace's."""
+        expected = derived.tape.turns if derived.tape is not None else []
+        failing = [(t, line) for t, line in zip(tape.turns, lines, strict=True)
+                   if t.branch == "failing"]
+        for index, (turn, line) in enumerate(failing):
+            if index >= len(expected):
+                self.add(name, f"turn {turn.turn}: the source trace has only {len(expected)} "
+                               "answered model call(s): is this the tape of another case?",
+                         line)
+                return
+            difference = first_difference(expected[index].key, turn.key)
+            if difference is not None or expected[index].key != turn.key:
+                where = f" ({difference.path})" if difference is not None else ""
+                self.add(name, f"turn {turn.turn}: its match key does not fit model call "
+                               f"{index + 1} of the source trace{where}: is this the tape of "
+                               "another case? Re-scaffold to remake it", line)
+                return
+        if len(failing) < len(expected):
+            self.add(name, f"holds {len(failing)} failing turn(s), the source trace "
+                           f"{len(expected)} answered model call(s): re-scaffold to remake it")
+
     def _secrets(self) -> None:
         """The built-in detectors over every file; the user's patterns over free text only."""
         for name in self.files.files:
@@ -197,6 +262,14 @@ class _Linter:
             return path.relative_to(self.folder).as_posix()
         except ValueError:
             return path.as_posix()
+
+
+def not_recorded_note(missing: Sequence[str]) -> str:
+    """The warning for key parts the trace did not record: what matching still compares."""
+    compared = [p for p in ("instructions", "tools", "history") if p not in missing]
+    how = f"matching on {' and '.join(compared)} only" if compared else \
+        "every request matches, answered in recorded order"
+    return f"{', '.join(missing)} not recorded: {how}"
 
 
 def lint_case(folder: str | Path, limits: Limits = DEFAULT_LIMITS,

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from ..assertions import Assertion
 from ..assertions.catalogue import SemanticCheck
 from ..errors import CaseError
+from ..tape import MatchMode
 
 CASE_FORMAT = "replaycase/v1"
 CASE_FILE = "case.yaml"
@@ -69,6 +70,14 @@ class RunnerDefaults(_Strict):
     timeout_s: float = Field(default=60.0, gt=0, le=86400)
 
 
+class ModelTapeSettings(_Strict):
+    """How the case's model tape (fixtures/model_tape.jsonl) answers a candidate."""
+
+    match: MatchMode = Field(default="exact", description=(
+        "exact: a request matches a recorded turn when its instructions, offered tools and "
+        "history are the same; history: changed instructions alone are no divergence."))
+
+
 class CaseSpec(_Strict):
     """The contents of case.yaml."""
 
@@ -83,6 +92,7 @@ class CaseSpec(_Strict):
     observed_failure: list[Assertion] = Field(min_length=1)
     desired: list[Assertion] = Field(min_length=1)
     semantic: list[SemanticCheck] = Field(default_factory=list)
+    model_tape: ModelTapeSettings = Field(default_factory=ModelTapeSettings)
 
     @field_validator("schema_")
     @classmethod
@@ -117,6 +127,8 @@ class CaseSpec(_Strict):
             "desired": [e.to_yaml_dict() for e in self.desired],
             "semantic": [s.model_dump(exclude_none=True) for s in self.semantic],
         }
+        if "model_tape" in self.model_fields_set:
+            data["model_tape"] = self.model_tape.model_dump()
         return data
 
 

@@ -39,7 +39,8 @@ from ..importers import load_trace, pick_run
 from ..model import TraceRun
 from ..model.timeline import event_line
 from ..redact import Redactor, redact_run
-from .fixtures import fixture_files
+from ..tape import TapeFromRun
+from .fixtures import fixture_files, model_tape
 from .signatures import derive_observed, desired_for, negation
 from .writer import FileText, check_target, write_folder
 
@@ -174,6 +175,7 @@ class _Derived:
     observed: list[Entry]
     desired: list[Entry]
     fixtures: dict[str, str | Iterator[str]]
+    tape: TapeFromRun
 
 
 def _plan(trace: Path, run: TraceRun, case_id: str, out: Path, observed_user: list[Entry],
@@ -188,7 +190,7 @@ def _plan(trace: Path, run: TraceRun, case_id: str, out: Path, observed_user: li
     files: dict[str, FileText] = {
         CASE_FILE: dump_case_yaml(derived.spec),
         SOURCE_TRACE: source_text,
-        NOTES: _notes(derived.spec, run, source_name, out, redaction),
+        NOTES: _notes(derived.spec, run, source_name, out, redaction, derived.tape),
         **derived.fixtures,
     }
     report = ScaffoldReport(case_id=case_id, path=out, run_id=run.run_id,
@@ -239,8 +241,9 @@ def _derive(trace: Path, run: TraceRun, case_id: str, observed_user: list[Entry]
     except ValidationError as exc:
         raise UsageError(f"case id {case_id!r}: {validation_message(exc)}; choose another "
                          "with --id") from None
+    tape = model_tape(run, case_id)
     return _Derived(spec=spec, observed=observed, desired=desired,
-                    fixtures=fixture_files(run))
+                    fixtures=fixture_files(run, tape), tape=tape)
 
 
 def _flow(entry: Entry) -> str:
@@ -259,7 +262,7 @@ def _title(run: TraceRun, observed: list[Entry]) -> str:
 
 
 def _notes(spec: CaseSpec, run: TraceRun, source_name: str, out: Path,
-           redaction: dict[str, int] | None) -> str:
+           redaction: dict[str, int] | None, tape: TapeFromRun) -> str:
     cited: set[int] = set()
     for entry in spec.observed_failure:
         for number in re.findall(r"\d+", _event_part(entry.why or "")):
@@ -271,7 +274,8 @@ def _notes(spec: CaseSpec, run: TraceRun, source_name: str, out: Path,
     case_dir = out.as_posix() if not out.is_absolute() else f"cases/{spec.id}"
     return render("notes.md.j2", spec=spec, run=run, totals=run.totals(), timeline=rows,
                   timeline_cut=max(0, len(run.events) - TIMELINE_ROWS),
-                  source_name=source_name, redaction=redaction, case_dir=case_dir)
+                  source_name=source_name, redaction=redaction, case_dir=case_dir,
+                  tape=tape)
 
 
 def _event_part(why: str) -> str:

@@ -10,6 +10,7 @@ from pydantic import TypeAdapter
 
 from ..model import LlmCallEvent, TraceRun
 from ..model.native_json import dumps_items, list_lines
+from ..tape import TAPE_FILE, TapeFromRun, tape_from_run, tape_text
 
 
 def dumps(value: Any) -> str:
@@ -49,9 +50,17 @@ def llm_calls_fixture(run: TraceRun) -> str:
                                            exclude_none=True))
 
 
-def fixture_files(run: TraceRun) -> dict[str, str | Iterator[str]]:
+def model_tape(run: TraceRun, case_id: str | None) -> TapeFromRun:
+    """fixtures/model_tape.jsonl's tape (made from the redacted run), or why there is none."""
+    return tape_from_run(run, case_id, run.source.format if run.source else None)
+
+
+def fixture_files(run: TraceRun, tape: TapeFromRun | None = None
+                  ) -> dict[str, str | Iterator[str]]:
     """Relative path -> text of every fixture file for this run; tool_calls.json as pieces
-    made while it is written (a big run's whole text never held)."""
+    made while it is written (a big run's whole text never held). ``tape``: the run's
+    ``model_tape`` when made already."""
+    tape = tape or model_tape(run, None)
     files: dict[str, str | Iterator[str]] = {
         "fixtures/input.json": dumps(input_fixture(run)),
         "fixtures/tool_calls.json": dumps_items(tool_calls_fixture(run)),
@@ -59,4 +68,6 @@ def fixture_files(run: TraceRun) -> dict[str, str | Iterator[str]]:
     llm_calls = llm_calls_fixture(run)
     if llm_calls:
         files["fixtures/llm_calls.json"] = llm_calls
+    if tape.tape is not None:
+        files[f"fixtures/{TAPE_FILE}"] = tape_text(tape.tape)
     return files
