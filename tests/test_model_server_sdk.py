@@ -17,8 +17,11 @@ from model_server_checks import (
     MODEL,
     QUESTION,
     TOOL_RESULT,
+    TURNS,
     serving,
 )
+
+from replaycase.tape.models import Answer, AnswerToolCall, TapeTurn
 
 openai = pytest.importorskip("openai")
 anthropic = pytest.importorskip("anthropic")
@@ -251,3 +254,30 @@ def test_a_wrong_key_is_the_sdks_authentication_error(tmp_path: Path) -> None:
         claude = anthropic.Anthropic(base_url=server.url, api_key="sk-ant-real")
         with pytest.raises(anthropic.AuthenticationError):
             claude.messages.create(model="any", max_tokens=1, messages=[])
+
+
+def test_text_and_a_tool_call_in_one_answer_stream_through_each_sdk(tmp_path: Path) -> None:
+    both = TapeTurn(turn=1, key=TURNS[0].key, answer=Answer(
+        text="Let me look.", tool_calls=[AnswerToolCall(name="get_order", arguments=ARGS),
+                                         AnswerToolCall(name="get_order", arguments="{}")]))
+    with serving(tmp_path, [both]) as server:
+        client = openai.OpenAI(base_url=server.openai_base_url, api_key=KEY)
+        with client.chat.completions.stream(model="any", messages=_chat_messages(),
+                                            tools=OPENAI_TOOLS) as chat:
+            message = chat.get_final_completion().choices[0].message
+        assert message.content == "Let me look."
+        assert [json.loads(c.function.arguments) for c in message.tool_calls or []] == [ARGS, {}]
+        with client.responses.stream(model="any", instructions=INSTRUCTIONS, input=QUESTION,
+                                     tools=RESPONSES_TOOLS) as responses:
+            final = responses.get_final_response()
+        assert final.output_text == "Let me look."
+        assert [item.type for item in final.output] == ["message", "function_call",
+                                                        "function_call"]
+        claude = anthropic.Anthropic(base_url=server.url, api_key=KEY)
+        with claude.messages.stream(model="any", max_tokens=100, system=INSTRUCTIONS,
+                                    messages=_anthropic_messages(),
+                                    tools=ANTHROPIC_TOOLS) as stream:
+            reply = stream.get_final_message()
+        assert reply.content[0].type == "text" and reply.content[0].text == "Let me look."
+        assert [b.input for b in reply.content[1:] if b.type == "tool_use"] == [ARGS, {}]
+        assert reply.stop_reason == "tool_use"
