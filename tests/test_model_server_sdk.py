@@ -254,6 +254,8 @@ def test_a_wrong_key_is_the_sdks_authentication_error(tmp_path: Path) -> None:
         claude = anthropic.Anthropic(base_url=server.url, api_key="sk-ant-real")
         with pytest.raises(anthropic.AuthenticationError):
             claude.messages.create(model="any", max_tokens=1, messages=[])
+        models = anthropic.Anthropic(base_url=server.url, api_key=KEY).models.list()
+        assert [m.id for m in models] == [MODEL]
 
 
 def test_text_and_a_tool_call_in_one_answer_stream_through_each_sdk(tmp_path: Path) -> None:
