@@ -129,10 +129,6 @@ def model_name(body: dict[str, Any]) -> str | None:
     return model if isinstance(model, str) else None
 
 
-def wants_tools(answer: Answer) -> bool:
-    return bool(answer.tool_calls)
-
-
 def is_cut_short(answer: Answer) -> bool:
     """The recorded answer stopped at its token limit."""
     return answer.stop_reason in ("length", "max_tokens", "max_output_tokens", "incomplete")
