@@ -1,0 +1,239 @@
+"""OpenAI Responses: ``POST /v1/responses``, JSON and the SSE event sequence from
+``response.created`` to ``response.completed``; ``previous_response_id`` is expanded from the
+server's own store of the responses it gave."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from ...model import ChatMessage, RequestedToolCall
+from ..models import Answer
+from ._wire import (
+    BadRequest,
+    Reply,
+    WireProtocol,
+    WireRequest,
+    arguments_text,
+    flag,
+    is_cut_short,
+    items,
+    model_name,
+    sse,
+    text_of,
+    tokens,
+)
+from .openai_chat import openai_error
+
+_TEXT_PARTS = ("input_text", "output_text", "text", "refusal")
+
+
+class ResponseStore:
+    """The conversations of the responses given, by response id (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._histories: dict[str, list[ChatMessage]] = {}
+
+    def keep(self, response_id: str, history: list[ChatMessage]) -> None:
+        with self._lock:
+            self._histories[response_id] = history
+
+    def history(self, response_id: str) -> list[ChatMessage] | None:
+        with self._lock:
+            found = self._histories.get(response_id)
+        return None if found is None else list(found)
+
+
+def _call(item: dict[str, Any]) -> RequestedToolCall:
+    if not isinstance(item.get("name"), str):
+        raise BadRequest("a function_call item must have a name")
+    return RequestedToolCall(tool_name=item["name"],
+                             tool_args=item.get("arguments", item.get("input")),
+                             call_id=item.get("call_id"))
+
+
+def _add_assistant(messages: list[ChatMessage], text: str,
+                   calls: list[RequestedToolCall]) -> None:
+    """Consecutive assistant items (messages and function calls) are one assistant message."""
+    last = messages[-1] if messages else None
+    if last is not None and last.role == "assistant":
+        joined = "\n".join(t for t in (last.text, text) if t)
+        messages[-1] = ChatMessage(role="assistant", text=joined,
+                                   tool_calls=[*last.tool_calls, *calls])
+    else:
+        messages.append(ChatMessage(role="assistant", text=text, tool_calls=calls))
+
+
+def _read_input(value: Any, instructions: list[str]) -> list[ChatMessage]:
+    if isinstance(value, str):
+        return [ChatMessage(role="user", text=value)]
+    messages: list[ChatMessage] = []
+    for item in items({"input": value}, "input"):
+        kind = item.get("type", "message")
+        role = item.get("role")
+        if kind in ("function_call", "custom_tool_call"):
+            _add_assistant(messages, "", [_call(item)])
+        elif kind in ("function_call_output", "custom_tool_call_output"):
+            call_id = item.get("call_id")
+            messages.append(ChatMessage(role="tool", text=text_of(item.get("output"),
+                                                                   _TEXT_PARTS),
+                                        call_id=call_id if isinstance(call_id, str) else None))
+        elif kind == "message" and role in ("system", "developer"):
+            instructions.append(text_of(item.get("content"), _TEXT_PARTS))
+        elif kind == "message" and role == "assistant":
+            _add_assistant(messages, text_of(item.get("content"), _TEXT_PARTS), [])
+        elif kind == "message" and role == "user":
+            messages.append(ChatMessage(role="user",
+                                        text=text_of(item.get("content"), _TEXT_PARTS)))
+        elif kind == "message":
+            raise BadRequest(f"unknown message role {role!r}")
+        # reasoning items, item references and the like are not part of the conversation
+    return messages
+
+
+def _tool_names(body: dict[str, Any]) -> list[str]:
+    return [tool["name"] for tool in items(body, "tools") if isinstance(tool.get("name"), str)]
+
+
+def _status(answer: Answer) -> str:
+    return "incomplete" if is_cut_short(answer) and not answer.tool_calls else "completed"
+
+
+def _usage(answer: Answer) -> dict[str, Any] | None:
+    if answer.usage is None:
+        return None
+    given, made = tokens(answer.usage.input_tokens), tokens(answer.usage.output_tokens)
+    return {"input_tokens": given, "output_tokens": made, "total_tokens": given + made,
+            "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
+            "output_tokens_details": {"reasoning_tokens": 0}}
+
+
+class OpenAIResponses(WireProtocol):
+    name = "openai.responses"
+    path = "/v1/responses"
+
+    def __init__(self, store: ResponseStore | None = None) -> None:
+        self.store = store or ResponseStore()
+
+    def read(self, body: dict[str, Any]) -> WireRequest:
+        given = body.get("instructions")
+        instructions = [given] if isinstance(given, str) and given else []
+        messages = []
+        previous = body.get("previous_response_id")
+        if previous is not None:
+            history = self.store.history(previous) if isinstance(previous, str) else None
+            if history is None:
+                raise BadRequest(f"Previous response with id '{previous}' not found.")
+            messages = history
+        for message in _read_input(body.get("input"), instructions):
+            if message.role == "assistant":
+                _add_assistant(messages, message.text, list(message.tool_calls))
+            else:
+                messages.append(message)
+        return WireRequest(instructions="\n".join(instructions), messages=messages,
+                           tools=_tool_names(body), model=model_name(body),
+                           stream=flag(body, "stream"))
+
+    def answered(self, request: WireRequest, reply: Reply) -> None:
+        calls = [RequestedToolCall(tool_name=call.name, tool_args=call.arguments,
+                                   call_id=_call_id(reply, i))
+                 for i, call in enumerate(reply.answer.tool_calls)]
+        history = list(request.messages)
+        _add_assistant(history, reply.answer.text, calls)
+        self.store.keep(_response_id(reply), history)
+
+    def json_answer(self, reply: Reply) -> dict[str, Any]:
+        return self._response(reply, _status(reply.answer), self._output(reply))
+
+    def stream_answer(self, reply: Reply) -> Iterator[bytes]:
+        events = _Events()
+        yield events.emit("response.created", response=self._response(reply, "in_progress", []))
+        yield events.emit("response.in_progress",
+                          response=self._response(reply, "in_progress", []))
+        for index, item in enumerate(self._output(reply)):
+            yield from _item_events(events, index, item)
+        final = _status(reply.answer)
+        yield events.emit(f"response.{final}",
+                          response=self._response(reply, final, self._output(reply)))
+
+    def error_body(self, status: int, message: str, code: str | None = None) -> dict[str, Any]:
+        return openai_error(status, message, code)
+
+    def _output(self, reply: Reply) -> list[dict[str, Any]]:
+        answer = reply.answer
+        output: list[dict[str, Any]] = []
+        if answer.text or not answer.tool_calls:
+            output.append({"type": "message", "id": f"msg_{reply.base_id}",
+                           "status": "completed", "role": "assistant",
+                           "content": [_text_part(answer.text)]})
+        output += [{"type": "function_call", "id": f"fc_{reply.base_id}_{i}",
+                    "call_id": _call_id(reply, i), "name": call.name,
+                    "arguments": arguments_text(call), "status": "completed"}
+                   for i, call in enumerate(answer.tool_calls)]
+        return output
+
+    def _response(self, reply: Reply, status: str,
+                  output: list[dict[str, Any]]) -> dict[str, Any]:
+        body = reply.extra
+        done = status in ("completed", "incomplete")
+        return {
+            "id": _response_id(reply), "object": "response", "created_at": 0,
+            "status": status, "model": reply.model, "output": output,
+            "instructions": body.get("instructions"), "metadata": body.get("metadata") or {},
+            "parallel_tool_calls": body.get("parallel_tool_calls", True),
+            "tool_choice": body.get("tool_choice", "auto"), "tools": body.get("tools") or [],
+            "previous_response_id": body.get("previous_response_id"),
+            "temperature": None, "top_p": None, "error": None,
+            "incomplete_details": ({"reason": "max_output_tokens"}
+                                   if status == "incomplete" else None),
+            "text": {"format": {"type": "text"}},
+            "usage": _usage(reply.answer) if done else None,
+        }
+
+
+def _text_part(text: str) -> dict[str, Any]:
+    return {"type": "output_text", "text": text, "annotations": [], "logprobs": []}
+
+
+class _Events:
+    """Responses stream events, numbered from 0."""
+
+    def __init__(self) -> None:
+        self.number = 0
+
+    def emit(self, kind: str, **fields: Any) -> bytes:
+        event = {"type": kind, "sequence_number": self.number, **fields}
+        self.number += 1
+        return sse(event, kind)
+
+
+def _item_events(events: _Events, index: int, item: dict[str, Any]) -> Iterator[bytes]:
+    at = {"output_index": index, "item_id": item["id"]}
+    if item["type"] == "message":
+        text = item["content"][0]["text"]
+        yield events.emit("response.output_item.added", output_index=index,
+                          item={**item, "status": "in_progress", "content": []})
+        part = {**at, "content_index": 0}
+        yield events.emit("response.content_part.added", **part, part=_text_part(""))
+        if text:
+            yield events.emit("response.output_text.delta", **part, delta=text, logprobs=[])
+        yield events.emit("response.output_text.done", **part, text=text, logprobs=[])
+        yield events.emit("response.content_part.done", **part, part=_text_part(text))
+    else:
+        yield events.emit("response.output_item.added", output_index=index,
+                          item={**item, "status": "in_progress", "arguments": ""})
+        yield events.emit("response.function_call_arguments.delta", **at,
+                          delta=item["arguments"])
+        yield events.emit("response.function_call_arguments.done", **at,
+                          name=item["name"], arguments=item["arguments"])
+    yield events.emit("response.output_item.done", output_index=index, item=item)
+
+
+def _response_id(reply: Reply) -> str:
+    return f"resp_{reply.base_id}"
+
+
+def _call_id(reply: Reply, index: int) -> str:
+    return f"call_{reply.base_id}_{index}"

@@ -1,0 +1,93 @@
+"""The wire protocols read a request body into the parts of a match key the way a trace's
+model call is read: instructions apart, tool results as tool messages with their call ids,
+one assistant message per assistant turn."""
+
+from __future__ import annotations
+
+import pytest
+
+from replaycase.model import ChatMessage, RequestedToolCall
+from replaycase.tape.key import make_key
+from replaycase.tape.protocols import (
+    AnthropicMessages,
+    BadRequest,
+    OpenAIChat,
+    OpenAIResponses,
+)
+
+CALL = RequestedToolCall(tool_name="get_order", tool_args={"id": 1}, call_id="c9")
+EXPECTED = make_key("Be brief.\nBe kind.", [
+    ChatMessage(role="user", text="Hi\nthere"),
+    ChatMessage(role="assistant", text="Looking.", tool_calls=[CALL]),
+    ChatMessage(role="tool", text="found", call_id="c9"),
+], ["get_order"])
+
+
+def test_chat_completions_request() -> None:
+    request = OpenAIChat().read({
+        "model": "m", "stream": True, "stream_options": {"include_usage": True},
+        "tools": [{"type": "function", "function": {"name": "get_order"}}],
+        "messages": [
+            {"role": "system", "content": "Be brief."},
+            {"role": "developer", "content": [{"type": "text", "text": "Be kind."}]},
+            {"role": "user", "content": [{"type": "text", "text": "Hi"},
+                                         {"type": "image_url", "image_url": {"url": "x"}},
+                                         {"type": "text", "text": "there"}]},
+            {"role": "assistant", "content": "Looking.", "tool_calls": [
+                {"id": "a", "type": "function",
+                 "function": {"name": "get_order", "arguments": '{"id": 1}'}}]},
+            {"role": "tool", "tool_call_id": "a", "content": "found"}]})
+    assert request.key() == EXPECTED
+    assert (request.model, request.stream, request.include_usage) == ("m", True, True)
+
+
+def test_responses_request_joins_consecutive_assistant_items() -> None:
+    request = OpenAIResponses().read({
+        "instructions": "Be brief.",
+        "tools": [{"type": "function", "name": "get_order"}, {"type": "web_search"}],
+        "input": [
+            {"role": "developer", "content": "Be kind."},
+            {"role": "user", "content": [{"type": "input_text", "text": "Hi"},
+                                         {"type": "input_text", "text": "there"}]},
+            {"type": "reasoning", "id": "rs_1", "summary": []},
+            {"type": "message", "role": "assistant",
+             "content": [{"type": "output_text", "text": "Looking."}]},
+            {"type": "function_call", "call_id": "b", "name": "get_order",
+             "arguments": '{"id":1}'},
+            {"type": "function_call_output", "call_id": "b", "output": "found"}]})
+    assert request.key() == EXPECTED
+
+
+def test_anthropic_request() -> None:
+    request = AnthropicMessages().read({
+        "system": [{"type": "text", "text": "Be brief."}, {"type": "text", "text": "Be kind."}],
+        "tools": [{"name": "get_order", "input_schema": {}}],
+        "messages": [
+            {"role": "user", "content": [{"type": "text", "text": "Hi"},
+                                         {"type": "text", "text": "there"}]},
+            {"role": "assistant", "content": [
+                {"type": "thinking", "thinking": "hm", "signature": "s"},
+                {"type": "text", "text": "Looking."},
+                {"type": "tool_use", "id": "toolu_1", "name": "get_order", "input": {"id": 1}}]},
+            {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1",
+                                          "content": [{"type": "text", "text": "found"}],
+                                          "is_error": True}]}]})
+    assert request.key() == EXPECTED
+    assert request.messages[-1].is_error
+
+
+def test_no_instructions_are_empty_instructions() -> None:
+    body = {"messages": [{"role": "user", "content": "Hi"}]}
+    assert OpenAIChat().read(body).key().instructions == ""
+    assert AnthropicMessages().read(body).key().instructions == ""
+    assert OpenAIResponses().read({"input": "Hi"}).key().instructions == ""
+
+
+@pytest.mark.parametrize("body", [
+    {"messages": [{"role": "wizard", "content": "Hi"}]},
+    {"messages": [{"role": "user", "content": 42}]},
+    {"messages": ["Hi"]},
+])
+def test_a_body_the_protocol_cannot_read(body: dict[str, object]) -> None:
+    with pytest.raises(BadRequest):
+        OpenAIChat().read(body)
