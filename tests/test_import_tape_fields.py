@@ -149,3 +149,44 @@ def test_malformed_request_parts_are_one_line(tmp_path: Path, value: Any,
         load_trace(path, format="transcript")
     assert expected in str(info.value) and "\n" not in str(info.value)
 
+
+# -- replayt -------------------------------------------------------------------------------
+
+REPLAYT_FULL = ["no-final-output", "tool-error-unhandled", "tool-loop"]
+"""Log mode full: messages and content logged; the others are redacted."""
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_replayt_full_mode_records_the_request_redacted_mode_does_not(scenario: str) -> None:
+    run = one_run(TRACES / "replayt" / f"{scenario}.jsonl")
+    assert calls(run)
+    for call in calls(run):
+        assert call.tools_offered is None, "replayt logs no offered tools"
+        if scenario in REPLAYT_FULL:
+            assert call.instructions == SYSTEM and call.messages is not None
+            assert call.output_text == call.response and call.output_text
+        else:
+            assert call.instructions is None and call.messages is None
+            assert call.output_text is None, "a content preview is not the answer"
+
+
+def test_replayt_tool_loop_second_call() -> None:
+    first, second = calls(one_run(TRACES / "replayt" / "tool-loop.jsonl"))[:2]
+    assert first.messages == [user(QUESTION)]
+    assert first.output_text is not None
+    assert json.loads(first.output_text)["tool_calls"][0]["id"] == "call_a86654cc4a7421d4935fc9a8"
+    # replayt's model writes its tool calls as JSON text, and is sent them back as such
+    assert second.messages == [
+        user(QUESTION), ChatMessage(role="assistant", text=first.output_text),
+        ChatMessage(role="tool", text=f"Error: {TIMEOUT}",
+                    call_id="call_a86654cc4a7421d4935fc9a8")]
+    assert [c.tool_args for c in second.tool_calls] == [LOOKUP]
+
+
+def test_replayt_answer_and_finish_reason() -> None:
+    run = one_run(TRACES / "replayt" / "tool-error-unhandled.jsonl")
+    assert calls(run)[-1].output_text == run.final_output
+    [call] = calls(one_run(TRACES / "replayt" / "ex-refund-dryrun-full.jsonl"))
+    assert call.stop_reason == "stop" and call.messages is not None
+    assert call.instructions is not None and call.instructions.startswith("You must respond")
+
