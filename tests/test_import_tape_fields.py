@@ -190,3 +190,55 @@ def test_replayt_answer_and_finish_reason() -> None:
     assert call.stop_reason == "stop" and call.messages is not None
     assert call.instructions is not None and call.instructions.startswith("You must respond")
 
+
+# -- the recorder and the native format ------------------------------------------------------
+
+def test_the_recorder_keeps_the_request_and_the_answer_through_native_json(
+        tmp_path: Path) -> None:
+    from replaycase.runner import Recorder
+
+    rec = Recorder("r", QUESTION, clock=None)
+    openai = [{"role": "system", "content": "Be kind."}, {"role": "user", "content": QUESTION}]
+    rec.llm_call(messages=openai, tools=[{"type": "function", "function": {
+        "name": "lookup_billing"}}], tool_calls=[
+        {"tool_name": "lookup_billing", "tool_args": LOOKUP, "call_id": "c1"}])
+    rec.llm_call(messages=[user(QUESTION), asked("c1"), result("c1", TIMEOUT, True)],
+                 instructions="Be kind.", tools=("lookup_billing",), response="Sorry.",
+                 stop_reason="stop")
+    rec.llm_call(response="no request recorded")
+    rec.llm_call(messages=[{"role": "user", "content": "hi"}], output_text="", error="boom")
+    first, second, bare, failed = calls(one_run(rec.save(tmp_path / "t.json")))
+    assert first.instructions == "Be kind." and first.messages == [user(QUESTION)]
+    assert first.tools_offered == ["lookup_billing"] and first.output_text == ""
+    assert second.messages == [user(QUESTION), asked("c1"), result("c1", TIMEOUT, True)]
+    assert second.output_text == "Sorry." and second.stop_reason == "stop"
+    assert second.tools_offered == ["lookup_billing"]
+    assert bare.messages is None and bare.instructions is None and bare.tools_offered is None
+    assert bare.output_text == "no request recorded"
+    assert failed.instructions is None, "no system message and none given: not recorded"
+    assert failed.output_text == "" and failed.error == "boom"
+
+
+@pytest.mark.parametrize(("messages", "expected"), [
+    ("hi", "messages[0]: expected an object, got a string"),
+    ([{"content": "hi"}], 'messages[0]: no "role" string'),
+    ([{"role": "assistant", "tool_calls": [{"function": {"name": 3}}]}],
+     "messages[0].tool_calls[0].function.name: expected a string, got a number"),
+])
+def test_the_recorder_refuses_malformed_messages_in_one_line(messages: Any,
+                                                             expected: str) -> None:
+    from replaycase.runner import Recorder
+
+    with pytest.raises(ValueError, match=expected.replace("[", r"\[").replace("]", r"\]")):
+        Recorder("r", clock=None).llm_call(messages=messages)
+
+
+def test_the_example_agent_records_what_its_model_was_sent() -> None:
+    example = Path(__file__).parents[1] / "examples" / "traces" / "tool-loop.json"
+    first, second = calls(one_run(example))[:2]
+    assert first.instructions is not None and first.instructions.startswith("You are Acme")
+    assert first.tools_offered == ["lookup_billing", "search_kb", "issue_refund"]
+    assert second.messages is not None and [m.role for m in second.messages] == [
+        "user", "assistant", "tool"]
+    assert second.messages[1].tool_calls[0].tool_args == LOOKUP
+    assert second.messages[2].text == f"{TIMEOUT}" and second.output_text == ""
