@@ -242,3 +242,35 @@ def test_the_example_agent_records_what_its_model_was_sent() -> None:
         "user", "assistant", "tool"]
     assert second.messages[1].tool_calls[0].tool_args == LOOKUP
     assert second.messages[2].text == f"{TIMEOUT}" and second.output_text == ""
+
+
+# -- ReplayKit-style JSON and native round trip ----------------------------------------------
+
+def test_replaykit_llm_calls_keep_the_request_and_the_answer(tmp_path: Path) -> None:
+    openai = [{"role": "system", "content": "Be kind."}, {"role": "user", "content": QUESTION}]
+    events = [
+        {"type": "llm_call", "messages": openai, "tools": ["lookup_billing"],
+         "tool_calls": [{"name": "lookup_billing", "arguments": '{"customer_id": "C-10442"}',
+                         "id": "c1"}]},
+        {"type": "llm_call", "request": {"system": "Be brief.", "messages": [
+            {"role": "user", "content": QUESTION}], "tools": [{"name": "search_kb"}]},
+         "response": "Hello.", "finish_reason": "stop"},
+        {"type": "llm_call", "response": {"raw": 1}},
+        {"type": "llm_call", "messages": [{"role": "assistant", "tool_calls": "bad"}],
+         "tools": [3], "output_text": "kept"},
+    ]
+    run = one_run(_write(tmp_path, {"run_id": "r", "status": "error", "events": events}),
+                  format="replaykit")
+    first, second, bare, malformed = calls(run)
+    assert first.instructions == "Be kind." and first.messages == [user(QUESTION)]
+    assert first.tools_offered == ["lookup_billing"] and first.output_text == ""
+    assert second.instructions == "Be brief." and second.tools_offered == ["search_kb"]
+    assert second.output_text == "Hello." and second.stop_reason == "stop"
+    assert (bare.messages, bare.instructions, bare.tools_offered, bare.output_text) == (
+        None, None, None, None)
+    assert malformed.messages is None and malformed.tools_offered is None, "ignored"
+    assert malformed.output_text == "kept"
+    # native JSON keeps every part as it is
+    [again] = load_trace(_write(tmp_path, json.loads(run.to_json()), "native.json"),
+                         format="native")
+    assert calls(again) == calls(run)
