@@ -30,6 +30,11 @@ AGENT = "support_agent"
 MODEL = "scripted-support-1"
 MAX_TURNS = 8
 """Model turns before the agent gives up (MaxTurnsExceeded)."""
+SYSTEM_PROMPT = ("You are Acme's billing support agent. Use lookup_billing for account data, "
+                 "search_kb for help-center articles, and issue_refund only when the customer "
+                 "asks for a refund.")
+TOOLS = ("lookup_billing", "search_kb", "issue_refund")
+"""The tools the agent offers the model."""
 MAX_IDENTICAL_CALLS = 6
 """Identical tool calls (same name and args) allowed; asking for one more raises ToolLoopError."""
 
@@ -277,6 +282,8 @@ class SupportAgent:
         self.call_tool = call_tool
         self.rec = recorder
         self.wait = wait or (lambda ms: None)
+        self.messages: list[dict[str, Any]] = []
+        """The conversation the model is sent, as OpenAI chat messages."""
 
     def run(self, question: str) -> str | None:
         """Answer the ticket; a fatal error is recorded (as "TypeName: message"), not raised."""
@@ -290,6 +297,8 @@ class SupportAgent:
 
     def _loop(self, question: str) -> str:
         observations: list[Observation] = []
+        self.messages = [{"role": "system", "content": SYSTEM_PROMPT},
+                         {"role": "user", "content": question}]
         for turn in range(1, MAX_TURNS + 1):
             decision = decide(question, observations, self.policy)
             self._record_turn(turn, question, observations, decision)
@@ -309,7 +318,12 @@ class SupportAgent:
         self.rec.llm_call(model=MODEL, response=decision.answer, tool_calls=calls, usage=usage,
                           request=f"turn {turn}: ticket {question!r} with "
                                   f"{len(observations)} tool result(s)",
-                          latency_ms=latency)
+                          latency_ms=latency, messages=self.messages, tools=TOOLS,
+                          output_text=decision.answer or "")
+        self.messages.append({"role": "assistant", "content": decision.answer, "tool_calls": [
+            {"id": c["call_id"], "type": "function", "function": {
+                "name": c["tool_name"], "arguments": _canonical(c["tool_args"])}}
+            for c in calls]})
         self.wait(latency)
 
     def _use_tool(self, decision: Decision, call_id: str,
@@ -326,11 +340,14 @@ class SupportAgent:
         except Exception as exc:
             text = f"{type(exc).__name__}: {exc}"
             self.rec.tool_result(call_id, text, is_error=True)
+            self.messages.append({"role": "tool", "tool_call_id": call_id, "content": text})
             if not isinstance(exc, self.policy.survives):
                 raise
             observations.append(Observation(name, args, text, is_error=True))
             return
         self.rec.tool_result(call_id, output)
+        self.messages.append({"role": "tool", "tool_call_id": call_id,
+                              "content": _canonical(output)})
         observations.append(Observation(name, args, output))
 
 

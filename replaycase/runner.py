@@ -29,6 +29,7 @@ from typing import Any
 from ._jsonio import canonical_json, loads, read_bytes
 from .errors import FixtureMissing, FixtureUnreadable, InputError, NotInReplay
 from .model import (
+    ChatMessage,
     ErrorEvent,
     FinalOutputEvent,
     InputMessageEvent,
@@ -43,6 +44,7 @@ from .model import (
     TraceRun,
     Usage,
 )
+from .model.chat import read_conversation, tool_names
 
 Clock = Callable[[], str | None]
 
@@ -86,16 +88,34 @@ class Recorder:
 
     def llm_call(self, *, model: str | None = None, request: Any = None, response: Any = None,
                  tool_calls: Sequence[dict[str, Any]] = (), usage: dict[str, Any] | None = None,
-                 latency_ms: float | None = None, error: str | None = None) -> None:
-        """A model call: what was asked, what came back (text and requested tool calls)."""
+                 latency_ms: float | None = None, error: str | None = None,
+                 messages: Sequence[dict[str, Any] | ChatMessage] | None = None,
+                 instructions: str | None = None, tools: Sequence[Any] | None = None,
+                 output_text: str | None = None, stop_reason: str | None = None) -> None:
+        """A model call: what was asked, what came back (text and requested tool calls).
+
+        For a model tape (DESIGN 8) give what the request sent: ``messages`` (OpenAI chat or
+        Anthropic message dicts, or ``ChatMessage`` s; system and developer messages are the
+        instructions), ``instructions`` (the system text, e.g. Anthropic's ``system``; ""
+        for none), ``tools`` (names or tool definitions) and ``output_text`` (the answer's
+        text, "" when it only asked for tool calls; by default the response when it is text).
+        A part not given is not recorded. A malformed message raises ``ValueError``.
+        """
+        found, chat = (None, None) if messages is None else read_conversation(messages)
+        requested = [RequestedToolCall(tool_name=c.get("tool_name", c.get("name", "?")),
+                                       tool_args=c.get("tool_args", c.get("args")),
+                                       call_id=c.get("call_id", c.get("id")))
+                     for c in tool_calls]
+        if output_text is None and error is None:
+            output_text = response if isinstance(response, str) else (
+                "" if response is None and requested else None)
         self._add(LlmCallEvent, model=model or self._metadata.model, request=request,
-                  response=response,
-                  tool_calls=[RequestedToolCall(tool_name=c.get("tool_name", c.get("name", "?")),
-                                                tool_args=c.get("tool_args", c.get("args")),
-                                                call_id=c.get("call_id", c.get("id")))
-                              for c in tool_calls],
+                  response=response, tool_calls=requested,
                   usage=Usage.model_validate(usage) if usage else None,
-                  latency_ms=latency_ms, error=error)
+                  latency_ms=latency_ms, error=error,
+                  instructions=instructions if instructions is not None else found,
+                  messages=chat, tools_offered=None if tools is None else tool_names(list(tools)),
+                  output_text=output_text, stop_reason=stop_reason)
 
     def tool_call(self, tool_name: str, tool_args: Any = None,
                   call_id: str | None = None) -> str:

@@ -7,7 +7,8 @@ import json
 from typing import Any
 
 from .._jsonio import json_in_text, json_kind
-from ..model import RequestedToolCall, Usage
+from ..model import ChatMessage, RequestedToolCall, Usage
+from ..model.chat import ChatFormatError, read_conversation
 
 
 class BadRecord(Exception):
@@ -141,3 +142,17 @@ def requested_tool_calls(content: str | None) -> list[RequestedToolCall]:
         requested.append(RequestedToolCall(tool_name=name, tool_args=arguments,
                                            call_id=call_id if isinstance(call_id, str) else None))
     return requested
+
+
+def request_messages(p: dict[str, Any]) -> tuple[str | None, list[ChatMessage] | None]:
+    """(instructions, messages) of a full-mode ``llm_request``; (None, None) without them."""
+    messages = p.get("messages")
+    if messages is None:
+        return None, None
+    if not isinstance(messages, list):
+        raise _wrong("messages", "a list", messages)
+    try:
+        instructions, chat = read_conversation(messages, where="payload.messages")
+    except ChatFormatError as exc:
+        raise BadRecord(str(exc)) from None
+    return instructions or "", chat

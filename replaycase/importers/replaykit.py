@@ -4,7 +4,9 @@
     {"status": "success", "final_output": "...", "tool_calls": [...], "errors": [...]}
 
 A file may hold one run, a list of runs, or ``{"runs": [...]}``. Field names vary between
-ReplayKit versions and hand-written runners, so several spellings are accepted.
+ReplayKit versions and hand-written runners, so several spellings are accepted. A model
+call keeps what a model tape needs where the event has it (``_tape_request``), and its answer
+text: ``output_text``, else a text response ("" when it only asked for tool calls).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from ..model import (
     TraceEvent,
     TraceRun,
 )
+from ..model.chat import ChatFormatError, read_conversation, tool_names
 from ._common import list_at, object_at
 from .base import Importer, TraceDocument
 
@@ -277,10 +280,17 @@ def _final_output(kind: str, raw: dict[str, Any], event: dict[str, Any]) -> None
 def _llm_call(kind: str, raw: dict[str, Any], event: dict[str, Any]) -> None:
     usage = raw.get("usage")
     requested = list_at(raw, "tool_calls")
+    response = _first(raw, "response", "content", "output")
+    output_text = raw.get("output_text")
+    if not isinstance(output_text, str):
+        output_text = response if isinstance(response, str) else (
+            "" if response is None and requested and not raw.get("error") else None)
+    event.update(_tape_request(raw), output_text=output_text,
+                 stop_reason=_text(_first(raw, "stop_reason", "finish_reason")))
     event.update(
         type="llm_call", model=_text(raw.get("model")),
         request=_first(raw, "request", "prompt", "messages"),
-        response=_first(raw, "response", "content", "output"),
+        response=response,
         tool_calls=[{  # validated with the events, in one pass
             "tool_name": str(_first(r, "tool_name", "name", default="?")),
             "tool_args": json_in_text(_first(r, "tool_args", "args", "arguments")),
@@ -289,6 +299,31 @@ def _llm_call(kind: str, raw: dict[str, Any], event: dict[str, Any]) -> None:
         usage=usage if isinstance(usage, dict) else None,
         latency_ms=_number(raw.get("latency_ms")),
         error=_text(raw.get("error")))
+
+
+def _tape_request(raw: dict[str, Any]) -> dict[str, Any]:
+    """What the model tape needs of the request (DESIGN 8): messages in the OpenAI or
+    Anthropic shape (``messages``, or a ``request`` that is such a list or a body holding
+    one), the instructions (``instructions`` / ``system``, else its system messages) and the
+    offered tools; a part missing or malformed is not recorded (None)."""
+    request = raw.get("request")
+    body = request if isinstance(request, dict) else raw
+    messages = _first(raw, "messages", default=request if isinstance(request, list)
+                      else body.get("messages"))
+    system = _first(raw, "instructions", "system", default=body.get("system"))
+    tools = _first(raw, "tools_offered", "tools", default=body.get("tools"))
+    fields: dict[str, Any] = {}
+    try:
+        if isinstance(messages, list):
+            found, fields["messages"] = read_conversation(messages)
+            fields["instructions"] = found
+        if isinstance(system, str):
+            fields["instructions"] = system
+        if isinstance(tools, list):
+            fields["tools_offered"] = tool_names(tools)
+    except ChatFormatError:
+        return {}
+    return fields
 
 
 def _state(kind: str, raw: dict[str, Any], event: dict[str, Any]) -> None:

@@ -10,7 +10,12 @@ order the runs first appear. The file is streamed, never read whole. Events are 
     llm_request + llm_response   one LlmCallEvent: request messages (full log mode) or their
                                  summary, model, usage, latency, response content (or its
                                  preview); the tool calls a model asked for, which replayt
-                                 keeps as OpenAI-shaped JSON text ``{"tool_calls": [...]}``
+                                 keeps as OpenAI-shaped JSON text ``{"tool_calls": [...]}``.
+                                 For the model tape: the messages and instructions (system
+                                 texts, "" for none) in full mode, the answer text (the
+                                 content as the model wrote it, tool-call JSON too) and the
+                                 finish reason; a summary or a preview leaves them None, and
+                                 replayt logs no offered tools
     tool_call / tool_result      ToolCallEvent / ToolResultEvent; ``ok: false`` gives
                                  is_error and the error object as output
     retry_scheduled              RetryEvent
@@ -65,6 +70,7 @@ from ._replayt_fields import (
     opt_str,
     read_usage,
     req_str,
+    request_messages,
     requested_tool_calls,
     tag_list,
 )
@@ -221,8 +227,10 @@ class _RunBuilder:
 
     def llm_request(self, kind: str, ts: str | None, p: dict[str, Any]) -> None:
         request = {k: p[k] for k in ("messages", "messages_summary", "schema_name") if k in p}
+        instructions, messages = request_messages(p)
         self.pending_llm = self.append(LlmCallEvent, ts, model=effective_model(p),
-                                       request=request or None)
+                                       request=request or None, instructions=instructions,
+                                       messages=messages)
 
     def llm_response(self, kind: str, ts: str | None, p: dict[str, Any]) -> None:
         key = "content" if "content" in p else "content_preview"
@@ -233,6 +241,8 @@ class _RunBuilder:
         event = self.pending_llm or self.append(LlmCallEvent, ts)
         event.model = model or event.model
         event.response = content
+        event.output_text = content if key == "content" else None
+        event.stop_reason = opt_str(p, "finish_reason")
         event.tool_calls = requested_tool_calls(content)
         event.usage = usage
         event.latency_ms = latency

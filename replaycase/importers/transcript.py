@@ -12,7 +12,12 @@ are used when present.
   turns of ``tool_result {tool_use_id, content, is_error}``.
 
 Each assistant turn becomes an LlmCallEvent (its text, the tool calls it asked for; model and
-usage only when the message carries them) followed by a ToolCallEvent per tool call. Tool
+usage only when the message carries them) followed by a ToolCallEvent per tool call. The
+call's request is the conversation before it (``model.chat``): its messages; its
+instructions, from the system and developer messages or the ``system`` key, "" when an
+OpenAI transcript or a request body has none, None (not recorded) for a bare list that is
+not OpenAI's (an Anthropic list leaves the system prompt out); and the offered tools when
+the file has a ``tools`` list, else None. Tool
 messages and tool_result blocks become ToolResultEvents. Anthropic's ``is_error`` is honored;
 OpenAI has no error flag, so an OpenAI tool result is never marked as an error (its text may
 well start with "Error"). System and user messages become InputMessageEvents; the first user
@@ -31,25 +36,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._jsonio import json_in_text, json_kind
+from .._jsonio import json_kind
 from ..errors import TraceFormatError
 from ..model import (
     CustomEvent,
     FinalOutputEvent,
     InputMessageEvent,
     LlmCallEvent,
-    RequestedToolCall,
     RunMetadata,
     ToolCallEvent,
     ToolResultEvent,
     TraceRun,
     Usage,
 )
+from ..model.chat import (
+    ChatFormatError,
+    Conversation,
+    assistant_text,
+    block_type,
+    opt_str,
+    tool_calls_of,
+    tool_names,
+)
 from .base import Importer, TraceDocument
-
-
-class _Bad(Exception):
-    """A problem in one message; the importer adds the file."""
 
 
 class TranscriptImporter(Importer):
@@ -73,14 +82,14 @@ class TranscriptImporter(Importer):
     def read(self, doc: TraceDocument) -> list[TraceRun]:
         messages = _messages(doc.value) or []
         wrapper = doc.value if isinstance(doc.value, dict) else {}
-        builder = _Builder()
         try:
-            system = wrapper.get("system")
-            if system is not None:
-                builder.input_message("system", _content(system, "system"))
+            builder = _Builder(wrapper.get("system"), _offered(wrapper))
+            if builder.conversation.parts:
+                builder.input_message("system", _content(wrapper["system"], "system"))
             for index, message in enumerate(messages):
                 builder.message(message, f"messages[{index}]")
-        except _Bad as exc:
+            builder.fill_instructions(bool(wrapper) or _is_openai(messages))
+        except ChatFormatError as exc:
             raise TraceFormatError(None, str(exc)) from None
         model = wrapper.get("model") if isinstance(wrapper.get("model"), str) else None
         models = [e.model for e in builder.events if isinstance(e, LlmCallEvent) and e.model]
@@ -92,6 +101,20 @@ class TranscriptImporter(Importer):
         return [run]
 
 
+def _offered(wrapper: dict[str, Any]) -> list[str] | None:
+    tools = wrapper.get("tools")
+    return None if tools is None else tool_names(tools)
+
+
+def _is_openai(messages: list[Any]) -> bool:
+    """A bare list in OpenAI's shape (it has a system prompt, or only OpenAI has what it
+    holds): its instructions were recorded, as "" when it had none."""
+    return any(isinstance(m, dict) and (
+        m.get("role") in ("system", "developer", "tool", "function")
+        or m.get("tool_calls") is not None or m.get("function_call") is not None)
+        for m in messages)
+
+
 def _messages(value: Any) -> list[Any] | None:
     if isinstance(value, dict):
         value = value.get("messages")
@@ -101,7 +124,10 @@ def _messages(value: Any) -> list[Any] | None:
 class _Builder:
     """Turns messages into events, in order."""
 
-    def __init__(self) -> None:
+    def __init__(self, system: Any, tools: list[str] | None) -> None:
+        self.conversation = Conversation(system)
+        self.tools = tools
+        self.calls: list[LlmCallEvent] = []
         self.events: list[Any] = []
         self.input: Any = None
         self.answer: Any = None
@@ -119,16 +145,16 @@ class _Builder:
 
     def message(self, message: Any, where: str) -> None:
         if not isinstance(message, dict):
-            raise _Bad(f"{where}: expected an object, got {json_kind(message)}")
+            raise ChatFormatError(f"{where}: expected an object, got {json_kind(message)}")
         role = message.get("role")
         if not isinstance(role, str):
-            raise _Bad(f'{where}: no "role" string')
+            raise ChatFormatError(f'{where}: no "role" string')
         self.answer = None
         if role == "assistant":
             self.assistant(message, where)
         elif role in ("tool", "function"):
-            call_id = _opt_str(message, "tool_call_id", where)
-            name = _opt_str(message, "name", where) or self.tool_names.get(call_id or "")
+            call_id = opt_str(message, "tool_call_id", where)
+            name = opt_str(message, "name", where) or self.tool_names.get(call_id or "")
             self.append(ToolResultEvent, call_id=call_id, tool_name=name,
                         output=_content(message.get("content"), f"{where}.content"))
         elif role == "user":
@@ -137,6 +163,14 @@ class _Builder:
             self.input_message(role, _content(message.get("content"), f"{where}.content"))
         else:
             self.append(CustomEvent, name=f"message:{role}", data=message)
+        self.conversation.add(message, where)
+
+    def fill_instructions(self, recorded: bool) -> None:
+        """A call before any system text: "" when the transcript records that there was
+        none, else None (not recorded)."""
+        for call in self.calls:
+            if call.instructions is None and recorded:
+                call.instructions = ""
 
     def user(self, content: Any, where: str) -> None:
         if not isinstance(content, list):
@@ -145,13 +179,13 @@ class _Builder:
         others = []
         for index, block in enumerate(content):
             here = f"{where}.content[{index}]"
-            if _block_type(block, here) != "tool_result":
+            if block_type(block, here) != "tool_result":
                 others.append(block)
                 continue
-            call_id = _opt_str(block, "tool_use_id", here)
+            call_id = opt_str(block, "tool_use_id", here)
             is_error = block.get("is_error")
             if is_error is not None and not isinstance(is_error, bool):
-                raise _Bad(f"{here}.is_error: expected true or false, got "
+                raise ChatFormatError(f"{here}.is_error: expected true or false, got "
                            f"{json_kind(is_error)}")
             self.append(ToolResultEvent, call_id=call_id,
                         tool_name=self.tool_names.get(call_id or ""), is_error=bool(is_error),
@@ -161,41 +195,25 @@ class _Builder:
 
     def assistant(self, message: dict[str, Any], where: str) -> None:
         content = message.get("content")
-        text = _text(content, f"{where}.content")
-        calls = _openai_tool_calls(message, where)
-        if isinstance(content, list):
-            for index, block in enumerate(content):
-                if block.get("type") == "tool_use":
-                    calls.append(_tool_use(block, f"{where}.content[{index}]"))
+        text = assistant_text(content, where)
+        calls = tool_calls_of(message, where)
         model = message.get("model") if isinstance(message.get("model"), str) else None
-        self.append(LlmCallEvent, model=model, response=text, tool_calls=calls,
-                    usage=_usage(message.get("usage")))
+        stop = next((s for k in ("stop_reason", "finish_reason")
+                     if isinstance(s := message.get(k), str)), None)
+        self.calls.append(self.append(
+            LlmCallEvent, model=model, response=text if isinstance(content, str) else text or None,
+            tool_calls=calls, usage=_usage(message.get("usage")),
+            instructions=self.conversation.instructions,
+            messages=list(self.conversation.messages), tools_offered=self.tools,
+            output_text=text, stop_reason=stop))
         for call in calls:
             if call.call_id:
                 self.tool_names[call.call_id] = call.tool_name
             self.append(ToolCallEvent, tool_name=call.tool_name, tool_args=call.tool_args,
                         call_id=call.call_id)
-        if not calls and text is not None and text.strip():
+        if not calls and text.strip():
             self.answer = text
             self.append(FinalOutputEvent, output=text)
-
-
-def _opt_str(obj: dict[str, Any], key: str, where: str) -> str | None:
-    value = obj.get(key)
-    if value is not None and not isinstance(value, str):
-        raise _Bad(f"{where}.{key}: expected a string, got {json_kind(value)}")
-    return value
-
-
-def _block_type(block: Any, where: str) -> str:
-    if not isinstance(block, dict):
-        raise _Bad(f"{where}: expected a content block object, got {json_kind(block)}")
-    kind = block.get("type")
-    if not isinstance(kind, str):
-        raise _Bad(f'{where}: no "type" string')
-    if kind == "text" and not isinstance(block.get("text"), str):
-        raise _Bad(f'{where}: a text block needs a "text" string')
-    return kind
 
 
 def _content(content: Any, where: str) -> Any:
@@ -203,64 +221,12 @@ def _content(content: Any, where: str) -> Any:
     if content is None or isinstance(content, str):
         return content
     if not isinstance(content, list):
-        raise _Bad(f"{where}: expected a string or a list of blocks, got "
+        raise ChatFormatError(f"{where}: expected a string or a list of blocks, got "
                    f"{json_kind(content)}")
-    kinds = [_block_type(block, f"{where}[{i}]") for i, block in enumerate(content)]
+    kinds = [block_type(block, f"{where}[{i}]") for i, block in enumerate(content)]
     if content and all(kind == "text" for kind in kinds):
         return "".join(block["text"] for block in content)
     return content
-
-
-def _text(content: Any, where: str) -> str | None:
-    """The text of an assistant message (text and refusal parts joined); None without any."""
-    if content is None or isinstance(content, str):
-        return content
-    if not isinstance(content, list):
-        raise _Bad(f"{where}: expected a string or a list of blocks, got "
-                   f"{json_kind(content)}")
-    parts = []
-    for index, block in enumerate(content):
-        kind = _block_type(block, f"{where}[{index}]")
-        if kind == "text":
-            parts.append(block["text"])
-        elif kind == "refusal" and isinstance(block.get("refusal"), str):
-            parts.append(block["refusal"])
-    return "".join(parts) if parts else None
-
-
-def _openai_tool_calls(message: dict[str, Any], where: str) -> list[RequestedToolCall]:
-    raw = message.get("tool_calls")
-    if raw is None:
-        raw = []
-    if not isinstance(raw, list):
-        raise _Bad(f"{where}.tool_calls: expected a list, got {json_kind(raw)}")
-    function_call = message.get("function_call")
-    items = [(f"{where}.tool_calls[{i}]", call) for i, call in enumerate(raw)]
-    if function_call is not None:
-        items.append((f"{where}.function_call", {"function": function_call}))
-    calls = []
-    for here, call in items:
-        if not isinstance(call, dict):
-            raise _Bad(f"{here}: expected an object, got {json_kind(call)}")
-        key = "custom" if call.get("type") == "custom" else "function"
-        function = call.get(key)
-        if not isinstance(function, dict):
-            raise _Bad(f'{here}: no "{key}" object')
-        name = function.get("name")
-        if not isinstance(name, str):
-            raise _Bad(f"{here}.{key}.name: expected a string, got {json_kind(name)}")
-        args = function.get("arguments", function.get("input"))
-        calls.append(RequestedToolCall(tool_name=name, tool_args=json_in_text(args),
-                                       call_id=_opt_str(call, "id", here)))
-    return calls
-
-
-def _tool_use(block: dict[str, Any], where: str) -> RequestedToolCall:
-    name = block.get("name")
-    if not isinstance(name, str):
-        raise _Bad(f"{where}.name: expected a string, got {json_kind(name)}")
-    return RequestedToolCall(tool_name=name, tool_args=block.get("input"),
-                             call_id=_opt_str(block, "id", where))
 
 
 _USAGE_KEYS = (("input_tokens", ("input_tokens", "prompt_tokens")),
