@@ -59,9 +59,14 @@ def replay(
                             "PATH and the REPLAYCASE_* variables are always set).")] = None,
     no_redact: Annotated[bool, typer.Option(
         "--no-redact", help="Keep secrets in evidence and reports (not recommended).")] = False,
+    no_model_tape: Annotated[bool, typer.Option(
+        "--no-model-tape", help="Serve no case's model tape: runners reach their own model.")
+    ] = False,
     output: OutputOpt = OutputFormat.text,
 ) -> None:
     """Replay cases against a candidate runner."""
+    from dataclasses import replace
+
     from ..project.config import check_flags, load_config
     from ..replay.settings import replay_settings
     from ..replay.shard import parse_shard
@@ -74,7 +79,7 @@ def replay(
                                timeout_s=timeout, evidence_dir=evidence_dir,
                                max_output_mb=max_output_mb, redact=not no_redact,
                                env_allow=env_allow)
-    options = settings.options
+    options = replace(settings.options, model_tape=not no_model_tape)
     suite = SuiteOptions(jobs=settings.jobs, expect=expect.value, repeat=repeat,
                          min_pass_rate=min_pass_rate, fail_fast=fail_fast,
                          shard=parse_shard(shard) if shard is not None else None)

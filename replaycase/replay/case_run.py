@@ -22,10 +22,11 @@ from ..importers import load_trace
 from ..model import TraceRun
 from ..redact import Redactor
 from ..results import Outcome, ReplayResult, RunnerInfo, Verdict
-from ..results.evidence_names import RUNNER_OUTPUT, STDERR_LOG, STDOUT_LOG
+from ..results.evidence_names import MODEL_LOG, RUNNER_OUTPUT, STDERR_LOG, STDOUT_LOG
 from ._capture import tail_text
 from .evidence import LOG_OVERHANG, RunFolder
 from .process import ProcessResult, run_process
+from .tape_serving import TapeSession, case_tape, serving
 
 ENV_PREFIXES = ("REPLAYCASE_", "REPLAYKIT_")
 MAX_ENV_INPUT = 100 * 1024
@@ -47,6 +48,8 @@ class ReplayOptions:
     limits: Limits = DEFAULT_LIMITS
     redact: bool = True
     redact_patterns: list[str] = field(default_factory=list)
+    model_tape: bool = True
+    """Serve the case's model tape (when it has one) from a loopback model server."""
     process_gate: Callable[[], AbstractContextManager[object]] = nullcontext
     """Held while the runner process lives: a suite uses it to bound parallel runners, so
     judging one case overlaps with running the next."""
@@ -151,6 +154,7 @@ def replay_case(case: ReplayCase, options: ReplayOptions) -> ReplayResult:
     cmd = require_runner_cmd(options)
     timeout = options.timeout_s or case.spec.runner.timeout_s
     input_text = case_input_text(case, options.limits)
+    tape = case_tape(case, options.limits) if options.model_tape else None
     redactor = Redactor(options.redact_patterns) if options.redact else None
     with options.process_gate():
         try:
@@ -159,24 +163,31 @@ def replay_case(case: ReplayCase, options: ReplayOptions) -> ReplayResult:
             return _without_evidence(case, cmd, exc)
         started = time.perf_counter()
         try:
-            process = run_process(
-                cmd, env=runner_env(case, folder.path, dict(os.environ), options.env_allow,
-                                    input_text),
-                cwd=options.cwd or Path.cwd(), timeout_s=timeout,
-                stdout_path=folder.path / STDOUT_LOG, stderr_path=folder.path / STDERR_LOG,
-                max_output_bytes=options.max_output_bytes, kill_grace_s=options.kill_grace_s,
-                overhang_bytes=LOG_OVERHANG, dir_fd=folder.fd, stdin_text=input_text or "")
+            with serving(case, tape, folder.path) as session:
+                env = runner_env(case, folder.path, dict(os.environ), options.env_allow,
+                                 input_text)
+                env.update(session.env if session is not None else {})
+                process = run_process(
+                    cmd, env=env, cwd=options.cwd or Path.cwd(), timeout_s=timeout,
+                    stdout_path=folder.path / STDOUT_LOG, stderr_path=folder.path / STDERR_LOG,
+                    max_output_bytes=options.max_output_bytes,
+                    kill_grace_s=options.kill_grace_s, overhang_bytes=LOG_OVERHANG,
+                    dir_fd=folder.fd, stdin_text=input_text or "")
         except BaseException:  # an interrupt too: close the evidence folder, re-raise
             folder.close()
             raise
     with RunFolder(folder, redactor) as run:
-        return _judge_run(case, options, run, process, started)
+        return _judge_run(case, options, run, process, started, session)
 
 
 def _judge_run(case: ReplayCase, options: ReplayOptions, run: RunFolder,
-               process: ProcessResult, started: float) -> ReplayResult:
-    """Read what the runner left in its folder, judge it and keep the evidence."""
+               process: ProcessResult, started: float,
+               session: TapeSession | None = None) -> ReplayResult:
+    """Read what the runner left in its folder, judge it and keep the evidence. A candidate
+    that left the tape is ``diverged``, whatever else it did (DESIGN 8)."""
     cap = options.max_output_bytes
+    if session is not None:
+        run.read_log(MODEL_LOG, int(options.limits.max_output_file_mb * _MB), False)
     run.read_log(STDOUT_LOG, cap, process.stdout_truncated)
     stderr = run.read_log(STDERR_LOG, cap, process.stderr_truncated)
     output, refused = run.read_output(int(options.limits.max_output_file_mb * _MB))
@@ -190,6 +201,10 @@ def _judge_run(case: ReplayCase, options: ReplayOptions, run: RunFolder,
     candidate, reason = _read_output(process, output, refused, timeout, options.limits,
                                      run.gone())
     result = judge(case, candidate, runner, reason)
+    point = session.divergence_point() if session is not None else None
+    if point is not None:
+        result = result.model_copy(update={"verdict": "diverged", "reproduced": False,
+                                           "divergence": point})
     result.evidence_dir = run.folder.path.as_posix()
     result.duration_ms = round((time.perf_counter() - started) * 1000, 1)
     return run.keep(result, candidate)

@@ -32,6 +32,7 @@ from ._runners import RUNNER_OWNER, reopen_runners, terminate_runners
 from .case_run import ReplayOptions, case_input_text, judge, replay_case, require_runner_cmd
 from .repeat import combine
 from .shard import Shard
+from .tape_serving import case_tape
 
 
 @dataclass
@@ -178,7 +179,8 @@ class _Loader:
     def _load(self, folder: Path) -> ReplayCase | None:
         try:
             case = load_case(folder)
-            case_input_text(case)  # a malformed input makes the case invalid, like its yaml
+            case_input_text(case)  # a malformed input or tape makes the case invalid,
+            case_tape(case)  # like a malformed case.yaml
         except (InputError, OSError, RecursionError) as exc:
             if self._strict:
                 raise
