@@ -1,0 +1,147 @@
+"""What the model tape needs from each trace format (DESIGN 8), on the reference corpus: each
+model call's instructions, messages, offered tools, answer text and stop reason, or None where
+the file did not record them; malformed message fields are ignored or a one-line error."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from replaycase.errors import TraceFormatError
+from replaycase.importers import load_trace
+from replaycase.model import ChatMessage, LlmCallEvent, RequestedToolCall
+
+TRACES = Path(__file__).parent / "data" / "traces"
+SCENARIOS = ("happy", "tool-loop", "tool-error-unhandled", "wrong-tool", "no-final-output")
+TOOLS = ["lookup_billing", "issue_refund", "search_kb"]
+SYSTEM = ("You are Acme Cloud's billing support assistant. Use lookup_billing to read account "
+          "and invoice data, search_kb for policy questions, and issue_refund only when the "
+          "customer explicitly asks for a refund. Never change an account when the customer "
+          "only asks for information.")
+QUESTION = "I was charged twice for March. Can you check what happened? My customer id is C-10442."
+FIRST_CALL = "call_a86654cc4a7421d4935fc9a8"
+TIMEOUT = "Error: TimeoutError: billing-api did not respond within 10s"
+HAPPY_ANSWER = ("Your current balance is $129.00, all on invoice INV-4102, which is due on "
+                "1 April 2026.")
+
+
+def llm_calls(path: Path, fmt: str = "auto") -> list[LlmCallEvent]:
+    runs = load_trace(path, format=fmt)
+    assert len(runs) == 1
+    return [e for e in runs[0].events if isinstance(e, LlmCallEvent)]
+
+
+def loop_history(tool_name: str | None = "lookup_billing") -> list[ChatMessage]:
+    """The conversation of tool-loop's 2nd model call: the question, the lookup, its timeout."""
+    return [
+        ChatMessage(role="user", text=QUESTION),
+        ChatMessage(role="assistant", text="", tool_calls=[RequestedToolCall(
+            tool_name="lookup_billing", tool_args={"customer_id": "C-10442"},
+            call_id=FIRST_CALL)]),
+        ChatMessage(role="tool", text=TIMEOUT, call_id=FIRST_CALL, tool_name=tool_name),
+    ]
+
+
+def assert_recorded(calls: list[LlmCallEvent], tools: list[str] | None = TOOLS) -> None:
+    """Every call carries all the tape's parts, the messages growing turn by turn."""
+    assert calls
+    for index, call in enumerate(calls):
+        assert call.instructions == SYSTEM
+        assert call.messages is not None and call.messages[0].role == "user"
+        assert len(call.messages) == 1 + 2 * index
+        assert call.tools_offered == tools
+        assert call.output_text is not None
+        assert call.output_text == "" or not call.tool_calls
+
+
+def assert_not_recorded(call: LlmCallEvent) -> None:
+    assert (call.instructions, call.messages, call.tools_offered, call.output_text) == \
+        (None, None, None, None)
+
+
+# --- OTLP: GenAI semantic conventions and OpenInference ---------------------------------------
+
+@pytest.mark.parametrize("flavor", ["otlp-genai", "openinference"])
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_otlp_calls_carry_the_tape_parts(flavor: str, scenario: str) -> None:
+    assert_recorded(llm_calls(TRACES / flavor / f"{scenario}.json", "otlp"))
+
+
+@pytest.mark.parametrize("name", ["otlp-genai/tool-loop.json", "openinference/tool-loop.json",
+                                  "otlp-genai/tool-loop.protobuf-default-json.json"])
+def test_otlp_tool_loop_second_call(name: str) -> None:
+    calls = llm_calls(TRACES / name, "otlp")
+    assert len(calls) == 5
+    second = calls[1]
+    assert second.messages == loop_history()
+    assert second.output_text == ""
+    assert second.stop_reason == "tool_calls"
+    assert [c.tool_name for c in second.tool_calls] == ["lookup_billing"]
+
+
+@pytest.mark.parametrize("flavor", ["otlp-genai", "openinference"])
+def test_otlp_happy_answer(flavor: str) -> None:
+    last = llm_calls(TRACES / flavor / "happy.json", "otlp")[-1]
+    assert (last.output_text, last.stop_reason, last.tool_calls) == (HAPPY_ANSWER, "stop", [])
+    assert last.messages is not None and last.messages[-1].role == "tool"
+    assert json.loads(last.messages[-1].text)["customer_id"] == "C-40219"
+
+
+def test_otlp_all_scenarios_jsonl_matches_the_single_files() -> None:
+    runs = load_trace(TRACES / "otlp-genai" / "all-scenarios.jsonl", format="otlp")
+    assert len(runs) == 5
+    for run in runs:
+        assert_recorded([e for e in run.events if isinstance(e, LlmCallEvent)])
+
+
+@pytest.mark.parametrize("name", ["tool-error.traces.json", "provider-error.traces.json"])
+def test_otlp_spans_without_captured_content_leave_the_parts_none(name: str) -> None:
+    calls = llm_calls(TRACES / "otel-genai-logs" / name, "otlp")
+    assert calls
+    for call in calls:
+        assert_not_recorded(call)
+
+
+def _genai_trace(attrs: dict[str, Any]) -> dict[str, Any]:
+    values = [{"key": k, "value": {"stringValue": v}} for k, v in attrs.items()]
+    span = {"traceId": "0" * 31 + "1", "spanId": "0" * 15 + "1", "name": "chat m",
+            "startTimeUnixNano": "1", "endTimeUnixNano": "2",
+            "attributes": [{"key": "gen_ai.operation.name",
+                            "value": {"stringValue": "chat"}}, *values]}
+    return {"resourceSpans": [{"scopeSpans": [{"spans": [span]}]}]}
+
+
+@pytest.mark.parametrize("attrs", [
+    {"gen_ai.input.messages": "[not json", "gen_ai.output.messages": "{]"},
+    {"gen_ai.input.messages": json.dumps([1, None, "x", {"role": 5, "parts": "p"}]),
+     "gen_ai.output.messages": json.dumps([{"parts": [{"type": "tool_call", "name": 3}]}])},
+    {"gen_ai.input.messages": json.dumps([{"role": "tool", "parts": [
+        {"type": "tool_call_response", "id": {"x": 1}, "response": {"a": [1]}}]}]),
+     "gen_ai.system_instructions": json.dumps({"content": 7}),
+     "gen_ai.tool.definitions": json.dumps([{"name": 1}, "x", {"function": "f"}])},
+    {"llm.input_messages.0.message.role": "user", "llm.input_messages.0.message.contents": "x",
+     "llm.tools.0.tool.json_schema": "{bad", "llm.tools.1": "y",
+     "output.value": json.dumps({"choices": [{"finish_reason": 3}]})},
+])
+def test_otlp_malformed_messages_are_ignored(tmp_path: Path, attrs: dict[str, Any]) -> None:
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(_genai_trace(attrs)))
+    (call,) = llm_calls(path, "otlp")
+    assert call.messages is None or all(isinstance(m, ChatMessage) for m in call.messages)
+    assert call.tools_offered is None or all(isinstance(t, str) for t in call.tools_offered)
+    assert call.stop_reason is None
+
+
+def test_otlp_malformed_attribute_value_is_one_line(tmp_path: Path) -> None:
+    trace = _genai_trace({})
+    span = trace["resourceSpans"][0]["scopeSpans"][0]["spans"][0]
+    span["attributes"].append({"key": "gen_ai.input.messages", "value": {"kvlistValue": 3}})
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(trace))
+    with pytest.raises(TraceFormatError) as caught:
+        load_trace(path, format="otlp")
+    assert "\n" not in str(caught.value)
+
