@@ -145,3 +145,75 @@ def test_otlp_malformed_attribute_value_is_one_line(tmp_path: Path) -> None:
         load_trace(path, format="otlp")
     assert "\n" not in str(caught.value)
 
+
+# --- LangSmith run trees ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("shape", ["runs", "tree"])
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_langsmith_calls_carry_the_tape_parts(scenario: str, shape: str) -> None:
+    assert_recorded(llm_calls(TRACES / "langsmith" / f"{scenario}.{shape}.json", "langsmith"))
+
+
+@pytest.mark.parametrize("shape", ["runs", "tree"])
+def test_langsmith_tool_loop_second_call(shape: str) -> None:
+    calls = llm_calls(TRACES / "langsmith" / f"tool-loop.{shape}.json", "langsmith")
+    assert len(calls) == 5
+    assert calls[1].messages == loop_history()
+    assert (calls[1].output_text, calls[1].stop_reason) == ("", "tool_calls")
+    last = llm_calls(TRACES / "langsmith" / f"happy.{shape}.json", "langsmith")[-1]
+    assert (last.output_text, last.stop_reason) == (HAPPY_ANSWER, "stop")
+
+
+def _langsmith_llm(inputs: Any, outputs: Any = None, extra: Any = None) -> list[dict[str, Any]]:
+    run = {"id": "r1", "trace_id": "r1", "name": "ChatOpenAI", "run_type": "llm",
+           "start_time": "2026-01-01T00:00:00Z", "end_time": "2026-01-01T00:00:01Z",
+           "inputs": inputs, "outputs": outputs}
+    if extra is not None:
+        run["extra"] = extra
+    return [run]
+
+
+def test_langsmith_without_messages_leaves_the_parts_none(tmp_path: Path) -> None:
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(_langsmith_llm({"prompt": "hi"})))
+    (call,) = llm_calls(path, "langsmith")
+    assert_not_recorded(call)
+
+
+def test_langsmith_langchain_messages_and_invocation_tools(tmp_path: Path) -> None:
+    messages = [[
+        {"lc": 1, "type": "constructor", "id": ["langchain", "schema", "SystemMessage"],
+         "kwargs": {"content": "Be brief."}},
+        {"lc": 1, "type": "constructor", "id": ["langchain", "schema", "HumanMessage"],
+         "kwargs": {"content": "hi"}},
+        {"type": "ai", "content": "", "tool_calls": [{"name": "f", "args": {"a": 1},
+                                                       "id": "c1"}]},
+        {"type": "tool", "content": "42", "tool_call_id": "c1"},
+    ]]
+    outputs = {"generations": [[{"text": "done", "generation_info": {"finish_reason": "stop"}}]]}
+    extra = {"invocation_params": {"tools": [{"type": "function", "function": {"name": "f"}}]}}
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(_langsmith_llm({"messages": messages}, outputs, extra)))
+    (call,) = llm_calls(path, "langsmith")
+    assert call.instructions == "Be brief."
+    assert call.messages == [
+        ChatMessage(role="user", text="hi"),
+        ChatMessage(role="assistant", tool_calls=[RequestedToolCall(
+            tool_name="f", tool_args={"a": 1}, call_id="c1")]),
+        ChatMessage(role="tool", text="42", call_id="c1", tool_name="f")]
+    assert (call.tools_offered, call.output_text, call.stop_reason) == (["f"], "done", "stop")
+
+
+@pytest.mark.parametrize("inputs", [
+    {"messages": "not a list", "tools": "x"},
+    {"messages": [1, None, {"role": 3, "content": {"a": 1}}, {"kwargs": {"content": 2}, "id": 5},
+                  {"role": "assistant", "tool_calls": [1, {"function": "f"}, {"name": 2}]}],
+     "tools": [1, {"function": 2}]},
+])
+def test_langsmith_malformed_messages_are_ignored(tmp_path: Path, inputs: Any) -> None:
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(_langsmith_llm(inputs, {"choices": [{"finish_reason": 1}]},
+                                              {"invocation_params": "x"})))
+    (call,) = llm_calls(path, "langsmith")
+    assert call.messages is None or all(isinstance(m, ChatMessage) for m in call.messages)
+    assert call.stop_reason is None
