@@ -217,3 +217,64 @@ def test_langsmith_malformed_messages_are_ignored(tmp_path: Path, inputs: Any) -
     (call,) = llm_calls(path, "langsmith")
     assert call.messages is None or all(isinstance(m, ChatMessage) for m in call.messages)
     assert call.stop_reason is None
+
+
+# --- OpenAI Agents SDK -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_openai_agents_generations_carry_the_tape_parts(scenario: str) -> None:
+    calls = llm_calls(TRACES / "openai-agents" / f"{scenario}.json", "openai-agents")
+    assert_recorded(calls)
+    assert all(call.stop_reason is None for call in calls)  # generation spans have none
+
+
+def test_openai_agents_tool_loop_second_call() -> None:
+    calls = llm_calls(TRACES / "openai-agents" / "tool-loop.json", "openai-agents")
+    assert len(calls) == 5
+    assert calls[1].messages == loop_history()
+    assert calls[1].output_text == ""
+    last = llm_calls(TRACES / "openai-agents" / "happy.json", "openai-agents")[-1]
+    assert last.output_text == HAPPY_ANSWER
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_openai_agents_response_spans_record_no_parts(scenario: str) -> None:
+    calls = llm_calls(TRACES / "openai-agents" / f"{scenario}.responses-api.json",
+                      "openai-agents")
+    assert calls
+    for call in calls:
+        assert_not_recorded(call)
+
+
+def _agents_trace(generation: dict[str, Any], agent: dict[str, Any]) -> dict[str, Any]:
+    def span(sid: str, parent: str | None, data: dict[str, Any]) -> dict[str, Any]:
+        return {"object": "trace.span", "id": sid, "trace_id": "trace_1", "parent_id": parent,
+                "started_at": "2026-01-01T00:00:00+00:00",
+                "ended_at": "2026-01-01T00:00:01+00:00", "span_data": data}
+    return {"data": [{"object": "trace", "id": "trace_1"},
+                     span("g", "a", {"type": "generation", **generation}),
+                     span("a", "g", {"type": "agent", "name": "x", **agent})]}  # a cycle
+
+
+@pytest.mark.parametrize("generation, agent", [
+    ({"input": [1, {"role": None}, {"role": "tool", "tool_call_id": {}}]}, {"tools": "x"}),
+    ({"input": [{"role": "assistant", "tool_calls": [{"function": {"name": 1}}, 3]}]},
+     {"tools": ["f", 1], "handoffs": ["other"]}),
+    ({"input": [], "output": []}, {"tools": [None, "f"]}),
+])
+def test_openai_agents_malformed_messages_are_ignored(tmp_path: Path, generation: Any,
+                                                      agent: Any) -> None:
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(_agents_trace(generation, agent)))
+    (call,) = llm_calls(path, "openai-agents")
+    assert call.messages is not None and all(isinstance(m, ChatMessage) for m in call.messages)
+    assert call.tools_offered in (None, ["f"])
+
+
+def test_openai_agents_generation_without_output_has_no_answer(tmp_path: Path) -> None:
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(_agents_trace({"input": [{"role": "user", "content": "hi"}]},
+                                             {"tools": ["f"]})))
+    (call,) = llm_calls(path, "openai-agents")
+    assert (call.instructions, call.messages, call.tools_offered, call.output_text) == \
+        ("", [ChatMessage(role="user", text="hi")], ["f"], None)

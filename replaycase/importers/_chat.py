@@ -32,9 +32,12 @@ class Turn(NamedTuple):
     call_id: Any = None
 
 
-def conversation(turns: Iterable[Turn]) -> tuple[str, list[ChatMessage]]:
-    """The instructions ("" when there were none) and the messages, in order. A tool message
-    is given the name of the call it answers when an earlier assistant message holds it."""
+def conversation(turns: Iterable[Turn] | None) -> tuple[str | None, list[ChatMessage] | None]:
+    """The instructions ("" when there were none) and the messages, in order; both None when
+    ``turns`` is (not recorded). A tool message is given the name of the call it answers when
+    an earlier assistant message holds it."""
+    if turns is None:
+        return None, None
     instructions: list[str] = []
     messages: list[ChatMessage] = []
     names: dict[str, str] = {}

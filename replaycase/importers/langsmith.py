@@ -220,8 +220,7 @@ class _Builder:
                             (node.outputs or {}).get("model"))
         self.model = self.model or model
         request = (node.inputs or {}).get("messages", node.inputs)
-        turns = chat_turns(request)
-        instructions, messages = conversation(turns) if turns is not None else (None, None)
+        instructions, messages = conversation(chat_turns(request))
         self.events.append(LlmCallEvent(
             seq=0, **node.common(), model=model, request=request, response=text,
             tool_calls=calls, usage=_usage(node, meta),

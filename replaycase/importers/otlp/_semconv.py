@@ -108,8 +108,7 @@ def llm_fields(span: Span) -> LlmFields:
                   "llm.response.model", "llm.request.model")
     outputs = output_messages(attrs)
     instructions, messages = conversation(
-        Turn(m.role, m.content, m.tool_calls, m.tool_call_id) for m in inputs) \
-        if inputs else (None, None)
+        [Turn(m.role, m.content, m.tool_calls, m.tool_call_id) for m in inputs] or None)
     return LlmFields(
         model=str(model) if model is not None else None,
         inputs=inputs,
