@@ -278,3 +278,55 @@ def test_openai_agents_generation_without_output_has_no_answer(tmp_path: Path) -
     (call,) = llm_calls(path, "openai-agents")
     assert (call.instructions, call.messages, call.tools_offered, call.output_text) == \
         ("", [ChatMessage(role="user", text="hi")], ["f"], None)
+
+
+# --- OTLP with GenAI content in log records (otel-genai-logs) --------------------------------
+
+def test_otlp_log_records_carry_the_messages_of_their_chat_span() -> None:
+    runs = load_trace(TRACES / "otel-genai-logs" / "all.otlp.jsonl", format="otlp")
+    tool_error = next(r for r in runs if r.status == "success")
+    first, second = [e for e in tool_error.events if isinstance(e, LlmCallEvent)]
+    system = ("You are the Acme Cloud billing support agent. Use issue_refund only when the "
+              "customer explicitly asks for a refund.")
+    question = "Was invoice INV-2291 paid? My customer id is C-10442."
+    lookup = RequestedToolCall(tool_name="lookup_billing", call_id="call_Q1lookup2291",
+                               tool_args={"customer_id": "C-10442", "invoice_id": "INV-2291"})
+    assert (first.instructions, first.output_text, first.stop_reason) == \
+        (system, "", "tool_calls")
+    assert first.messages == [ChatMessage(role="user", text=question)]
+    assert second.instructions == system
+    assert second.messages == [
+        ChatMessage(role="user", text=question),
+        ChatMessage(role="assistant", tool_calls=[lookup]),
+        ChatMessage(role="tool", call_id="call_Q1lookup2291", tool_name="lookup_billing",
+                    text="Error: BillingAPIError: 500 Internal Server Error from billing-api "
+                         "(request req_7f3a91)")]
+    assert second.output_text is not None and second.output_text.startswith("Sorry, I couldn't")
+    assert first.tools_offered is None  # the event mode does not record the tools offered
+    provider_error = next(r for r in runs if r.status == "error")
+    (failed,) = [e for e in provider_error.events if isinstance(e, LlmCallEvent)]
+    assert failed.messages is not None and failed.output_text is None
+
+
+@pytest.mark.parametrize("body", [{"stringValue": "x"}, {"kvlistValue": {"values": [
+    {"key": "content", "value": {"intValue": "3"}}, {"key": "id", "value": {"kvlistValue": {}}}]}},
+    None])
+def test_otlp_malformed_log_bodies_are_ignored(tmp_path: Path, body: Any) -> None:
+    trace = _genai_trace({})
+    record = {"traceId": "0" * 31 + "1", "spanId": "0" * 15 + "1",
+              "eventName": "gen_ai.tool.message", "body": body}
+    logs = {"resourceLogs": [{"scopeLogs": [{"logRecords": [record, {"body": body}]}]}]}
+    path = tmp_path / "t.jsonl"
+    path.write_text(json.dumps(trace) + "\n" + json.dumps(logs) + "\n")
+    (call,) = llm_calls(path, "otlp")
+    assert call.messages is None or all(isinstance(m, ChatMessage) for m in call.messages)
+
+
+def test_otlp_malformed_log_record_is_one_line(tmp_path: Path) -> None:
+    logs = {"resourceLogs": [{"scopeLogs": [{"logRecords": [{"spanId": 5,
+                                                             "eventName": "e"}]}]}]}
+    path = tmp_path / "t.jsonl"
+    path.write_text(json.dumps(_genai_trace({})) + "\n" + json.dumps(logs) + "\n")
+    with pytest.raises(TraceFormatError) as caught:
+        load_trace(path, format="otlp")
+    assert "\n" not in str(caught.value) and "line 2" in str(caught.value)

@@ -35,12 +35,31 @@ _TOTAL_TOKENS = ("gen_ai.usage.total_tokens", "llm.token_count.total",
                  "llm.usage.total_tokens")
 
 
+_MESSAGE_EVENTS = {"gen_ai.system.message": "system", "gen_ai.user.message": "user",
+                   "gen_ai.assistant.message": "assistant", "gen_ai.tool.message": "tool"}
+
+
 def lookup(span: Span) -> dict[str, Any]:
-    """The span's attributes, plus those of GenAI content events it lacks."""
+    """The span's attributes, plus those of GenAI content events it lacks: the older content
+    events' attributes, and message events (log records, ``_logs``) as ``gen_ai.prompt`` and
+    ``gen_ai.completion`` in the chat form."""
     extra: dict[str, Any] = {}
+    prompt: list[dict[str, Any]] = []
+    completion: list[Any] = []
     for event in span.events:
+        body = event.attrs.get("body")
+        body = body if isinstance(body, dict) else {}
         if event.name in _LEGACY_EVENTS:
             extra.update(event.attrs)
+        elif event.name in _MESSAGE_EVENTS:
+            prompt.append({**body, "role": _MESSAGE_EVENTS[event.name],
+                           "tool_call_id": body.get("tool_call_id", body.get("id"))})
+        elif event.name == "gen_ai.choice" and isinstance(body.get("message"), dict):
+            completion.append(body["message"])
+    if prompt:
+        extra["gen_ai.prompt"] = prompt
+    if completion:
+        extra["gen_ai.completion"] = completion
     return {**extra, **span.attrs} if extra else span.attrs
 
 
