@@ -35,6 +35,7 @@ from ..model import (
     TraceRun,
     Usage,
 )
+from ._chat import chat_turns, content_text, conversation, finish_reason, tool_names
 from ._common import duration_ms as _duration
 from ._common import epoch_s as _epoch
 from ._common import fail as _fail
@@ -219,11 +220,15 @@ class _Builder:
                             (node.outputs or {}).get("model"))
         self.model = self.model or model
         request = (node.inputs or {}).get("messages", node.inputs)
+        instructions, messages = conversation(chat_turns(request))
         self.events.append(LlmCallEvent(
             seq=0, **node.common(), model=model, request=request, response=text,
             tool_calls=calls, usage=_usage(node, meta),
             latency_ms=_duration(node.start, node.end),
-            error=_error_parts(node.error)[0] if node.error else None))
+            error=_error_parts(node.error)[0] if node.error else None,
+            instructions=instructions, messages=messages, tools_offered=_offered(node),
+            output_text=(text or "") if node.outputs else None,
+            stop_reason=finish_reason(node.outputs)))
         self.pending = list(calls)
 
     def _tool(self, node: _Node) -> None:
@@ -256,6 +261,17 @@ class _Builder:
                            version=str(version) if version is not None else None,
                            tags=[str(t) for t in tags] if isinstance(tags, list) else [],
                            extra=extra)
+
+
+def _offered(node: _Node) -> list[str] | None:
+    """The tools an llm run offered: the request's ``tools``, else LangChain's
+    ``extra.invocation_params.tools``; None when neither is recorded."""
+    found = tool_names((node.inputs or {}).get("tools"))
+    extra = node.raw.get("extra")
+    params = extra.get("invocation_params") if isinstance(extra, dict) else None
+    if found is None and isinstance(params, dict):
+        found = tool_names(params.get("tools"))
+    return found
 
 
 def _extra_metadata(node: _Node) -> dict[str, Any]:
@@ -293,7 +309,7 @@ def _response(outputs: dict[str, Any] | None,
             raise _fail(f"{where}.choices[0]", f"expected an object, got {json_kind(choice)}")
         message = _get(choice, "message", dict, f"{where}.choices[0]") or {}
         calls = _get(message, "tool_calls", list, f"{where}.choices[0].message") or []
-        return _text(message.get("content")), [
+        return content_text(message.get("content")), [
             _requested(c, f"{where}.choices[0].message.tool_calls[{n}]")
             for n, c in enumerate(calls)]
     generations = _get(outputs, "generations", list, where)
@@ -306,10 +322,10 @@ def _response(outputs: dict[str, Any] | None,
         kwargs = message.get("kwargs") if isinstance(message, dict) else None
         kwargs = kwargs if isinstance(kwargs, dict) else {}
         calls = list_at(kwargs, "tool_calls")
-        text = _text(kwargs.get("content")) or _text(generation.get("text"))
+        text = content_text(kwargs.get("content")) or content_text(generation.get("text"))
         return text, [_requested(c, f"{where}.generations[0].tool_calls[{n}]")
                       for n, c in enumerate(calls)]
-    return _text(outputs.get("content", outputs.get("output"))), []
+    return content_text(outputs.get("content", outputs.get("output"))), []
 
 
 def _requested(call: Any, where: str) -> RequestedToolCall:
@@ -363,16 +379,6 @@ def _error_parts(error: str) -> tuple[str, str | None]:
 def _error_event(node: _Node) -> ErrorEvent:
     message, kind = _error_parts(node.error or "")
     return ErrorEvent(seq=0, **node.common(at_end=True), message=message, error_type=kind)
-
-
-def _text(content: Any) -> str | None:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        parts = [p.get("text") for p in content if isinstance(p, dict)]
-        texts = [p for p in parts if isinstance(p, str)]
-        return "".join(texts) if texts else None
-    return None
 
 
 def _first_text(*values: Any) -> str | None:

@@ -6,7 +6,8 @@
 One TraceRun per trace id. Spans are listed in the order they ended, so events are ordered by
 ``started_at`` (a tool's result and a span's error by ``ended_at``). Span types:
 
-- ``generation`` (Chat Completions model): an ``llm_call`` with messages, model and usage.
+- ``generation`` (Chat Completions model): an ``llm_call`` with messages, model and usage,
+  and the model tape's parts (the agent span's tools as those offered).
 - ``response`` (Responses API model): an ``llm_call`` with only a response id. Its usage is
   taken from the enclosing ``turn`` span when that turn holds exactly one model span, so
   nothing is counted twice; model and response text stay empty (the trace has none).
@@ -41,6 +42,7 @@ from ..model import (
     TraceRun,
     Usage,
 )
+from ._chat import chat_turns, content_text, conversation
 from ._common import duration_ms as _duration
 from ._common import epoch_s as _epoch
 from ._common import fail as _fail
@@ -174,6 +176,7 @@ class _Builder:
         self.last_response: tuple[str | None, bool] = (None, False)
         self.saw_generation = False
         self.saw_response = False
+        self.spans = {span.id: span for span in spans if span.id}
 
     def push(self, span: _Span, event: Any, at_end: bool = False) -> None:
         """Queue an event at its span's start (or end); spans without times keep file order."""
@@ -229,14 +232,27 @@ class _Builder:
         messages = _get(span.data, "input", list, where)
         if self.question is None and messages:
             self.question = _question(messages)
-        text, calls = _response(_get(span.data, "output", list, where) or [], f"{where}.output")
+        output = _get(span.data, "output", list, where)
+        text, calls = _response(output or [], f"{where}.output")
         model = _get(span.data, "model", str, where)
         self.model = self.model or model
         usage = _usage(_get(span.data, "usage", dict, where), f"{where}.usage")
+        instructions, history = conversation(chat_turns(messages))
         self._model_call(span, LlmCallEvent(
             seq=0, **span.common(), model=model, request=messages, response=text,
             tool_calls=calls, usage=usage, latency_ms=_duration(span.started_at, span.ended_at),
-            error=span.error_text()), text)
+            error=span.error_text(), instructions=instructions, messages=history,
+            tools_offered=self._agent_tools(span),
+            output_text=(text or "") if output is not None else None), text)
+
+    def _agent_tools(self, span: _Span) -> list[str] | None:
+        """The tools of the agent above ``span`` (all offered), unless it has handoffs."""
+        for _ in self.spans:  # at most as many steps up as spans: a cycle ends
+            span = self.spans.get(span.parent_id or "", span) if span.kind != "agent" else span
+        tools = span.data.get("tools") if span.kind == "agent" else None
+        if span.data.get("handoffs") or not isinstance(tools, list):
+            return None
+        return [t for t in tools if isinstance(t, str) and t]
 
     def _response(self, span: _Span) -> None:
         self.saw_response = True
@@ -305,9 +321,8 @@ def _turn_usage(spans: list[_Span]) -> dict[str, Usage]:
 def _question(messages: list[Any]) -> Any:
     for message in messages:
         if isinstance(message, dict) and message.get("role") == "user":
-            content = message.get("content")
-            text = _text(content)
-            return text if text is not None else content
+            text = content_text(message.get("content"))
+            return text if text is not None else message.get("content")
     return None
 
 
@@ -321,7 +336,7 @@ def _response(output: list[Any], where: str) -> tuple[str | None, list[Requested
         if item.get("type") == "function_call":  # a Responses-API output item
             calls.append(_requested(item, f"{where}[{index}]"))
             continue
-        text = _text(item.get("content"))
+        text = content_text(item.get("content"))
         if text:
             texts.append(text)
         requested = _get(item, "tool_calls", list, f"{where}[{index}]") or []
@@ -341,16 +356,6 @@ def _requested(call: Any, where: str) -> RequestedToolCall:
     call_id = call.get("id") if call.get("type") != "function_call" else call.get("call_id")
     return RequestedToolCall(tool_name=name, tool_args=json_in_text(arguments),
                              call_id=call_id if isinstance(call_id, str) else None)
-
-
-def _text(content: Any) -> str | None:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        parts = [p.get("text") for p in content if isinstance(p, dict)]
-        texts = [p for p in parts if isinstance(p, str)]
-        return "".join(texts) if texts else None
-    return None
 
 
 def _usage(raw: dict[str, Any] | None, where: str) -> Usage | None:

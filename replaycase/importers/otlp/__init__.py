@@ -12,8 +12,9 @@ from __future__ import annotations
 from ..._jsonio import json_kind
 from ...model import TraceRun
 from ..base import Importer, TraceDocument
+from ._logs import is_logs, log_events
 from ._run import build_run
-from ._spans import Span, iter_spans
+from ._spans import Span, SpanEvent, iter_spans
 
 _KEYS = ("resourceSpans", "resource_spans")
 
@@ -25,17 +26,25 @@ class OtlpImporter(Importer):
     def check(self, doc: TraceDocument) -> str | None:
         if not isinstance(doc.first, dict):
             return f"top level is {json_kind(doc.first)}, expected a TracesData object"
-        if any(key in doc.first for key in _KEYS):
+        if any(key in doc.first for key in _KEYS) or is_logs(doc.first):
             return None
         return 'no "resourceSpans" key'
 
     def read(self, doc: TraceDocument) -> list[TraceRun]:
         traces: dict[str, list[Span]] = {}
+        logged: dict[str, list[SpanEvent]] = {}
         count = 0
         for lineno, record in doc.records(self.name):
             where = f"line {lineno}: " if doc.kind == "jsonl" else ""
+            if is_logs(record):
+                for span_id, event in log_events(record, where):
+                    logged.setdefault(span_id, []).append(event)
+                continue
             for span in iter_spans(record, where):  # a malformed value's error says where it is
                 count += 1
                 span.order = count
                 traces.setdefault(span.trace_id, []).append(span)
+        for spans in traces.values():
+            for span in spans:
+                span.events.extend(logged.get(span.span_id, ()))
         return [build_run(trace_id, spans) for trace_id, spans in traces.items()]

@@ -93,7 +93,9 @@ class _Builder:
             seq=0, model=fields.model, request=fields.request,
             response=msg.response_text(fields.outputs), tool_calls=calls, usage=fields.usage,
             latency_ms=span.duration_ms(), error=error[0] if error else None,
-            **_common(span)))
+            instructions=fields.instructions, messages=fields.messages,
+            tools_offered=fields.tools, output_text=fields.output_text,
+            stop_reason=fields.stop_reason, **_common(span)))
         self.requested = list(calls)
         if not self.has_tool_spans:
             self._tools_from_messages(span, calls)

@@ -10,7 +10,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ...model import Usage
+from ...model import ChatMessage, Usage
+from .._chat import Turn, conversation, tool_names
 from . import _messages as msg
 from ._spans import Span
 from ._values import parse_json_text
@@ -34,12 +35,31 @@ _TOTAL_TOKENS = ("gen_ai.usage.total_tokens", "llm.token_count.total",
                  "llm.usage.total_tokens")
 
 
+_MESSAGE_EVENTS = {"gen_ai.system.message": "system", "gen_ai.user.message": "user",
+                   "gen_ai.assistant.message": "assistant", "gen_ai.tool.message": "tool"}
+
+
 def lookup(span: Span) -> dict[str, Any]:
-    """The span's attributes, plus those of GenAI content events it lacks."""
+    """The span's attributes, plus those of GenAI content events it lacks: the older content
+    events' attributes, and message events (log records, ``_logs``) as ``gen_ai.prompt`` and
+    ``gen_ai.completion`` in the chat form."""
     extra: dict[str, Any] = {}
+    prompt: list[dict[str, Any]] = []
+    completion: list[Any] = []
     for event in span.events:
+        body = event.attrs.get("body")
+        body = body if isinstance(body, dict) else {}
         if event.name in _LEGACY_EVENTS:
             extra.update(event.attrs)
+        elif event.name in _MESSAGE_EVENTS:
+            prompt.append({**body, "role": _MESSAGE_EVENTS[event.name],
+                           "tool_call_id": body.get("tool_call_id", body.get("id"))})
+        elif event.name == "gen_ai.choice" and isinstance(body.get("message"), dict):
+            completion.append(body["message"])
+    if prompt:
+        extra["gen_ai.prompt"] = prompt
+    if completion:
+        extra["gen_ai.completion"] = completion
     return {**extra, **span.attrs} if extra else span.attrs
 
 
@@ -86,6 +106,12 @@ class LlmFields:
     outputs: list[msg.Message]
     request: Any
     usage: Usage | None
+    # The model tape's parts (DESIGN 8); None where the span did not record them.
+    instructions: str | None = None
+    messages: list[ChatMessage] | None = None
+    tools: list[str] | None = None
+    output_text: str | None = None
+    stop_reason: str | None = None
 
 
 def llm_fields(span: Span) -> LlmFields:
@@ -99,13 +125,50 @@ def llm_fields(span: Span) -> LlmFields:
         request = io_value(attrs, "input")
     model = first(attrs, "gen_ai.response.model", "gen_ai.request.model", "llm.model_name",
                   "llm.response.model", "llm.request.model")
+    outputs = output_messages(attrs)
+    instructions, messages = conversation(
+        [Turn(m.role, m.content, m.tool_calls, m.tool_call_id) for m in inputs] or None)
     return LlmFields(
         model=str(model) if model is not None else None,
         inputs=inputs,
-        outputs=output_messages(attrs),
+        outputs=outputs,
         request=request,
         usage=usage(attrs),
+        instructions=instructions,
+        messages=messages,
+        tools=offered_tools(attrs),
+        output_text=(msg.response_text(outputs) or "") if outputs else None,
+        stop_reason=stop_reason(attrs),
     )
+
+
+def offered_tools(attrs: dict[str, Any]) -> list[str] | None:
+    """The tool names a request offered: GenAI ``gen_ai.tool.definitions``, OpenInference
+    ``llm.tools.K.tool.json_schema``, else the ``tools`` of the request in ``input.value``."""
+    found = tool_names(attrs.get("gen_ai.tool.definitions"))
+    if found is not None:
+        return found
+    flat = msg.unflatten(attrs, "llm.tools")
+    if isinstance(flat, list):
+        return tool_names([t.get("tool", {}).get("json_schema") if isinstance(t, dict)
+                           and isinstance(t.get("tool"), dict) else None for t in flat])
+    request = io_value(attrs, "input")
+    return tool_names(request.get("tools")) if isinstance(request, dict) else None
+
+
+def stop_reason(attrs: dict[str, Any]) -> str | None:
+    """The first finish reason: ``gen_ai.response.finish_reasons``, else the first choice's
+    in OpenInference's ``output.value``."""
+    reasons = attrs.get("gen_ai.response.finish_reasons")
+    if isinstance(reasons, str):
+        reasons = [reasons]
+    if not isinstance(reasons, list) or not reasons:
+        body = parse_json_text(attrs.get("output.value"))
+        choices = body.get("choices") if isinstance(body, dict) else None
+        reasons = [c.get("finish_reason") for c in choices if isinstance(c, dict)] \
+            if isinstance(choices, list) else []
+    first_reason = reasons[0] if reasons else None
+    return first_reason if isinstance(first_reason, str) and first_reason else None
 
 
 def input_messages(attrs: dict[str, Any]) -> list[msg.Message]:
