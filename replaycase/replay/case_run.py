@@ -27,6 +27,7 @@ from ._capture import tail_text
 from .evidence import LOG_OVERHANG, RunFolder
 from .process import ProcessResult, run_process
 from .tape_serving import TapeSession, case_tape, serving
+from .wire_run import model_log_entries, run_from_wire
 
 ENV_PREFIXES = ("REPLAYCASE_", "REPLAYKIT_")
 MAX_ENV_INPUT = 100 * 1024
@@ -186,9 +187,10 @@ def _judge_run(case: ReplayCase, options: ReplayOptions, run: RunFolder,
     """Read what the runner left in its folder, judge it and keep the evidence. A candidate
     that left the tape is ``diverged``, whatever else it did (DESIGN 8)."""
     cap = options.max_output_bytes
+    wire = ""
     if session is not None:
-        run.read_log(MODEL_LOG, int(options.limits.max_output_file_mb * _MB), False)
-    run.read_log(STDOUT_LOG, cap, process.stdout_truncated)
+        wire = run.read_log(MODEL_LOG, int(options.limits.max_output_file_mb * _MB), False)
+    stdout = run.read_log(STDOUT_LOG, cap, process.stdout_truncated)
     stderr = run.read_log(STDERR_LOG, cap, process.stderr_truncated)
     output, refused = run.read_output(int(options.limits.max_output_file_mb * _MB))
     runner = RunnerInfo(cmd=options.runner_cmd,
@@ -200,6 +202,15 @@ def _judge_run(case: ReplayCase, options: ReplayOptions, run: RunFolder,
     timeout = options.timeout_s or case.spec.runner.timeout_s
     candidate, reason = _read_output(process, output, refused, timeout, options.limits,
                                      run.gone())
+    if candidate is None and output is None and refused is None and session is not None \
+            and session.answered and not (process.spawn_error or process.killed_reason):
+        # An unmodified agent writes no output: judge the run the model server saw.
+        candidate = run_from_wire(
+            model_log_entries(wire.encode().splitlines(keepends=True), run.folder.path /
+                              MODEL_LOG, options.limits),
+            case_id=case.id, stdout=stdout, exit_code=process.exit_code,
+            stderr_tail=runner.stderr_tail)
+        reason = None if candidate is not None else reason
     result = judge(case, candidate, runner, reason)
     point = session.divergence_point() if session is not None else None
     if point is not None:

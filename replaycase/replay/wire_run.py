@@ -66,19 +66,25 @@ def read_model_log(path: Path, limits: Limits = DEFAULT_LIMITS) -> list[dict[str
     a ``FileAccessError``, like any file replaycase reads."""
     if not path.exists():
         return []
-    entries: list[dict[str, Any]] = []
     with open_regular(path, max_bytes=limits.max_file_bytes) as handle:
-        for number, raw in enumerate(handle, start=1):
-            if number == 1 and raw.startswith(BOM):
-                raw = raw[len(BOM):]
-            if not raw.strip():
-                continue
-            try:
-                value = loads(decode(raw, path, number), path, limits, line=number)
-            except TraceFormatError:
-                continue
-            if isinstance(value, dict):
-                entries.append(value)
+        return model_log_entries(handle, path, limits)
+
+
+def model_log_entries(lines: Iterable[bytes], path: Path,
+                      limits: Limits = DEFAULT_LIMITS) -> list[dict[str, Any]]:
+    """The entries of a model log's lines (as ``read_model_log`` reads them)."""
+    entries: list[dict[str, Any]] = []
+    for number, raw in enumerate(lines, start=1):
+        if number == 1 and raw.startswith(BOM):
+            raw = raw[len(BOM):]
+        if not raw.strip():
+            continue
+        try:
+            value = loads(decode(raw, path, number), path, limits, line=number)
+        except TraceFormatError:
+            continue
+        if isinstance(value, dict):
+            entries.append(value)
     return entries
 
 

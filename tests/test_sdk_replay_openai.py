@@ -1,0 +1,98 @@
+"""An unmodified agent on the official openai SDK, replayed from its case's model tape with
+no network and no real key (issue 14): its failed production run (against a scripted model)
+is scaffolded; the buggy agent reproduces, a fix in code alone is fixed, a fix that asks the
+model something new is diverged, naming the turn."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("openai")
+
+from replaycase.case import load_case
+from replaycase.replay.case_run import ReplayOptions, replay_case
+from replaycase.replay.model_server import ModelServer
+from replaycase.scaffolding.build import ScaffoldOptions, scaffold
+from replaycase.tape.models import Answer, AnswerToolCall, MatchKey, TapeTurn
+
+AGENT = Path(__file__).parent / "data" / "sdk_agents" / "billing_agent.py"
+QUESTION = "Why was I charged twice in March? My customer id is C-10442."
+LOOKUP = TapeTurn(turn=1, key=MatchKey(), answer=Answer(
+    model="gpt-4o-mini-2024-07-18", stop_reason="tool_calls",
+    tool_calls=[AnswerToolCall(name="lookup_billing", arguments={"customer_id": "C-10442"})]))
+
+
+class ScriptedModel:
+    """Production's model, scripted: it asks for the billing lookup every time."""
+
+    def answer(self, key: MatchKey) -> TapeTurn:
+        return LOOKUP
+
+
+@pytest.fixture(scope="module")
+def case_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    work = tmp_path_factory.mktemp("sdk")
+    transcript = work / "transcript.json"
+    with ModelServer(ScriptedModel(), api_key="sk-prod", log_path=work / "prod.jsonl") as model:
+        env = {**os.environ, "OPENAI_BASE_URL": model.openai_base_url,
+               "OPENAI_API_KEY": "sk-prod", "AGENT_TRANSCRIPT": str(transcript)}
+        done = subprocess.run([sys.executable, str(AGENT), "buggy"], input=QUESTION, env=env,
+                              capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and "ToolLoopError" in done.stderr, done.stderr
+    out = work / "cases" / "billing-loop"
+    [report] = scaffold(transcript, out, ScaffoldOptions())
+    assert {"repeated_tool_call": {"tool": "lookup_billing", "min": 3}} in [
+        {k: v for k, v in entry.items() if k != "why"} for entry in report.observed]
+    assert (out / "fixtures" / "model_tape.jsonl").is_file()
+    return out
+
+
+def _replay(case_dir: Path, tmp_path: Path, variant: str, **options: object):  # type: ignore[no-untyped-def]
+    env_key = os.environ.pop("OPENAI_API_KEY", None)  # a real key must never be needed
+    try:
+        cmd = f"{shlex.quote(sys.executable)} {shlex.quote(str(AGENT))} {variant}"
+        return replay_case(load_case(case_dir), ReplayOptions(
+            runner_cmd=cmd, evidence_root=tmp_path / "runs", timeout_s=60, **options))  # type: ignore[arg-type]
+    finally:
+        if env_key is not None:
+            os.environ["OPENAI_API_KEY"] = env_key
+
+
+def test_the_buggy_agent_reproduces_from_the_tape(case_dir: Path, tmp_path: Path) -> None:
+    result = _replay(case_dir, tmp_path, "buggy")
+    assert result.verdict == "reproduced", (result.verdict, result.runner.reason,
+                                            result.divergence)
+    assert result.runner.exit_code == 1
+    log = (Path(result.evidence_dir or "") / "model-log.jsonl").read_text().splitlines()
+    assert [json.loads(line)["answer"]["turn"] for line in log] == [1, 2, 3]
+    candidate = json.loads((Path(result.evidence_dir or "") / "candidate-run.json").read_text())
+    assert candidate["status"] == "error"
+
+
+def test_a_fix_in_code_alone_is_fixed(case_dir: Path, tmp_path: Path) -> None:
+    result = _replay(case_dir, tmp_path, "fixed")
+    assert result.verdict == "fixed", (result.verdict, result.runner.reason, result.assertions)
+    candidate = json.loads((Path(result.evidence_dir or "") / "candidate-run.json").read_text())
+    assert candidate["final_output"].startswith("Sorry, our billing system is not answering")
+
+
+def test_a_fix_that_asks_something_new_is_diverged(case_dir: Path, tmp_path: Path) -> None:
+    result = _replay(case_dir, tmp_path, "asks")
+    assert result.verdict == "diverged", (result.verdict, result.runner.reason)
+    assert result.divergence is not None and result.divergence.turn == 3
+    assert result.divergence.message.startswith("replaycase: diverged at model turn 3: history")
+    assert not result.passes("fixed") and not result.passes("reproduced")
+
+
+def test_without_the_tape_the_agent_cannot_reach_a_model(case_dir: Path,
+                                                         tmp_path: Path) -> None:
+    result = _replay(case_dir, tmp_path, "fixed", model_tape=False)
+    assert result.verdict == "runner_error"
+    assert not (Path(result.evidence_dir or "") / "model-log.jsonl").exists()
