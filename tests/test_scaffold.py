@@ -224,3 +224,13 @@ def test_scaffold_json_output_lists_what_each_case_holds(tmp_path: Path) -> None
     assert case["observed"] == written["observed_failure"]
     assert case["desired"] == written["desired"]
     assert isinstance(case["redaction"], dict)
+
+
+def test_an_observed_entry_scaffold_derives_too_is_written_once(tmp_path: Path) -> None:
+    derived = scaffold(LOOP, tmp_path / "a")[0].observed
+    entry = next(e for e in derived if "repeated_tool_call" in e)
+    flow = json.dumps({"repeated_tool_call": entry["repeated_tool_call"]})
+    [report] = scaffold(LOOP, tmp_path / "b", ScaffoldOptions(observed=[flow]))
+    keys = [json.dumps({k: v for k, v in e.items() if k != "why"}, sort_keys=True)
+            for e in report.observed]
+    assert len(keys) == len(set(keys)) == len(derived)

@@ -200,6 +200,10 @@ def _plan(trace: Path, run: TraceRun, case_id: str, out: Path, observed_user: li
     return _Plan(files=files, report=report)
 
 
+def _without_why(entry: Entry) -> dict[str, Any]:
+    return {k: v for k, v in entry.to_yaml_dict().items() if k != "why"}
+
+
 def _derive(trace: Path, run: TraceRun, case_id: str, observed_user: list[Entry],
             desired_user: list[Entry]) -> _Derived:
     derived = derive_observed(run)
@@ -208,6 +212,8 @@ def _derive(trace: Path, run: TraceRun, case_id: str, observed_user: list[Entry]
         if outcome.outcome != "passed":
             raise UsageError(f"--observed {_flow(entry)} does not hold on {trace.name} "
                              f"(run {run.run_id}): {outcome.message}")
+    known = [_without_why(entry) for entry in derived]
+    observed_user = [e for e in observed_user if _without_why(e) not in known]  # said once
     observed = derived + observed_user
     if not observed:
         raise RunChoiceError(trace, f"run {run.run_id} shows no failure replaycase can detect "
