@@ -4,9 +4,12 @@ one assistant message per assistant turn."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from replaycase.model import ChatMessage, RequestedToolCall
+from replaycase.model.chat import read_conversation
 from replaycase.tape.key import make_key
 from replaycase.tape.protocols import (
     AnthropicMessages,
@@ -16,29 +19,36 @@ from replaycase.tape.protocols import (
 )
 
 CALL = RequestedToolCall(tool_name="get_order", tool_args={"id": 1}, call_id="c9")
-EXPECTED = make_key("Be brief.\nBe kind.", [
-    ChatMessage(role="user", text="Hi\nthere"),
+# As model.chat reads a trace's messages: instructions joined by a blank line, the text parts
+# of one message joined as they are.
+EXPECTED = make_key("Be brief.\n\nBe kind.", [
+    ChatMessage(role="user", text="Hithere"),
     ChatMessage(role="assistant", text="Looking.", tool_calls=[CALL]),
     ChatMessage(role="tool", text="found", call_id="c9"),
 ], ["get_order"])
 
 
+WIRE_CHAT: dict[str, Any] = {
+    "model": "m", "stream": True, "stream_options": {"include_usage": True},
+    "tools": [{"type": "function", "function": {"name": "get_order"}}],
+    "messages": [
+        {"role": "system", "content": "Be brief."},
+        {"role": "developer", "content": [{"type": "text", "text": "Be kind."}]},
+        {"role": "user", "content": [{"type": "text", "text": "Hi"},
+                                     {"type": "image_url", "image_url": {"url": "x"}},
+                                     {"type": "text", "text": "there"}]},
+        {"role": "assistant", "content": "Looking.", "tool_calls": [
+            {"id": "a", "type": "function",
+             "function": {"name": "get_order", "arguments": '{"id": 1}'}}]},
+        {"role": "tool", "tool_call_id": "a", "content": "found"}]}
+
+
 def test_chat_completions_request() -> None:
-    request = OpenAIChat().read({
-        "model": "m", "stream": True, "stream_options": {"include_usage": True},
-        "tools": [{"type": "function", "function": {"name": "get_order"}}],
-        "messages": [
-            {"role": "system", "content": "Be brief."},
-            {"role": "developer", "content": [{"type": "text", "text": "Be kind."}]},
-            {"role": "user", "content": [{"type": "text", "text": "Hi"},
-                                         {"type": "image_url", "image_url": {"url": "x"}},
-                                         {"type": "text", "text": "there"}]},
-            {"role": "assistant", "content": "Looking.", "tool_calls": [
-                {"id": "a", "type": "function",
-                 "function": {"name": "get_order", "arguments": '{"id": 1}'}}]},
-            {"role": "tool", "tool_call_id": "a", "content": "found"}]})
+    request = OpenAIChat().read(WIRE_CHAT)
     assert request.key() == EXPECTED
     assert (request.model, request.stream, request.include_usage) == ("m", True, True)
+    recorded = read_conversation(WIRE_CHAT["messages"])  # as a transcript is read
+    assert make_key(*recorded, ["get_order"]) == request.key()
 
 
 def test_responses_request_joins_consecutive_assistant_items() -> None:
@@ -58,22 +68,29 @@ def test_responses_request_joins_consecutive_assistant_items() -> None:
     assert request.key() == EXPECTED
 
 
+ANTHROPIC: dict[str, Any] = {
+    "system": [{"type": "text", "text": "Be brief."}, {"type": "text", "text": "Be kind."}],
+    "tools": [{"name": "get_order", "input_schema": {}}],
+    "messages": [
+        {"role": "user", "content": [{"type": "text", "text": "Hi"},
+                                     {"type": "text", "text": "there"}]},
+        {"role": "assistant", "content": [
+            {"type": "thinking", "thinking": "hm", "signature": "s"},
+            {"type": "text", "text": "Looking."},
+            {"type": "tool_use", "id": "toolu_1", "name": "get_order", "input": {"id": 1}}]},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1",
+                                      "content": [{"type": "text", "text": "found"}],
+                                      "is_error": True}]}]}
+
+
 def test_anthropic_request() -> None:
-    request = AnthropicMessages().read({
-        "system": [{"type": "text", "text": "Be brief."}, {"type": "text", "text": "Be kind."}],
-        "tools": [{"name": "get_order", "input_schema": {}}],
-        "messages": [
-            {"role": "user", "content": [{"type": "text", "text": "Hi"},
-                                         {"type": "text", "text": "there"}]},
-            {"role": "assistant", "content": [
-                {"type": "thinking", "thinking": "hm", "signature": "s"},
-                {"type": "text", "text": "Looking."},
-                {"type": "tool_use", "id": "toolu_1", "name": "get_order", "input": {"id": 1}}]},
-            {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1",
-                                          "content": [{"type": "text", "text": "found"}],
-                                          "is_error": True}]}]})
-    assert request.key() == EXPECTED
+    request = AnthropicMessages().read(ANTHROPIC)
+    # ``system`` is one text in two blocks: joined as a message's parts are
+    assert request.key() == EXPECTED.model_copy(update={"instructions": "Be brief.Be kind."})
     assert request.messages[-1].is_error
+    body = ANTHROPIC
+    recorded = read_conversation(body["messages"], system=body["system"])  # a transcript's
+    assert make_key(*recorded, ["get_order"]) == request.key()
 
 
 def test_no_instructions_are_empty_instructions() -> None:

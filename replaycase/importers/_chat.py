@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 from .._jsonio import canonical_json, json_in_text
 from ..model import ChatMessage, RequestedToolCall
+from ..model.chat import join_instructions
 
 _INSTRUCTION_ROLES = {"system", "developer"}
 _LANGCHAIN_CLASSES = {"SystemMessage": "system", "HumanMessage": "human", "AIMessage": "ai",
@@ -59,7 +60,7 @@ def conversation(turns: Iterable[Turn] | None) -> tuple[str | None, list[ChatMes
                                         call_id=call_id, tool_name=names.get(call_id or "")))
         elif kind == "user":
             messages.append(ChatMessage(role="user", text=text_of(turn.content)))
-    return "\n".join(t for t in instructions if t), messages
+    return join_instructions(t for t in instructions if t), messages
 
 
 def text_of(content: Any) -> str:

@@ -18,7 +18,7 @@ expected a list, got a string``): the caller adds the file.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .._jsonio import canonical_json, json_in_text, json_kind
@@ -27,6 +27,13 @@ from .events import ChatMessage, RequestedToolCall
 
 class ChatFormatError(ValueError):
     """A malformed chat message; the text says where."""
+
+
+def join_instructions(texts: Iterable[str]) -> str:
+    """System and developer texts as one instructions text, joined by a blank line: every
+    reader of a conversation (a trace's or a request on the wire) joins them so, since the
+    model tape compares the result."""
+    return "\n\n".join(texts)
 
 
 class Conversation:
@@ -40,7 +47,7 @@ class Conversation:
     @property
     def instructions(self) -> str | None:
         """The system texts joined by a blank line; None when there were none."""
-        return "\n\n".join(self.parts) if self.parts else None
+        return join_instructions(self.parts) if self.parts else None
 
     def add(self, message: Any, where: str) -> None:
         """Read one message (``where`` names it in an error)."""
@@ -87,8 +94,9 @@ def tool_names(tools: Any, where: str = "tools") -> list[str]:
         raise ChatFormatError(f"{where}: expected a list, got {json_kind(tools)}")
     names = []
     for index, tool in enumerate(tools):
-        if isinstance(tool, dict) and isinstance(tool.get("function"), dict):
-            tool = tool["function"]
+        if isinstance(tool, dict):  # {"type": "function", "function": {"name"}}, "custom" too
+            kind = tool.get("type") if isinstance(tool.get("type"), str) else "function"
+            tool = tool[kind] if isinstance(tool.get(kind), dict) else tool
         name = tool.get("name") if isinstance(tool, dict) else tool
         if not isinstance(name, str):
             raise ChatFormatError(f"{where}[{index}]: no tool name string")
@@ -166,7 +174,7 @@ def tool_calls_of(message: dict[str, Any], where: str) -> list[RequestedToolCall
     content = message.get("content")
     if isinstance(content, list):
         for index, block in enumerate(content):
-            if isinstance(block, dict) and block.get("type") == "tool_use":
+            if isinstance(block, dict) and block.get("type") in ("tool_use", "server_tool_use"):
                 calls.append(_tool_use(block, f"{where}.content[{index}]"))
     return calls
 

@@ -93,23 +93,6 @@ def arguments_object(call: AnswerToolCall) -> dict[str, Any]:
     return value if isinstance(value, dict) else {"input": value}
 
 
-def text_of(content: Any, kinds: tuple[str, ...] = ("text",)) -> str:
-    """The text of message content: a string, or the text parts of a list joined by a line
-    break (other parts, images and the like, are left out)."""
-    if content is None:
-        return ""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, dict):
-        content = [content]
-    if not isinstance(content, list):
-        raise BadRequest(f"message content must be text or a list of parts, not {content!r}")
-    texts = [part["text"] for part in content
-             if isinstance(part, dict) and part.get("type", "text") in kinds
-             and isinstance(part.get("text"), str)]
-    return "\n".join(texts)
-
-
 def items(body: dict[str, Any], name: str) -> list[dict[str, Any]]:
     """A list-of-objects field of a request body ([] when absent)."""
     value = body.get(name)

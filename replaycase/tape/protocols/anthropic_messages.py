@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from ...model import ChatMessage, RequestedToolCall
+from ...model.chat import ChatFormatError, read_conversation, tool_names
 from ..models import Answer
 from ._wire import (
     BadRequest,
@@ -20,7 +20,6 @@ from ._wire import (
     items,
     model_name,
     sse,
-    text_of,
     tokens,
 )
 
@@ -36,62 +35,22 @@ def _stop_reason(answer: Answer) -> str:
     return "stop_sequence" if answer.stop_reason == "stop_sequence" else "end_turn"
 
 
-def _blocks(content: Any) -> list[dict[str, Any]]:
-    if isinstance(content, str):
-        return [{"type": "text", "text": content}]
-    return items({"content": content}, "content")
-
-
-def _user(content: Any) -> list[ChatMessage]:
-    """A user turn: its runs of text blocks are user messages, each tool result a tool one."""
-    out: list[ChatMessage] = []
-    texts: list[str] = []
-    for block in _blocks(content):
-        if block.get("type") == "tool_result":
-            if texts:
-                out.append(ChatMessage(role="user", text="\n".join(texts)))
-                texts = []
-            call_id = block.get("tool_use_id")
-            out.append(ChatMessage(role="tool", text=text_of(block.get("content")),
-                                   call_id=call_id if isinstance(call_id, str) else None,
-                                   is_error=block.get("is_error") is True))
-        elif block.get("type") == "text" and isinstance(block.get("text"), str):
-            texts.append(block["text"])
-    if texts or not out:
-        out.append(ChatMessage(role="user", text="\n".join(texts)))
-    return out
-
-
-def _assistant(content: Any) -> ChatMessage:
-    texts: list[str] = []
-    calls: list[RequestedToolCall] = []
-    for block in _blocks(content):
-        if block.get("type") == "text" and isinstance(block.get("text"), str):
-            texts.append(block["text"])
-        elif block.get("type") in ("tool_use", "server_tool_use"):
-            if not isinstance(block.get("name"), str):
-                raise BadRequest("a tool_use block must have a name")
-            calls.append(RequestedToolCall(tool_name=block["name"], tool_args=block.get("input"),
-                                           call_id=block.get("id")))
-    return ChatMessage(role="assistant", text="\n".join(texts), tool_calls=calls)
-
-
 class AnthropicMessages(WireProtocol):
     name = "anthropic.messages"
     path = "/v1/messages"
 
     def read(self, body: dict[str, Any]) -> WireRequest:
-        messages: list[ChatMessage] = []
-        for message in items(body, "messages"):
-            role = message.get("role")
-            if role == "user":
-                messages += _user(message.get("content"))
-            elif role == "assistant":
-                messages.append(_assistant(message.get("content")))
-            else:
-                raise BadRequest(f"unknown message role {role!r}")
-        tools = [tool["name"] for tool in items(body, "tools") if isinstance(tool.get("name"), str)]
-        return WireRequest(instructions=text_of(body.get("system")), messages=messages,
+        """The request read as a trace's Anthropic messages are (``model.chat``)."""
+        messages = items(body, "messages")
+        for message in messages:
+            if message.get("role") not in ("user", "assistant"):
+                raise BadRequest(f"unknown message role {message.get('role')!r}")
+        try:
+            instructions, conversation = read_conversation(messages, system=body.get("system"))
+            tools = tool_names(items(body, "tools"))
+        except ChatFormatError as exc:
+            raise BadRequest(str(exc)) from None
+        return WireRequest(instructions=instructions or "", messages=conversation,
                            tools=tools, model=model_name(body), stream=flag(body, "stream"))
 
     def json_answer(self, reply: Reply) -> dict[str, Any]:

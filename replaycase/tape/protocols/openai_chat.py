@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ...model import ChatMessage, RequestedToolCall
+from ...model.chat import ChatFormatError, read_conversation, tool_names
 from ..models import Answer
 from ._wire import (
     BadRequest,
@@ -19,11 +19,8 @@ from ._wire import (
     items,
     model_name,
     sse,
-    text_of,
     tokens,
 )
-
-_TEXT_PARTS = ("text", "input_text", "output_text", "refusal")
 
 
 def _finish_reason(answer: Answer) -> str:
@@ -42,46 +39,7 @@ def _usage(answer: Answer) -> dict[str, Any] | None:
             "total_tokens": prompt + completion}
 
 
-def _tool_calls(message: dict[str, Any]) -> list[RequestedToolCall]:
-    calls = []
-    for call in items(message, "tool_calls"):
-        function = call.get("function") or call.get("custom") or {}
-        if not isinstance(function, dict) or not isinstance(function.get("name"), str):
-            raise BadRequest("an assistant tool call must name its function")
-        arguments = function.get("arguments", function.get("input"))
-        calls.append(RequestedToolCall(tool_name=function["name"], tool_args=arguments,
-                                       call_id=call.get("id")))
-    legacy = message.get("function_call")
-    if isinstance(legacy, dict) and isinstance(legacy.get("name"), str):
-        calls.append(RequestedToolCall(tool_name=legacy["name"],
-                                       tool_args=legacy.get("arguments")))
-    return calls
-
-
-def _message(message: dict[str, Any]) -> ChatMessage:
-    role = message.get("role")
-    text = text_of(message.get("content"), _TEXT_PARTS)
-    if role == "user":
-        return ChatMessage(role="user", text=text)
-    if role == "assistant":
-        return ChatMessage(role="assistant", text=text, tool_calls=_tool_calls(message))
-    if role in ("tool", "function"):
-        call_id = message.get("tool_call_id")
-        name = message.get("name")
-        return ChatMessage(role="tool", text=text,
-                           call_id=call_id if isinstance(call_id, str) else None,
-                           tool_name=name if isinstance(name, str) else None)
-    raise BadRequest(f"unknown message role {role!r}")
-
-
-def _tool_names(body: dict[str, Any]) -> list[str]:
-    names = []
-    for tool in items(body, "tools"):
-        spec = tool.get(tool.get("type", "function")) or tool
-        if isinstance(spec, dict) and isinstance(spec.get("name"), str):
-            names.append(spec["name"])
-    names += [f["name"] for f in items(body, "functions") if isinstance(f.get("name"), str)]
-    return names
+_ROLES = ("system", "developer", "user", "assistant", "tool", "function")
 
 
 class OpenAIChat(WireProtocol):
@@ -89,17 +47,20 @@ class OpenAIChat(WireProtocol):
     path = "/v1/chat/completions"
 
     def read(self, body: dict[str, Any]) -> WireRequest:
-        instructions: list[str] = []
-        messages: list[ChatMessage] = []
-        for message in items(body, "messages"):
-            if message.get("role") in ("system", "developer"):
-                instructions.append(text_of(message.get("content"), _TEXT_PARTS))
-            else:
-                messages.append(_message(message))
+        """The request read as a trace's Chat Completions messages are (``model.chat``)."""
+        messages = items(body, "messages")
+        for message in messages:
+            if message.get("role") not in _ROLES:
+                raise BadRequest(f"unknown message role {message.get('role')!r}")
+        try:
+            instructions, conversation = read_conversation(messages)
+            tools = tool_names(items(body, "tools")) + tool_names(items(body, "functions"))
+        except ChatFormatError as exc:
+            raise BadRequest(str(exc)) from None
         options = body.get("stream_options")
         include_usage = isinstance(options, dict) and options.get("include_usage") is True
-        return WireRequest(instructions="\n".join(instructions), messages=messages,
-                           tools=_tool_names(body), model=model_name(body),
+        return WireRequest(instructions=instructions or "", messages=conversation,
+                           tools=tools, model=model_name(body),
                            stream=flag(body, "stream"), include_usage=include_usage)
 
     def json_answer(self, reply: Reply) -> dict[str, Any]:

@@ -9,6 +9,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from ...model import ChatMessage, RequestedToolCall
+from ...model.chat import (
+    ChatFormatError,
+    assistant_text,
+    content_text,
+    join_instructions,
+)
 from ..models import Answer
 from ._wire import (
     BadRequest,
@@ -21,12 +27,9 @@ from ._wire import (
     items,
     model_name,
     sse,
-    text_of,
     tokens,
 )
 from .openai_chat import openai_error
-
-_TEXT_PARTS = ("input_text", "output_text", "text", "refusal")
 
 
 class ResponseStore:
@@ -59,7 +62,7 @@ def _add_assistant(messages: list[ChatMessage], text: str,
     """Consecutive assistant items (messages and function calls) are one assistant message."""
     last = messages[-1] if messages else None
     if last is not None and last.role == "assistant":
-        joined = "\n".join(t for t in (last.text, text) if t)
+        joined = last.text + text  # as the parts of one message are joined
         messages[-1] = ChatMessage(role="assistant", text=joined,
                                    tool_calls=[*last.tool_calls, *calls])
     else:
@@ -67,26 +70,29 @@ def _add_assistant(messages: list[ChatMessage], text: str,
 
 
 def _read_input(value: Any, instructions: list[str]) -> list[ChatMessage]:
+    """The input items as ``ChatMessage`` s, their content read as a trace's is
+    (``model.chat``); system and developer texts go to ``instructions``."""
     if isinstance(value, str):
         return [ChatMessage(role="user", text=value)]
     messages: list[ChatMessage] = []
-    for item in items({"input": value}, "input"):
+    for index, item in enumerate(items({"input": value}, "input")):
+        where = f"input[{index}]"
         kind = item.get("type", "message")
         role = item.get("role")
         if kind in ("function_call", "custom_tool_call"):
             _add_assistant(messages, "", [_call(item)])
         elif kind in ("function_call_output", "custom_tool_call_output"):
             call_id = item.get("call_id")
-            messages.append(ChatMessage(role="tool", text=text_of(item.get("output"),
-                                                                   _TEXT_PARTS),
+            messages.append(ChatMessage(role="tool",
+                                        text=content_text(item.get("output"), where),
                                         call_id=call_id if isinstance(call_id, str) else None))
         elif kind == "message" and role in ("system", "developer"):
-            instructions.append(text_of(item.get("content"), _TEXT_PARTS))
+            instructions.append(content_text(item.get("content"), where))
         elif kind == "message" and role == "assistant":
-            _add_assistant(messages, text_of(item.get("content"), _TEXT_PARTS), [])
+            _add_assistant(messages, assistant_text(item.get("content"), where), [])
         elif kind == "message" and role == "user":
             messages.append(ChatMessage(role="user",
-                                        text=text_of(item.get("content"), _TEXT_PARTS)))
+                                        text=content_text(item.get("content"), where)))
         elif kind == "message":
             raise BadRequest(f"unknown message role {role!r}")
         # reasoning items, item references and the like are not part of the conversation
@@ -127,12 +133,16 @@ class OpenAIResponses(WireProtocol):
             if history is None:
                 raise BadRequest(f"Previous response with id '{previous}' not found.")
             messages = history
-        for message in _read_input(body.get("input"), instructions):
+        try:
+            given_messages = _read_input(body.get("input"), instructions)
+        except ChatFormatError as exc:
+            raise BadRequest(str(exc)) from None
+        for message in given_messages:
             if message.role == "assistant":
                 _add_assistant(messages, message.text, list(message.tool_calls))
             else:
                 messages.append(message)
-        return WireRequest(instructions="\n".join(instructions), messages=messages,
+        return WireRequest(instructions=join_instructions(instructions), messages=messages,
                            tools=_tool_names(body), model=model_name(body),
                            stream=flag(body, "stream"))
 
