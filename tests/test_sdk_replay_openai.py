@@ -59,7 +59,8 @@ def _replay(case_dir: Path, tmp_path: Path, variant: str, **options: object):  #
     try:
         cmd = f"{shlex.quote(sys.executable)} {shlex.quote(str(AGENT))} {variant}"
         return replay_case(load_case(case_dir), ReplayOptions(
-            runner_cmd=cmd, evidence_root=tmp_path / "runs", timeout_s=60, **options))  # type: ignore[arg-type]
+            **{"runner_cmd": cmd, "evidence_root": tmp_path / "runs", "timeout_s": 60,
+               **options}))  # type: ignore[arg-type]
     finally:
         if env_key is not None:
             os.environ["OPENAI_API_KEY"] = env_key
@@ -96,3 +97,10 @@ def test_without_the_tape_the_agent_cannot_reach_a_model(case_dir: Path,
     result = _replay(case_dir, tmp_path, "fixed", model_tape=False)
     assert result.verdict == "runner_error"
     assert not (Path(result.evidence_dir or "") / "model-log.jsonl").exists()
+
+
+def test_an_agent_that_hangs_after_talking_is_a_timeout_not_judged_from_the_wire(
+        case_dir: Path, tmp_path: Path) -> None:
+    result = _replay(case_dir, tmp_path, "hangs", timeout_s=2, kill_grace_s=0.5)
+    assert result.verdict == "runner_error"
+    assert (result.runner.reason or "").startswith("timed out after 2s")

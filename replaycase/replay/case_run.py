@@ -200,10 +200,12 @@ def _judge_run(case: ReplayCase, options: ReplayOptions, run: RunFolder,
                         stderr_truncated=process.stderr_truncated,
                         stderr_tail=tail_text(stderr, redact=run.redact))
     timeout = options.timeout_s or case.spec.runner.timeout_s
-    candidate, reason = _read_output(process, output, refused, timeout, options.limits,
-                                     run.gone())
-    if candidate is None and output is None and refused is None and session is not None \
-            and session.answered and not (process.spawn_error or process.killed_reason):
+    gone = run.gone()
+    candidate, reason = _read_output(process, output, refused, timeout, options.limits, gone)
+    ran_to_its_end = not (process.spawn_error or process.timed_out or process.killed_reason
+                          or gone)
+    if output is None and refused is None and ran_to_its_end and session is not None \
+            and session.answered:
         # An unmodified agent writes no output: judge the run the model server saw.
         candidate = run_from_wire(
             model_log_entries(wire.encode().splitlines(keepends=True), run.folder.path /

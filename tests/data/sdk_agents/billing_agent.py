@@ -1,17 +1,18 @@
 """A billing agent on the official openai SDK, with no replaycase code and no base URL: the
 SDK reads OPENAI_BASE_URL and OPENAI_API_KEY as it does in production.
 
-    python billing_agent.py buggy|fixed|asks   (the question on stdin)
+    python billing_agent.py buggy|fixed|asks|hangs   (the question on stdin)
 
 buggy: retries a failing tool until its loop guard aborts the run (exit 1). fixed: gives up
 after two failures and answers from code (no new model answer needed). asks: after two
-failures it asks the model something new (the recording cannot answer it). With
+failures it asks the model something new (the recording cannot answer it). hangs: hangs after its first answer. With
 AGENT_TRANSCRIPT set it writes its conversation there, as production logging does.
 """
 
 import json
 import os
 import sys
+import time
 
 from openai import OpenAI
 
@@ -36,6 +37,8 @@ def main(variant: str) -> int:
             reply = client.chat.completions.create(model="gpt-4o-mini", messages=messages,
                                                    tools=TOOLS)
             message = reply.choices[0].message
+            if variant == "hangs":
+                time.sleep(60)
             if not message.tool_calls:
                 print(message.content)
                 return 0
