@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -104,3 +105,56 @@ def test_an_agent_that_hangs_after_talking_is_a_timeout_not_judged_from_the_wire
     result = _replay(case_dir, tmp_path, "hangs", timeout_s=2, kill_grace_s=0.5)
     assert result.verdict == "runner_error"
     assert (result.runner.reason or "").startswith("timed out after 2s")
+
+
+def _cli_replay(cases: list[Path], tmp_path: Path, *flags: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
+    env["OPENAI_BASE_URL"] = "http://127.0.0.1:9/v1"  # its own model: nothing listens there
+    cmd = f"{shlex.quote(sys.executable)} {shlex.quote(str(AGENT))} buggy"
+    return subprocess.run(
+        [sys.executable, "-m", "replaycase", "replay", *map(str, cases), "--runner-cmd", cmd,
+         "--expect", "reproduced", "--evidence-dir", str(tmp_path / "runs"),
+         "--json", str(tmp_path / "results.json"), *flags],
+        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+
+
+def test_two_cases_at_once_are_each_served_their_own_tape(case_dir: Path,
+                                                          tmp_path: Path) -> None:
+    twin = tmp_path / "cases" / "billing-loop-twin"
+    shutil.copytree(case_dir, twin)
+    spec = twin / "case.yaml"
+    spec.write_text(spec.read_text().replace("id: billing-loop", "id: billing-loop-twin", 1))
+    done = _cli_replay([case_dir, twin], tmp_path, "-j", "2")
+    assert done.returncode == 0, done.stdout + done.stderr
+    results = json.loads((tmp_path / "results.json").read_text())["results"]
+    assert sorted(r["case_id"] for r in results) == ["billing-loop", "billing-loop-twin"]
+    for result in results:
+        assert result["verdict"] == "reproduced" and result["model_tape"] == "served"
+        log = Path(result["evidence_dir"]) / "model-log.jsonl"
+        served = [json.loads(line)["answer"]["turn"] for line in log.read_text().splitlines()]
+        assert served == [1, 2, 3]
+    assert "no model tape" not in done.stdout + done.stderr
+
+
+def test_a_case_without_a_tape_falls_back_and_says_so_once(case_dir: Path,
+                                                           tmp_path: Path) -> None:
+    bare = []
+    for name in ("no-tape-a", "no-tape-b"):
+        copy = tmp_path / "cases" / name
+        shutil.copytree(case_dir, copy)
+        (copy / "fixtures" / "model_tape.jsonl").unlink()
+        spec = copy / "case.yaml"
+        spec.write_text(spec.read_text().replace("id: billing-loop", f"id: {name}", 1))
+        bare.append(copy)
+    done = _cli_replay([case_dir, *bare], tmp_path)
+    said = done.stdout + done.stderr
+    assert said.count("no model tape") == 1, said
+    assert "2 cases have no model tape (no-tape-a, no-tape-b)" in said
+    document = json.loads((tmp_path / "results.json").read_text())
+    by_id = {r["case_id"]: r for r in document["results"]}
+    assert by_id["billing-loop"]["model_tape"] == "served"
+    assert by_id["no-tape-a"]["model_tape"] == "none"
+    # without a tape the agent reaches for its own model, and there is none: a runner error
+    assert by_id["no-tape-a"]["verdict"] == "runner_error"
+    assert document["summary"]["without_tape"] == ["no-tape-a", "no-tape-b"]
+    assert done.returncode == 1

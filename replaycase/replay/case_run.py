@@ -218,6 +218,8 @@ def _judge_run(case: ReplayCase, options: ReplayOptions, run: RunFolder,
     if point is not None:
         result = result.model_copy(update={"verdict": "diverged", "reproduced": False,
                                            "divergence": point})
+    result.model_tape = "off" if not options.model_tape else (
+        "served" if session is not None else "none")
     result.evidence_dir = run.folder.path.as_posix()
     result.duration_ms = round((time.perf_counter() - started) * 1000, 1)
     return run.keep(result, candidate)

@@ -113,7 +113,18 @@ def print_results(console: Console, results: list[ReplayResult], summary: Summar
         if details and result.verdict in ("failing", "flaky"):
             for line in failure_details(result):
                 console.print(line)
+    if summary.without_tape:
+        console.print(without_tape_note(summary.without_tape), style="dim")
     console.print(summary_line(summary))
+
+
+def without_tape_note(case_ids: list[str]) -> Text:
+    """The one line that says which cases had no model tape to serve."""
+    many = len(case_ids) != 1
+    return plain(f"note: {len(case_ids)} case{'s' if many else ''} "
+                 f"{'have' if many else 'has'} no model tape ({', '.join(case_ids)}): "
+                 f"{'their runners' if many else 'its runner'} reached "
+                 f"{'their' if many else 'its'} own model")
 
 
 # -- progress while a suite replays ----------------------------------------------------------

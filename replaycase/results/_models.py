@@ -96,6 +96,10 @@ class ReplayResult(_Model):
     divergence: DivergencePoint | None = Field(
         default=None, description="With the verdict diverged: where the candidate left the "
                                   "recording.")
+    model_tape: Literal["served", "none", "off"] | None = Field(
+        default=None, description="How the runner's model calls were answered: served from "
+        "the case's tape, none (the case has no tape: the runner reached its own model), off "
+        "(--no-model-tape).")
     evidence_dir: Name | None = None
     evidence_error: str | None = Field(
         default=None, description="What of the evidence folder could not be written or kept "
@@ -154,6 +158,9 @@ class Summary(_Model):
     repeat: int = 1
     min_pass_rate: float | None = None
     shard: str | None = Field(default=None, description="'I/N' when one shard was replayed.")
+    without_tape: list[str] = Field(default_factory=list, description="Cases replayed with no "
+                                    "model tape to serve (their runners reached their own "
+                                    "model).")
 
 
 class ResultsDocument(_Model):
@@ -175,4 +182,6 @@ def summarize(results: list[ReplayResult], expect: str = "fixed",
         setattr(summary, result.verdict, getattr(summary, result.verdict) + 1)
         if result.passes("reproduced" if expect == "reproduced" else "fixed", min_pass_rate):
             summary.passed += 1
+        if result.model_tape == "none":
+            summary.without_tape.append(result.case_id)
     return summary
