@@ -72,6 +72,16 @@ def test_a_trace_without_answers_gets_no_tape_and_lint_says_why(tmp_path: Path) 
     assert tape is None and reason is not None and "(OTLP without captured content)" in reason
 
 
+def test_answers_without_the_requests_that_got_them_give_no_tape() -> None:
+    [run] = load_trace(WRONG_TOOL)
+    for call in run.llm_calls():
+        assert call.output_text is not None or call.tool_calls
+        call.messages = None  # the answers were recorded, the conversations not
+    tape, reason = tape_from_run(run, "x", "native")
+    assert tape is None and reason is not None
+    assert "not the conversations that got them" in reason
+
+
 def test_a_deleted_tape_is_a_warning(tmp_path: Path) -> None:
     folder = _case(tmp_path)
     (folder / TAPE).unlink()

@@ -113,8 +113,11 @@ def print_results(console: Console, results: list[ReplayResult], summary: Summar
         if details and result.verdict in ("failing", "flaky"):
             for line in failure_details(result):
                 console.print(line)
-    if summary.without_tape:
-        console.print(without_tape_note(summary.without_tape), style="dim")
+    unserved = [r.case_id for r in results if r.model_tape == "none"
+                and r.runner.output_format is None and r.evidence_dir is not None
+                and not r.runner.timed_out]
+    if unserved:  # agents that ran and wrote no output (runner-API runners need no tape)
+        console.print(without_tape_note(unserved), style="dim")
     console.print(summary_line(summary))
 
 

@@ -35,6 +35,10 @@ def tape_from_run(run: TraceRun, case_id: str | None = None,
                       answer=answer_of_call(call))
              for number, call in enumerate(answered, start=1)]
     missing = [part for part in _PARTS if all(getattr(t.key, part) is None for t in turns)]
+    if "history" in missing:
+        return TapeFromRun(None, "the trace recorded the model's answers but not the "
+                                 "conversations that got them: a tape could not tell one "
+                                 "request from another")
     header = TapeHeader(case_id=case_id, source_format=source_format,
                         not_recorded=missing)  # type: ignore[arg-type]
     return TapeFromRun(Tape(header=header, turns=turns))
