@@ -9,6 +9,7 @@
      │    ├── ConfigError           the [tool.replaycase] configuration is invalid
      │    └── ResultsError          a file is not a replaycase results document
      ├── UsageError                 the options do not make sense together
+     ├── UpstreamError              record's upstream model cannot be reached or refused
      └── RunnerHelperError          replaycase.runner used where it cannot serve
           ├── NotInReplay           a REPLAYCASE_* variable of the replay is not set
           ├── FixtureMissing        the fixtures hold no recorded call of the tool asked for
@@ -70,6 +71,11 @@ class ConfigError(InputError):
 
 class ResultsError(InputError):
     """A file that is not a results document this replaycase reads."""
+
+
+class UpstreamError(ReplaycaseError):
+    """The upstream model of ``replaycase record`` cannot be reached, refused a request, or
+    answered something that is not an answer."""
 
 
 class RunnerHelperError(ReplaycaseError):

@@ -94,7 +94,8 @@ BAD: dict[str, tuple[str, str]] = {
     "header unknown field": ('{"schema": "replaycase.tape/v1", "casse": 1}\n' + _TURN + "\n",
                              "line 1: header: casse: unknown key"),
     "turns not increasing": (f"{HEADER}\n{_TURN}\n{_TURN}\n",
-                             "line 3: turn 1 after turn 1: turn numbers must increase"),
+                             "line 3: failing turn 1 after turn 1: turn numbers must increase "
+                             "in a branch"),
     "turn zero": (f"{HEADER}\n" + _TURN.replace('"turn": 1', '"turn": 0') + "\n",
                   "line 2: turn: turn: Input should be greater than or equal to 1"),
     "empty": ("", "empty tape"),

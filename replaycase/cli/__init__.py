@@ -10,7 +10,7 @@ import os
 import sys
 from typing import Any
 
-from . import _cases, _replay, _results, _traces
+from . import _cases, _record, _replay, _results, _traces
 from ._app import app, state
 
 __all__ = ["app", "main"]
@@ -18,6 +18,7 @@ __all__ = ["app", "main"]
 app.command()(_cases.scaffold)
 app.command()(_cases.lint)
 app.command()(_replay.replay)
+app.command()(_record.record)
 app.command()(_results.merge)
 app.command()(_results.report)
 app.command()(_traces.diff)

@@ -26,7 +26,7 @@ from ..results.evidence_names import MODEL_LOG, RUNNER_OUTPUT, STDERR_LOG, STDOU
 from ._capture import tail_text
 from .evidence import LOG_OVERHANG, RunFolder
 from .process import ProcessResult, run_process
-from .tape_serving import TapeSession, case_tape, serving
+from .tape_serving import Serve, TapeSession, case_tape, serving
 from .wire_run import model_log_entries, run_from_wire
 
 ENV_PREFIXES = ("REPLAYCASE_", "REPLAYKIT_")
@@ -146,8 +146,10 @@ def require_runner_cmd(options: ReplayOptions) -> str:
     return options.runner_cmd
 
 
-def replay_case(case: ReplayCase, options: ReplayOptions) -> ReplayResult:
-    """Run the candidate against one case and judge what it wrote.
+def replay_case(case: ReplayCase, options: ReplayOptions,
+                serve: Serve = serving) -> ReplayResult:
+    """Run the candidate against one case and judge what it wrote (``serve``: what answers
+    its model calls; ``record`` puts the upstream behind the tape).
 
     Whatever the runner does to its run folder, this returns the case's result: a runner
     fault is its ``runner_error``, evidence that could not be written its ``evidence_error``.
@@ -164,7 +166,7 @@ def replay_case(case: ReplayCase, options: ReplayOptions) -> ReplayResult:
             return _without_evidence(case, cmd, exc)
         started = time.perf_counter()
         try:
-            with serving(case, tape, folder.path) as session:
+            with serve(case, tape, folder.path) as session:
                 env = runner_env(case, folder.path, dict(os.environ), options.env_allow,
                                  input_text)
                 env.update(session.env if session is not None else {})

@@ -18,6 +18,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol, cast
 
+from ..errors import UpstreamError
 from ..tape.models import Divergence, MatchKey, TapeTurn
 from ..tape.protocols import (
     AnthropicMessages,
@@ -43,6 +44,14 @@ class Matcher(Protocol):
     def answer(self, key: MatchKey) -> TapeTurn | Divergence: ...
 
 
+class Forwarder(Protocol):
+    """What ``record`` puts behind the tape: the answer to a request the tape cannot answer
+    (``body`` as the upstream must get it); raises ``UpstreamError`` when there is none."""
+
+    def forward(self, turn: int, protocol: str, path: str, body: dict[str, Any],
+                key: MatchKey) -> TapeTurn: ...
+
+
 @dataclass
 class _Response:
     status: int
@@ -56,8 +65,10 @@ class ModelServer:
     """A loopback server playing a tape: ``with ModelServer(...) as server: server.url``."""
 
     def __init__(self, matcher: Matcher, *, api_key: str, log_path: Path, case_id: str = "case",
-                 models: Sequence[str] = (), max_body_bytes: int = MAX_BODY_BYTES) -> None:
+                 models: Sequence[str] = (), max_body_bytes: int = MAX_BODY_BYTES,
+                 forwarder: Forwarder | None = None) -> None:
         self.matcher = matcher
+        self.forwarder = forwarder
         self.api_key = api_key
         self.log_path = log_path
         self.models = list(dict.fromkeys(models))
@@ -162,7 +173,14 @@ class ModelServer:
                 entry["turn"] = turn
                 return self._logged(entry, protocol, 500,
                                     f"replaycase: the tape failed: {exc!r}", "tape_error")
-        entry["turn"] = turn
+            entry["turn"] = turn
+            if isinstance(found, Divergence) and self.forwarder is not None:
+                try:  # under the turn lock: forwarded turns are recorded in the order asked
+                    found = self.forwarder.forward(turn, protocol.name, path,
+                                                   protocol.forwardable(body), key)
+                except UpstreamError as exc:
+                    return self._logged(entry, protocol, 502, f"replaycase: {exc}",
+                                        "upstream_error")
         if isinstance(found, Divergence):
             entry["divergence"] = {**found.model_dump(mode="json"), "message": found.message()}
             return self._logged(entry, protocol, 400, found.message(), "replaycase_divergence")

@@ -4,8 +4,8 @@ environment that points an unmodified agent at it, and what it saw (answers, div
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -81,6 +81,10 @@ def model_env(server: ModelServer) -> dict[str, str]:
         "ANTHROPIC_API_BASE": server.url, "REPLAYCASE_MODEL_URL": server.url,
         "OPENAI_API_KEY": PLACEHOLDER_KEY, "ANTHROPIC_API_KEY": PLACEHOLDER_KEY,
         "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost", **QUIET}
+
+
+Serve = Callable[[ReplayCase, "Tape | None", Path], AbstractContextManager["TapeSession | None"]]
+"""What starts the model server of a case run: ``serving`` for replay, another for record."""
 
 
 @contextmanager

@@ -34,15 +34,21 @@ def read_tape_lines(path: str | Path,
     header: TapeHeader | None = None
     turns: list[TapeTurn] = []
     lines: list[int] = []
+    last_of: dict[str, int] = {}
     try:
         for line, value in iter_jsonl(path, limits):
             if header is None:
                 header = _header(path, line, value)
                 continue
             turn = _turn(path, line, value)
-            if turns and turn.turn <= turns[-1].turn:
-                raise CaseError(path, f"line {line}: turn {turn.turn} after turn "
-                                      f"{turns[-1].turn}: turn numbers must increase")
+            last = last_of.get(turn.branch)
+            if last is not None and turn.turn <= last:
+                raise CaseError(path, f"line {line}: {turn.branch} turn {turn.turn} after "
+                                      f"turn {last}: turn numbers must increase in a branch")
+            if turn.branch == "failing" and "accepted" in last_of:
+                raise CaseError(path, f"line {line}: a failing turn after the accepted "
+                                      "ones: the failing branch comes first")
+            last_of[turn.branch] = turn.turn
             turns.append(turn)
             lines.append(line)
     except CaseError:

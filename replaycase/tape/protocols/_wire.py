@@ -65,6 +65,11 @@ class WireProtocol:
     def answered(self, request: WireRequest, reply: Reply) -> None:
         """Called once an answer was given (the Responses store keeps it)."""
 
+    def forwardable(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The request as another server must get it (Responses: ids of this server's
+        answers expanded)."""
+        return body
+
 
 def sse(data: Any, event: str | None = None) -> bytes:
     """One server-sent event (``data`` a JSON value, or ``[DONE]`` as given)."""

@@ -38,10 +38,19 @@ class ResponseStore:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._histories: dict[str, list[ChatMessage]] = {}
+        self._items: dict[str, list[Any]] = {}
 
-    def keep(self, response_id: str, history: list[ChatMessage]) -> None:
+    def keep(self, response_id: str, history: list[ChatMessage],
+             raw_items: list[Any] | None = None) -> None:
         with self._lock:
             self._histories[response_id] = history
+            self._items[response_id] = raw_items or []
+
+    def items(self, response_id: str) -> list[Any] | None:
+        """The input items and output of a response given, as the wire carried them."""
+        with self._lock:
+            found = self._items.get(response_id)
+        return None if found is None else list(found)
 
     def history(self, response_id: str) -> list[ChatMessage] | None:
         with self._lock:
@@ -152,7 +161,21 @@ class OpenAIResponses(WireProtocol):
                  for i, call in enumerate(reply.answer.tool_calls)]
         history = list(request.messages)
         _add_assistant(history, reply.answer.text, calls)
-        self.store.keep(_response_id(reply), history)
+        raw = self.forwardable(reply.extra)["input"]
+        self.store.keep(_response_id(reply), history, [*raw, *self._output(reply)])
+
+    def forwardable(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The body with ``previous_response_id`` (an id of this server's) expanded into the
+        input items it stands for."""
+        given = body.get("input")
+        given = [{"role": "user", "content": given}] if isinstance(given, str) else \
+            list(given) if isinstance(given, list) else []
+        previous = body.get("previous_response_id")
+        before = self.store.items(previous) if isinstance(previous, str) else None
+        if before is None:
+            return {**body, "input": given}
+        rest = {name: value for name, value in body.items() if name != "previous_response_id"}
+        return {**rest, "input": [*before, *given]}
 
     def json_answer(self, reply: Reply) -> dict[str, Any]:
         return self._response(reply, _status(reply.answer), self._output(reply))

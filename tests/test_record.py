@@ -1,0 +1,178 @@
+"""``replaycase record`` (DESIGN 8): a fix that asks the model something new is replayed once
+with a live model behind the tape (here a scripted upstream started by the test); its new
+turns become the case's accepted branch only when the recorded run passes, and from then on
+the fix replays ``fixed`` offline while the buggy agent still reproduces."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("openai")
+
+from replaycase.case import load_case
+from replaycase.replay.case_run import ReplayOptions, replay_case
+from replaycase.replay.model_server import ModelServer
+from replaycase.scaffolding.build import ScaffoldOptions, scaffold
+from replaycase.tape import read_tape
+from replaycase.tape.models import Answer, AnswerToolCall, MatchKey, TapeTurn
+
+AGENT = Path(__file__).parent / "data" / "sdk_agents" / "billing_agent.py"
+QUESTION = "Why was I charged twice in March? My customer id is C-10442."
+SECRET = "sk-upstream-" + "7" * 40
+LOOKUP = Answer(model="gpt-4o-mini-2024-07-18", stop_reason="tool_calls",
+                tool_calls=[AnswerToolCall(name="lookup_billing",
+                                           arguments={"customer_id": "C-10442"})])
+APOLOGY = Answer(model="gpt-4o-mini-2024-07-18", stop_reason="stop",
+                 text="I'm sorry: our billing system is down. Please try again in an hour.")
+
+
+class Scripted:
+    """A model: the lookup until the tool failed twice, then what ``then`` says."""
+
+    def __init__(self, then: Answer = LOOKUP) -> None:
+        self.then = then
+        self.asked = 0
+
+    def answer(self, key: MatchKey) -> TapeTurn:
+        self.asked += 1
+        apologize = any("apologize" in m.text for m in key.history or ())
+        return TapeTurn(turn=self.asked, key=MatchKey(),
+                        answer=self.then if apologize else LOOKUP)
+
+
+@pytest.fixture()
+def case_dir(tmp_path: Path) -> Path:
+    transcript = tmp_path / "transcript.json"
+    with ModelServer(Scripted(), api_key="sk-prod", log_path=tmp_path / "prod.jsonl") as model:
+        env = {**os.environ, "OPENAI_BASE_URL": model.openai_base_url,
+               "OPENAI_API_KEY": "sk-prod", "AGENT_TRANSCRIPT": str(transcript)}
+        done = subprocess.run([sys.executable, str(AGENT), "buggy"], input=QUESTION, env=env,
+                              capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1, done.stderr
+    out = tmp_path / "cases" / "billing-loop"
+    scaffold(transcript, out, ScaffoldOptions())
+    return out
+
+
+def _agent(variant: str) -> str:
+    return f"{shlex.quote(sys.executable)} {shlex.quote(str(AGENT))} {variant}"
+
+
+def _record(case_dir: Path, upstream: str, variant: str = "asks",
+            *flags: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    env["UPSTREAM_KEY"] = SECRET
+    return subprocess.run(
+        [sys.executable, "-m", "replaycase", "record", str(case_dir), "--runner-cmd",
+         _agent(variant), "--upstream", upstream, "--upstream-key-env", "UPSTREAM_KEY",
+         "--evidence-dir", str(case_dir.parent.parent / "runs"), *flags],
+        env=env, cwd=case_dir.parent.parent, capture_output=True, text=True, timeout=120)
+
+
+def _replay(case_dir: Path, variant: str) -> str:
+    result = replay_case(load_case(case_dir), ReplayOptions(
+        runner_cmd=_agent(variant), evidence_root=case_dir.parent.parent / "runs",
+        timeout_s=60))
+    return result.verdict
+
+
+def _folder(case_dir: Path) -> dict[str, bytes]:
+    return {p.relative_to(case_dir).as_posix(): p.read_bytes()
+            for p in sorted(case_dir.rglob("*")) if p.is_file()}
+
+
+def _everything_written(root: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in root.rglob("*") if p.is_file())
+
+
+def test_a_fix_that_asks_something_new_is_recorded_then_replays_fixed(case_dir: Path,
+                                                                      tmp_path: Path) -> None:
+    assert _replay(case_dir, "asks") == "diverged"
+    upstream_log = tmp_path / "upstream.jsonl"
+    with ModelServer(Scripted(APOLOGY), api_key=SECRET, log_path=upstream_log) as upstream:
+        done = _record(case_dir, upstream.openai_base_url)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "billing-loop  RECORDED  recorded 1 turn(s) as the accepted branch" in done.stdout
+    assert "turn 3: asked user 'The tool failed twice: apologize.' -> text \"I'm sorry" \
+        in done.stdout
+    tape = read_tape(case_dir / "fixtures" / "model_tape.jsonl")
+    assert [(t.turn, t.branch) for t in tape.turns] == [
+        (1, "failing"), (2, "failing"), (3, "failing"), (3, "accepted")]
+    assert tape.turns[-1].answer.text == APOLOGY.text
+    assert "revision: 2" in (case_dir / "case.yaml").read_text()
+    notes = (case_dir / "notes.md").read_text()
+    assert "## Accepted model turns (replaycase record)" in notes and "turn 3: asked" in notes
+    # offline from now on: the fix is fixed, the buggy agent still reproduces
+    assert _replay(case_dir, "asks") == "fixed"
+    assert _replay(case_dir, "buggy") == "reproduced"
+    # the real key is never written anywhere, nor printed
+    assert SECRET.encode() not in _everything_written(tmp_path)
+    assert SECRET not in done.stdout + done.stderr
+
+
+def test_recording_the_same_fix_twice_gives_the_same_folder(case_dir: Path,
+                                                           tmp_path: Path) -> None:
+    with ModelServer(Scripted(APOLOGY), api_key=SECRET, log_path=tmp_path / "u.jsonl") as up:
+        assert _record(case_dir, up.openai_base_url).returncode == 0
+        first = _folder(case_dir)
+        again = _record(case_dir, up.openai_base_url)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "UNCHANGED" in again.stdout
+    assert _folder(case_dir) == first
+
+
+def test_a_recorded_run_that_fails_its_assertions_writes_nothing(case_dir: Path,
+                                                                 tmp_path: Path) -> None:
+    before = _folder(case_dir)
+    with ModelServer(Scripted(LOOKUP), api_key=SECRET, log_path=tmp_path / "u.jsonl") as up:
+        done = _record(case_dir, up.openai_base_url)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "FAILED  the recorded run does not pass its desired assertions" in done.stdout
+    assert _folder(case_dir) == before
+
+
+def test_dry_run_shows_the_turns_and_writes_nothing(case_dir: Path, tmp_path: Path) -> None:
+    before = _folder(case_dir)
+    with ModelServer(Scripted(APOLOGY), api_key=SECRET, log_path=tmp_path / "u.jsonl") as up:
+        done = _record(case_dir, up.openai_base_url, "asks", "--dry-run", "--output", "json")
+    assert done.returncode == 0, done.stderr
+    [case] = json.loads(done.stdout)["cases"]
+    assert case["status"] == "would_record" and case["turns"][0].startswith("turn 3: asked")
+    assert case["result"]["verdict"] == "fixed"
+    assert _folder(case_dir) == before
+
+
+@pytest.mark.parametrize("problem", ["refused", "unauthorized"])
+def test_an_upstream_that_fails_ends_the_case_with_one_line(case_dir: Path, tmp_path: Path,
+                                                            problem: str) -> None:
+    before = _folder(case_dir)
+    if problem == "refused":
+        done = _record(case_dir, "http://127.0.0.1:9/v1")
+        expected = "cannot be reached"
+    else:
+        with ModelServer(Scripted(APOLOGY), api_key="sk-other",
+                         log_path=tmp_path / "u.jsonl") as up:
+            done = _record(case_dir, up.openai_base_url)
+        expected = "answered HTTP 401"
+    assert done.returncode == 2, done.stdout + done.stderr
+    [line] = [line for line in done.stdout.splitlines() if "UPSTREAM ERROR" in line]
+    assert expected in line and line.endswith("nothing written"), line
+    assert _folder(case_dir) == before
+    assert SECRET not in done.stdout + done.stderr
+
+
+def test_record_needs_an_upstream_and_a_runner(case_dir: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "replaycase", "record", str(case_dir),
+                           "--runner-cmd", "true"], capture_output=True, text=True)
+    assert done.returncode == 2 and "record needs --upstream URL" in done.stderr
+    done = subprocess.run([sys.executable, "-m", "replaycase", "record", str(case_dir),
+                           "--runner-cmd", "true", "--upstream", "ftp://x"],
+                          capture_output=True, text=True)
+    assert done.returncode == 2 and "not an http:// or https:// URL" in done.stderr
