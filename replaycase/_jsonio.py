@@ -121,10 +121,6 @@ def _finite_float(text: str) -> float:
     return value
 
 
-_STRICT_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
-"""Built once: ``json.loads`` with options builds one a call (a third of json_in_text)."""
-
-
 def _number_shapes() -> bytes:
     """A byte table keeping only the shape of JSON text: a digit becomes '0', 'E' 'e', a
     quote 'q', another letter (or a non-ASCII byte) 'x', '+-.' stay, anything else (space,
@@ -269,7 +265,7 @@ def json_in_text(value: Any) -> Any:
     if not isinstance(value, str):
         return value
     try:
-        parsed = _STRICT_DECODER.decode(value)
+        parsed = json.loads(value, parse_constant=_reject_constant, parse_float=_finite_float)
         check_tree(parsed, None, _TEXT_LIMITS)  # type: ignore[arg-type]
     except (ValueError, RecursionError, TraceFormatError):
         return value
