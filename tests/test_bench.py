@@ -34,3 +34,16 @@ def test_import_formats_scales_every_format_into_a_trace_that_imports() -> None:
                     "langsmith-tree", "agents-chat", "agents-responses", "transcript-openai",
                     "transcript-anthropic"]
     assert "expected" not in out  # the imported tool calls and events are as built
+
+
+@pytest.mark.slow  # three interpreters with the openai SDK, 200 ms a turn on a busy machine
+def test_replay_tape_runs_an_sdk_agent_from_the_tape_and_from_a_stub() -> None:
+    pytest.importorskip("openai", reason="the bench's agent is on the official openai SDK")
+    out = _run("replay_tape.py", "--quick", "--turns", "6")
+    assert "6 model turns (5 tool calls, then the answer)" in out
+    rows = {line.split("  ")[0] for line in out.splitlines()}
+    assert {"stub http.server", "replaycase tape"} <= rows
+    for figure in ("ratio tape / stub: process", "overhead per request, ms: client-observed p50",
+                   "server-side p50", "start-up per case (median of 5)",
+                   "reading the tape file"):
+        assert figure in out, out

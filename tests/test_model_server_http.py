@@ -13,9 +13,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import pytest
 from model_server_checks import INSTRUCTIONS, KEY, MODEL, QUESTION, TURNS, ExactTurns, serving
 
-from replaycase.replay.model_server import MAX_BODY_BYTES, ModelServer
+from replaycase.replay.model_server import MAX_BODY_BYTES, ModelServer, _parse
 from replaycase.tape.models import Answer, TapeTurn
 
 CHAT = {"model": "any", "tools": [{"type": "function", "function": {"name": "get_order"}}],
@@ -139,3 +140,19 @@ def test_it_listens_on_loopback_and_starts_and_stops_fast(tmp_path: Path) -> Non
         stopping = time.perf_counter()
     assert up < 0.05
     assert time.perf_counter() - stopping < 0.5
+
+
+@pytest.mark.parametrize("body", [
+    b'{"a": 1, "a": [2, 1e-7, -0.0, 1e400, NaN, 123456789012345678901234567890]}',
+    b'{"text": "\\ud800 lone"}', b'\xef\xbb\xbf{"bom": true}', '{"é": 1}'.encode("utf-16"),
+    b"[" * 300 + b"]" * 300, b'"a\x01b"', b"{} x", b'"\xff"', b'"\xed\xa0\x80"'])
+def test_a_request_body_parses_as_json_loads_parses_it(body: bytes) -> None:
+    try:
+        expected: Any = repr(json.loads(body))
+    except ValueError as exc:
+        expected = type(exc)
+    try:
+        got: Any = repr(_parse(body))
+    except ValueError as exc:
+        got = type(exc)
+    assert got == expected

@@ -127,3 +127,14 @@ def test_a_tape_that_is_not_a_regular_file_is_refused(tmp_path: Path) -> None:
         read_tape(fifo)
     with pytest.raises(CaseError, match="no such file"):
         read_tape(tmp_path / "missing.jsonl")
+
+
+def test_a_read_tape_holds_each_history_message_once(tmp_path: Path) -> None:
+    tape = _tape()
+    path = tmp_path / "model_tape.jsonl"
+    path.write_text(tape_text(tape), encoding="utf-8")
+    read = read_tape(path)
+    assert read == tape and tape_text(read) == tape_text(tape)
+    first, second = (turn.key.history or () for turn in read.turns)
+    assert second[0] is first[0]  # turn 2 repeats turn 1's history: one object, not two
+    assert second[1] is not first[0]

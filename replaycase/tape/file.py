@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 from .._jsonio import DEFAULT_LIMITS, Limits, iter_jsonl, json_kind
 from .._validation import validation_message
 from ..errors import CaseError, InputError
-from .models import TAPE_FORMAT, Tape, TapeHeader, TapeTurn
+from .models import TAPE_FORMAT, KeyMessage, Tape, TapeHeader, TapeTurn
 
 _M = TypeVar("_M", bound=BaseModel)
 
@@ -35,12 +35,13 @@ def read_tape_lines(path: str | Path,
     turns: list[TapeTurn] = []
     lines: list[int] = []
     last_of: dict[str, int] = {}
+    pool: dict[KeyMessage, KeyMessage] = {}
     try:
         for line, value in iter_jsonl(path, limits):
             if header is None:
                 header = _header(path, line, value)
                 continue
-            turn = _turn(path, line, value)
+            turn = _shared(_turn(path, line, value), pool)
             last = last_of.get(turn.branch)
             if last is not None and turn.turn <= last:
                 raise CaseError(path, f"line {line}: {turn.branch} turn {turn.turn} after "
@@ -86,6 +87,17 @@ def _validated(model: type[_M], path: Path, line: int, value: Any, what: str) ->
         return model.model_validate_json(json.dumps(value), strict=True)
     except ValidationError as exc:
         raise CaseError(path, f"line {line}: {what}: {validation_message(exc)}") from None
+
+
+def _shared(turn: TapeTurn, pool: dict[KeyMessage, KeyMessage]) -> TapeTurn:
+    """The turn with the messages of its history taken from ``pool``: turn k repeats the
+    history of turn k-1, so a long tape holds each message once, not once a turn (memory,
+    and what the garbage collector walks while the server answers)."""
+    history = turn.key.history
+    if history:
+        turn.key = turn.key.model_copy(
+            update={"history": tuple(pool.setdefault(m, m) for m in history)})
+    return turn
 
 
 def tape_text(tape: Tape) -> str:
