@@ -12,7 +12,7 @@ from .._text import clip
 from ..case import CASE_FILE, NOTES, ReplayCase
 from ..errors import CaseError
 from ..scaffolding.writer import FileText, write_folder
-from ..tape import TAPE_FILE, Tape, TapeTurn, tape_text
+from ..tape import ACCEPTED_RUN, TAPE_FILE, Tape, TapeTurn, tape_text
 
 _REVISION = re.compile(r"^revision:[ \t]*(\d+)[ \t]*$", re.MULTILINE)
 _NOTES_HEAD = "## Accepted model turns (replaycase record)"
@@ -46,10 +46,12 @@ def turn_summary(turn: TapeTurn) -> str:
     return f"turn {turn.turn}: asked {asked} -> {', '.join(said) or 'nothing'}"
 
 
-def update_case(case: ReplayCase, tape: Tape) -> None:
-    """Rewrite the case folder with ``tape``, the next revision and the notes."""
+def update_case(case: ReplayCase, tape: Tape, recorded_run: str) -> None:
+    """Rewrite the case folder with ``tape``, the recorded run its accepted branch was
+    judged on (native JSON, redacted), the next revision and the notes."""
     files = _folder_files(case.path)
     files[f"fixtures/{TAPE_FILE}"] = tape_text(tape)
+    files[f"fixtures/{ACCEPTED_RUN}"] = recorded_run
     files[CASE_FILE] = _next_revision(files[CASE_FILE], case.spec.revision)
     accepted = [turn for turn in tape.turns if turn.branch == "accepted"]
     files[NOTES] = _notes(files.get(NOTES, ""), accepted, case.spec.revision + 1)

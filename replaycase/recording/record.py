@@ -9,22 +9,26 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import partial
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from ..case import ReplayCase
-from ..errors import ReplaycaseError
+from .._safe_files import read_regular
+from ..errors import FileAccessError, ReplaycaseError
 from ..redact import Redactor
 from ..replay._runners import RUNNER_OWNER, terminate_runners
 from ..replay.case_run import ReplayOptions, replay_case
 from ..replay.tape_serving import case_tape
 from ..results import ReplayResult
+from ..results.evidence_names import CANDIDATE_RUN
 from ..tape import TapeTurn, tape_text
 from .case_update import turn_summary, update_case, with_accepted
 from .session import RecordingSession, recording
 from .upstream import Upstream
 
+_MAX_RUN = 256 * 1024 * 1024
 RecordStatus = Literal["recorded", "would_record", "unchanged", "failed", "nothing_new",
                        "upstream_error", "error"]
 
@@ -118,13 +122,21 @@ def record_case(case: ReplayCase, replay: ReplayOptions, options: RecordOptions)
                                 f"would record {len(accepted)} turn(s) (--dry-run: nothing "
                                 "written)"))
     try:
-        update_case(case, new)
+        update_case(case, new, _recorded_run(result))
     except ReplaycaseError as exc:
         return made(status="error", result=result, turns=turns,
                             message=str(exc))
     return made(status="recorded", result=result, turns=turns,
                         revision=case.spec.revision + 1,
                         message=f"recorded {len(accepted)} turn(s) as the accepted branch")
+
+
+def _recorded_run(result: ReplayResult) -> str:
+    """The recorded run as the replay judged and kept it (redacted) in its evidence."""
+    if result.evidence_dir is None:
+        raise FileAccessError(CANDIDATE_RUN, "the recorded run's evidence is gone")
+    path = Path(result.evidence_dir) / CANDIDATE_RUN
+    return read_regular(path, _MAX_RUN, follow=False).decode("utf-8")
 
 
 def _redacted(turns: list[TapeTurn], replay: ReplayOptions) -> list[TapeTurn]:

@@ -5,6 +5,7 @@ from .from_run import TapeFromRun, answer_of_call, tape_from_run
 from .key import canonical_arguments, key_of_call, make_key
 from .match import TapeMatcher, first_difference
 from .models import (
+    ACCEPTED_RUN,
     TAPE_FILE,
     TAPE_FORMAT,
     Answer,
@@ -23,6 +24,7 @@ from .models import (
 )
 
 __all__ = [
+    "ACCEPTED_RUN",
     "TAPE_FILE",
     "TAPE_FORMAT",
     "Answer",

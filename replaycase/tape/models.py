@@ -19,6 +19,8 @@ from .._text import clip
 
 TAPE_FORMAT: Final = "replaycase.tape/v1"
 TAPE_FILE = "model_tape.jsonl"
+ACCEPTED_RUN = "accepted_run.json"
+"""Beside the tape: the recorded run its accepted branch was judged on (native JSON)."""
 Branch = Literal["failing", "accepted"]
 MatchMode = Literal["exact", "history"]
 
