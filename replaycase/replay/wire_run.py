@@ -24,8 +24,8 @@ importers do not guess either.
 The final output is what the runner printed on stdout (trimmed; an agent's code may answer
 without asking the model again) or, when it printed nothing, the text of the last answer on
 the wire that asked for no tool calls (text beside a tool call, as Claude often writes before
-one, is a preamble, not an answer: the importers read it so too). The status is ``success`` on exit code 0, else ``error`` with an error event holding the
-tail of stderr.
+one, is a preamble, not an answer: the importers read it so too). The status is ``success``
+on exit code 0, else ``error`` with an error event holding the tail of stderr.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ base URL: the SDK reads ANTHROPIC_BASE_URL and ANTHROPIC_API_KEY as it does in p
 
     python claims_agent.py buggy|fixed|asks json|stream   (the question on stdin)
 
-buggy: retries a failing tool until its loop guard aborts the run (exit 1). fixed: gives up
+buggy: retries a failing tool until its loop guard refuses the third call (exit 1). fixed: gives up
 after two failures and answers from code (no new model answer needed). asks: after two
 failures it asks the model something new (the recording cannot answer it). json calls
 ``messages.create``; stream reads the SSE through the ``messages.stream`` helper. With
@@ -52,6 +52,9 @@ def main(variant: str, mode: str) -> int:
                 block.model_dump(exclude_none=True) for block in reply.content]})
             results = []
             for use in uses:
+                if calls >= 2:  # the loop guard: no third try
+                    print("ToolLoopError: get_claim failed twice; aborting", file=sys.stderr)
+                    return 1
                 calls += 1
                 try:
                     content, failed = json.dumps(get_claim(**use.input)), False
@@ -65,9 +68,6 @@ def main(variant: str, mode: str) -> int:
                 return 0
             if variant == "asks" and calls >= 2:
                 results.append({"type": "text", "text": "The tool failed twice: apologize."})
-            if calls >= 3:
-                print("ToolLoopError: get_claim failed 3 times; aborting", file=sys.stderr)
-                return 1
     finally:
         if os.environ.get("AGENT_TRANSCRIPT"):
             with open(os.environ["AGENT_TRANSCRIPT"], "w") as handle:
