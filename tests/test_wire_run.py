@@ -225,3 +225,23 @@ def test_odd_entries_do_not_break_the_run() -> None:
     assert run.final_output == "hi"
     usage = run.events[2].usage
     assert usage is not None and (usage.input_tokens, usage.output_tokens) == (None, 3)
+
+
+def test_text_beside_a_tool_call_is_no_final_output() -> None:
+    """Claude writes text before a tool_use block; a run that never answered has no output."""
+    asks = {"text": "Let me check that claim.",
+            "tool_calls": [{"name": "get_claim", "arguments": {"claim_id": "CL-1"}}]}
+    entries: list[Any] = [
+        {"turn": 1, "key": {"history": [{"role": "user", "text": "Where is CL-1?"}]},
+         "answer": asks},
+        {"turn": 2, "key": {"history": [
+            {"role": "user", "text": "Where is CL-1?"},
+            {"role": "assistant", "text": "Let me check that claim.", "tool_calls": [
+                {"name": "get_claim", "arguments": "{\"claim_id\":\"CL-1\"}"}]},
+            {"role": "tool", "text": "ConnectionError", "call_ref": 0}]}, "answer": asks},
+    ]
+    run = run_from_wire(entries, case_id="c", stdout="", exit_code=1, stderr_tail="boom")
+    assert run is not None and run.final_output is None
+    assert "final_output" not in [e.type for e in run.events]
+    assert replaycase.evaluate(replaycase.parse_entry({"final_output_exists": False}),
+                               run).passed

@@ -22,9 +22,10 @@ merely starts with "Error" is not taken for one: a tool may return such text, an
 importers do not guess either.
 
 The final output is what the runner printed on stdout (trimmed; an agent's code may answer
-without asking the model again) or, when it printed nothing, the last assistant text on the
-wire. The status is ``success`` on exit code 0, else ``error`` with an error event holding the
-tail of stderr.
+without asking the model again) or, when it printed nothing, the text of the last answer on
+the wire that asked for no tool calls (text beside a tool call, as Claude often writes before
+one, is a preamble, not an answer: the importers read it so too). The status is ``success``
+on exit code 0, else ``error`` with an error event holding the tail of stderr.
 """
 
 from __future__ import annotations
@@ -124,7 +125,7 @@ def run_from_wire(entries: list[dict[str, Any]], *, case_id: str, stdout: str,
             continue
         call = _llm_call(len(events) + 1, entry, answer)
         events.append(call)
-        if call.output_text:
+        if call.output_text and not call.tool_calls:
             last_text = call.output_text
         base = sum(len(_list(m.get("tool_calls"))) for m in history)
         pending = {}
