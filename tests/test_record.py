@@ -176,3 +176,30 @@ def test_record_needs_an_upstream_and_a_runner(case_dir: Path) -> None:
                            "--runner-cmd", "true", "--upstream", "ftp://x"],
                           capture_output=True, text=True)
     assert done.returncode == 2 and "not an http:// or https:// URL" in done.stderr
+
+
+def test_lint_judges_the_accepted_branch(case_dir: Path, tmp_path: Path) -> None:
+    from replaycase.case.lint import lint_case
+
+    with ModelServer(Scripted(APOLOGY), api_key=SECRET, log_path=tmp_path / "u.jsonl") as up:
+        assert _record(case_dir, up.openai_base_url).returncode == 0
+    report = lint_case(case_dir)
+    assert report.clean, report.problems
+    recorded = case_dir / "fixtures" / "accepted_run.json"
+    run = json.loads(recorded.read_text())
+    assert run["final_output"].startswith("I'm sorry")
+    run["status"], run["final_output"] = "error", None  # as if the fix no longer passed
+    recorded.write_text(json.dumps(run))
+    messages = [p.message for p in lint_case(case_dir).problems]
+    assert any("fails on the run the accepted branch was recorded in" in m for m in messages), \
+        messages
+    recorded.unlink()
+    assert lint_case(case_dir).clean
+    assert any("accepted_run.json" in w.file for w in lint_case(case_dir).warnings)
+    tape = case_dir / "fixtures" / "model_tape.jsonl"
+    lines = tape.read_text().splitlines()
+    lines[-1] = lines[-1].replace("Why was I charged twice", "Why was I charged thrice")
+    tape.write_text("\n".join(lines) + "\n")
+    messages = [p.message for p in lint_case(case_dir).problems]
+    assert any("accepted turn 3 does not continue the failing branch" in m
+               for m in messages), messages

@@ -21,6 +21,7 @@ from ..importers import load_trace
 from ..model import TraceRun
 from ..redact import Redactor, free_text_patterns, scan_text
 from ..tape import (
+    ACCEPTED_RUN,
     TAPE_FILE,
     Tape,
     TapeFromRun,
@@ -194,6 +195,7 @@ class _Linter:
             return
         if derived is not None:
             self._tape_fits(name, tape, lines, derived)
+        self._accepted(spec, name, tape, lines)
         if tape.header.case_id is not None and tape.header.case_id != spec.id:
             self.warn(name, f"made for case {tape.header.case_id!r}, not {spec.id!r}", 1)
         missing = [part for part in ("instructions", "tools", "history")
@@ -224,6 +226,40 @@ class _Linter:
         if len(failing) < len(expected):
             self.add(name, f"holds {len(failing)} failing turn(s), the source trace "
                            f"{len(expected)} answered model call(s): re-scaffold to remake it")
+
+    def _accepted(self, spec: CaseSpec, name: str, tape: Tape, lines: list[int]) -> None:
+        """Accepted turns continue the failing branch's conversation, and the run they were
+        recorded in (fixtures/accepted_run.json) still passes the desired assertions."""
+        accepted = [(t, line) for t, line in zip(tape.turns, lines, strict=True)
+                    if t.branch == "accepted"]
+        if not accepted:
+            return
+        starts = {t.key.history[0] for t in tape.turns
+                  if t.branch == "failing" and t.key.history}
+        for turn, line in accepted:
+            history = turn.key.history
+            if starts and history and history[0] not in starts:
+                self.add(name, f"accepted turn {turn.turn} does not continue the failing "
+                               "branch (history[0] differs): is it from another case? "
+                               "Re-record it", line)
+                return
+        run_name = f"{FIXTURES}/{ACCEPTED_RUN}"
+        if run_name in self.files.flagged:
+            return
+        if run_name not in self.files.files:
+            self.warn(run_name, "missing: the accepted branch cannot be judged; re-record "
+                                "it with replaycase record")
+            return
+        try:
+            [run] = load_trace(self.folder / run_name, "native", self.limits)[:1]
+        except (ReplaycaseError, ValueError) as exc:
+            self.add(run_name, getattr(exc, "problem", str(exc)))
+            return
+        for index, outcome in enumerate(evaluate_all(spec.desired, run)):
+            if outcome.outcome in ("failed", "error"):
+                self.add(CASE_FILE, f"desired[{index}] ({outcome.key}) fails on the run the "
+                                    f"accepted branch was recorded in: {outcome.message}; "
+                                    "re-record the fix, or correct the assertion")
 
     def _secrets(self) -> None:
         """The built-in detectors over every file; the user's patterns over free text only."""

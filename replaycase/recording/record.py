@@ -14,8 +14,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from ..case import ReplayCase
 from .._safe_files import read_regular
+from ..case import ReplayCase
 from ..errors import FileAccessError, ReplaycaseError
 from ..redact import Redactor
 from ..replay._runners import RUNNER_OWNER, terminate_runners
