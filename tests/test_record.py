@@ -8,8 +8,10 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -149,18 +151,48 @@ def test_dry_run_shows_the_turns_and_writes_nothing(case_dir: Path, tmp_path: Pa
     assert _folder(case_dir) == before
 
 
-@pytest.mark.parametrize("problem", ["refused", "unauthorized"])
+_CUT = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 4000\r\n\r\n"
+        b'{"choices": [{"mess')
+_HTML = b"HTTP/1.1 200 OK\r\nContent-Length: 21\r\n\r\n<html>Welcome!</html>"
+
+
+class _RawUpstream:
+    """An upstream that reads the request and answers ``reply`` as it is, then hangs up."""
+
+    def __init__(self, reply: bytes) -> None:
+        self.reply = reply
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/v1"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+                conn.sendall(self.reply)
+
+
+@pytest.mark.parametrize("problem", ["refused", "unauthorized", "cut short", "not json"])
 def test_an_upstream_that_fails_ends_the_case_with_one_line(case_dir: Path, tmp_path: Path,
                                                             problem: str) -> None:
     before = _folder(case_dir)
-    if problem == "refused":
-        done = _record(case_dir, "http://127.0.0.1:9/v1")
-        expected = "cannot be reached"
-    else:
+    if problem == "unauthorized":
         with ModelServer(Scripted(APOLOGY), api_key="sk-other",
                          log_path=tmp_path / "u.jsonl") as up:
             done = _record(case_dir, up.openai_base_url)
         expected = "answered HTTP 401"
+    elif problem == "refused":
+        done = _record(case_dir, "http://127.0.0.1:9/v1")
+        expected = "cannot be reached"
+    else:
+        raw = _RawUpstream(_CUT if problem == "cut short" else _HTML)
+        done = _record(case_dir, raw.url)
+        raw.sock.close()
+        expected = "hung up mid-answer" if problem == "cut short" else "not JSON"
     assert done.returncode == 2, done.stdout + done.stderr
     [line] = [line for line in done.stdout.splitlines() if "UPSTREAM ERROR" in line]
     assert expected in line and line.endswith("nothing written"), line

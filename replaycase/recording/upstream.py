@@ -10,6 +10,7 @@ environment of replaycase (never the runner's) and is never written or printed.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import urllib.error
@@ -66,10 +67,13 @@ class Upstream:
         try:
             with _OPENER.open(request, timeout=self.timeout_s) as response:
                 raw = response.read(_MAX_ANSWER_BYTES + 1)
+                missing = getattr(response, "length", None)
+            if missing and len(raw) <= _MAX_ANSWER_BYTES:
+                raise UpstreamError(f"{where} hung up mid-answer ({missing} bytes missing)")
         except urllib.error.HTTPError as exc:
             raise UpstreamError(f"{where} answered HTTP {exc.code}: "
                                 f"{_error_text(exc.read(4096), key)}") from None
-        except (urllib.error.URLError, OSError, ValueError) as exc:
+        except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as exc:
             reason = getattr(exc, "reason", exc)
             raise UpstreamError(f"{where} cannot be reached: {_scrub(str(reason), key)}") \
                 from None
