@@ -141,6 +141,9 @@ class _Span:
         message = message if isinstance(message, str) and message else "error"
         data = self.error.get("data")
         detail = data.get("error") if isinstance(data, dict) else None
+        limit = data.get("max_turns") if isinstance(data, dict) else None
+        if message == "Max turns exceeded" and type(limit) is int:
+            return f"Max turns ({limit}) exceeded"  # what the SDK's exception says
         return f"{message}: {detail}" if isinstance(detail, str) and detail else message
 
     def is_fatal(self) -> bool:
