@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from replaycase.assertions.tools import ToolErrorCount
 from replaycase.case import load_case
 from replaycase.errors import CaseError
 from replaycase.importers import load_trace
 from replaycase.replay.case_run import recorded_tool_errors
-from replaycase.assertions.tools import ToolErrorCount
 from replaycase.scaffolding.build import ScaffoldOptions, scaffold
 from replaycase.scaffolding.signatures import derive_observed
 from replaycase.tape.from_run import tape_from_run
@@ -113,7 +113,7 @@ def test_recorded_tool_errors_are_the_fixture_s_error_outputs(tmp_path: Path) ->
     fixture.write_text(json.dumps([{**c, "is_error": False} for c in calls]))
     assert recorded_tool_errors(case) == frozenset()
     fixture.write_text("[{")
-    with pytest.raises(CaseError, match="tool_calls.json"):
+    with pytest.raises(CaseError, match=r"tool_calls\.json"):
         recorded_tool_errors(case)
     fixture.unlink()
     assert recorded_tool_errors(case) == frozenset()
