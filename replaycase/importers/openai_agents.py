@@ -8,9 +8,11 @@ One TraceRun per trace id. Spans are listed in the order they ended, so events a
 
 - ``generation`` (Chat Completions model): an ``llm_call`` with messages, model and usage,
   and the model tape's parts (the agent span's tools as those offered).
-- ``response`` (Responses API model): an ``llm_call`` with only a response id. Its usage is
+- ``response`` (Responses API model): an ``llm_call`` with the response id. Its usage is
   taken from the enclosing ``turn`` span when that turn holds exactly one model span, so
-  nothing is counted twice; model and response text stay empty (the trace has none).
+  nothing is counted twice. ``export()`` writes no more; an exporter that also writes the
+  span's ``input`` and ``response`` gives messages, model, answer and the tape's parts
+  (``_agents_responses``). A streamed Chat Completions generation's output is a ``Response``.
 - ``function``: a ``tool_call`` and its ``tool_result``. ``output`` is kept as the SDK wrote
   it (``str()`` of the return value, not JSON). Function spans carry no call id: it is paired
   by order and name with the tool calls the preceding generation requested.
@@ -19,7 +21,7 @@ One TraceRun per trace id. Spans are listed in the order they ended, so events a
 
 The run is an error when any span failed fatally; a tool error the SDK marks "(non-fatal)"
 alone does not fail the run. The final output is the text of the last generation when it
-requested no tools; the Responses API variant has none.
+requested no tools (of the last response, when its span recorded the response).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from ..model import (
     TraceRun,
     Usage,
 )
+from ._agents_responses import answer_of, input_turns, is_response, offered_tools
 from ._chat import chat_turns, content_text, conversation
 from ._common import duration_ms as _duration
 from ._common import epoch_s as _epoch
@@ -138,6 +141,9 @@ class _Span:
         message = message if isinstance(message, str) and message else "error"
         data = self.error.get("data")
         detail = data.get("error") if isinstance(data, dict) else None
+        limit = data.get("max_turns") if isinstance(data, dict) else None
+        if message == "Max turns exceeded" and type(limit) is int:
+            return f"Max turns ({limit}) exceeded"  # what the SDK's exception says
         return f"{message}: {detail}" if isinstance(detail, str) and detail else message
 
     def is_fatal(self) -> bool:
@@ -175,7 +181,7 @@ class _Builder:
         self.last_model_span: _Span | None = None
         self.last_response: tuple[str | None, bool] = (None, False)
         self.saw_generation = False
-        self.saw_response = False
+        self.saw_response = False  # a response span without the response
         self.spans = {span.id: span for span in spans if span.id}
 
     def push(self, span: _Span, event: Any, at_end: bool = False) -> None:
@@ -233,7 +239,7 @@ class _Builder:
         if self.question is None and messages:
             self.question = _question(messages)
         output = _get(span.data, "output", list, where)
-        text, calls = _response(output or [], f"{where}.output")
+        text, calls = answer_of(output or [], f"{where}.output")
         model = _get(span.data, "model", str, where)
         self.model = self.model or model
         usage = _usage(_get(span.data, "usage", dict, where), f"{where}.usage")
@@ -255,17 +261,28 @@ class _Builder:
         return [t for t in tools if isinstance(t, str) and t]
 
     def _response(self, span: _Span) -> None:
-        self.saw_response = True
         where = f"{span.where}.span_data"
+        response = _get(span.data, "response", dict, where)
+        self.saw_response = self.saw_response or response is None
         usage = _usage(_get(span.data, "usage", dict, where), f"{where}.usage")
         if usage is None and span.parent_id in self.turn_usage:
             usage = self.turn_usage[span.parent_id]
-        request = _get(span.data, "response_id", str, where)
+        request: dict[str, Any] = {k: span.data[k] for k in ("response_id", "input")
+                                   if span.data.get(k) is not None}
+        text, calls = answer_of([response] if is_response(response) else [],
+                                f"{where}.response.output")
+        model = _get(span.data, "model", str, where) or _get(response or {}, "model", str, where)
+        turns = input_turns(span.data.get("input"), (response or {}).get("instructions"))
+        if self.question is None and turns:
+            self.question = _question([{"role": t.role, "content": t.content} for t in turns])
+        instructions, history = conversation(turns)
+        self.model = self.model or model
         self._model_call(span, LlmCallEvent(
-            seq=0, **span.common(), model=_get(span.data, "model", str, where),
-            request={"response_id": request} if request else None, usage=usage,
-            latency_ms=_duration(span.started_at, span.ended_at), error=span.error_text()),
-            None)
+            seq=0, **span.common(), model=model, request=request or None, response=text,
+            tool_calls=calls, usage=usage, latency_ms=_duration(span.started_at, span.ended_at),
+            error=span.error_text(), instructions=instructions, messages=history,
+            tools_offered=offered_tools(response) if is_response(response) else None,
+            output_text=(text or "") if is_response(response) else None), text)
 
     def _model_call(self, span: _Span, event: LlmCallEvent, text: str | None) -> None:
         self.push(span, event)
@@ -324,38 +341,6 @@ def _question(messages: list[Any]) -> Any:
             text = content_text(message.get("content"))
             return text if text is not None else message.get("content")
     return None
-
-
-def _response(output: list[Any], where: str) -> tuple[str | None, list[RequestedToolCall]]:
-    """The text and the requested tool calls of a generation's output messages."""
-    texts: list[str] = []
-    calls: list[RequestedToolCall] = []
-    for index, item in enumerate(output):
-        if not isinstance(item, dict):
-            raise _fail(f"{where}[{index}]", f"expected an object, got {json_kind(item)}")
-        if item.get("type") == "function_call":  # a Responses-API output item
-            calls.append(_requested(item, f"{where}[{index}]"))
-            continue
-        text = content_text(item.get("content"))
-        if text:
-            texts.append(text)
-        requested = _get(item, "tool_calls", list, f"{where}[{index}]") or []
-        for n, call in enumerate(requested):
-            calls.append(_requested(call, f"{where}[{index}].tool_calls[{n}]"))
-    return ("\n".join(texts) if texts else None), calls
-
-
-def _requested(call: Any, where: str) -> RequestedToolCall:
-    if not isinstance(call, dict):
-        raise _fail(where, f"expected an object, got {json_kind(call)}")
-    function = _get(call, "function", dict, where) or call
-    name = function.get("name")
-    if not isinstance(name, str) or not name:
-        raise _fail(where, "a tool call without a name")
-    arguments = function.get("arguments")
-    call_id = call.get("id") if call.get("type") != "function_call" else call.get("call_id")
-    return RequestedToolCall(tool_name=name, tool_args=json_in_text(arguments),
-                             call_id=call_id if isinstance(call_id, str) else None)
 
 
 def _usage(raw: dict[str, Any] | None, where: str) -> Usage | None:

@@ -76,6 +76,24 @@ def case_input_text(case: ReplayCase, limits: Limits = DEFAULT_LIMITS) -> str | 
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
+def recorded_tool_errors(case: ReplayCase, limits: Limits = DEFAULT_LIMITS) -> frozenset[str]:
+    """The tool-result texts fixtures/tool_calls.json holds as errors: on the wire a tool
+    result with one of them is an error (Chat Completions and Responses have no error flag).
+    A link, special file or malformed JSON there is a CaseError naming the file."""
+    path = case.fixtures_dir / "tool_calls.json"
+    if not os.path.lexists(path):
+        return frozenset()
+    try:
+        check_file(path, limits)
+        value = loads(decode(read_regular(path, limits.max_file_bytes, follow=False), path),
+                      path, limits)
+    except InputError as exc:
+        raise CaseError(path, exc.problem) from None
+    calls = value if isinstance(value, list) else []
+    return frozenset(c["output"] for c in calls if isinstance(c, dict)
+                     and c.get("is_error") is True and isinstance(c.get("output"), str))
+
+
 def runner_env(case: ReplayCase, run_dir: Path, base: dict[str, str],
                allow: list[str] | None = None, input_text: str | None = None) -> dict[str, str]:
     """The runner's environment: the caller's (or only the allowed names) plus the contract.
@@ -158,6 +176,7 @@ def replay_case(case: ReplayCase, options: ReplayOptions,
     timeout = options.timeout_s or case.spec.runner.timeout_s
     input_text = case_input_text(case, options.limits)
     tape = case_tape(case, options.limits) if options.model_tape else None
+    errors = recorded_tool_errors(case, options.limits) if tape is not None else frozenset()
     redactor = Redactor(options.redact_patterns) if options.redact else None
     with options.process_gate():
         try:
@@ -180,14 +199,16 @@ def replay_case(case: ReplayCase, options: ReplayOptions,
             folder.close()
             raise
     with RunFolder(folder, redactor) as run:
-        return _judge_run(case, options, run, process, started, session)
+        return _judge_run(case, options, run, process, started, session, errors)
 
 
 def _judge_run(case: ReplayCase, options: ReplayOptions, run: RunFolder,
                process: ProcessResult, started: float,
-               session: TapeSession | None = None) -> ReplayResult:
+               session: TapeSession | None = None,
+               recorded_errors: frozenset[str] = frozenset()) -> ReplayResult:
     """Read what the runner left in its folder, judge it and keep the evidence. A candidate
-    that left the tape is ``diverged``, whatever else it did (DESIGN 8)."""
+    that left the tape is ``diverged``, whatever else it did (DESIGN 8); one judged from the
+    wire has a tool result the recording holds as an error flagged an error."""
     cap = options.max_output_bytes
     wire = ""
     if session is not None:
@@ -213,7 +234,7 @@ def _judge_run(case: ReplayCase, options: ReplayOptions, run: RunFolder,
             model_log_entries(wire.encode().splitlines(keepends=True), run.folder.path /
                               MODEL_LOG, options.limits),
             case_id=case.id, stdout=stdout, exit_code=process.exit_code,
-            stderr_tail=runner.stderr_tail)
+            stderr_tail=runner.stderr_tail, recorded_errors=recorded_errors)
         reason = None if candidate is not None else reason
     result = judge(case, candidate, runner, reason)
     point = session.divergence_point() if session is not None else None

@@ -29,7 +29,14 @@ from ..case import ReplayCase, discover_cases, load_case
 from ..errors import InputError, ReplaycaseError, UsageError
 from ..results import InvalidCase, ReplayResult, ResultsDocument, RunnerInfo, summarize
 from ._runners import RUNNER_OWNER, reopen_runners, terminate_runners
-from .case_run import ReplayOptions, case_input_text, judge, replay_case, require_runner_cmd
+from .case_run import (
+    ReplayOptions,
+    case_input_text,
+    judge,
+    recorded_tool_errors,
+    replay_case,
+    require_runner_cmd,
+)
 from .repeat import combine
 from .shard import Shard
 from .tape_serving import case_tape
@@ -180,7 +187,8 @@ class _Loader:
         try:
             case = load_case(folder)
             case_input_text(case)  # a malformed input or tape makes the case invalid,
-            case_tape(case)  # like a malformed case.yaml
+            if case_tape(case) is not None:  # like a malformed case.yaml; so do the
+                recorded_tool_errors(case)  # tool fixtures a run on the wire is read with
         except (InputError, OSError, RecursionError) as exc:
             if self._strict:
                 raise

@@ -127,16 +127,24 @@ def _loops(run: TraceRun) -> list[Entry]:
 
 
 def _tool_errors(run: TraceRun) -> list[Entry]:
+    """Each tool's error count; where the model was shown some of them, only those: a run
+    judged from the wire (DESIGN 8) sees a tool result only in the model request that carries
+    it, so an error after the last model call is not counted (a run that stopped on it)."""
     errors: dict[str, list[int]] = defaultdict(list)
     for call in run.tool_calls():
         if call.is_error:
             errors[call.tool_name].append(call.result_seq or call.seq)
-    return [
-        ToolErrorCount(tool_error_count=ToolCountSpec(tool=tool, min=len(seqs)),
-                       why=f"{tool} returned an error {len(seqs)} "
-                           f"time{'s' if len(seqs) > 1 else ''} ({_events(seqs)})")
-        for tool, seqs in errors.items()
-    ]
+    last_call = max((e.seq for e in run.llm_calls()), default=0)
+    found: list[Entry] = []
+    for tool, seqs in errors.items():
+        shown = [s for s in seqs if s < last_call]
+        note = " shown to the model" if shown and len(shown) < len(seqs) else ""
+        seqs = shown or seqs
+        found.append(ToolErrorCount(
+            tool_error_count=ToolCountSpec(tool=tool, min=len(seqs)),
+            why=f"{tool} returned an error {len(seqs)} time{'s' if len(seqs) > 1 else ''}"
+                f"{note} ({_events(seqs)})"))
+    return found
 
 
 def desired_for(signature: Entry) -> Entry | None:
