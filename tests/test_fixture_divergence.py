@@ -140,3 +140,20 @@ def test_a_link_in_place_of_the_misses_file_is_a_runner_error(
                                          f"{shlex.quote(script)}")
     assert result.verdict == "runner_error"
     assert "symbolic link" in (result.runner.reason or "")
+
+
+@pytest.mark.parametrize("runner,verdict", [("fixed", "fixed"), ("buggy", "reproduced")])
+def test_the_committed_cases_hold_every_call_their_runners_make(
+        tmp_path: Path, runner: str, verdict: str) -> None:
+    """The README's main job: runners/fixed.py 4/4 fixed, runners/buggy.py 4/4 reproduced,
+    each tool call served from the case's own fixtures (none asked off them)."""
+    results = tmp_path / "results.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "replaycase", "replay", "cases", "--runner-cmd",
+         f"{shlex.quote(sys.executable)} runners/{runner}.py", "-j", "4", "--expect", verdict,
+         "--evidence-dir", str(tmp_path / "runs"), "--json", str(results)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    found = json.loads(results.read_text())["results"]
+    assert sorted(r["verdict"] for r in found) == [verdict] * 4
+    assert not list((tmp_path / "runs").rglob(FIXTURE_MISSES))

@@ -176,7 +176,7 @@ def test_misses_stop_at_the_cap_and_never_follow_a_link(tmp_path: Path,
     target.write_text("")
     (run / "fixture-misses.jsonl").symlink_to(target)
     (tmp_path / "again").mkdir()
-    with pytest.raises(FixtureMissing, match="not recorded in fixture-misses.jsonl"):
+    with pytest.raises(FixtureMissing, match=r"not recorded in fixture-misses\.jsonl"):
         Fixtures(_fixtures(tmp_path / "again")).tool_output("lookup", {"id": 99})
     assert target.read_text() == ""
 
