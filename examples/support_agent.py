@@ -443,8 +443,9 @@ def recorded_exception(output: Any) -> Exception:
 class ReplayWorld:
     """The tools of a replay: recorded outputs from the case's fixtures, errors raised again.
 
-    A tool the fixtures never recorded raises ``FixtureMissing``, which reaches the agent as
-    any other tool error would.
+    A call the fixtures do not hold (a tool never recorded, or other arguments) raises
+    ``FixtureMissing``, which reaches the agent as any other tool error would; the replay
+    makes the case ``diverged`` whatever the agent does with it.
     """
 
     def __init__(self, fixtures: Fixtures) -> None:

@@ -14,11 +14,16 @@ Serving fixtures (inside a replay)::
     fixtures = Fixtures.from_env()
     question = fixtures.input
     recorded = fixtures.tool_output("lookup_billing", {"customer_id": "C-1"})
+
+A call the fixtures do not hold (another tool, or other arguments) raises ``FixtureMissing``
+and makes the case ``diverged``; ``Fixtures(..., by_order=True)`` serves other arguments the
+recorded calls of the same tool by order instead.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -27,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from ._jsonio import canonical_json, loads, read_bytes
+from ._text import clip
 from .errors import FixtureMissing, FixtureUnreadable, InputError, NotInReplay
 from .model import (
     ChatMessage,
@@ -45,6 +51,15 @@ from .model import (
     Usage,
 )
 from .model.chat import read_conversation, tool_names
+from .model.fixture_miss import (
+    FIXTURE_MISSES,
+    MAX_ARGS_CHARS,
+    MAX_FILE_BYTES,
+    MAX_RECORDED,
+    MAX_RECORDS,
+    SHOWN_CHARS,
+    FixtureMiss,
+)
 
 Clock = Callable[[], str | None]
 
@@ -186,10 +201,18 @@ class RecordedToolCall:
 
 
 class Fixtures:
-    """A case's frozen input and tool outputs, served to a candidate runner."""
+    """A case's frozen input and tool outputs, served to a candidate runner.
 
-    def __init__(self, fixtures_dir: str | Path) -> None:
+    A call is served the recorded output of the same tool with the same canonical
+    arguments; a call the fixtures do not hold raises ``FixtureMissing`` and, inside a
+    replay, is recorded in the run folder, so the case is ``diverged`` whatever the agent
+    does next. ``by_order=True`` (here, or on one ``tool_output``) also serves another call
+    of a recorded tool the next recorded call of that tool, as earlier versions did.
+    """
+
+    def __init__(self, fixtures_dir: str | Path, *, by_order: bool = False) -> None:
         self.dir = Path(fixtures_dir)
+        self.by_order = by_order
         self._input = _read_json(self.dir / "input.json", {})
         calls = _read_json(self.dir / "tool_calls.json", [])
         self.tool_calls = [
@@ -198,44 +221,65 @@ class Fixtures:
                              call_id=c.get("call_id"))
             for c in calls if isinstance(c, dict)
         ]
+        self.calls = 0
+        """The tool calls asked for so far (the N of ``diverged at tool call N``)."""
         self._used: set[int] = set()
         self._by_name: dict[str, list[int]] = {}
         self._by_args: dict[tuple[str, str], deque[int]] = {}
+        self._last_of_args: dict[tuple[str, str], int] = {}
         self._next_of_name: dict[str, int] = {}
+        self._misses = 0
         for index, call in enumerate(self.tool_calls):  # indexed once: cases can be big
             self._by_name.setdefault(call.tool_name, []).append(index)
             key = (call.tool_name, canonical_json(call.tool_args))
             self._by_args.setdefault(key, deque()).append(index)
+            self._last_of_args[key] = index
 
     @classmethod
-    def from_env(cls) -> Fixtures:
+    def from_env(cls, *, by_order: bool = False) -> Fixtures:
         """The fixtures of the case being replayed."""
         folder = os.environ.get("REPLAYCASE_FIXTURES_DIR") or os.environ.get(
             "REPLAYKIT_FIXTURES_DIR")
         if not folder:
             raise NotInReplay("REPLAYCASE_FIXTURES_DIR")
-        return cls(folder)
+        return cls(folder, by_order=by_order)
 
     @property
     def input(self) -> Any:
         """What the recorded run was asked."""
         return self._input.get("input") if isinstance(self._input, dict) else self._input
 
-    def tool_output(self, tool_name: str, tool_args: Any = None) -> RecordedToolCall:
-        """The recorded call for this tool: same name and arguments first, else next by order.
+    def tool_output(self, tool_name: str, tool_args: Any = None, *,
+                    by_order: bool | None = None) -> RecordedToolCall:
+        """The recorded call of this tool with these (canonical) arguments.
 
-        Each recorded call is served once; a loop that outruns the recording gets the last
-        recorded call of that tool again (the frozen world does not change).
+        Identical calls are served the recorded ones in order; once they are used up, the
+        last of them again (the frozen world does not change). Any other call raises
+        ``FixtureMissing`` and is recorded as a divergence. With ``by_order`` (default: the
+        one given to ``Fixtures``), a call of a recorded tool with other arguments is served
+        the next recorded call of that tool instead (identical calls too, once theirs are
+        used up), then its last one again.
         """
-        same_args = self._by_args.get((tool_name, canonical_json(tool_args)))
+        self.calls += 1
+        key = (tool_name, canonical_json(tool_args))
+        same_args = self._by_args.get(key)
         while same_args:
             index = same_args.popleft()
             if index not in self._used:
                 self._used.add(index)
                 return self.tool_calls[index]
         same_name = self._by_name.get(tool_name)
-        if not same_name:
-            raise FixtureMissing(f"no recorded call of tool {tool_name!r} in {self.dir}")
+        if same_name and (self.by_order if by_order is None else by_order):
+            return self._next_by_order(tool_name, same_name)
+        if key in self._last_of_args:
+            return self.tool_calls[self._last_of_args[key]]
+        unsaved = self._note_miss(tool_name, key[1], same_name or [])
+        held = "no recorded call of tool" if not same_name else \
+            "no recorded call with these arguments of tool"
+        raise FixtureMissing(f"{held} {tool_name!r} in {self.dir}: "
+                             f"{tool_name}({clip(key[1], SHOWN_CHARS)}){unsaved}")
+
+    def _next_by_order(self, tool_name: str, same_name: list[int]) -> RecordedToolCall:
         position = self._next_of_name.get(tool_name, 0)
         while position < len(same_name) and same_name[position] in self._used:
             position += 1
@@ -244,6 +288,25 @@ class Fixtures:
             self._used.add(same_name[position])
             return self.tool_calls[same_name[position]]
         return self.tool_calls[same_name[-1]]
+
+    def _note_miss(self, tool_name: str, args_text: str, same_name: list[int]) -> str:
+        """Append the miss to the run folder's ``fixture-misses.jsonl``; "" when it was
+        recorded (or there is no run folder), else why not, for the error message."""
+        folder = os.environ.get("REPLAYCASE_RUN_DIR") or os.environ.get("REPLAYKIT_RUN_DIR")
+        if not folder or self._misses >= MAX_RECORDS:
+            return ""
+        self._misses += 1
+        recorded = list(dict.fromkeys(
+            clip(canonical_json(self.tool_calls[i].tool_args), MAX_ARGS_CHARS)
+            for i in same_name))[:MAX_RECORDED]
+        miss = FixtureMiss(call=self.calls, tool_name=clip(tool_name, MAX_ARGS_CHARS),
+                           tool_args=clip(args_text, MAX_ARGS_CHARS), recorded_args=recorded)
+        line = (miss.model_dump_json() + "\n").encode("utf-8", "replace")
+        try:
+            append_record(Path(folder) / FIXTURE_MISSES, line, MAX_FILE_BYTES)
+        except OSError as exc:
+            return f" (not recorded in {FIXTURE_MISSES}: {exc.strerror or exc})"
+        return ""
 
 
 def _read_json(path: Path, default: Any) -> Any:
@@ -254,3 +317,19 @@ def _read_json(path: Path, default: Any) -> Any:
         return loads(read_bytes(path), path)
     except InputError as exc:
         raise FixtureUnreadable(f"{path}: cannot read fixture: {exc.problem}") from None
+
+
+def append_record(path: Path, line: bytes, max_bytes: int) -> None:
+    """Append one line to a regular file (made if missing), in one write, never through a
+    link or into a FIFO; nothing is written once the file holds ``max_bytes``."""
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | \
+        getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags, 0o644)
+    try:
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode):
+            raise OSError(f"{path.name} is not a regular file")
+        if status.st_size + len(line) <= max_bytes:
+            os.write(fd, line)
+    finally:
+        os.close(fd)

@@ -304,15 +304,20 @@ def test_a_case_scaffolded_with_a_hostile_pattern_lints_and_replays(
     for scenario in SCENARIOS:
         assert lint_case(cases / scenario).clean, lint_case(cases / scenario).problems
     monkeypatch.chdir(REPO)
-    assert set(_verdicts(cases, "fixed.py", tmp_path).values()) == {"fixed"}
+    fixed = _verdicts(cases, "fixed.py", tmp_path)
     buggy = _verdicts(cases, "buggy.py", tmp_path)
     if pattern in ("err", "ix"):
+        assert set(fixed.values()) == {"fixed"}
         assert set(buggy.values()) == {"reproduced"}
     else:
         # "e" and "." rewrite the customer's question itself (free text), so the buggy agent
-        # reads another ticket; the case is still whole: no runner error, nothing corrupt
-        assert set(buggy.values()) <= {"reproduced", "fixed"}
-        assert buggy["tool-error-unhandled"] == "reproduced" or pattern == "."
+        # reads another ticket; "e" also rewrites the recorded query "change card on account",
+        # which the agent still asks for: the fixtures do not hold that call, the case
+        # diverges (never a false fixed). The case is still whole: no runner error.
+        assert set(fixed.values()) <= {"fixed", "diverged"}
+        assert set(buggy.values()) <= {"reproduced", "fixed", "diverged"}
+        expected = "diverged" if pattern == "e" else "fixed"
+        assert fixed["tool-error-unhandled"] == buggy["tool-error-unhandled"] == expected
 
 
 @pytest.mark.parametrize("pattern", HOSTILE_PATTERNS)

@@ -71,19 +71,41 @@ def _fixtures(tmp_path: Path) -> Path:
     return folder
 
 
-def test_fixtures_serve_by_name_and_args_then_order(tmp_path: Path) -> None:
+def test_fixtures_serve_only_the_calls_they_hold(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("REPLAYCASE_RUN_DIR", raising=False)
+    monkeypatch.delenv("REPLAYKIT_RUN_DIR", raising=False)
     fixtures = Fixtures(_fixtures(tmp_path))
     assert fixtures.input == "hello"
     assert fixtures.tool_output("lookup", {"id": 2}).output == "two"
-    assert fixtures.tool_output("lookup", {"id": 99}).output == "one"  # falls back to order
-    assert fixtures.tool_output("lookup", {"id": 1}).output == "two"  # the frozen world repeats
-    recorded = fixtures.tool_output("search", {"q": "other"})
+    with pytest.raises(FixtureMissing, match=r"with these arguments of tool 'lookup'.*"
+                                             r'lookup\(\{"id":99\}\)'):
+        fixtures.tool_output("lookup", {"id": 99})  # never another call's output
+    assert fixtures.tool_output("lookup", {"id": 1}).output == "one"
+    assert fixtures.tool_output("lookup", {"id": 2}).output == "two"  # the frozen world repeats
+    with pytest.raises(FixtureMissing, match="search"):
+        fixtures.tool_output("search", {"q": "other"})
+    recorded = fixtures.tool_output("search", {"q": "x"})
     assert recorded.is_error and recorded.output == "Boom"
-    with pytest.raises(FixtureMissing, match="issue_refund"):
+    with pytest.raises(FixtureMissing, match="no recorded call of tool 'issue_refund'"):
         fixtures.tool_output("issue_refund", {})
+    assert fixtures.calls == 7
+    assert not list(tmp_path.rglob("fixture-misses.jsonl"))  # no run folder: nothing written
 
 
-def test_fixtures_match_args_in_any_key_order_and_serve_each_call_once(tmp_path: Path) -> None:
+def test_identical_calls_are_served_in_order_then_the_last_again(tmp_path: Path) -> None:
+    folder = tmp_path / "fixtures"
+    folder.mkdir()
+    calls = [{"tool_name": "poll", "tool_args": {"job": 1}, "output": f"try {i}"}
+             for i in range(3)] + [{"tool_name": "poll", "tool_args": None, "output": "none"}]
+    (folder / "tool_calls.json").write_text(json.dumps(calls))
+    fixtures = Fixtures(folder)
+    assert [fixtures.tool_output("poll", {"job": 1}).output for _ in range(5)] == [
+        "try 0", "try 1", "try 2", "try 2", "try 2"]
+    assert [fixtures.tool_output("poll").output for _ in range(2)] == ["none", "none"]
+
+
+def test_fixtures_match_args_in_any_key_order(tmp_path: Path) -> None:
     folder = tmp_path / "fixtures"
     folder.mkdir()
     calls = [{"tool_name": "page", "tool_args": {"n": i, "of": "C-1"}, "output": i}
@@ -92,9 +114,71 @@ def test_fixtures_match_args_in_any_key_order_and_serve_each_call_once(tmp_path:
     (folder / "tool_calls.json").write_text(json.dumps(calls))
     fixtures = Fixtures(folder)
     assert fixtures.tool_output("page", {"of": "C-1", "n": 2}).output == 2
-    assert fixtures.tool_output("page", {"of": "C-1", "n": 2}).output == 0  # served: by order
-    assert fixtures.tool_output("page", {1: "x", "a": 2}).output == 1  # unsortable keys too
-    assert [fixtures.tool_output("page").output for _ in range(3)] == ["odd", "odd", "odd"]
+    assert fixtures.tool_output("page", {"of": "C-1", "n": 2}).output == 2
+    assert fixtures.tool_output("page", {"a": 2, "1": "mixed"}).output == "odd"
+    with pytest.raises(FixtureMissing):
+        fixtures.tool_output("page", {1: "x", "a": 2})  # unsortable keys are canonical too
+    with pytest.raises(FixtureMissing):
+        fixtures.tool_output("page")
+
+
+def test_serving_by_order_only_when_asked(tmp_path: Path) -> None:
+    folder = _fixtures(tmp_path)
+    fixtures = Fixtures(folder)
+    assert fixtures.tool_output("lookup", {"id": 2}).output == "two"
+    assert fixtures.tool_output("lookup", {"id": 99}, by_order=True).output == "one"
+    assert fixtures.tool_output("lookup", {"id": 1}, by_order=True).output == "two"  # the last
+    with pytest.raises(FixtureMissing):
+        fixtures.tool_output("lookup", {"id": 99})
+    everywhere = Fixtures(folder, by_order=True)
+    assert everywhere.tool_output("search", {"q": "other"}).output == "Boom"
+    assert everywhere.tool_output("lookup", {"id": 7}).output == "one"
+    with pytest.raises(FixtureMissing):
+        everywhere.tool_output("lookup", {"id": 7}, by_order=False)
+    with pytest.raises(FixtureMissing, match="issue_refund"):  # a tool never called: no order
+        everywhere.tool_output("issue_refund", {})
+
+
+def test_a_miss_is_recorded_in_the_run_folder(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    run = tmp_path / "run"
+    run.mkdir()
+    monkeypatch.setenv("REPLAYCASE_RUN_DIR", str(run))
+    fixtures = Fixtures(_fixtures(tmp_path))
+    fixtures.tool_output("lookup", {"id": 1})
+    for args in ({"id": 99}, {"id": "x" * 5000}):
+        with pytest.raises(FixtureMissing):
+            fixtures.tool_output("lookup", args)
+    with pytest.raises(FixtureMissing):
+        fixtures.tool_output("issue_refund", {"amount": 12.0})
+    first, long, other = [json.loads(line) for line in
+                          (run / "fixture-misses.jsonl").read_text().splitlines()]
+    assert first == {"call": 2, "tool_name": "lookup", "tool_args": '{"id":99}',
+                     "recorded_args": ['{"id":1}', '{"id":2}']}
+    assert len(long["tool_args"]) <= 2001 and long["tool_args"].endswith("…")
+    assert other == {"call": 4, "tool_name": "issue_refund", "tool_args": '{"amount":12.0}',
+                     "recorded_args": []}
+
+
+def test_misses_stop_at_the_cap_and_never_follow_a_link(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    run = tmp_path / "run"
+    run.mkdir()
+    monkeypatch.setenv("REPLAYCASE_RUN_DIR", str(run))
+    fixtures = Fixtures(_fixtures(tmp_path))
+    for n in range(150):
+        with pytest.raises(FixtureMissing):
+            fixtures.tool_output("lookup", {"id": "y" * 3000, "n": n})
+    text = (run / "fixture-misses.jsonl").read_text()
+    assert 0 < len(text.encode()) <= 256 * 1024 and len(text.splitlines()) <= 100
+    (run / "fixture-misses.jsonl").unlink()
+    target = tmp_path / "elsewhere"
+    target.write_text("")
+    (run / "fixture-misses.jsonl").symlink_to(target)
+    (tmp_path / "again").mkdir()
+    with pytest.raises(FixtureMissing, match=r"not recorded in fixture-misses\.jsonl"):
+        Fixtures(_fixtures(tmp_path / "again")).tool_output("lookup", {"id": 99})
+    assert target.read_text() == ""
 
 
 def test_fixtures_from_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ from ..results import Outcome, ReplayResult, RunnerInfo, Verdict
 from ..results.evidence_names import MODEL_LOG, RUNNER_OUTPUT, STDERR_LOG, STDOUT_LOG
 from ._capture import tail_text
 from .evidence import LOG_OVERHANG, RunFolder
+from .fixture_misses import fixture_divergence
 from .process import ProcessResult, run_process
 from .tape_serving import Serve, TapeSession, case_tape, serving
 from .wire_run import model_log_entries, run_from_wire
@@ -207,8 +208,9 @@ def _judge_run(case: ReplayCase, options: ReplayOptions, run: RunFolder,
                session: TapeSession | None = None,
                recorded_errors: frozenset[str] = frozenset()) -> ReplayResult:
     """Read what the runner left in its folder, judge it and keep the evidence. A candidate
-    that left the tape is ``diverged``, whatever else it did (DESIGN 8); one judged from the
-    wire has a tool result the recording holds as an error flagged an error."""
+    that left the tape, or asked the fixtures for a tool call they do not hold, is
+    ``diverged``, whatever else it did (DESIGN 8); one judged from the wire has a tool result
+    the recording holds as an error flagged an error."""
     cap = options.max_output_bytes
     wire = ""
     if session is not None:
@@ -237,7 +239,9 @@ def _judge_run(case: ReplayCase, options: ReplayOptions, run: RunFolder,
             stderr_tail=runner.stderr_tail, recorded_errors=recorded_errors)
         reason = None if candidate is not None else reason
     result = judge(case, candidate, runner, reason)
-    point = session.divergence_point() if session is not None else None
+    # A tool call off the fixtures comes first: the model turn after it is off the tape too.
+    point = fixture_divergence(run, options.limits) or (
+        session.divergence_point() if session is not None else None)
     if point is not None:
         result = result.model_copy(update={"verdict": "diverged", "reproduced": False,
                                            "divergence": point})
