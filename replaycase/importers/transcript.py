@@ -88,7 +88,7 @@ class TranscriptImporter(Importer):
         for index, message in enumerate(messages):
             if responses and isinstance(message, dict) and "role" not in message:
                 kind = message.get("type")
-                if kind not in ITEM_TYPES:
+                if not isinstance(kind, str) or kind not in ITEM_TYPES:
                     return (f"item {index} has no \"role\" string and no Responses item "
                             f"type (got type {kind!r})")
             elif not isinstance(message, dict) or not isinstance(message.get("role"), str):

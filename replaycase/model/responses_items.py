@@ -35,10 +35,11 @@ _TEXT_PARTS = ("input_text", "output_text", "text")
 
 
 def is_responses_items(value: Any) -> bool:
-    """A list in the Responses shape: some item carries a Responses item ``type`` (chat
-    and Anthropic messages have none)."""
+    """A list in the Responses shape: some item carries a Responses item ``type``, or a
+    ``type`` and no ``role`` (chat and Anthropic messages have a role and no type)."""
     return isinstance(value, list) and any(
-        isinstance(item, dict) and item.get("type") in ITEM_TYPES for item in value)
+        isinstance(item, dict) and isinstance(kind := item.get("type"), str)
+        and (kind in ITEM_TYPES or "role" not in item) for item in value)
 
 
 def as_chat_messages(items: list[Any], where: str = "input",
