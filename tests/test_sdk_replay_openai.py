@@ -154,10 +154,11 @@ def test_an_agent_that_hangs_after_talking_is_a_timeout_not_judged_from_the_wire
     assert (result.runner.reason or "").startswith("timed out after 2s")
 
 
-def _cli_replay(cases: list[Path], tmp_path: Path, *flags: str) -> subprocess.CompletedProcess[str]:
+def _cli_replay(cases: list[Path], tmp_path: Path, api: str,
+                *flags: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
     env["OPENAI_BASE_URL"] = "http://127.0.0.1:9/v1"  # its own model: nothing listens there
-    cmd = f"{shlex.quote(sys.executable)} {shlex.quote(str(AGENT))} buggy"
+    cmd = f"{shlex.quote(sys.executable)} {shlex.quote(str(AGENT))} buggy {api}"
     return subprocess.run(
         [sys.executable, "-m", "replaycase", "replay", *map(str, cases), "--runner-cmd", cmd,
          "--expect", "reproduced", "--evidence-dir", str(tmp_path / "runs"),
@@ -165,13 +166,14 @@ def _cli_replay(cases: list[Path], tmp_path: Path, *flags: str) -> subprocess.Co
         env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
 
 
-def test_two_cases_at_once_are_each_served_their_own_tape(case_dir: Path,
-                                                          tmp_path: Path) -> None:
+@pytest.mark.parametrize("api", ["chat", "responses-previous"])  # each its own response store
+def test_two_cases_at_once_are_each_served_their_own_tape(case_dir: Path, tmp_path: Path,
+                                                          api: str) -> None:
     twin = tmp_path / "cases" / "billing-loop-twin"
     shutil.copytree(case_dir, twin)
     spec = twin / "case.yaml"
     spec.write_text(spec.read_text().replace("id: billing-loop", "id: billing-loop-twin", 1))
-    done = _cli_replay([case_dir, twin], tmp_path, "-j", "2")
+    done = _cli_replay([case_dir, twin], tmp_path, api, "-j", "2")
     assert done.returncode == 0, done.stdout + done.stderr
     results = json.loads((tmp_path / "results.json").read_text())["results"]
     assert sorted(r["case_id"] for r in results) == ["billing-loop", "billing-loop-twin"]
@@ -183,8 +185,9 @@ def test_two_cases_at_once_are_each_served_their_own_tape(case_dir: Path,
     assert "no model tape" not in done.stdout + done.stderr
 
 
-def test_a_case_without_a_tape_falls_back_and_says_so_once(case_dir: Path,
-                                                           tmp_path: Path) -> None:
+@pytest.mark.parametrize("api", ["chat"])
+def test_a_case_without_a_tape_falls_back_and_says_so_once(case_dir: Path, tmp_path: Path,
+                                                           api: str) -> None:
     bare = []
     for name in ("no-tape-a", "no-tape-b"):
         copy = tmp_path / "cases" / name
@@ -193,7 +196,7 @@ def test_a_case_without_a_tape_falls_back_and_says_so_once(case_dir: Path,
         spec = copy / "case.yaml"
         spec.write_text(spec.read_text().replace("id: billing-loop", f"id: {name}", 1))
         bare.append(copy)
-    done = _cli_replay([case_dir, *bare], tmp_path)
+    done = _cli_replay([case_dir, *bare], tmp_path, api)
     said = done.stdout + done.stderr
     assert said.count("no model tape") == 1, said
     assert "2 cases have no model tape (no-tape-a, no-tape-b)" in said
