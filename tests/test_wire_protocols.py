@@ -108,3 +108,18 @@ def test_no_instructions_are_empty_instructions() -> None:
 def test_a_body_the_protocol_cannot_read(body: dict[str, object]) -> None:
     with pytest.raises(BadRequest):
         OpenAIChat().read(body)
+
+
+def test_responses_items_the_key_has_no_place_for_are_left_out() -> None:
+    """A hosted tool's call on the wire is no part of the key (the importer refuses it in
+    a log, where it would hide a step)."""
+    body = {"input": [{"role": "user", "content": "Hi"},
+                      {"type": "web_search_call", "id": "ws_1", "status": "completed"},
+                      {"type": "item_reference", "id": "msg_0"},
+                      {"type": "message", "role": "assistant",
+                       "content": [{"type": "output_text", "text": "Hello."}]}]}
+    assert [(m.role, m.text) for m in OpenAIResponses().read(body).messages] == [
+        ("user", "Hi"), ("assistant", "Hello.")]
+    with pytest.raises(BadRequest, match=r"input\[1\]\.name"):
+        OpenAIResponses().read({"input": [{"role": "user", "content": "Hi"},
+                                          {"type": "function_call", "call_id": "c"}]})

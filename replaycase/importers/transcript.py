@@ -1,15 +1,24 @@
-"""A plain chat transcript: a JSON list of OpenAI chat messages or Anthropic messages.
+"""A plain chat transcript: a JSON list of OpenAI chat messages, Anthropic messages or
+OpenAI Responses input items.
 
     [{"role": "system" | "developer" | "user" | "assistant" | "tool", "content": ...}, ...]
 
 ``{"messages": [...]}`` is accepted too (a request body); its ``model`` and ``system`` keys
-are used when present.
+are used when present. So is a Responses request body, ``{"input": [...]}``, with its
+``model``, ``instructions`` and ``tools``.
 
 - OpenAI: assistant ``tool_calls: [{id, type, function: {name, arguments}}]`` (arguments a
   JSON string), ``tool`` messages with ``tool_call_id`` and ``content``; the legacy
   ``function_call`` / ``function`` role too.
 - Anthropic: content blocks; assistant ``text`` and ``tool_use {id, name, input}``, user
   turns of ``tool_result {tool_use_id, content, is_error}``.
+- OpenAI Responses (detected when some item has a Responses item ``type``): messages with
+  ``input_text`` / ``output_text`` parts, ``function_call {call_id, name, arguments}`` and
+  ``function_call_output {call_id, output}`` items, read by ``model.responses_items`` as the
+  wire reads them (consecutive assistant items are one turn; reasoning items are left out).
+  The instructions are a separate request field, so a bare list records them only through
+  its system or developer items (else they were not recorded); an item of any other type
+  (a hosted tool's call) is refused.
 
 Each assistant turn becomes an LlmCallEvent (its text, the tool calls it asked for; model and
 usage only when the message carries them) followed by a ToolCallEvent per tool call. The
@@ -58,6 +67,7 @@ from ..model.chat import (
     tool_calls_of,
     tool_names,
 )
+from ..model.responses_items import ITEM_TYPES, as_chat_messages, is_responses_items
 from .base import Importer, TraceDocument
 
 
@@ -74,21 +84,31 @@ class TranscriptImporter(Importer):
                     'messages or {"messages": [...]}')
         if not messages:
             return "no messages"
+        responses = _is_responses(doc.value, messages)
         for index, message in enumerate(messages):
-            if not isinstance(message, dict) or not isinstance(message.get("role"), str):
+            if responses and isinstance(message, dict) and "role" not in message:
+                kind = message.get("type")
+                if not isinstance(kind, str) or kind not in ITEM_TYPES:
+                    return (f"item {index} has no \"role\" string and no Responses item "
+                            f"type (got type {kind!r})")
+            elif not isinstance(message, dict) or not isinstance(message.get("role"), str):
                 return f'item {index} has no "role" string (not a chat message)'
         return None
 
     def read(self, doc: TraceDocument) -> list[TraceRun]:
         messages = _messages(doc.value) or []
         wrapper = doc.value if isinstance(doc.value, dict) else {}
+        responses = _is_responses(doc.value, messages)
         try:
-            builder = _Builder(wrapper.get("system"), _offered(wrapper))
+            if responses:
+                messages = as_chat_messages(messages, "input")
+            system = wrapper.get("instructions" if responses else "system")
+            builder = _Builder(system, _offered(wrapper))
             if builder.conversation.parts:
-                builder.input_message("system", _content(wrapper["system"], "system"))
+                builder.input_message("system", _content(system, "system"))
             for index, message in enumerate(messages):
                 builder.message(message, f"messages[{index}]")
-            builder.fill_instructions(bool(wrapper) or _is_openai(messages))
+            builder.fill_instructions(bool(wrapper) or (not responses and _is_openai(messages)))
         except ChatFormatError as exc:
             raise TraceFormatError(None, str(exc)) from None
         model = wrapper.get("model") if isinstance(wrapper.get("model"), str) else None
@@ -115,9 +135,16 @@ def _is_openai(messages: list[Any]) -> bool:
         for m in messages)
 
 
+def _is_responses(value: Any, messages: list[Any]) -> bool:
+    """Responses input items: a request body's ``input``, or a list where some item has a
+    Responses item ``type``."""
+    return (isinstance(value, dict) and "messages" not in value) or is_responses_items(
+        messages)
+
+
 def _messages(value: Any) -> list[Any] | None:
     if isinstance(value, dict):
-        value = value.get("messages")
+        value = value.get("messages", value.get("input"))
     return value if isinstance(value, list) else None
 
 
@@ -224,7 +251,7 @@ def _content(content: Any, where: str) -> Any:
         raise ChatFormatError(f"{where}: expected a string or a list of blocks, got "
                    f"{json_kind(content)}")
     kinds = [block_type(block, f"{where}[{i}]") for i, block in enumerate(content)]
-    if content and all(kind == "text" for kind in kinds):
+    if content and all(kind in ("text", "input_text", "output_text") for kind in kinds):
         return "".join(block["text"] for block in content)
     return content
 

@@ -9,12 +9,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from ...model import ChatMessage, RequestedToolCall
-from ...model.chat import (
-    ChatFormatError,
-    assistant_text,
-    content_text,
-    join_instructions,
-)
+from ...model.chat import ChatFormatError, Conversation, join_instructions
+from ...model.responses_items import as_chat_messages
 from ..models import Answer
 from ._wire import (
     BadRequest,
@@ -58,14 +54,6 @@ class ResponseStore:
         return None if found is None else list(found)
 
 
-def _call(item: dict[str, Any]) -> RequestedToolCall:
-    if not isinstance(item.get("name"), str):
-        raise BadRequest("a function_call item must have a name")
-    return RequestedToolCall(tool_name=item["name"],
-                             tool_args=item.get("arguments", item.get("input")),
-                             call_id=item.get("call_id"))
-
-
 def _add_assistant(messages: list[ChatMessage], text: str,
                    calls: list[RequestedToolCall]) -> None:
     """Consecutive assistant items (messages and function calls) are one assistant message."""
@@ -79,33 +67,18 @@ def _add_assistant(messages: list[ChatMessage], text: str,
 
 
 def _read_input(value: Any, instructions: list[str]) -> list[ChatMessage]:
-    """The input items as ``ChatMessage`` s, their content read as a trace's is
-    (``model.chat``); system and developer texts go to ``instructions``."""
+    """The input items as ``ChatMessage`` s, read as a logged list of items is
+    (``model.responses_items``, then ``model.chat``); system and developer texts go to
+    ``instructions``. Items the conversation has no place for (reasoning, item references,
+    hosted tools' calls) are left out."""
     if isinstance(value, str):
         return [ChatMessage(role="user", text=value)]
-    messages: list[ChatMessage] = []
-    for index, item in enumerate(items({"input": value}, "input")):
-        where = f"input[{index}]"
-        kind = item.get("type", "message")
-        role = item.get("role")
-        if kind in ("function_call", "custom_tool_call"):
-            _add_assistant(messages, "", [_call(item)])
-        elif kind in ("function_call_output", "custom_tool_call_output"):
-            call_id = item.get("call_id")
-            messages.append(ChatMessage(role="tool",
-                                        text=content_text(item.get("output"), where),
-                                        call_id=call_id if isinstance(call_id, str) else None))
-        elif kind == "message" and role in ("system", "developer"):
-            instructions.append(content_text(item.get("content"), where))
-        elif kind == "message" and role == "assistant":
-            _add_assistant(messages, assistant_text(item.get("content"), where), [])
-        elif kind == "message" and role == "user":
-            messages.append(ChatMessage(role="user",
-                                        text=content_text(item.get("content"), where)))
-        elif kind == "message":
-            raise BadRequest(f"unknown message role {role!r}")
-        # reasoning items, item references and the like are not part of the conversation
-    return messages
+    conversation = Conversation()
+    for index, message in enumerate(as_chat_messages(items({"input": value}, "input"),
+                                                     unknown="skip")):
+        conversation.add(message, f"input[{index}]")
+    instructions += conversation.parts
+    return conversation.messages
 
 
 def _tool_names(body: dict[str, Any]) -> list[str]:
