@@ -11,6 +11,7 @@ so a run recorded on one protocol and mode replays on another."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,15 +42,18 @@ class Framework:
     """The wire protocol the agent talks by default."""
     extra: frozenset[str]
     """Request fields the framework sends that the bare SDK agent does not."""
+    logs_tools: bool
+    """The agent's transcript lists the offered tools, so its tape's keys compare them."""
 
 
 FRAMEWORKS = {
     "langchain": Framework("langchain_openai", AGENTS / "langchain_agent.py", "ToolLoopError",
                            "openai.chat",
-                           frozenset({"temperature", "tool_choice", "parallel_tool_calls"})),
+                           frozenset({"temperature", "tool_choice", "parallel_tool_calls"}),
+                           logs_tools=True),
     "pydantic_ai": Framework("pydantic_ai", AGENTS / "pydantic_ai_agent.py",
                              "UnexpectedModelBehavior", "openai.responses",
-                             frozenset({"tool_choice"})),
+                             frozenset({"tool_choice"}), logs_tools=False),
 }
 
 
@@ -75,7 +79,9 @@ def case_of(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
             [report] = scaffold(work / "transcript.json", out, ScaffoldOptions())
             assert {"repeated_tool_call": {"tool": "lookup_billing", "min": 3}} in [
                 {k: v for k, v in entry.items() if k != "why"} for entry in report.observed]
-            assert (out / "fixtures" / "model_tape.jsonl").is_file()
+            header, *turns = (out / "fixtures" / "model_tape.jsonl").read_text().splitlines()
+            assert len(turns) == 3
+            assert ("tools" in json.loads(header)["not_recorded"]) is not framework.logs_tools
             made[name] = out
         return made[name]
 
@@ -89,11 +95,13 @@ def _replay(case_of: Callable[[str], Path], tmp_path: Path, name: str, variant: 
 
 
 def _protocol(name: str, modes: str) -> str:
+    if "responses" in modes.split():
+        return "openai.responses"
     return "openai.chat" if "chat" in modes.split() else FRAMEWORKS[name].protocol
 
 
 @pytest.mark.parametrize(("name", "modes"), [
-    ("langchain", ""), ("langchain", "stream"),
+    ("langchain", ""), ("langchain", "stream"), ("langchain", "responses stream"),
     ("pydantic_ai", ""), ("pydantic_ai", "stream"), ("pydantic_ai", "chat")])
 def test_the_buggy_agent_reproduces_from_the_tape(case_of: Callable[[str], Path],
                                                   tmp_path: Path, name: str,

@@ -2,11 +2,13 @@
 plain tool loop), with no replaycase code and no base URL: ChatOpenAI reads OPENAI_BASE_URL
 and OPENAI_API_KEY as it does in production.
 
-    python langchain_agent.py buggy|fixed|asks [stream]   (the question on stdin)
+    python langchain_agent.py buggy|fixed|asks [stream] [responses]   (the question on stdin)
 
-Variants as in billing_agent.py; ``stream`` streams every model answer (SSE). With
-AGENT_TRANSCRIPT set it writes its history there as OpenAI messages (langchain's own
-``convert_to_openai_messages``), as production logging does.
+Variants as in billing_agent.py; ``stream`` streams every model answer (SSE); ``responses``
+talks the Responses API (``use_responses_api``). With
+AGENT_TRANSCRIPT set it writes its history and tools there as OpenAI messages and tools
+(langchain's own ``convert_to_openai_messages`` and ``convert_to_openai_tool``), as
+production logging does.
 """
 
 import json
@@ -20,6 +22,7 @@ from langchain_core.messages import (
     convert_to_openai_messages,
 )
 from langchain_core.tools import tool
+from langchain_core.utils.function_calling import convert_to_openai_tool
 from langchain_openai import ChatOpenAI
 
 SYSTEM = "You are Acme's billing agent. Use lookup_billing for account data."
@@ -31,9 +34,10 @@ def lookup_billing(customer_id: str) -> dict:
     raise TimeoutError("billing-api did not respond within 10s")
 
 
-def main(variant: str, stream: bool) -> int:
+def main(variant: str, modes: list) -> int:
+    stream = "stream" in modes
     model = ChatOpenAI(model="gpt-4o-mini", temperature=0, streaming=stream,
-                       stream_usage=stream)
+                       stream_usage=stream, use_responses_api="responses" in modes)
     model = model.bind_tools([lookup_billing], tool_choice="auto", strict=True,
                              parallel_tool_calls=False)
     messages: list = [SystemMessage(SYSTEM), HumanMessage(sys.stdin.read().strip())]
@@ -63,8 +67,9 @@ def main(variant: str, stream: bool) -> int:
     finally:
         if os.environ.get("AGENT_TRANSCRIPT"):
             with open(os.environ["AGENT_TRANSCRIPT"], "w") as handle:
-                json.dump(convert_to_openai_messages(messages), handle, indent=1)
+                json.dump({"messages": convert_to_openai_messages(messages),
+                           "tools": [convert_to_openai_tool(lookup_billing)]}, handle, indent=1)
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], sys.argv[2:] == ["stream"]))
+    sys.exit(main(sys.argv[1], sys.argv[2:]))
