@@ -7,7 +7,8 @@ messages it logged; the buggy agent reproduces, a fix in code alone is fixed, a 
 the model something new is diverged at turn 3. The frameworks send what the bare SDK does not
 (temperature, tool_choice, parallel_tool_calls, strict tool schemas, stream_options) and
 PydanticAI talks the Responses API by default: the match key ignores all of that (DESIGN 8),
-so a run recorded on one protocol and mode replays on another."""
+so a run recorded on one protocol and mode replays on another, LangChain's
+``previous_response_id`` conversations (only the new items sent) too."""
 
 from __future__ import annotations
 
@@ -102,6 +103,7 @@ def _protocol(name: str, modes: str) -> str:
 
 @pytest.mark.parametrize(("name", "modes"), [
     ("langchain", ""), ("langchain", "stream"), ("langchain", "responses stream"),
+    ("langchain", "responses previous"),
     ("pydantic_ai", ""), ("pydantic_ai", "stream"), ("pydantic_ai", "chat")])
 def test_the_buggy_agent_reproduces_from_the_tape(case_of: Callable[[str], Path],
                                                   tmp_path: Path, name: str,

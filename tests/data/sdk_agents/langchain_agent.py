@@ -2,10 +2,11 @@
 plain tool loop), with no replaycase code and no base URL: ChatOpenAI reads OPENAI_BASE_URL
 and OPENAI_API_KEY as it does in production.
 
-    python langchain_agent.py buggy|fixed|asks [stream] [responses]   (the question on stdin)
+    python langchain_agent.py buggy|fixed|asks [stream] [responses [previous]]   (the question on stdin)
 
 Variants as in billing_agent.py; ``stream`` streams every model answer (SSE); ``responses``
-talks the Responses API (``use_responses_api``). With
+talks the Responses API (``use_responses_api``), ``previous`` sends only the new items with
+``previous_response_id``. With
 AGENT_TRANSCRIPT set it writes its history and tools there as OpenAI messages and tools
 (langchain's own ``convert_to_openai_messages`` and ``convert_to_openai_tool``), as
 production logging does.
@@ -37,7 +38,8 @@ def lookup_billing(customer_id: str) -> dict:
 def main(variant: str, modes: list) -> int:
     stream = "stream" in modes
     model = ChatOpenAI(model="gpt-4o-mini", temperature=0, streaming=stream,
-                       stream_usage=stream, use_responses_api="responses" in modes)
+                       stream_usage=stream, use_responses_api="responses" in modes,
+                       use_previous_response_id="previous" in modes)
     model = model.bind_tools([lookup_billing], tool_choice="auto", strict=True,
                              parallel_tool_calls=False)
     messages: list = [SystemMessage(SYSTEM), HumanMessage(sys.stdin.read().strip())]
