@@ -8,10 +8,12 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import shutil
 import socket
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import NamedTuple
 
@@ -216,10 +218,13 @@ class _RawUpstream:
                 return
             with conn:
                 conn.recv(65536)
+                if not self.reply:
+                    time.sleep(5)
                 conn.sendall(self.reply)
 
 
-@pytest.mark.parametrize("problem", ["refused", "unauthorized", "cut short", "not json"])
+@pytest.mark.parametrize("problem", ["refused", "unauthorized", "cut short", "not json",
+                                     "silent"])
 def test_an_upstream_that_fails_ends_the_case_with_one_line(case_dir: Path, tmp_path: Path,
                                                             problem: str) -> None:
     before = _folder(case_dir)
@@ -231,6 +236,11 @@ def test_an_upstream_that_fails_ends_the_case_with_one_line(case_dir: Path, tmp_
     elif problem == "refused":
         done = _record(case_dir, "http://127.0.0.1:9/v1")
         expected = "cannot be reached"
+    elif problem == "silent":
+        raw = _RawUpstream(b"")  # reads the request, never answers
+        done = _record(case_dir, raw.url, "asks", "--upstream-timeout", "1")
+        raw.sock.close()
+        expected = "cannot be reached: timed out"
     else:
         raw = _RawUpstream(_CUT if problem == "cut short" else _HTML)
         done = _record(case_dir, raw.url)
@@ -278,3 +288,17 @@ def test_lint_judges_the_accepted_branch(case_dir: Path, tmp_path: Path) -> None
     messages = [p.message for p in lint_case(case_dir).problems]
     assert any("accepted turn 3 does not continue the failing branch" in m
                for m in messages), messages
+
+
+def test_two_cases_are_recorded_at_once(case_dir: Path, tmp_path: Path) -> None:
+    twin = case_dir.parent / "billing-loop-twin"
+    shutil.copytree(case_dir, twin)
+    spec = twin / "case.yaml"
+    spec.write_text(spec.read_text().replace("id: billing-loop", "id: billing-loop-twin", 1))
+    with ModelServer(Scripted(), api_key=SECRET, log_path=tmp_path / "u.jsonl") as up:
+        done = _record(case_dir.parent, up.openai_base_url, "asks", "-j", "2")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.count("RECORDED") == 2
+    for folder in (case_dir, twin):
+        tape = read_tape(folder / "fixtures" / "model_tape.jsonl")
+        assert [t.branch for t in tape.turns].count("accepted") == 1
