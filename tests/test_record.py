@@ -175,6 +175,23 @@ def test_recording_the_same_fix_twice_gives_the_same_folder(case_dir: Path,
     assert _folder(case_dir) == first
 
 
+def test_re_recording_replaces_the_accepted_branch_never_the_failing_one(
+        case_dir: Path, tmp_path: Path) -> None:
+    failing = [line for line in (case_dir / "fixtures" / "model_tape.jsonl").read_text()
+               .splitlines() if '"failing"' in line]
+    for text in (APOLOGY_TEXT, "Sorry, billing is down; a specialist will e-mail you."):
+        with ModelServer(Scripted(text), api_key=SECRET, log_path=tmp_path / "u.jsonl") as up:
+            done = _record(case_dir, up.openai_base_url)
+        assert done.returncode == 0, done.stdout + done.stderr
+    lines = (case_dir / "fixtures" / "model_tape.jsonl").read_text().splitlines()
+    assert [line for line in lines if '"failing"' in line] == failing
+    [accepted] = [json.loads(line) for line in lines if '"accepted"' in line]
+    assert accepted["answer"]["text"].startswith("Sorry, billing is down")
+    assert "revision: 3" in (case_dir / "case.yaml").read_text()
+    notes = (case_dir / "notes.md").read_text()
+    assert notes.count("## Accepted model turns") == 1 and "Revision 3:" in notes
+
+
 def test_a_recorded_run_that_fails_its_assertions_writes_nothing(case_dir: Path,
                                                                  tmp_path: Path) -> None:
     before = _folder(case_dir)
