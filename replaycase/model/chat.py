@@ -78,8 +78,9 @@ class Conversation:
             return
         if not self.strict:
             role = _ALIASES.get(role.lower(), role.lower())
-        content = message.get("content")
-        text = self._text(content_text, content, f"{where}.content")
+        raw = message.get("content")
+        content = raw if self.strict else _loose(raw)
+        text = self._text(content_text, content, raw, f"{where}.content")
         if role in ("system", "developer"):
             self.parts.append(text())
         elif role == "user":
@@ -89,7 +90,7 @@ class Conversation:
             calls = tool_calls_of(message, where, self.strict)
             self._names.update((c.call_id, c.tool_name) for c in calls if c.call_id)
             self.messages.append(ChatMessage(
-                role="assistant", text=self._text(assistant_text, content, where)(),
+                role="assistant", text=self._text(assistant_text, content, raw, where)(),
                 tool_calls=calls))
         elif role in ("tool", "function"):
             call_id = self._str(message, "tool_call_id", where)
@@ -98,13 +99,25 @@ class Conversation:
                 role="tool", text=text(), call_id=call_id, tool_name=name,
                 is_error=_or(self.strict, lambda: False, _is_error, message, where)))
 
-    def _text(self, read: Callable[[Any, str], str], content: Any,
+    def _text(self, read: Callable[[Any, str], str], content: Any, raw: Any,
               where: str) -> Callable[[], str]:
-        """The text ``read`` gives; not strict, a content it refuses is its canonical JSON."""
-        return lambda: _or(self.strict, lambda: canonical_json(content), read, content, where)
+        """The text ``read`` gives; not strict, a content it refuses is the canonical JSON of
+        the ``raw`` content."""
+        return lambda: _or(self.strict, lambda: canonical_json(raw), read, content, where)
 
     def _str(self, message: dict[str, Any], key: str, where: str) -> str | None:
         return _or(self.strict, lambda: None, opt_str, message, key, where)
+
+
+def _loose(content: Any) -> Any:
+    """Not strict, a content's strings and its typeless or ``content``-holding text parts
+    (GenAI's ``{"type": "text", "content"}``) are text blocks."""
+    if not isinstance(content, list):
+        return content
+    return [{"type": "text", "text": b} if isinstance(b, str) else
+            {**b, "type": b.get("type", "text"), "text": b.get("text", b.get("content"))}
+            if isinstance(b, dict) and isinstance(b.get("text", b.get("content")), str)
+            else b for b in content]
 
 
 def _role(message: Any, where: str) -> str:
