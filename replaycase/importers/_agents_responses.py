@@ -7,10 +7,8 @@ the SDK records, and the input items it sent.
   ``input`` and ``response`` on the span "for other tracing processor implementations", and an
   exporter that writes them gives the model's whole conversation and answer.
 
-Input items are read as the Responses wire protocol reads them (DESIGN 8): system and
-developer messages are instructions, consecutive assistant items (text and function calls) are
-one assistant message, a ``function_call_output`` is a tool message, anything else (reasoning,
-item references) is not part of the conversation.
+Input items are read by ``model.responses_items``, as the Responses wire protocol reads them
+(DESIGN 8), so a span's conversation and the same request on the wire give one match key.
 """
 
 from __future__ import annotations
@@ -20,8 +18,9 @@ from typing import Any
 
 from .._jsonio import json_in_text, json_kind
 from ..model import RequestedToolCall
-from ._chat import Turn, content_text, tool_names
-from ._common import fail, get_typed
+from ..model.chat import ChatFormatError, recorded_tool_names
+from ..model.responses_items import as_chat_messages
+from ._common import fail, get_typed, text_or_none
 
 
 def is_response(item: Any) -> bool:
@@ -64,7 +63,7 @@ def answer_of(output: list[Any], where: str) -> tuple[str | None, list[Requested
             continue
         if item.get("type") not in (None, "message"):
             continue  # reasoning and other Responses items hold no answer
-        text = content_text(item.get("content"))
+        text = text_or_none(item.get("content"))
         if text:
             texts.append(text)
         requested = get_typed(item, "tool_calls", list, f"{where}[{index}]") or []
@@ -86,52 +85,28 @@ def _requested(call: Any, where: str) -> RequestedToolCall:
                              call_id=call_id if isinstance(call_id, str) else None)
 
 
-def input_turns(value: Any, instructions: Any) -> list[Turn] | None:
-    """The turns of a Responses request: its ``instructions`` and ``input`` (a string or a
-    list of items); None when the input was not recorded."""
+def input_messages(value: Any, instructions: Any) -> list[dict[str, Any]] | None:
+    """The chat messages of a Responses request: its ``instructions``, then its ``input`` (a
+    string or a list of items) read as the wire reads it; an item that cannot be read is
+    left out. None when the input was not recorded."""
     if isinstance(value, str):
         value = [{"role": "user", "content": value}]
     if not isinstance(value, list):
         return None
-    turns: list[Turn] = []
-    if isinstance(instructions, str) and instructions:
-        turns.append(Turn("system", instructions, []))
-    for item in value:
-        if not isinstance(item, dict):
-            continue
-        kind = item.get("type", "message")
-        if kind == "function_call":
-            call = function_call(item)
-            if call is not None:
-                _add_assistant(turns, None, [call])
-        elif kind == "function_call_output":
-            turns.append(Turn("tool", item.get("output"), [], item.get("call_id")))
-        elif kind == "message" and item.get("role") == "assistant":
-            _add_assistant(turns, item.get("content"), [])
-        elif kind == "message":
-            turns.append(Turn(item.get("role"), item.get("content"), []))
-    return turns
+    system = [{"role": "system", "content": instructions}] \
+        if isinstance(instructions, str) and instructions else []
+    return system + as_chat_messages([item for item in value if _readable(item)],
+                                     unknown="skip")
 
 
-def _add_assistant(turns: list[Turn], content: Any, calls: list[RequestedToolCall]) -> None:
-    last = turns[-1] if turns else None
-    if last is None or last.role != "assistant":
-        turns.append(Turn("assistant", content, calls))
-        return
-    joined = _texts(last.content) + _texts(content)
-    turns[-1] = Turn("assistant", joined or None, [*last.tool_calls, *calls])
-
-
-def _texts(content: Any) -> list[Any]:
-    """An assistant content as a list of blocks (a string as one text block)."""
-    if content is None:
-        return []
-    if isinstance(content, str):
-        return [{"type": "output_text", "text": content}] if content else []
-    return list(content) if isinstance(content, list) else [content]
+def _readable(item: Any) -> bool:
+    try:
+        as_chat_messages([item], unknown="skip")
+    except ChatFormatError:
+        return False
+    return True
 
 
 def offered_tools(response: dict[str, Any]) -> list[str] | None:
     """The names of the tools a ``Response`` was offered; None when it lists none."""
-    names = tool_names(response.get("tools"))
-    return names or None
+    return recorded_tool_names(response.get("tools")) or None

@@ -63,3 +63,15 @@ def get_typed(obj: dict[str, Any], key: str, kind: type | tuple[type, ...], wher
     expected = names.get(first, "a value")
     sep = "." if where else ""
     raise fail(f"{where}{sep}{key}", f"expected {expected}, got {json_kind(value)}")
+
+
+def text_or_none(content: Any) -> str | None:
+    """An answer's or a question's text: a string, or the texts of a list's blocks joined;
+    else None."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        parts = [p.get("text") for p in content if isinstance(p, dict)]
+        texts = [p for p in parts if isinstance(p, str)]
+        return "".join(texts) if texts else None
+    return None

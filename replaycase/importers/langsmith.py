@@ -35,13 +35,15 @@ from ..model import (
     TraceRun,
     Usage,
 )
-from ._chat import chat_turns, content_text, conversation, finish_reason, tool_names
+from ..model.chat import read_recorded, recorded_tool_names
 from ._common import duration_ms as _duration
 from ._common import epoch_s as _epoch
 from ._common import fail as _fail
 from ._common import get_typed as _get
 from ._common import iso_ts as _ts
 from ._common import list_at
+from ._common import text_or_none as _text
+from ._langchain import chat_messages, finish_reason
 from .base import Importer, TraceDocument
 from .replaykit import normalize_status
 
@@ -220,7 +222,7 @@ class _Builder:
                             (node.outputs or {}).get("model"))
         self.model = self.model or model
         request = (node.inputs or {}).get("messages", node.inputs)
-        instructions, messages = conversation(chat_turns(request))
+        instructions, messages = read_recorded(chat_messages(request))
         self.events.append(LlmCallEvent(
             seq=0, **node.common(), model=model, request=request, response=text,
             tool_calls=calls, usage=_usage(node, meta),
@@ -266,11 +268,11 @@ class _Builder:
 def _offered(node: _Node) -> list[str] | None:
     """The tools an llm run offered: the request's ``tools``, else LangChain's
     ``extra.invocation_params.tools``; None when neither is recorded."""
-    found = tool_names((node.inputs or {}).get("tools"))
+    found = recorded_tool_names((node.inputs or {}).get("tools"))
     extra = node.raw.get("extra")
     params = extra.get("invocation_params") if isinstance(extra, dict) else None
     if found is None and isinstance(params, dict):
-        found = tool_names(params.get("tools"))
+        found = recorded_tool_names(params.get("tools"))
     return found
 
 
@@ -309,7 +311,7 @@ def _response(outputs: dict[str, Any] | None,
             raise _fail(f"{where}.choices[0]", f"expected an object, got {json_kind(choice)}")
         message = _get(choice, "message", dict, f"{where}.choices[0]") or {}
         calls = _get(message, "tool_calls", list, f"{where}.choices[0].message") or []
-        return content_text(message.get("content")), [
+        return _text(message.get("content")), [
             _requested(c, f"{where}.choices[0].message.tool_calls[{n}]")
             for n, c in enumerate(calls)]
     generations = _get(outputs, "generations", list, where)
@@ -322,10 +324,10 @@ def _response(outputs: dict[str, Any] | None,
         kwargs = message.get("kwargs") if isinstance(message, dict) else None
         kwargs = kwargs if isinstance(kwargs, dict) else {}
         calls = list_at(kwargs, "tool_calls")
-        text = content_text(kwargs.get("content")) or content_text(generation.get("text"))
+        text = _text(kwargs.get("content")) or _text(generation.get("text"))
         return text, [_requested(c, f"{where}.generations[0].tool_calls[{n}]")
                       for n, c in enumerate(calls)]
-    return content_text(outputs.get("content", outputs.get("output"))), []
+    return _text(outputs.get("content", outputs.get("output"))), []
 
 
 def _requested(call: Any, where: str) -> RequestedToolCall:

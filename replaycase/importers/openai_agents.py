@@ -44,14 +44,15 @@ from ..model import (
     TraceRun,
     Usage,
 )
-from ._agents_responses import answer_of, input_turns, is_response, offered_tools
-from ._chat import chat_turns, content_text, conversation
+from ..model.chat import read_recorded
+from ._agents_responses import answer_of, input_messages, is_response, offered_tools
 from ._common import duration_ms as _duration
 from ._common import epoch_s as _epoch
 from ._common import fail as _fail
 from ._common import get_typed as _get
 from ._common import iso_ts as _ts
 from ._common import object_at
+from ._common import text_or_none as _text
 from .base import Importer, TraceDocument
 
 _OBJECTS = ("trace", "trace.span")
@@ -243,7 +244,7 @@ class _Builder:
         model = _get(span.data, "model", str, where)
         self.model = self.model or model
         usage = _usage(_get(span.data, "usage", dict, where), f"{where}.usage")
-        instructions, history = conversation(chat_turns(messages))
+        instructions, history = read_recorded(messages)
         self._model_call(span, LlmCallEvent(
             seq=0, **span.common(), model=model, request=messages, response=text,
             tool_calls=calls, usage=usage, latency_ms=_duration(span.started_at, span.ended_at),
@@ -272,10 +273,10 @@ class _Builder:
         text, calls = answer_of([response] if is_response(response) else [],
                                 f"{where}.response.output")
         model = _get(span.data, "model", str, where) or _get(response or {}, "model", str, where)
-        turns = input_turns(span.data.get("input"), (response or {}).get("instructions"))
-        if self.question is None and turns:
-            self.question = _question([{"role": t.role, "content": t.content} for t in turns])
-        instructions, history = conversation(turns)
+        messages = input_messages(span.data.get("input"), (response or {}).get("instructions"))
+        if self.question is None and messages:
+            self.question = _question(messages)
+        instructions, history = read_recorded(messages)
         self.model = self.model or model
         self._model_call(span, LlmCallEvent(
             seq=0, **span.common(), model=model, request=request or None, response=text,
@@ -338,7 +339,7 @@ def _turn_usage(spans: list[_Span]) -> dict[str, Usage]:
 def _question(messages: list[Any]) -> Any:
     for message in messages:
         if isinstance(message, dict) and message.get("role") == "user":
-            text = content_text(message.get("content"))
+            text = _text(message.get("content"))
             return text if text is not None else message.get("content")
     return None
 

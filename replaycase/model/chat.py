@@ -13,20 +13,38 @@ One reader for the importers that meet such lists and for the recorder, which is
 - ``ChatMessage`` s as they are; messages of any other role are not part of the key.
 
 A malformed message is a :class:`ChatFormatError` naming where (``messages[2].tool_calls:
-expected a list, got a string``): the caller adds the file.
+expected a list, got a string``): the caller adds the file. Importers of formats that log
+messages loosely (OTLP, LangSmith, the Agents SDK) read them with ``strict=False``
+(:func:`read_recorded`, :func:`recorded_tool_names`): the same reading, but what it would
+refuse is left out (a message, a tool call, a tool) or read as well as it can be (a content
+becomes its canonical JSON), roles are read without case, and LangChain's and Gemini's
+``human`` / ``ai`` / ``model`` are ``user`` and ``assistant``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
 from .._jsonio import canonical_json, json_in_text, json_kind
 from .events import ChatMessage, RequestedToolCall
 
+_T = TypeVar("_T")
+_ALIASES = {"human": "user", "ai": "assistant", "model": "assistant"}
+
 
 class ChatFormatError(ValueError):
     """A malformed chat message; the text says where."""
+
+
+def _or(strict: bool, fallback: Callable[[], _T], read: Callable[..., _T], *args: Any) -> _T:
+    """``read(*args)``; when it refuses and the reading is not strict, ``fallback()``."""
+    try:
+        return read(*args)
+    except ChatFormatError:
+        if strict:
+            raise
+        return fallback()
 
 
 def join_instructions(texts: Iterable[str]) -> str:
@@ -39,7 +57,8 @@ def join_instructions(texts: Iterable[str]) -> str:
 class Conversation:
     """A conversation read a message at a time: what a request sent before each turn."""
 
-    def __init__(self, system: Any = None) -> None:
+    def __init__(self, system: Any = None, strict: bool = True) -> None:
+        self.strict = strict
         self.parts = [] if system is None else [content_text(system, "system")]
         self.messages: list[ChatMessage] = []
         self._names: dict[str, str] = {}
@@ -54,37 +73,78 @@ class Conversation:
         if isinstance(message, ChatMessage):
             self.messages.append(message)
             return
-        if not isinstance(message, dict):
-            raise ChatFormatError(f"{where}: expected an object, got {json_kind(message)}")
-        role = message.get("role")
-        if not isinstance(role, str):
-            raise ChatFormatError(f'{where}: no "role" string')
-        content = message.get("content")
+        role = _or(self.strict, lambda: None, _role, message, where)
+        if role is None:
+            return
+        if not self.strict:
+            role = _ALIASES.get(role.lower(), role.lower())
+        raw = message.get("content")
+        content = raw if self.strict else _loose(raw)
+        text = self._text(content_text, content, raw, f"{where}.content")
         if role in ("system", "developer"):
-            self.parts.append(content_text(content, f"{where}.content"))
+            self.parts.append(text())
         elif role == "user":
-            self.messages += _user(content, f"{where}.content", self._names)
+            self.messages += _or(self.strict, lambda: [ChatMessage(role="user", text=text())],
+                                 _user, content, f"{where}.content", self._names)
         elif role == "assistant":
-            calls = tool_calls_of(message, where)
+            calls = tool_calls_of(message, where, self.strict)
             self._names.update((c.call_id, c.tool_name) for c in calls if c.call_id)
-            self.messages.append(ChatMessage(role="assistant",
-                                             text=assistant_text(content, where),
-                                             tool_calls=calls))
-        elif role in ("tool", "function"):
-            call_id = opt_str(message, "tool_call_id", where)
-            name = opt_str(message, "name", where) or self._names.get(call_id or "")
             self.messages.append(ChatMessage(
-                role="tool", text=content_text(content, f"{where}.content"), call_id=call_id,
-                tool_name=name, is_error=_is_error(message, where)))
+                role="assistant", text=self._text(assistant_text, content, raw, where)(),
+                tool_calls=calls))
+        elif role in ("tool", "function"):
+            call_id = self._str(message, "tool_call_id", where)
+            name = self._str(message, "name", where) or self._names.get(call_id or "")
+            self.messages.append(ChatMessage(
+                role="tool", text=text(), call_id=call_id, tool_name=name,
+                is_error=_or(self.strict, lambda: False, _is_error, message, where)))
+
+    def _text(self, read: Callable[[Any, str], str], content: Any, raw: Any,
+              where: str) -> Callable[[], str]:
+        """The text ``read`` gives; not strict, a content it refuses is the canonical JSON of
+        the ``raw`` content."""
+        return lambda: _or(self.strict, lambda: canonical_json(raw), read, content, where)
+
+    def _str(self, message: dict[str, Any], key: str, where: str) -> str | None:
+        return _or(self.strict, lambda: None, opt_str, message, key, where)
 
 
-def read_conversation(messages: Sequence[Any], system: Any = None,
-                      where: str = "messages") -> tuple[str | None, list[ChatMessage]]:
+def _loose(content: Any) -> Any:
+    """Not strict, a content's strings and its typeless or ``content``-holding text parts
+    (GenAI's ``{"type": "text", "content"}``) are text blocks."""
+    if not isinstance(content, list):
+        return content
+    return [{"type": "text", "text": b} if isinstance(b, str) else
+            {**b, "type": b.get("type", "text"), "text": b.get("text", b.get("content"))}
+            if isinstance(b, dict) and isinstance(b.get("text", b.get("content")), str)
+            else b for b in content]
+
+
+def _role(message: Any, where: str) -> str:
+    if not isinstance(message, dict):
+        raise ChatFormatError(f"{where}: expected an object, got {json_kind(message)}")
+    role = message.get("role")
+    if not isinstance(role, str):
+        raise ChatFormatError(f'{where}: no "role" string')
+    return role
+
+
+def read_conversation(messages: Sequence[Any], system: Any = None, where: str = "messages",
+                      strict: bool = True) -> tuple[str | None, list[ChatMessage]]:
     """The instructions (None when there were no system texts) and the conversation."""
-    conversation = Conversation(system)
+    conversation = Conversation(system, strict)
     for index, message in enumerate(messages):
         conversation.add(message, f"{where}[{index}]")
     return conversation.instructions, conversation.messages
+
+
+def read_recorded(messages: Any) -> tuple[str | None, list[ChatMessage] | None]:
+    """A logged conversation read with ``strict=False``: the instructions ("" when there
+    were none) and the messages; both None when ``messages`` is not a list (not recorded)."""
+    if not isinstance(messages, list):
+        return None, None
+    instructions, read = read_conversation(messages, strict=False)
+    return instructions or "", read
 
 
 def tool_names(tools: Any, where: str = "tools") -> list[str]:
@@ -92,16 +152,27 @@ def tool_names(tools: Any, where: str = "tools") -> list[str]:
     Responses and Anthropic ``{"name"}``, or plain names."""
     if not isinstance(tools, list):
         raise ChatFormatError(f"{where}: expected a list, got {json_kind(tools)}")
-    names = []
-    for index, tool in enumerate(tools):
-        if isinstance(tool, dict):  # {"type": "function", "function": {"name"}}, "custom" too
-            kind = tool.get("type") if isinstance(tool.get("type"), str) else "function"
-            tool = tool[kind] if isinstance(tool.get(kind), dict) else tool
-        name = tool.get("name") if isinstance(tool, dict) else tool
-        if not isinstance(name, str):
-            raise ChatFormatError(f"{where}[{index}]: no tool name string")
-        names.append(name)
-    return names
+    return [_tool_name(tool, f"{where}[{index}]") for index, tool in enumerate(tools)]
+
+
+def recorded_tool_names(tools: Any) -> list[str] | None:
+    """``tool_names`` not strict, of a list or its JSON text (each tool may be JSON text
+    too): a tool without a name is left out; None when ``tools`` is not a list."""
+    tools = json_in_text(tools)
+    if not isinstance(tools, list):
+        return None
+    names = (_or(False, lambda: "", _tool_name, json_in_text(tool), "") for tool in tools)
+    return [name for name in names if name]
+
+
+def _tool_name(tool: Any, where: str) -> str:
+    if isinstance(tool, dict):  # {"type": "function", "function": {"name"}}, "custom" too
+        kind = tool.get("type") if isinstance(tool.get("type"), str) else "function"
+        tool = tool[kind] if isinstance(tool.get(kind), dict) else tool
+    name = tool.get("name") if isinstance(tool, dict) else tool
+    if not isinstance(name, str):
+        raise ChatFormatError(f"{where}: no tool name string")
+    return name
 
 
 def opt_str(obj: dict[str, Any], key: str, where: str) -> str | None:
@@ -159,27 +230,32 @@ def assistant_text(content: Any, where: str) -> str:
     return "".join(parts)
 
 
-def tool_calls_of(message: dict[str, Any], where: str) -> list[RequestedToolCall]:
+def tool_calls_of(message: dict[str, Any], where: str,
+                  strict: bool = True) -> list[RequestedToolCall]:
     """The tool calls an assistant message made: OpenAI ``tool_calls`` and
-    ``function_call``, then Anthropic ``tool_use`` blocks."""
+    ``function_call``, then Anthropic ``tool_use`` blocks (a ``RequestedToolCall`` in
+    ``tool_calls`` as it is). Not strict, a call that cannot be read is left out."""
     raw = message.get("tool_calls")
-    if raw is None:
+    if raw is None or (not strict and not isinstance(raw, list)):
         raw = []
     if not isinstance(raw, list):
         raise ChatFormatError(f"{where}.tool_calls: expected a list, got {json_kind(raw)}")
-    items = [(f"{where}.tool_calls[{i}]", call) for i, call in enumerate(raw)]
+    items: list[tuple[Callable[..., RequestedToolCall], str, Any]] = [
+        (_openai_call, f"{where}.tool_calls[{i}]", call) for i, call in enumerate(raw)]
     if message.get("function_call") is not None:
-        items.append((f"{where}.function_call", {"function": message["function_call"]}))
-    calls = [_openai_call(call, here) for here, call in items]
+        items.append((_openai_call, f"{where}.function_call",
+                      {"function": message["function_call"]}))
     content = message.get("content")
-    if isinstance(content, list):
-        for index, block in enumerate(content):
-            if isinstance(block, dict) and block.get("type") in ("tool_use", "server_tool_use"):
-                calls.append(_tool_use(block, f"{where}.content[{index}]"))
-    return calls
+    for index, block in enumerate(content if isinstance(content, list) else ()):
+        if isinstance(block, dict) and block.get("type") in ("tool_use", "server_tool_use"):
+            items.append((_tool_use, f"{where}.content[{index}]", block))
+    calls = (_or(strict, lambda: None, read, call, here) for read, here, call in items)
+    return [call for call in calls if call is not None]
 
 
 def _openai_call(call: Any, where: str) -> RequestedToolCall:
+    if isinstance(call, RequestedToolCall):
+        return call
     if not isinstance(call, dict):
         raise ChatFormatError(f"{where}: expected an object, got {json_kind(call)}")
     key = "custom" if call.get("type") == "custom" else "function"

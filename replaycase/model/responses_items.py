@@ -8,9 +8,9 @@ a string or ``input_text`` / ``output_text`` / ``refusal`` parts), ``function_ca
 which are not part of the conversation. One reader for the transcript importer and the
 Responses wire protocol, so a logged run and the same request on the wire give one key:
 
-- consecutive assistant items (messages and function calls, reasoning between them) are one
-  assistant message: their texts joined as they are, their calls in order, each call's id its
-  ``call_id``;
+- consecutive assistant items (messages and function calls, reasoning and instructions
+  between them) are one assistant message: their texts joined as they are, their calls in
+  order, each call's id its ``call_id``;
 - a function call output is a ``tool`` message answering its ``call_id``;
 - system, developer and user messages stay as they are (text parts joined into a string).
 
@@ -30,7 +30,8 @@ OUTPUTS = frozenset({"function_call_output", "custom_tool_call_output"})
 SKIPPED = frozenset({"reasoning", "item_reference"})
 ITEM_TYPES = frozenset({"message", *CALLS, *OUTPUTS, *SKIPPED})
 """The item types read: any other (a hosted tool's call, say) is refused by the importer."""
-_ROLES = ("system", "developer", "user", "assistant")
+_INSTRUCTIONS = ("system", "developer")
+_ROLES = (*_INSTRUCTIONS, "user", "assistant")
 _TEXT_PARTS = ("input_text", "output_text", "text")
 
 
@@ -66,7 +67,8 @@ def as_chat_messages(items: list[Any], where: str = "input",
                 messages.append(open_turn)
             _join(open_turn, item, kind, here)
             continue
-        open_turn = None
+        if kind in OUTPUTS or item.get("role") not in _INSTRUCTIONS:
+            open_turn = None  # instructions are no part of the conversation: it joins on
         if kind in OUTPUTS:
             messages.append({"role": "tool", "tool_call_id": _call_id(item, here),
                              "content": _content(item.get("output"), f"{here}.output")})

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ...model import ChatMessage, Usage
-from .._chat import Turn, conversation, tool_names
+from ...model.chat import read_recorded, recorded_tool_names
 from . import _messages as msg
 from ._spans import Span
 from ._values import parse_json_text
@@ -126,8 +126,9 @@ def llm_fields(span: Span) -> LlmFields:
     model = first(attrs, "gen_ai.response.model", "gen_ai.request.model", "llm.model_name",
                   "llm.response.model", "llm.request.model")
     outputs = output_messages(attrs)
-    instructions, messages = conversation(
-        [Turn(m.role, m.content, m.tool_calls, m.tool_call_id) for m in inputs] or None)
+    instructions, messages = read_recorded([
+        {"role": m.role, "content": m.content, "tool_calls": m.tool_calls,
+         "tool_call_id": m.tool_call_id} for m in inputs] or None)
     return LlmFields(
         model=str(model) if model is not None else None,
         inputs=inputs,
@@ -145,15 +146,15 @@ def llm_fields(span: Span) -> LlmFields:
 def offered_tools(attrs: dict[str, Any]) -> list[str] | None:
     """The tool names a request offered: GenAI ``gen_ai.tool.definitions``, OpenInference
     ``llm.tools.K.tool.json_schema``, else the ``tools`` of the request in ``input.value``."""
-    found = tool_names(attrs.get("gen_ai.tool.definitions"))
+    found = recorded_tool_names(attrs.get("gen_ai.tool.definitions"))
     if found is not None:
         return found
     flat = msg.unflatten(attrs, "llm.tools")
     if isinstance(flat, list):
-        return tool_names([t.get("tool", {}).get("json_schema") if isinstance(t, dict)
-                           and isinstance(t.get("tool"), dict) else None for t in flat])
+        return recorded_tool_names([t["tool"].get("json_schema") for t in flat
+                                    if isinstance(t, dict) and isinstance(t.get("tool"), dict)])
     request = io_value(attrs, "input")
-    return tool_names(request.get("tools")) if isinstance(request, dict) else None
+    return recorded_tool_names(request.get("tools")) if isinstance(request, dict) else None
 
 
 def stop_reason(attrs: dict[str, Any]) -> str | None:
