@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...model import ChatMessage
-from ..key import make_key
+from ..key import key_of_parts, make_key
 from ..models import Answer, AnswerToolCall, MatchKey
+from ._prefix import KeyCache
 
 
 class BadRequest(ValueError):
@@ -27,9 +28,13 @@ class WireRequest:
     model: str | None = None
     stream: bool = False
     include_usage: bool = False
+    keys: KeyCache | None = field(default=None, repr=False, compare=False)
+    """The protocol's cache of the last request's key, to make this one's on from."""
 
     def key(self) -> MatchKey:
-        return make_key(self.instructions, self.messages, self.tools)
+        if self.keys is None:
+            return make_key(self.instructions, self.messages, self.tools)
+        return key_of_parts(self.instructions, self.keys.history(self.messages), self.tools)
 
 
 @dataclass
