@@ -9,6 +9,7 @@ in model order, parts that are not recorded left out.
 from __future__ import annotations
 
 import json
+import marshal
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -17,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from .._jsonio import DEFAULT_LIMITS, Limits, iter_jsonl, json_kind
 from .._validation import validation_message
 from ..errors import CaseError, InputError
+from .key import shared_message
 from .models import TAPE_FORMAT, KeyMessage, Tape, TapeHeader, TapeTurn
 
 _M = TypeVar("_M", bound=BaseModel)
@@ -35,13 +37,13 @@ def read_tape_lines(path: str | Path,
     turns: list[TapeTurn] = []
     lines: list[int] = []
     last_of: dict[str, int] = {}
-    pool: dict[KeyMessage, KeyMessage] = {}
+    histories = _Histories()
     try:
         for line, value in iter_jsonl(path, limits):
             if header is None:
                 header = _header(path, line, value)
                 continue
-            turn = _shared(_turn(path, line, value), pool)
+            turn = _turn(path, line, value, histories)
             last = last_of.get(turn.branch)
             if last is not None and turn.turn <= last:
                 raise CaseError(path, f"line {line}: {turn.branch} turn {turn.turn} after "
@@ -74,11 +76,55 @@ def _header(path: Path, line: int, value: Any) -> TapeHeader:
     return _validated(TapeHeader, path, line, value, "header")
 
 
-def _turn(path: Path, line: int, value: Any) -> TapeTurn:
+def _turn(path: Path, line: int, value: Any, histories: _Histories) -> TapeTurn:
     if not isinstance(value, dict):
         raise CaseError(path, f"line {line}: expected a turn (an object), got "
                               f"{json_kind(value)}")
-    return _validated(TapeTurn, path, line, value, "turn")
+    key = value.get("key")
+    raw = key.get("history") if isinstance(key, dict) else None
+    history = histories.read(raw) if isinstance(raw, list) and raw else None
+    if history is not None:
+        try:
+            turn = TapeTurn.model_validate_json(
+                json.dumps({**value, "key": {**key, "history": []}}), strict=True)
+        except ValidationError:
+            pass  # the whole turn validated below says what is wrong, as it would alone
+        else:
+            turn.key = turn.key.model_copy(update={"history": history})
+            return turn
+    return _shared(_validated(TapeTurn, path, line, value, "turn"))
+
+
+class _Histories:
+    """The last turn's history, raw and read: turn k repeats the history of turn k-1, so a
+    history that starts with the last one (the same JSON: ``marshal`` bytes, type for type)
+    is read past it only. Each message is validated alone, as strictly as in its turn."""
+
+    _HEAD = 5
+    """A marshalled list's head: its items' bytes follow."""
+
+    def __init__(self) -> None:
+        self.items = b""
+        self.read_messages: tuple[KeyMessage, ...] = ()
+
+    def read(self, raw: list[Any]) -> tuple[KeyMessage, ...] | None:
+        """The history read, None when a message is not valid (or too deep to compare)."""
+        try:
+            items = marshal.dumps(raw)
+        except (ValueError, RecursionError):
+            return None
+        done = self.read_messages
+        if not (done and len(raw) >= len(done) and items.startswith(self.items, self._HEAD)):
+            done = ()
+        messages = list(done)
+        for message in raw[len(done):]:
+            try:
+                messages.append(shared_message(KeyMessage.model_validate_json(
+                    json.dumps(message), strict=True)))
+            except ValidationError:
+                return None
+        self.items, self.read_messages = items[self._HEAD:], tuple(messages)
+        return self.read_messages
 
 
 def _validated(model: type[_M], path: Path, line: int, value: Any, what: str) -> _M:
@@ -89,14 +135,15 @@ def _validated(model: type[_M], path: Path, line: int, value: Any, what: str) ->
         raise CaseError(path, f"line {line}: {what}: {validation_message(exc)}") from None
 
 
-def _shared(turn: TapeTurn, pool: dict[KeyMessage, KeyMessage]) -> TapeTurn:
-    """The turn with the messages of its history taken from ``pool``: turn k repeats the
-    history of turn k-1, so a long tape holds each message once, not once a turn (memory,
-    and what the garbage collector walks while the server answers)."""
+def _shared(turn: TapeTurn) -> TapeTurn:
+    """The turn with the messages of its history the ones alive (``shared_message``): turn k
+    repeats the history of turn k-1, so a long tape holds each message once, not once a turn
+    (memory, and what the garbage collector walks while the server answers), and the same
+    objects as the keys of the requests served."""
     history = turn.key.history
     if history:
         turn.key = turn.key.model_copy(
-            update={"history": tuple(pool.setdefault(m, m) for m in history)})
+            update={"history": tuple(shared_message(m) for m in history)})
     return turn
 
 

@@ -10,6 +10,8 @@ history's tool calls (ids are made up by each SDK and run).
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -81,5 +83,19 @@ class HistoryBuilder:
                                      arguments=canonical_arguments(call.tool_args)))
         ref = self.positions.get(message.call_id) \
             if message.role == "tool" and message.call_id else None
-        self.out.append(KeyMessage(role=message.role, text=message.text.strip(),
-                                   tool_calls=tuple(calls), call_ref=ref))
+        self.out.append(shared_message(KeyMessage(role=message.role, text=message.text.strip(),
+                                                  tool_calls=tuple(calls), call_ref=ref)))
+
+
+_SHARED: weakref.WeakValueDictionary[tuple[Any, ...], KeyMessage] = \
+    weakref.WeakValueDictionary()
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_message(message: KeyMessage) -> KeyMessage:
+    """The one ``KeyMessage`` alive equal to ``message`` (it, when there is none): the tapes
+    read and the requests' keys hold the same objects, so comparing a request's history with
+    a recorded one is comparing pointers (a ``KeyMessage`` compared field by field is slow)."""
+    fields = (message.role, message.text, message.tool_calls, message.call_ref)
+    with _SHARED_LOCK:
+        return _SHARED.setdefault(fields, message)

@@ -25,6 +25,7 @@ from ._wire import (
     sse,
     tokens,
 )
+from ._prefix import KeyCache
 from .openai_chat import openai_error
 
 
@@ -104,6 +105,7 @@ class OpenAIResponses(WireProtocol):
 
     def __init__(self, store: ResponseStore | None = None) -> None:
         self.store = store or ResponseStore()
+        self.keys = KeyCache()
 
     def read(self, body: dict[str, Any]) -> WireRequest:
         given = body.get("instructions")
@@ -126,7 +128,7 @@ class OpenAIResponses(WireProtocol):
                 messages.append(message)
         return WireRequest(instructions=join_instructions(instructions), messages=messages,
                            tools=_tool_names(body), model=model_name(body),
-                           stream=flag(body, "stream"))
+                           stream=flag(body, "stream"), keys=self.keys)
 
     def answered(self, request: WireRequest, reply: Reply) -> None:
         calls = [RequestedToolCall(tool_name=call.name, tool_args=call.arguments,
