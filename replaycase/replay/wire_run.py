@@ -107,13 +107,14 @@ def run_from_wire(entries: list[dict[str, Any]], *, case_id: str, stdout: str,
     gives them: after the tool calls already in the history."""
     last_text: str | None = None
     first_user: str | None = None
+    anthropic = AnthropicMessages()  # one reader: each request reads on from the last one
     for entry in requests:
         history = list(_dicts(entry["key"].get("history")))
         if first_user is None:
             first_user = next((str(m.get("text", "")) for m in history
                                if m.get("role") == "user"), None)
         start = len(previous) if history[:len(previous)] == previous else 0
-        flags = _error_flags(entry)
+        flags = _error_flags(entry, anthropic)
         tools = [(i, m) for i, m in enumerate(history) if m.get("role") == "tool"]
         for n, (i, message) in enumerate(tools):
             if i >= start:
@@ -205,14 +206,14 @@ def _tool_result(seq: int, message: dict[str, Any], pending: dict[Any, ToolCallE
                            is_error=flagged or text.strip() in errors)
 
 
-def _error_flags(entry: dict[str, Any]) -> list[bool]:
+def _error_flags(entry: dict[str, Any], reader: AnthropicMessages) -> list[bool]:
     """Whether each tool message of the request was flagged an error by the protocol, in
     history order (only Anthropic Messages has the flag)."""
     body = entry.get("request")
     if entry.get("protocol") != AnthropicMessages.name or not isinstance(body, dict):
         return []
     try:
-        messages = AnthropicMessages().read(body).messages
+        messages = reader.read(body).messages
     except ValueError:
         return []
     return [m.is_error for m in messages if m.role == "tool"]

@@ -110,7 +110,7 @@ class _Histories:
     def read(self, raw: list[Any]) -> tuple[KeyMessage, ...] | None:
         """The history read, None when a message is not valid (or too deep to compare)."""
         try:
-            items = marshal.dumps(raw)
+            items = marshal.dumps(raw, 2)  # bytes of the values only (``_prefix``)
         except (ValueError, RecursionError):
             return None
         done = self.read_messages

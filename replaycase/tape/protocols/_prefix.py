@@ -8,7 +8,8 @@ anything else is read whole, as it would be without them), safe to share between
 - ``ConversationCache``: the raw messages (JSON values) to the ``Conversation`` read from
   them. "Start with" is strict: the prefix's values must be the same JSON, type for type
   (``1``, ``1.0`` and ``true`` are equal in Python, not here), which ``marshal`` tells at C
-  speed: equal bytes are equal values, and a list's bytes are its items' bytes in turn.
+  speed: equal bytes are equal values, and a list's bytes are its items' bytes in turn
+  (version 2, whose bytes depend on the values only, not on which objects are shared).
 - ``KeyCache``: the ``ChatMessage`` s of a request to its key's history, the prefix being
   the very objects the last request's history was made from (what ``ConversationCache``
   and the Responses store hand on).
@@ -38,8 +39,8 @@ _HEAD = 5
 def fingerprint(values: Any) -> bytes | None:
     """The values' bytes, equal only for values that are the same JSON, type for type; None
     when they cannot be had (nesting too deep for ``marshal``)."""
-    try:
-        return marshal.dumps(values)
+    try:  # version 2: no references to objects met before, which depend on sharing
+        return marshal.dumps(values, 2)
     except (ValueError, RecursionError):
         return None
 
