@@ -83,7 +83,7 @@ def _turn(path: Path, line: int, value: Any, histories: _Histories) -> TapeTurn:
     key = value.get("key")
     raw = key.get("history") if isinstance(key, dict) else None
     history = histories.read(raw) if isinstance(raw, list) and raw else None
-    if history is not None:
+    if history is not None and isinstance(key, dict):
         try:
             turn = TapeTurn.model_validate_json(
                 json.dumps({**value, "key": {**key, "history": []}}), strict=True)

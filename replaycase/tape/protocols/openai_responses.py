@@ -12,6 +12,7 @@ from ...model import ChatMessage, RequestedToolCall
 from ...model.chat import ChatFormatError, Conversation, join_instructions
 from ...model.responses_items import as_chat_messages
 from ..models import Answer
+from ._prefix import KeyCache
 from ._wire import (
     BadRequest,
     Reply,
@@ -25,7 +26,6 @@ from ._wire import (
     sse,
     tokens,
 )
-from ._prefix import KeyCache
 from .openai_chat import openai_error
 
 
