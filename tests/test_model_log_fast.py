@@ -89,6 +89,8 @@ def test_a_tape_read_on_from_the_last_history_is_the_tape_validated_whole(
 
 @pytest.mark.parametrize("change", [
     lambda h: h[3].update(call_ref="0"),
+    lambda h: h[2].update(call_ref=False),  # == 0 in Python, as the turn before has it
+    lambda h: h[4].update(call_ref=1.0),
     lambda h: h[1]["tool_calls"][0].pop("name"),
     lambda h: h.__setitem__(0, {**h[0], "x": 1}),
     lambda h: h.__setitem__(2, {**h[2], "role": "robot", "text": 3}),
