@@ -19,7 +19,6 @@ from types import TracebackType
 from typing import Any, Protocol, cast
 
 import pydantic_core
-from pydantic import BaseModel
 
 from ..errors import UpstreamError
 from ..tape.models import Divergence, MatchKey, TapeTurn
@@ -33,6 +32,7 @@ from ..tape.protocols import (
     anthropic_error,
     openai_error,
 )
+from .wire_run import LogEntry, json_line
 
 MAX_BODY_BYTES = 50 * 1024 * 1024
 """A request body past this is refused (413)."""
@@ -162,7 +162,7 @@ class ModelServer:
         """``raw``: the body's bytes, when the log may hold them as sent (``_parse``)."""
         entry: dict[str, Any] = {"turn": None, "path": path, "protocol": protocol.name,
                                  "request": body}
-        encoded = _Encoded(entry, {"request": raw} if raw is not None else {})
+        encoded = LogEntry(entry, {"request": raw} if raw is not None else {})
         try:
             request = protocol.read(body)
             key = request.key()
@@ -234,11 +234,11 @@ class ModelServer:
                close: bool = False) -> _Response:
         body = anthropic_error(status, message) if anthropic else openai_error(status, message,
                                                                                code)
-        self._write_log(_json_line({"turn": None, "path": path, "status": status,
+        self._write_log(json_line({"turn": None, "path": path, "status": status,
                                     "error": message}))
         return _Response(status, body=body, headers={"x-should-retry": "false"}, close=close)
 
-    def _logged(self, encoded: _Encoded, protocol: WireProtocol, status: int, message: str,
+    def _logged(self, encoded: LogEntry, protocol: WireProtocol, status: int, message: str,
                 code: str) -> _Response:
         encoded.entry.setdefault("error", message)
         encoded.entry["status"] = status
@@ -269,37 +269,6 @@ def _read_body(body: bytes) -> tuple[Any, bool]:
     except ValueError:
         return json.loads(body), False
     return value, b"\n" not in body and b"\r" not in body
-
-
-def _json_line(entry: dict[str, Any]) -> bytes:
-    return json.dumps(entry, ensure_ascii=False, default=str).encode()
-
-
-class _Encoded:
-    """A model-log entry with some fields' JSON made already: the request body as sent (the
-    whole conversation, every turn: not encoded again) and the key, encoded by pydantic."""
-
-    def __init__(self, entry: dict[str, Any], done: dict[str, bytes]) -> None:
-        self.entry = entry
-        self.done = done
-
-    def set_model(self, name: str, model: BaseModel) -> None:
-        """``entry[name]`` is ``model``: logged as its ``model_dump(mode="json")``."""
-        try:
-            self.done[name] = model.__pydantic_serializer__.to_json(model)
-        except ValueError:  # text pydantic cannot write as UTF-8 (a lone surrogate)
-            self.entry[name] = model.model_dump(mode="json")
-
-    def line(self) -> bytes:
-        """The entry as one line of JSON (``json.dumps``' separators)."""
-        if not self.done:
-            return _json_line(self.entry)
-        parts = []
-        for name, value in self.entry.items():
-            done = self.done.get(name)
-            text = done if done is not None else _json_line(value)
-            parts.append(b'"%s": %s' % (name.encode(), text))
-        return b"{%s}" % b", ".join(parts)
 
 
 class _HTTPServer(ThreadingHTTPServer):

@@ -30,9 +30,12 @@ on exit code 0, else ``error`` with an error event holding the tail of stderr.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Any
+
+from pydantic import BaseModel
 
 from .._jsonio import BOM, DEFAULT_LIMITS, Limits, decode, json_in_text, loads
 from .._safe_files import open_regular
@@ -55,6 +58,39 @@ from ..tape.protocols import AnthropicMessages
 
 WIRE_FORMAT = "replaycase.model-log"
 """The ``source.format`` of a run read from the wire."""
+
+
+def json_line(entry: dict[str, Any]) -> bytes:
+    """A model-log line as the server writes it (without its newline)."""
+    return json.dumps(entry, ensure_ascii=False, default=str).encode()
+
+
+class LogEntry:
+    """A model-log entry as the server writes it, with some fields' JSON made already: the
+    request body as sent (the whole conversation, every turn: not encoded again) and the key,
+    encoded by pydantic; read back, the values ``json.dumps`` of the entry would give."""
+
+    def __init__(self, entry: dict[str, Any], done: dict[str, bytes]) -> None:
+        self.entry = entry
+        self.done = done
+
+    def set_model(self, name: str, model: BaseModel) -> None:
+        """``entry[name]`` is ``model``: logged as its ``model_dump(mode="json")``."""
+        try:
+            self.done[name] = model.__pydantic_serializer__.to_json(model)
+        except ValueError:  # text pydantic cannot write as UTF-8 (a lone surrogate)
+            self.entry[name] = model.model_dump(mode="json")
+
+    def line(self) -> bytes:
+        """The entry as one line of JSON (``json.dumps``' separators)."""
+        if not self.done:
+            return json_line(self.entry)
+        parts = []
+        for name, value in self.entry.items():
+            done = self.done.get(name)
+            text = done if done is not None else json_line(value)
+            parts.append(b'"%s": %s' % (name.encode(), text))
+        return b"{%s}" % b", ".join(parts)
 
 
 def read_model_log(path: Path, limits: Limits = DEFAULT_LIMITS) -> list[dict[str, Any]]:
