@@ -32,6 +32,7 @@ from ..tape.protocols import (
     anthropic_error,
     openai_error,
 )
+from .wire_run import LogEntry, json_line
 
 MAX_BODY_BYTES = 50 * 1024 * 1024
 """A request body past this is refused (413)."""
@@ -103,7 +104,7 @@ class ModelServer:
 
     def __enter__(self) -> ModelServer:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._log = self.log_path.open("a", encoding="utf-8")
+        self._log = self.log_path.open("ab")
         http = _HTTPServer(("127.0.0.1", 0), _Handler)
         http.model_server = self
         self._http = http
@@ -147,25 +148,29 @@ class ModelServer:
             return self._error(path, anthropic, 413, "replaycase: request body over "
                                f"{self.max_body_bytes} bytes", "request_too_large", close=True)
         try:
-            parsed = _parse(body)
+            parsed, as_sent = _read_body(body)
         except (ValueError, RecursionError):
             return self._error(path, anthropic, 400, "replaycase: the request body is not JSON",
                                "invalid_json")
         if not isinstance(parsed, dict):
             return self._error(path, anthropic, 400, "replaycase: the request body must be a "
                                "JSON object", "invalid_json")
-        return self._model_request(protocol, path, parsed)
+        return self._model_request(protocol, path, parsed, body if as_sent else None)
 
-    def _model_request(self, protocol: WireProtocol, path: str,
-                       body: dict[str, Any]) -> _Response:
+    def _model_request(self, protocol: WireProtocol, path: str, body: dict[str, Any],
+                       raw: bytes | None = None) -> _Response:
+        """``raw``: the body's bytes, when the log may hold them as sent (``_parse``)."""
         entry: dict[str, Any] = {"turn": None, "path": path, "protocol": protocol.name,
                                  "request": body}
+        encoded = LogEntry(entry, {"request": raw} if raw is not None else {})
         try:
             request = protocol.read(body)
             key = request.key()
         except (BadRequest, ValueError) as exc:  # pydantic's ValidationError is a ValueError
-            return self._logged(entry, protocol, 400, f"replaycase: {exc}", "invalid_request")
-        entry["key"] = key.model_dump(mode="json")
+            return self._logged(encoded, protocol, 400, f"replaycase: {exc}",
+                                "invalid_request")
+        entry["key"] = key
+        encoded.set_model("key", key)
         with self._turn_lock:
             self._turns += 1
             turn = self._turns
@@ -173,7 +178,7 @@ class ModelServer:
                 found = self.matcher.answer(key)
             except Exception as exc:  # a broken matcher is a 500 to the client, never a crash
                 entry["turn"] = turn
-                return self._logged(entry, protocol, 500,
+                return self._logged(encoded, protocol, 500,
                                     f"replaycase: the tape failed: {exc!r}", "tape_error")
             entry["turn"] = turn
             if isinstance(found, Divergence) and self.forwarder is not None:
@@ -181,18 +186,19 @@ class ModelServer:
                     found = self.forwarder.forward(turn, protocol.name, path,
                                                    protocol.forwardable(body), key)
                 except UpstreamError as exc:
-                    return self._logged(entry, protocol, 502, f"replaycase: {exc}",
+                    return self._logged(encoded, protocol, 502, f"replaycase: {exc}",
                                         "upstream_error")
         if isinstance(found, Divergence):
             entry["divergence"] = {**found.model_dump(mode="json"), "message": found.message()}
-            return self._logged(entry, protocol, 400, found.message(), "replaycase_divergence")
+            return self._logged(encoded, protocol, 400, found.message(),
+                                "replaycase_divergence")
         answer = found.answer
         reply = Reply(answer=answer, base_id=f"{self._id}_{turn}",
                       model=answer.model or request.model or "replaycase-tape",
                       request=request, extra=body)
         entry["answer"] = {"turn": found.turn, "branch": found.branch,
                            **answer.model_dump(mode="json")}
-        self._write_log(entry)
+        self._write_log(encoded.line())
         protocol.answered(request, reply)
         if request.stream:
             return _Response(200, stream=protocol.stream_answer(reply))
@@ -228,21 +234,22 @@ class ModelServer:
                close: bool = False) -> _Response:
         body = anthropic_error(status, message) if anthropic else openai_error(status, message,
                                                                                code)
-        self._write_log({"turn": None, "path": path, "status": status, "error": message})
+        self._write_log(json_line({"turn": None, "path": path, "status": status,
+                                    "error": message}))
         return _Response(status, body=body, headers={"x-should-retry": "false"}, close=close)
 
-    def _logged(self, entry: dict[str, Any], protocol: WireProtocol, status: int, message: str,
+    def _logged(self, encoded: LogEntry, protocol: WireProtocol, status: int, message: str,
                 code: str) -> _Response:
-        entry.setdefault("error", message)
-        self._write_log({**entry, "status": status})
+        encoded.entry.setdefault("error", message)
+        encoded.entry["status"] = status
+        self._write_log(encoded.line())
         return _Response(status, body=protocol.error_body(status, message, code),
                          headers={"x-should-retry": "false"})
 
-    def _write_log(self, entry: dict[str, Any]) -> None:
-        line = json.dumps(entry, ensure_ascii=False, default=str)
+    def _write_log(self, line: bytes) -> None:
         with self._log_lock:
             if self._log is not None:
-                self._log.write(line + "\n")
+                self._log.write(line + b"\n")
                 self._log.flush()
 
 
@@ -251,10 +258,17 @@ def _parse(body: bytes) -> Any:
     times quicker on a long conversation, which an agent sends whole every turn) gives the
     same values for what it reads; what it refuses (lone surrogates, UTF-16, a BOM, deep
     nesting, bad JSON) goes to ``json.loads``, so the value and every error stay its own."""
+    return _read_body(body)[0]
+
+
+def _read_body(body: bytes) -> tuple[Any, bool]:
+    """``_parse``, and whether the model log may hold the body as sent: one line of UTF-8
+    JSON (what pydantic-core reads) with that value."""
     try:
-        return pydantic_core.from_json(body, allow_inf_nan=True)
+        value = pydantic_core.from_json(body, allow_inf_nan=True)
     except ValueError:
-        return json.loads(body)
+        return json.loads(body), False
+    return value, b"\n" not in body and b"\r" not in body
 
 
 class _HTTPServer(ThreadingHTTPServer):

@@ -30,9 +30,12 @@ on exit code 0, else ``error`` with an error event holding the tail of stderr.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Any
+
+from pydantic import BaseModel
 
 from .._jsonio import BOM, DEFAULT_LIMITS, Limits, decode, json_in_text, loads
 from .._safe_files import open_regular
@@ -55,6 +58,39 @@ from ..tape.protocols import AnthropicMessages
 
 WIRE_FORMAT = "replaycase.model-log"
 """The ``source.format`` of a run read from the wire."""
+
+
+def json_line(entry: dict[str, Any]) -> bytes:
+    """A model-log line as the server writes it (without its newline)."""
+    return json.dumps(entry, ensure_ascii=False, default=str).encode()
+
+
+class LogEntry:
+    """A model-log entry as the server writes it, with some fields' JSON made already: the
+    request body as sent (the whole conversation, every turn: not encoded again) and the key,
+    encoded by pydantic; read back, the values ``json.dumps`` of the entry would give."""
+
+    def __init__(self, entry: dict[str, Any], done: dict[str, bytes]) -> None:
+        self.entry = entry
+        self.done = done
+
+    def set_model(self, name: str, model: BaseModel) -> None:
+        """``entry[name]`` is ``model``: logged as its ``model_dump(mode="json")``."""
+        try:
+            self.done[name] = model.__pydantic_serializer__.to_json(model)
+        except ValueError:  # text pydantic cannot write as UTF-8 (a lone surrogate)
+            self.entry[name] = model.model_dump(mode="json")
+
+    def line(self) -> bytes:
+        """The entry as one line of JSON (``json.dumps``' separators)."""
+        if not self.done:
+            return json_line(self.entry)
+        parts = []
+        for name, value in self.entry.items():
+            done = self.done.get(name)
+            text = done if done is not None else json_line(value)
+            parts.append(b'"%s": %s' % (name.encode(), text))
+        return b"{%s}" % b", ".join(parts)
 
 
 def read_model_log(path: Path, limits: Limits = DEFAULT_LIMITS) -> list[dict[str, Any]]:
@@ -107,13 +143,14 @@ def run_from_wire(entries: list[dict[str, Any]], *, case_id: str, stdout: str,
     gives them: after the tool calls already in the history."""
     last_text: str | None = None
     first_user: str | None = None
+    anthropic = AnthropicMessages()  # one reader: each request reads on from the last one
     for entry in requests:
         history = list(_dicts(entry["key"].get("history")))
         if first_user is None:
             first_user = next((str(m.get("text", "")) for m in history
                                if m.get("role") == "user"), None)
         start = len(previous) if history[:len(previous)] == previous else 0
-        flags = _error_flags(entry)
+        flags = _error_flags(entry, anthropic)
         tools = [(i, m) for i, m in enumerate(history) if m.get("role") == "tool"]
         for n, (i, message) in enumerate(tools):
             if i >= start:
@@ -205,14 +242,14 @@ def _tool_result(seq: int, message: dict[str, Any], pending: dict[Any, ToolCallE
                            is_error=flagged or text.strip() in errors)
 
 
-def _error_flags(entry: dict[str, Any]) -> list[bool]:
+def _error_flags(entry: dict[str, Any], reader: AnthropicMessages) -> list[bool]:
     """Whether each tool message of the request was flagged an error by the protocol, in
     history order (only Anthropic Messages has the flag)."""
     body = entry.get("request")
     if entry.get("protocol") != AnthropicMessages.name or not isinstance(body, dict):
         return []
     try:
-        messages = AnthropicMessages().read(body).messages
+        messages = reader.read(body).messages
     except ValueError:
         return []
     return [m.is_error for m in messages if m.role == "tool"]

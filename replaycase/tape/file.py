@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from .._jsonio import DEFAULT_LIMITS, Limits, iter_jsonl, json_kind
 from .._validation import validation_message
 from ..errors import CaseError, InputError
+from .key import shared_message
 from .models import TAPE_FORMAT, KeyMessage, Tape, TapeHeader, TapeTurn
 
 _M = TypeVar("_M", bound=BaseModel)
@@ -35,13 +36,13 @@ def read_tape_lines(path: str | Path,
     turns: list[TapeTurn] = []
     lines: list[int] = []
     last_of: dict[str, int] = {}
-    pool: dict[KeyMessage, KeyMessage] = {}
+    histories = _Histories()
     try:
         for line, value in iter_jsonl(path, limits):
             if header is None:
                 header = _header(path, line, value)
                 continue
-            turn = _shared(_turn(path, line, value), pool)
+            turn = _turn(path, line, value, histories)
             last = last_of.get(turn.branch)
             if last is not None and turn.turn <= last:
                 raise CaseError(path, f"line {line}: {turn.branch} turn {turn.turn} after "
@@ -74,11 +75,58 @@ def _header(path: Path, line: int, value: Any) -> TapeHeader:
     return _validated(TapeHeader, path, line, value, "header")
 
 
-def _turn(path: Path, line: int, value: Any) -> TapeTurn:
+def _turn(path: Path, line: int, value: Any, histories: _Histories) -> TapeTurn:
     if not isinstance(value, dict):
         raise CaseError(path, f"line {line}: expected a turn (an object), got "
                               f"{json_kind(value)}")
-    return _validated(TapeTurn, path, line, value, "turn")
+    key = value.get("key")
+    raw = key.get("history") if isinstance(key, dict) else None
+    history = histories.read(raw) if isinstance(raw, list) and raw else None
+    if history is not None and isinstance(key, dict):
+        try:
+            turn = TapeTurn.model_validate_json(
+                json.dumps({**value, "key": {**key, "history": []}}), strict=True)
+        except ValidationError:
+            pass  # the whole turn validated below says what is wrong, as it would alone
+        else:
+            turn.key = turn.key.model_copy(update={"history": history})
+            return turn
+    return _shared(_validated(TapeTurn, path, line, value, "turn"))
+
+
+class _Histories:
+    """The last turn's history, raw and read: turn k repeats the history of turn k-1, so a
+    history that starts with the last one is validated past it only; each message alone, as
+    strictly as in its turn.
+
+    "Starts with" is Python's ``==`` (C speed) on the raw messages, and the types of their
+    ``call_ref`` s: a message equal to a valid one is valid but for a ``call_ref`` of
+    ``true`` or ``1.0`` (equal to 1 in Python; strings, lists and objects equal only their
+    kind)."""
+
+    def __init__(self) -> None:
+        self.raw: list[Any] = []
+        self.read_messages: tuple[KeyMessage, ...] = ()
+
+    def read(self, raw: list[Any]) -> tuple[KeyMessage, ...] | None:
+        """The history read, None when a message is not valid."""
+        done = self.read_messages
+        count = len(done)
+        if not (done and len(raw) >= count and raw[:count] == self.raw
+                and all(type(m.get("call_ref")) in _REF_TYPES for m in raw[:count])):
+            done = ()
+        messages = list(done)
+        for message in raw[len(done):]:
+            try:
+                messages.append(shared_message(KeyMessage.model_validate_json(
+                    json.dumps(message), strict=True)))
+            except ValidationError:
+                return None
+        self.raw, self.read_messages = raw, tuple(messages)
+        return self.read_messages
+
+
+_REF_TYPES = (int, type(None))
 
 
 def _validated(model: type[_M], path: Path, line: int, value: Any, what: str) -> _M:
@@ -89,14 +137,15 @@ def _validated(model: type[_M], path: Path, line: int, value: Any, what: str) ->
         raise CaseError(path, f"line {line}: {what}: {validation_message(exc)}") from None
 
 
-def _shared(turn: TapeTurn, pool: dict[KeyMessage, KeyMessage]) -> TapeTurn:
-    """The turn with the messages of its history taken from ``pool``: turn k repeats the
-    history of turn k-1, so a long tape holds each message once, not once a turn (memory,
-    and what the garbage collector walks while the server answers)."""
+def _shared(turn: TapeTurn) -> TapeTurn:
+    """The turn with the messages of its history the ones alive (``shared_message``): turn k
+    repeats the history of turn k-1, so a long tape holds each message once, not once a turn
+    (memory, and what the garbage collector walks while the server answers), and the same
+    objects as the keys of the requests served."""
     history = turn.key.history
     if history:
         turn.key = turn.key.model_copy(
-            update={"history": tuple(pool.setdefault(m, m) for m in history)})
+            update={"history": tuple(shared_message(m) for m in history)})
     return turn
 
 

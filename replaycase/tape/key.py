@@ -10,6 +10,8 @@ history's tool calls (ids are made up by each SDK and run).
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -29,10 +31,17 @@ def canonical_arguments(arguments: Any) -> str:
 def make_key(instructions: str | None, messages: Sequence[ChatMessage] | None,
              tools: Sequence[str] | None) -> MatchKey:
     """The match key of a request; a part given as None was not recorded."""
+    return key_of_parts(instructions, _history(messages) if messages is not None else None,
+                        tools)
+
+
+def key_of_parts(instructions: str | None, history: tuple[KeyMessage, ...] | None,
+                 tools: Sequence[str] | None) -> MatchKey:
+    """``make_key`` with the history made already (``HistoryBuilder``)."""
     return MatchKey(
         instructions=instructions.strip() if instructions is not None else None,
         tools=tuple(sorted(set(tools))) if tools is not None else None,
-        history=_history(messages) if messages is not None else None)
+        history=history)
 
 
 def key_of_call(event: LlmCallEvent) -> MatchKey:
@@ -41,19 +50,52 @@ def key_of_call(event: LlmCallEvent) -> MatchKey:
 
 
 def _history(messages: Sequence[ChatMessage]) -> tuple[KeyMessage, ...]:
-    positions: dict[str, int] = {}
-    count = 0
-    out: list[KeyMessage] = []
+    history = HistoryBuilder()
     for message in messages:
+        history.add(message)
+    return tuple(history.out)
+
+
+class HistoryBuilder:
+    """A key's history made a message at a time (what ``_history`` does): the state that
+    crosses messages is the position of each call id and the count of calls so far, so a
+    history can be extended from a copy (``fork``) of the state after its prefix."""
+
+    __slots__ = ("count", "out", "positions")
+
+    def __init__(self) -> None:
+        self.positions: dict[str, int] = {}
+        self.count = 0
+        self.out: list[KeyMessage] = []
+
+    def fork(self) -> HistoryBuilder:
+        copy = HistoryBuilder()
+        copy.positions, copy.count, copy.out = dict(self.positions), self.count, list(self.out)
+        return copy
+
+    def add(self, message: ChatMessage) -> None:
         calls = []
         for call in message.tool_calls if message.role == "assistant" else ():
             if call.call_id is not None:
-                positions.setdefault(call.call_id, count)
-            count += 1
+                self.positions.setdefault(call.call_id, self.count)
+            self.count += 1
             calls.append(KeyToolCall(name=call.tool_name,
                                      arguments=canonical_arguments(call.tool_args)))
-        ref = positions.get(message.call_id) if message.role == "tool" and message.call_id \
-            else None
-        out.append(KeyMessage(role=message.role, text=message.text.strip(),
-                              tool_calls=tuple(calls), call_ref=ref))
-    return tuple(out)
+        ref = self.positions.get(message.call_id) \
+            if message.role == "tool" and message.call_id else None
+        self.out.append(shared_message(KeyMessage(role=message.role, text=message.text.strip(),
+                                                  tool_calls=tuple(calls), call_ref=ref)))
+
+
+_SHARED: weakref.WeakValueDictionary[tuple[Any, ...], KeyMessage] = \
+    weakref.WeakValueDictionary()
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_message(message: KeyMessage) -> KeyMessage:
+    """The one ``KeyMessage`` alive equal to ``message`` (it, when there is none): the tapes
+    read and the requests' keys hold the same objects, so comparing a request's history with
+    a recorded one is comparing pointers (a ``KeyMessage`` compared field by field is slow)."""
+    fields = (message.role, message.text, message.tool_calls, message.call_ref)
+    with _SHARED_LOCK:
+        return _SHARED.setdefault(fields, message)

@@ -45,7 +45,7 @@ class TapeMatcher:
         for position, turn in enumerate(self.turns):
             compared = self._compared(turn.key)
             by_key = self._index.setdefault(compared, {})
-            by_key.setdefault(_project(turn.key, compared), []).append(position)
+            by_key.setdefault(_bucket(turn.key, compared), []).append(position)
         self._lock = threading.Lock()
         self._asked = 0
         self._served: dict[tuple[int, ...], int] = {}
@@ -73,7 +73,9 @@ class TapeMatcher:
         """Positions of the matching turns of the most preferred branch, in turn order."""
         found: list[int] = []
         for compared, by_key in self._index.items():
-            found.extend(by_key.get(_project(key, compared), ()))
+            wanted = _project(key, compared)
+            found.extend(p for p in by_key.get(_bucket(key, compared), ())
+                         if _project(self.turns[p].key, compared) == wanted)
         if not found:
             return ()
         found.sort()
@@ -92,6 +94,17 @@ class TapeMatcher:
 def _project(key: MatchKey, compared: tuple[bool, ...]) -> tuple[Any, ...]:
     return tuple(getattr(key, part) if on else _SKIP for part, on in zip(_PARTS, compared,
                                                                           strict=True))
+
+
+def _bucket(key: MatchKey, compared: tuple[bool, ...]) -> tuple[Any, ...]:
+    """``_project`` with the history as its length and last message: quick to hash (a
+    history is hashed message by message), and the turns in a bucket are then compared whole
+    (the tape's messages and a request's are the same objects: ``key.shared_message``)."""
+    history = key.history
+    return tuple(
+        _SKIP if not on else (len(history), history[-1] if history else None)
+        if part == "history" and history is not None else getattr(key, part)
+        for part, on in zip(_PARTS, compared, strict=True))
 
 
 def _closeness(recorded: MatchKey, received: MatchKey) -> tuple[int, bool, int]:

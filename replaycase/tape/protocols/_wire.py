@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...model import ChatMessage
-from ..key import make_key
+from ..key import key_of_parts, make_key
 from ..models import Answer, AnswerToolCall, MatchKey
+from ._prefix import KeyCache
 
 
 class BadRequest(ValueError):
@@ -30,9 +31,13 @@ class WireRequest:
     input_instructions: list[str] = field(default_factory=list)
     """Responses: the system and developer texts of the conversation's input items (its
     previous responses' too), which ``previous_response_id`` carries over."""
+    keys: KeyCache | None = field(default=None, repr=False, compare=False)
+    """The protocol's cache of the last request's key, to make this one's on from."""
 
     def key(self) -> MatchKey:
-        return make_key(self.instructions, self.messages, self.tools)
+        if self.keys is None:
+            return make_key(self.instructions, self.messages, self.tools)
+        return key_of_parts(self.instructions, self.keys.history(self.messages), self.tools)
 
 
 @dataclass

@@ -7,8 +7,9 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from ...model.chat import ChatFormatError, read_conversation, tool_names
+from ...model.chat import ChatFormatError, tool_names
 from ..models import Answer
+from ._prefix import ConversationCache, KeyCache
 from ._wire import (
     BadRequest,
     Reply,
@@ -35,23 +36,33 @@ def _stop_reason(answer: Answer) -> str:
     return "stop_sequence" if answer.stop_reason == "stop_sequence" else "end_turn"
 
 
+def _known_role(message: dict[str, Any]) -> None:
+    if message.get("role") not in ("user", "assistant"):
+        raise BadRequest(f"unknown message role {message.get('role')!r}")
+
+
 class AnthropicMessages(WireProtocol):
     name = "anthropic.messages"
     path = "/v1/messages"
 
+    def __init__(self) -> None:
+        self.conversations = ConversationCache()
+        self.keys = KeyCache()
+
     def read(self, body: dict[str, Any]) -> WireRequest:
-        """The request read as a trace's Anthropic messages are (``model.chat``)."""
+        """The request read as a trace's Anthropic messages are (``model.chat``); the
+        messages the last request sent are not read again (``_prefix``)."""
         messages = items(body, "messages")
-        for message in messages:
-            if message.get("role") not in ("user", "assistant"):
-                raise BadRequest(f"unknown message role {message.get('role')!r}")
         try:
-            instructions, conversation = read_conversation(messages, system=body.get("system"))
+            conversation = self.conversations.read(messages, system=body.get("system"),
+                                                   check=_known_role)
             tools = tool_names(items(body, "tools"))
         except ChatFormatError as exc:
             raise BadRequest(str(exc)) from None
-        return WireRequest(instructions=instructions or "", messages=conversation,
-                           tools=tools, model=model_name(body), stream=flag(body, "stream"))
+        return WireRequest(instructions=conversation.instructions or "",
+                           messages=conversation.messages, tools=tools,
+                           model=model_name(body), stream=flag(body, "stream"),
+                           keys=self.keys)
 
     def json_answer(self, reply: Reply) -> dict[str, Any]:
         answer = reply.answer

@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ...model.chat import ChatFormatError, read_conversation, tool_names
+from ...model.chat import ChatFormatError, tool_names
 from ..models import Answer
+from ._prefix import ConversationCache, KeyCache
 from ._wire import (
     BadRequest,
     Reply,
@@ -42,26 +43,34 @@ def _usage(answer: Answer) -> dict[str, Any] | None:
 _ROLES = ("system", "developer", "user", "assistant", "tool", "function")
 
 
+def _known_role(message: dict[str, Any]) -> None:
+    if message.get("role") not in _ROLES:
+        raise BadRequest(f"unknown message role {message.get('role')!r}")
+
+
 class OpenAIChat(WireProtocol):
     name = "openai.chat"
     path = "/v1/chat/completions"
 
+    def __init__(self) -> None:
+        self.conversations = ConversationCache()
+        self.keys = KeyCache()
+
     def read(self, body: dict[str, Any]) -> WireRequest:
-        """The request read as a trace's Chat Completions messages are (``model.chat``)."""
+        """The request read as a trace's Chat Completions messages are (``model.chat``);
+        the messages the last request sent are not read again (``_prefix``)."""
         messages = items(body, "messages")
-        for message in messages:
-            if message.get("role") not in _ROLES:
-                raise BadRequest(f"unknown message role {message.get('role')!r}")
         try:
-            instructions, conversation = read_conversation(messages)
+            conversation = self.conversations.read(messages, check=_known_role)
             tools = tool_names(items(body, "tools")) + tool_names(items(body, "functions"))
         except ChatFormatError as exc:
             raise BadRequest(str(exc)) from None
         options = body.get("stream_options")
         include_usage = isinstance(options, dict) and options.get("include_usage") is True
-        return WireRequest(instructions=instructions or "", messages=conversation,
-                           tools=tools, model=model_name(body),
-                           stream=flag(body, "stream"), include_usage=include_usage)
+        return WireRequest(instructions=conversation.instructions or "",
+                           messages=conversation.messages, tools=tools,
+                           model=model_name(body), stream=flag(body, "stream"),
+                           include_usage=include_usage, keys=self.keys)
 
     def json_answer(self, reply: Reply) -> dict[str, Any]:
         answer = reply.answer

@@ -12,6 +12,7 @@ from ...model import ChatMessage, RequestedToolCall
 from ...model.chat import ChatFormatError, Conversation, join_instructions
 from ...model.responses_items import as_chat_messages
 from ..models import Answer
+from ._prefix import KeyCache
 from ._wire import (
     BadRequest,
     Reply,
@@ -106,6 +107,7 @@ class OpenAIResponses(WireProtocol):
 
     def __init__(self, store: ResponseStore | None = None) -> None:
         self.store = store or ResponseStore()
+        self.keys = KeyCache()
 
     def read(self, body: dict[str, Any]) -> WireRequest:
         """The request, with the conversation of ``previous_response_id`` before its input:
@@ -132,7 +134,8 @@ class OpenAIResponses(WireProtocol):
                 messages.append(message)
         return WireRequest(instructions=join_instructions(own + carried), messages=messages,
                            tools=_tool_names(body), model=model_name(body),
-                           stream=flag(body, "stream"), input_instructions=carried)
+                           stream=flag(body, "stream"), input_instructions=carried,
+                           keys=self.keys)
 
     def answered(self, request: WireRequest, reply: Reply) -> None:
         calls = [RequestedToolCall(tool_name=call.name, tool_args=call.arguments,
