@@ -1,6 +1,6 @@
 """Run the support agent "in production" on five tickets and write their traces.
 
-    python examples/record_traces.py [OUT_DIR]      # default: examples/traces/
+    python examples/runner-api/record_traces.py [OUT_DIR]   # default: examples/runner-api/traces/
 
 Production ran version 1.3.0 (the BUGGY policy). The tools and the clock are deterministic, so
 every run of this script writes byte-identical files.
@@ -14,8 +14,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-if str(HERE.parent) not in sys.path:
-    sys.path.append(str(HERE.parent))  # replaycase from this checkout when not installed
+if str(HERE.parents[1]) not in sys.path:
+    sys.path.append(str(HERE.parents[1]))  # replaycase from this checkout when not installed
 
 from support_agent import BUGGY, Policy, run_production  # noqa: E402
 
