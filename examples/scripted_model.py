@@ -16,7 +16,7 @@ import json
 import re
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -47,8 +47,9 @@ def decide(messages: list[dict[str, Any]], tools: list[str]) -> dict[str, Any]:
     if called["name"] == "lookup_billing":
         account = json.loads(result)
         charge = account["invoices"][0]
-        if "description" not in charge and "issue_refund" in tools:  # a charge it cannot tell
-            return _call("issue_refund", invoice_id=charge["id"], amount=charge["amount"])  # refunds
+        if "description" not in charge and "issue_refund" in tools:
+            # it cannot tell what the charge was for, so it refunds it
+            return _call("issue_refund", invoice_id=charge["id"], amount=charge["amount"])
         return _say(f"The ${charge['amount']:.2f} charge on {charge['id']} is "
                     f"{charge['description']}.")
     return _say(f"I've refunded ${called['arguments']['amount']:.2f} to your card.")
@@ -131,10 +132,8 @@ def main() -> None:
     port = parser.parse_args().port
     server = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
     print(f"scripted model on http://127.0.0.1:{server.server_address[1]}/v1", flush=True)
-    try:
+    with suppress(KeyboardInterrupt):
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":

@@ -18,8 +18,8 @@ import pytest
 
 pytest.importorskip("openai")
 
-from replaycase.case import load_case  # noqa: E402
-from replaycase.scaffolding.build import ScaffoldOptions, scaffold  # noqa: E402
+from replaycase.case import load_case
+from replaycase.scaffolding.build import ScaffoldOptions, scaffold
 
 REPO = Path(__file__).parent.parent
 EXAMPLES = REPO / "examples"
@@ -86,7 +86,8 @@ def test_the_scripted_model_is_deterministic_and_speaks_chat_completions() -> No
                    for _ in range(2)]
     assert answers[0] == answers[1]
     [call] = answers[0]["choices"][0]["message"]["tool_calls"]
-    assert call["function"] == {"name": "search_kb", "arguments": '{"query": "change payment card"}'}
+    assert call["function"] == {"name": "search_kb",
+                                "arguments": '{"query": "change payment card"}'}
     assert answers[0]["choices"][0]["finish_reason"] == "tool_calls"
 
 
