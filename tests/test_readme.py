@@ -81,6 +81,7 @@ def test_walkthrough_runs_as_written(tmp_path: Path) -> None:
                     assert expected in done.stdout, (command, done.stdout)
 
 
+@pytest.mark.slow  # tests/test_example_sdk_agent.py replays the same cases while you work
 def test_the_main_job_replays_the_committed_cases_all_fixed(tmp_path: Path) -> None:
     pytest.importorskip("openai")
     [line] = [line for line in README.splitlines() if line.startswith("pip install \".[sdk]\"")]
