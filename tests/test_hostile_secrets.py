@@ -338,7 +338,7 @@ def test_lint_finds_a_pattern_left_in_the_free_text(tmp_path: Path) -> None:
 
 
 def test_replay_redaction_patterns_keep_result_json_whole(tmp_path: Path) -> None:
-    case = load_case(REPO / "cases" / "tool-loop")
+    case = load_case(REPO / "examples" / "runner-api" / "cases" / "tool-loop")
     plain = replay_case(case, _options(tmp_path / "plain", []))
     redacted = replay_case(case, _options(tmp_path / "redacted", HOSTILE_PATTERNS))
     assert plain.verdict == redacted.verdict == "reproduced"
