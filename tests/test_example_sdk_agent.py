@@ -111,3 +111,12 @@ def test_record_traces_still_makes_the_committed_traces(tmp_path: Path) -> None:
         failing = [line for line in committed.splitlines() if '"branch":"accepted"' not in line]
         assert fresh == failing
         assert json.loads(fresh[0])["not_recorded"] == ["tools"]  # this instrumentation's way
+
+
+def test_the_customer_e_mail_in_the_trace_never_reaches_the_cases() -> None:
+    email = "jane.doe@example.com"
+    assert email in (EXAMPLES / "traces" / "tool-loop.otlp.jsonl").read_text()
+    leaked = [p for p in (REPO / "cases").rglob("*") if p.is_file() and email in p.read_text()]
+    assert leaked == []
+    notes = (REPO / "cases" / "tool-loop" / "notes.md").read_text()
+    assert "<redacted:email:1>" in notes
