@@ -31,6 +31,7 @@ MODEL = "gpt-4o-mini"
 SYSTEM = ("You are Acme's billing support agent. Look up the customer's account before "
           "answering billing questions; use the help center for how-to questions.")
 LOOP_GUARD = 5  # identical tool calls before the run is stopped
+BUGGY = "--buggy" in sys.argv  # release 1.3.0, what production ran
 
 # --- the tools: plain functions ------------------------------------------------------------
 
@@ -38,9 +39,6 @@ ACCOUNTS = {"C-20077": {"customer_id": "C-20077", "plan": "Pro", "invoices": [{
     "id": "INV-2024-0312", "amount": 12.0,
     "description": "a prorated charge for 1 extra Pro seat added on 12 March"}]}}
 ARTICLES = {"what is your refund policy": "Refunds are possible within 30 days of a charge."}
-
-
-BUGGY = "--buggy" in sys.argv  # release 1.3.0, what production ran
 
 
 def lookup_billing(customer_id: str) -> dict[str, Any]:
