@@ -25,7 +25,7 @@ RANKS: dict[str, int] = {
     "assertions": 5,
     "case": 6,
     "scaffolding": 7, "replay": 7, "diff": 7,
-    "report": 8,
+    "report": 8, "recording": 8,
     "pytest_plugin": 9, "cli": 9,
     "__main__": 10,
     "__init__": 11,

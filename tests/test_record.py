@@ -8,11 +8,14 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import shutil
 import socket
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -25,62 +28,98 @@ from replaycase.scaffolding.build import ScaffoldOptions, scaffold
 from replaycase.tape import read_tape
 from replaycase.tape.models import Answer, AnswerToolCall, MatchKey, TapeTurn
 
-AGENT = Path(__file__).parent / "data" / "sdk_agents" / "billing_agent.py"
-QUESTION = "Why was I charged twice in March? My customer id is C-10442."
+AGENTS = Path(__file__).parent / "data" / "sdk_agents"
 SECRET = "sk-upstream-" + "7" * 40
-LOOKUP = Answer(model="gpt-4o-mini-2024-07-18", stop_reason="tool_calls",
-                tool_calls=[AnswerToolCall(name="lookup_billing",
-                                           arguments={"customer_id": "C-10442"})])
-APOLOGY = Answer(model="gpt-4o-mini-2024-07-18", stop_reason="stop",
-                 text="I'm sorry: our billing system is down. Please try again in an hour.")
+MODEL = "gpt-4o-mini-2024-07-18"
+APOLOGY_TEXT = "I'm sorry: our billing system is down. Please try again in an hour."
+
+
+class Flavour(NamedTuple):
+    """An agent and the API it talks: OpenAI Chat Completions, Responses, or Anthropic."""
+
+    agent: str
+    api: str
+    question: str
+
+    @property
+    def anthropic(self) -> bool:
+        return self.agent == "claims_agent.py"
+
+    def cmd(self, variant: str) -> str:
+        return (f"{shlex.quote(sys.executable)} {shlex.quote(str(AGENTS / self.agent))} "
+                f"{variant} {self.api}")
+
+    def base_url(self, server: ModelServer) -> str:
+        return server.url if self.anthropic else server.openai_base_url
+
+
+BILLING = "Why was I charged twice in March? My customer id is C-10442."
+FLAVOURS = {name: Flavour(agent, api, question) for name, agent, api, question in [
+    ("chat", "billing_agent.py", "chat", BILLING),
+    ("chat-stream", "billing_agent.py", "chat-stream", BILLING),
+    ("responses", "billing_agent.py", "responses", BILLING),
+    ("responses-previous", "billing_agent.py", "responses-previous", BILLING),
+    ("anthropic", "claims_agent.py", "json", "Where is my claim CL-5521?"),
+    ("anthropic-stream", "claims_agent.py", "stream", "Where is my claim CL-5521?")]}
+CHAT = FLAVOURS["chat"]
 
 
 class Scripted:
-    """A model: the lookup until the tool failed twice, then what ``then`` says."""
+    """A model: it asks for the lookup until the tool failed twice and the agent asked it to
+    apologize; then it answers ``then`` (or asks for the lookup again: ``then=None``)."""
 
-    def __init__(self, then: Answer = LOOKUP) -> None:
+    def __init__(self, then: str | None = APOLOGY_TEXT) -> None:
         self.then = then
         self.asked = 0
 
     def answer(self, key: MatchKey) -> TapeTurn:
         self.asked += 1
         apologize = any("apologize" in m.text for m in key.history or ())
-        return TapeTurn(turn=self.asked, key=MatchKey(),
-                        answer=self.then if apologize else LOOKUP)
+        if apologize and self.then is not None:
+            answer = Answer(model=MODEL, stop_reason="stop", text=self.then)
+        elif "get_claim" in (key.tools or ()):
+            answer = Answer(model=MODEL, stop_reason="tool_use", tool_calls=[
+                AnswerToolCall(name="get_claim", arguments={"claim_id": "CL-5521"})])
+        else:
+            answer = Answer(model=MODEL, stop_reason="tool_calls", tool_calls=[
+                AnswerToolCall(name="lookup_billing", arguments={"customer_id": "C-10442"})])
+        return TapeTurn(turn=self.asked, key=MatchKey(), answer=answer)
+
+
+def _scaffolded(tmp_path: Path, flavour: Flavour) -> Path:
+    """The buggy agent's production run against the scripted model, scaffolded."""
+    transcript = tmp_path / "transcript.json"
+    with ModelServer(Scripted(), api_key="sk-prod", log_path=tmp_path / "prod.jsonl") as model:
+        env = {**os.environ, "OPENAI_BASE_URL": model.openai_base_url,
+               "ANTHROPIC_BASE_URL": model.url, "OPENAI_API_KEY": "sk-prod",
+               "ANTHROPIC_API_KEY": "sk-prod", "AGENT_TRANSCRIPT": str(transcript)}
+        done = subprocess.run(shlex.split(flavour.cmd("buggy")), input=flavour.question,
+                              env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1, done.stderr
+    out = tmp_path / "cases" / "billing-loop"
+    scaffold(transcript, out, ScaffoldOptions(case_id="billing-loop"))
+    return out
 
 
 @pytest.fixture()
 def case_dir(tmp_path: Path) -> Path:
-    transcript = tmp_path / "transcript.json"
-    with ModelServer(Scripted(), api_key="sk-prod", log_path=tmp_path / "prod.jsonl") as model:
-        env = {**os.environ, "OPENAI_BASE_URL": model.openai_base_url,
-               "OPENAI_API_KEY": "sk-prod", "AGENT_TRANSCRIPT": str(transcript)}
-        done = subprocess.run([sys.executable, str(AGENT), "buggy"], input=QUESTION, env=env,
-                              capture_output=True, text=True, timeout=60)
-    assert done.returncode == 1, done.stderr
-    out = tmp_path / "cases" / "billing-loop"
-    scaffold(transcript, out, ScaffoldOptions())
-    return out
+    return _scaffolded(tmp_path, CHAT)
 
 
-def _agent(variant: str) -> str:
-    return f"{shlex.quote(sys.executable)} {shlex.quote(str(AGENT))} {variant}"
-
-
-def _record(case_dir: Path, upstream: str, variant: str = "asks",
-            *flags: str) -> subprocess.CompletedProcess[str]:
+def _record(case_dir: Path, upstream: str, variant: str = "asks", *flags: str,
+            flavour: Flavour = CHAT) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
     env["UPSTREAM_KEY"] = SECRET
     return subprocess.run(
         [sys.executable, "-m", "replaycase", "record", str(case_dir), "--runner-cmd",
-         _agent(variant), "--upstream", upstream, "--upstream-key-env", "UPSTREAM_KEY",
+         flavour.cmd(variant), "--upstream", upstream, "--upstream-key-env", "UPSTREAM_KEY",
          "--evidence-dir", str(case_dir.parent.parent / "runs"), *flags],
         env=env, cwd=case_dir.parent.parent, capture_output=True, text=True, timeout=120)
 
 
-def _replay(case_dir: Path, variant: str) -> str:
+def _replay(case_dir: Path, variant: str, flavour: Flavour = CHAT) -> str:
     result = replay_case(load_case(case_dir), ReplayOptions(
-        runner_cmd=_agent(variant), evidence_root=case_dir.parent.parent / "runs",
+        runner_cmd=flavour.cmd(variant), evidence_root=case_dir.parent.parent / "runs",
         timeout_s=60))
     return result.verdict
 
@@ -94,26 +133,32 @@ def _everything_written(root: Path) -> bytes:
     return b"".join(p.read_bytes() for p in root.rglob("*") if p.is_file())
 
 
-def test_a_fix_that_asks_something_new_is_recorded_then_replays_fixed(case_dir: Path,
+@pytest.mark.parametrize("name", FLAVOURS)
+def test_a_fix_that_asks_something_new_is_recorded_then_replays_fixed(name: str,
                                                                       tmp_path: Path) -> None:
-    assert _replay(case_dir, "asks") == "diverged"
+    flavour = FLAVOURS[name]
+    case_dir = _scaffolded(tmp_path, flavour)
+    if flavour == CHAT:
+        assert _replay(case_dir, "asks", flavour) == "diverged"
     upstream_log = tmp_path / "upstream.jsonl"
-    with ModelServer(Scripted(APOLOGY), api_key=SECRET, log_path=upstream_log) as upstream:
-        done = _record(case_dir, upstream.openai_base_url)
+    with ModelServer(Scripted(), api_key=SECRET, log_path=upstream_log) as upstream:
+        done = _record(case_dir, flavour.base_url(upstream), flavour=flavour)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "billing-loop  RECORDED  recorded 1 turn(s) as the accepted branch" in done.stdout
-    assert "turn 3: asked user 'The tool failed twice: apologize.' -> text \"I'm sorry" \
-        in done.stdout
+    assert "turn 3: asked " in done.stdout and "-> text \"I'm sorry" in done.stdout
+    # the upstream was asked once, without streaming, whatever the agent asked
+    [asked] = [json.loads(line) for line in upstream_log.read_text().splitlines()]
+    assert "stream" not in asked["request"] and "previous_response_id" not in asked["request"]
     tape = read_tape(case_dir / "fixtures" / "model_tape.jsonl")
     assert [(t.turn, t.branch) for t in tape.turns] == [
         (1, "failing"), (2, "failing"), (3, "failing"), (3, "accepted")]
-    assert tape.turns[-1].answer.text == APOLOGY.text
+    assert tape.turns[-1].answer.text == APOLOGY_TEXT
     assert "revision: 2" in (case_dir / "case.yaml").read_text()
     notes = (case_dir / "notes.md").read_text()
     assert "## Accepted model turns (replaycase record)" in notes and "turn 3: asked" in notes
     # offline from now on: the fix is fixed, the buggy agent still reproduces
-    assert _replay(case_dir, "asks") == "fixed"
-    assert _replay(case_dir, "buggy") == "reproduced"
+    assert _replay(case_dir, "asks", flavour) == "fixed"
+    assert _replay(case_dir, "buggy", flavour) == "reproduced"
     # the real key is never written anywhere, nor printed
     assert SECRET.encode() not in _everything_written(tmp_path)
     assert SECRET not in done.stdout + done.stderr
@@ -121,7 +166,7 @@ def test_a_fix_that_asks_something_new_is_recorded_then_replays_fixed(case_dir: 
 
 def test_recording_the_same_fix_twice_gives_the_same_folder(case_dir: Path,
                                                            tmp_path: Path) -> None:
-    with ModelServer(Scripted(APOLOGY), api_key=SECRET, log_path=tmp_path / "u.jsonl") as up:
+    with ModelServer(Scripted(), api_key=SECRET, log_path=tmp_path / "u.jsonl") as up:
         assert _record(case_dir, up.openai_base_url).returncode == 0
         first = _folder(case_dir)
         again = _record(case_dir, up.openai_base_url)
@@ -130,10 +175,27 @@ def test_recording_the_same_fix_twice_gives_the_same_folder(case_dir: Path,
     assert _folder(case_dir) == first
 
 
+def test_re_recording_replaces_the_accepted_branch_never_the_failing_one(
+        case_dir: Path, tmp_path: Path) -> None:
+    failing = [line for line in (case_dir / "fixtures" / "model_tape.jsonl").read_text()
+               .splitlines() if '"failing"' in line]
+    for text in (APOLOGY_TEXT, "Sorry, billing is down; a specialist will e-mail you."):
+        with ModelServer(Scripted(text), api_key=SECRET, log_path=tmp_path / "u.jsonl") as up:
+            done = _record(case_dir, up.openai_base_url)
+        assert done.returncode == 0, done.stdout + done.stderr
+    lines = (case_dir / "fixtures" / "model_tape.jsonl").read_text().splitlines()
+    assert [line for line in lines if '"failing"' in line] == failing
+    [accepted] = [json.loads(line) for line in lines if '"accepted"' in line]
+    assert accepted["answer"]["text"].startswith("Sorry, billing is down")
+    assert "revision: 3" in (case_dir / "case.yaml").read_text()
+    notes = (case_dir / "notes.md").read_text()
+    assert notes.count("## Accepted model turns") == 1 and "Revision 3:" in notes
+
+
 def test_a_recorded_run_that_fails_its_assertions_writes_nothing(case_dir: Path,
                                                                  tmp_path: Path) -> None:
     before = _folder(case_dir)
-    with ModelServer(Scripted(LOOKUP), api_key=SECRET, log_path=tmp_path / "u.jsonl") as up:
+    with ModelServer(Scripted(None), api_key=SECRET, log_path=tmp_path / "u.jsonl") as up:
         done = _record(case_dir, up.openai_base_url)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "FAILED  the recorded run does not pass its desired assertions" in done.stdout
@@ -142,7 +204,7 @@ def test_a_recorded_run_that_fails_its_assertions_writes_nothing(case_dir: Path,
 
 def test_dry_run_shows_the_turns_and_writes_nothing(case_dir: Path, tmp_path: Path) -> None:
     before = _folder(case_dir)
-    with ModelServer(Scripted(APOLOGY), api_key=SECRET, log_path=tmp_path / "u.jsonl") as up:
+    with ModelServer(Scripted(), api_key=SECRET, log_path=tmp_path / "u.jsonl") as up:
         done = _record(case_dir, up.openai_base_url, "asks", "--dry-run", "--output", "json")
     assert done.returncode == 0, done.stderr
     [case] = json.loads(done.stdout)["cases"]
@@ -173,21 +235,29 @@ class _RawUpstream:
                 return
             with conn:
                 conn.recv(65536)
+                if not self.reply:
+                    time.sleep(5)
                 conn.sendall(self.reply)
 
 
-@pytest.mark.parametrize("problem", ["refused", "unauthorized", "cut short", "not json"])
+@pytest.mark.parametrize("problem", ["refused", "unauthorized", "cut short", "not json",
+                                     "silent"])
 def test_an_upstream_that_fails_ends_the_case_with_one_line(case_dir: Path, tmp_path: Path,
                                                             problem: str) -> None:
     before = _folder(case_dir)
     if problem == "unauthorized":
-        with ModelServer(Scripted(APOLOGY), api_key="sk-other",
+        with ModelServer(Scripted(), api_key="sk-other",
                          log_path=tmp_path / "u.jsonl") as up:
             done = _record(case_dir, up.openai_base_url)
         expected = "answered HTTP 401"
     elif problem == "refused":
         done = _record(case_dir, "http://127.0.0.1:9/v1")
         expected = "cannot be reached"
+    elif problem == "silent":
+        raw = _RawUpstream(b"")  # reads the request, never answers
+        done = _record(case_dir, raw.url, "asks", "--upstream-timeout", "1")
+        raw.sock.close()
+        expected = "cannot be reached: timed out"
     else:
         raw = _RawUpstream(_CUT if problem == "cut short" else _HTML)
         done = _record(case_dir, raw.url)
@@ -213,7 +283,7 @@ def test_record_needs_an_upstream_and_a_runner(case_dir: Path) -> None:
 def test_lint_judges_the_accepted_branch(case_dir: Path, tmp_path: Path) -> None:
     from replaycase.case.lint import lint_case
 
-    with ModelServer(Scripted(APOLOGY), api_key=SECRET, log_path=tmp_path / "u.jsonl") as up:
+    with ModelServer(Scripted(), api_key=SECRET, log_path=tmp_path / "u.jsonl") as up:
         assert _record(case_dir, up.openai_base_url).returncode == 0
     report = lint_case(case_dir)
     assert report.clean, report.problems
@@ -235,3 +305,17 @@ def test_lint_judges_the_accepted_branch(case_dir: Path, tmp_path: Path) -> None
     messages = [p.message for p in lint_case(case_dir).problems]
     assert any("accepted turn 3 does not continue the failing branch" in m
                for m in messages), messages
+
+
+def test_two_cases_are_recorded_at_once(case_dir: Path, tmp_path: Path) -> None:
+    twin = case_dir.parent / "billing-loop-twin"
+    shutil.copytree(case_dir, twin)
+    spec = twin / "case.yaml"
+    spec.write_text(spec.read_text().replace("id: billing-loop", "id: billing-loop-twin", 1))
+    with ModelServer(Scripted(), api_key=SECRET, log_path=tmp_path / "u.jsonl") as up:
+        done = _record(case_dir.parent, up.openai_base_url, "asks", "-j", "2")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.count("RECORDED") == 2
+    for folder in (case_dir, twin):
+        tape = read_tape(folder / "fixtures" / "model_tape.jsonl")
+        assert [t.branch for t in tape.turns].count("accepted") == 1

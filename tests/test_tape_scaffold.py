@@ -145,9 +145,9 @@ def test_accepted_turns_are_not_checked_against_the_trace(tmp_path: Path) -> Non
     lines = (folder / TAPE).read_text().splitlines()
     accepted = json.loads(lines[2])
     accepted.update(turn=3, branch="accepted")
-    accepted["key"]["history"][0]["text"] = "something new"
+    accepted["key"]["history"][-1]["text"] = "something new"
     (folder / TAPE).write_text("\n".join([*lines, json.dumps(accepted)]) + "\n")
-    assert lint_case(folder).clean
+    assert lint_case(folder).clean  # the conversation starts as the failing branch's does
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -11,11 +11,13 @@ import pytest
 from replaycase.model import ChatMessage, RequestedToolCall
 from replaycase.model.chat import read_conversation
 from replaycase.tape.key import make_key
+from replaycase.tape.models import Answer, AnswerToolCall
 from replaycase.tape.protocols import (
     AnthropicMessages,
     BadRequest,
     OpenAIChat,
     OpenAIResponses,
+    Reply,
 )
 
 CALL = RequestedToolCall(tool_name="get_order", tool_args={"id": 1}, call_id="c9")
@@ -66,6 +68,28 @@ def test_responses_request_joins_consecutive_assistant_items() -> None:
              "arguments": '{"id":1}'},
             {"type": "function_call_output", "call_id": "b", "output": "found"}]})
     assert request.key() == EXPECTED
+
+
+def test_previous_response_id_carries_the_inputs_system_items_not_instructions() -> None:
+    """As LangChain's ``use_previous_response_id`` sends a conversation: the system message
+    once, as an input item; then only the new items. OpenAI carries over the earlier input
+    items (system and developer ones too) but not the earlier ``instructions``."""
+    responses = OpenAIResponses()
+    first = responses.read({"instructions": "Old rules.", "input": [
+        {"type": "message", "role": "system", "content": "Be brief."},
+        {"role": "user", "content": "Hi"}]})
+    answer = Answer(tool_calls=[AnswerToolCall(name="get_order", arguments={"id": 1})])
+    responses.answered(first, Reply(answer=answer, base_id="t_1", model="m", request=first))
+    second = responses.read({"previous_response_id": "resp_t_1", "input": [
+        {"role": "developer", "content": "Be kind."},
+        {"type": "function_call_output", "call_id": "call_t_1_0", "output": "found"}]})
+    call = RequestedToolCall(tool_name="get_order", tool_args={"id": 1}, call_id="x")
+    assert second.key() == make_key("Be brief.\n\nBe kind.", [
+        ChatMessage(role="user", text="Hi"), ChatMessage(role="assistant", tool_calls=[call]),
+        ChatMessage(role="tool", text="found", call_id="x")], [])
+    again = responses.read({"previous_response_id": "resp_t_1", "instructions": "New rules.",
+                            "input": "Go on."})
+    assert again.key().instructions == "New rules.\n\nBe brief."
 
 
 ANTHROPIC: dict[str, Any] = {

@@ -108,7 +108,8 @@ def record_case(case: ReplayCase, replay: ReplayOptions, options: RecordOptions)
     turns = [turn_summary(turn) for turn in accepted]
     if not result.passes("fixed"):
         failed = [a.message for a in result.assertions if not a.passed]
-        why = "; ".join(failed) or result.runner.reason or f"verdict {result.verdict}"
+        why = (result.divergence.message if result.divergence is not None else
+               "; ".join(failed) or result.runner.reason or f"verdict {result.verdict}")
         return made(status="failed", result=result, turns=turns, message=(
             f"the recorded run does not pass its desired assertions ({why}): nothing written"))
     new = with_accepted(tape, accepted, case.id)

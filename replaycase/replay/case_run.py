@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from .._jsonio import DEFAULT_LIMITS, Limits, check_file, decode, loads
 from .._safe_files import Folder, read_regular
@@ -62,15 +63,7 @@ def case_input_text(case: ReplayCase, limits: Limits = DEFAULT_LIMITS) -> str | 
     and in ``REPLAYCASE_INPUT`` (DESIGN 8): a string as it is, anything else as JSON; None when
     the case has none.
     A link, special file or malformed JSON there is a CaseError naming the file."""
-    path = case.input_path
-    if not os.path.lexists(path):
-        return None
-    try:
-        check_file(path, limits)
-        value = loads(decode(read_regular(path, limits.max_file_bytes, follow=False), path),
-                      path, limits)
-    except InputError as exc:
-        raise CaseError(path, exc.problem) from None
+    value = _fixture(case.input_path, limits)
     value = value.get("input") if isinstance(value, dict) else value  # {run_id, input}
     if value is None:
         return None
@@ -81,18 +74,23 @@ def recorded_tool_errors(case: ReplayCase, limits: Limits = DEFAULT_LIMITS) -> f
     """The tool-result texts fixtures/tool_calls.json holds as errors: on the wire a tool
     result with one of them is an error (Chat Completions and Responses have no error flag).
     A link, special file or malformed JSON there is a CaseError naming the file."""
-    path = case.fixtures_dir / "tool_calls.json"
-    if not os.path.lexists(path):
-        return frozenset()
-    try:
-        check_file(path, limits)
-        value = loads(decode(read_regular(path, limits.max_file_bytes, follow=False), path),
-                      path, limits)
-    except InputError as exc:
-        raise CaseError(path, exc.problem) from None
+    value = _fixture(case.fixtures_dir / "tool_calls.json", limits)
     calls = value if isinstance(value, list) else []
     return frozenset(c["output"] for c in calls if isinstance(c, dict)
                      and c.get("is_error") is True and isinstance(c.get("output"), str))
+
+
+def _fixture(path: Path, limits: Limits) -> Any:
+    """A fixture's JSON value (None when the file is not there); CaseError naming the file
+    for a link, special file or malformed JSON."""
+    if not os.path.lexists(path):
+        return None
+    try:
+        check_file(path, limits)
+        return loads(decode(read_regular(path, limits.max_file_bytes, follow=False), path),
+                     path, limits)
+    except InputError as exc:
+        raise CaseError(path, exc.problem) from None
 
 
 def runner_env(case: ReplayCase, run_dir: Path, base: dict[str, str],

@@ -27,6 +27,9 @@ class WireRequest:
     model: str | None = None
     stream: bool = False
     include_usage: bool = False
+    input_instructions: list[str] = field(default_factory=list)
+    """Responses: the system and developer texts of the conversation's input items (its
+    previous responses' too), which ``previous_response_id`` carries over."""
 
     def key(self) -> MatchKey:
         return make_key(self.instructions, self.messages, self.tools)

@@ -29,17 +29,18 @@ from .openai_chat import openai_error
 
 
 class ResponseStore:
-    """The conversations of the responses given, by response id (thread-safe)."""
+    """The conversations of the responses given, by response id (thread-safe): the history and
+    the system and developer texts of its input items (``instructions`` is not carried over)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._histories: dict[str, list[ChatMessage]] = {}
+        self._histories: dict[str, tuple[list[str], list[ChatMessage]]] = {}
         self._items: dict[str, list[Any]] = {}
 
     def keep(self, response_id: str, history: list[ChatMessage],
-             raw_items: list[Any] | None = None) -> None:
+             raw_items: list[Any] | None = None, instructions: list[str] | None = None) -> None:
         with self._lock:
-            self._histories[response_id] = history
+            self._histories[response_id] = (list(instructions or []), list(history))
             self._items[response_id] = raw_items or []
 
     def items(self, response_id: str) -> list[Any] | None:
@@ -48,10 +49,11 @@ class ResponseStore:
             found = self._items.get(response_id)
         return None if found is None else list(found)
 
-    def history(self, response_id: str) -> list[ChatMessage] | None:
+    def conversation(self, response_id: str) -> tuple[list[str], list[ChatMessage]] | None:
+        """The input's instruction texts and the history, copied; None when unknown."""
         with self._lock:
             found = self._histories.get(response_id)
-        return None if found is None else list(found)
+        return None if found is None else (list(found[0]), list(found[1]))
 
 
 def _add_assistant(messages: list[ChatMessage], text: str,
@@ -106,17 +108,21 @@ class OpenAIResponses(WireProtocol):
         self.store = store or ResponseStore()
 
     def read(self, body: dict[str, Any]) -> WireRequest:
+        """The request, with the conversation of ``previous_response_id`` before its input:
+        that conversation's system and developer input items too, but not its
+        ``instructions`` (as OpenAI does: only the request's own apply)."""
         given = body.get("instructions")
-        instructions = [given] if isinstance(given, str) and given else []
-        messages = []
+        own = [given] if isinstance(given, str) and given else []
+        carried: list[str] = []
+        messages: list[ChatMessage] = []
         previous = body.get("previous_response_id")
         if previous is not None:
-            history = self.store.history(previous) if isinstance(previous, str) else None
-            if history is None:
+            found = self.store.conversation(previous) if isinstance(previous, str) else None
+            if found is None:
                 raise BadRequest(f"Previous response with id '{previous}' not found.")
-            messages = history
+            carried, messages = found
         try:
-            given_messages = _read_input(body.get("input"), instructions)
+            given_messages = _read_input(body.get("input"), carried)
         except ChatFormatError as exc:
             raise BadRequest(str(exc)) from None
         for message in given_messages:
@@ -124,9 +130,9 @@ class OpenAIResponses(WireProtocol):
                 _add_assistant(messages, message.text, list(message.tool_calls))
             else:
                 messages.append(message)
-        return WireRequest(instructions=join_instructions(instructions), messages=messages,
+        return WireRequest(instructions=join_instructions(own + carried), messages=messages,
                            tools=_tool_names(body), model=model_name(body),
-                           stream=flag(body, "stream"))
+                           stream=flag(body, "stream"), input_instructions=carried)
 
     def answered(self, request: WireRequest, reply: Reply) -> None:
         calls = [RequestedToolCall(tool_name=call.name, tool_args=call.arguments,
@@ -135,7 +141,8 @@ class OpenAIResponses(WireProtocol):
         history = list(request.messages)
         _add_assistant(history, reply.answer.text, calls)
         raw = self.forwardable(reply.extra)["input"]
-        self.store.keep(_response_id(reply), history, [*raw, *self._output(reply)])
+        self.store.keep(_response_id(reply), history, [*raw, *self._output(reply)],
+                        request.input_instructions)
 
     def forwardable(self, body: dict[str, Any]) -> dict[str, Any]:
         """The body with ``previous_response_id`` (an id of this server's) expanded into the
