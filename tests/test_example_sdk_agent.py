@@ -91,6 +91,7 @@ def test_the_scripted_model_is_deterministic_and_speaks_chat_completions() -> No
     assert answers[0]["choices"][0]["finish_reason"] == "tool_calls"
 
 
+@pytest.mark.slow  # 2 s on a quiet machine, 8 s on a loaded one: OTel, openai, four runs
 def test_record_traces_still_makes_the_committed_traces(tmp_path: Path) -> None:
     """Fresh OTel traces (timestamps aside) scaffold the committed tapes: the real
     instrumentation, with content captured, carries every message and answer the tape needs."""
