@@ -1,23 +1,54 @@
-"""Run the support agent "in production" on five tickets and write their traces.
+"""Run the support agent "in production" on four tickets and export its OpenTelemetry traces.
 
-    python examples/record_traces.py [OUT_DIR]      # default: examples/traces/
+    pip install -e ".[examples]"
+    python examples/record_traces.py [OUT_DIR]          # default: examples/traces/
 
-Production ran version 1.3.0 (the BUGGY policy). The tools and the clock are deterministic, so
-every run of this script writes byte-identical files.
+Production ran release 1.3.0 (``agent.BUGGY``) against examples/scripted_model.py, started
+here in a thread. The agent is instrumented as a team would instrument it: the real
+``opentelemetry-instrumentation-openai-v2`` package with message content captured
+(``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true``: one chat span per model call, the
+messages and answers as GenAI log events), under one ``invoke_agent`` span per request. Each
+ticket is written as OTLP JSON, as the OpenTelemetry Collector's file exporter writes it: one
+``TracesData`` line, then one ``LogsData`` line. Ids are deterministic; timestamps are not.
 """
 
 from __future__ import annotations
 
+import base64
+import json
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+os.environ["OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"] = "true"
+
+from google.protobuf.json_format import MessageToDict
+from openai import OpenAI
+from opentelemetry import trace
+from opentelemetry.exporter.otlp.proto.common._log_encoder import encode_logs
+from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+from opentelemetry.instrumentation.openai_v2 import OpenAIInstrumentor
+from opentelemetry.sdk._logs import LoggerProvider
+from opentelemetry.sdk._logs.export import (
+    InMemoryLogRecordExporter,
+    SimpleLogRecordProcessor,
+)
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import (
+    InMemorySpanExporter,
+)
+from opentelemetry.sdk.trace.id_generator import IdGenerator
+from opentelemetry.trace import Status, StatusCode
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-if str(HERE.parent) not in sys.path:
-    sys.path.append(str(HERE.parent))  # replaycase from this checkout when not installed
 
-from support_agent import BUGGY, Policy, run_production  # noqa: E402
+import agent  # noqa: E402
+import scripted_model  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -25,38 +56,95 @@ class Scenario:
     """One support ticket as production received it."""
 
     name: str
-    run_id: str
-    start: str
     question: str
 
 
 SCENARIOS = [
-    Scenario("tool-loop", "sup-20260312-0001", "2026-03-12T10:00:00Z",
-             "Why was I charged $49.99 twice in March? My customer id is C-10442 and my email "
-             "is jane.doe@example.com."),
-    Scenario("tool-error-unhandled", "sup-20260312-0002", "2026-03-12T10:07:00Z",
-             "How do I change the card on my account?"),
-    Scenario("wrong-tool", "sup-20260312-0003", "2026-03-12T10:14:00Z",
-             "Can you explain the $12.00 charge on invoice INV-2024-0312? Customer id C-20077."),
-    Scenario("no-final-output", "sup-20260312-0004", "2026-03-12T10:21:00Z",
-             "Compare the Pro and Team plans for a 12-person company."),
-    Scenario("happy", "sup-20260312-0005", "2026-03-12T10:28:00Z",
-             "What is your refund policy?"),
+    Scenario("tool-loop", "Why was I charged $49.99 twice in March? My customer id is C-10442 "
+             "and my email is jane.doe@example.com."),
+    Scenario("tool-error-unhandled", "How do I change the card on my account?"),
+    Scenario("wrong-tool", "Can you explain the $12.00 charge on invoice INV-2024-0312? "
+             "Customer id C-20077."),
+    Scenario("happy", "What is your refund policy?"),
 ]
 
 
-def main(out_dir: Path | None = None, policy: Policy = BUGGY) -> list[Path]:
-    """Record every scenario with ``policy`` into ``out_dir``; return the files written."""
+_IDS = ("traceId", "spanId", "parentSpanId")
+
+
+class CountingIds(IdGenerator):
+    """Trace and span ids from a counter: the same ticket gets the same ids every run."""
+
+    def __init__(self) -> None:
+        self.trace, self.span = 0x5e1f0000_00000000_00000000_00000000, 0x0a00000000000000
+
+    def generate_trace_id(self) -> int:
+        self.trace += 1
+        return self.trace
+
+    def generate_span_id(self) -> int:
+        self.span += 1
+        return self.span
+
+
+def _hex_ids(node: Any) -> Any:
+    """OTLP/JSON writes ids as hex (protobuf's default JSON would write base64)."""
+    if isinstance(node, dict):
+        return {k: base64.b64decode(v).hex() if k in _IDS else _hex_ids(v)
+                for k, v in node.items()}
+    if isinstance(node, list):
+        return [_hex_ids(item) for item in node]
+    return node
+
+
+def main(out_dir: Path | None = None) -> list[Path]:
+    """Record every scenario with release 1.3.0 into ``out_dir``; return the files written."""
     out = Path(out_dir) if out_dir is not None else HERE / "traces"
     out.mkdir(parents=True, exist_ok=True)
+    resource = Resource({"service.name": "support-agent",
+                                "service.version": "1.3.0"})
+    ids = CountingIds()
+    spans, logs = InMemorySpanExporter(), InMemoryLogRecordExporter()
+    tracer_provider = TracerProvider(resource=resource, id_generator=ids)
+    tracer_provider.add_span_processor(SimpleSpanProcessor(spans))
+    logger_provider = LoggerProvider(resource=resource)
+    logger_provider.add_log_record_processor(SimpleLogRecordProcessor(logs))
+    instrumentor = OpenAIInstrumentor()
+    instrumentor.instrument(tracer_provider=tracer_provider, logger_provider=logger_provider)
+    tracer = tracer_provider.get_tracer("support-agent")
+    agent.BUGGY = True
     written = []
-    for scenario in SCENARIOS:
-        recorder = run_production(scenario.question, policy, run_id=scenario.run_id,
-                                  start=scenario.start)
-        written.append(recorder.save(out / f"{scenario.name}.json"))
+    try:
+        with scripted_model.serve() as base_url:
+            client = OpenAI(base_url=base_url, api_key="sk-production")
+            for scenario in SCENARIOS:
+                spans.clear()
+                logs.clear()
+                _run(tracer, client, scenario)
+                path = out / f"{scenario.name}.otlp.jsonl"
+                lines = [MessageToDict(encode_spans(spans.get_finished_spans())),
+                         MessageToDict(encode_logs(logs.get_finished_logs()))]
+                path.write_text("".join(json.dumps(_hex_ids(line)) + "\n" for line in lines))
+                written.append(path)
+    finally:
+        instrumentor.uninstrument()
     return written
 
 
+def _run(tracer: trace.Tracer, client: OpenAI, scenario: Scenario) -> None:
+    """One request, as the service handles it: a failure is recorded on its span."""
+    with tracer.start_as_current_span(
+            "invoke_agent support_agent", record_exception=False, set_status_on_exception=False,
+            attributes={"gen_ai.operation.name": "invoke_agent",
+                        "gen_ai.agent.name": "support_agent"}) as span:
+        try:
+            agent.answer(scenario.question, client=client)
+        except Exception as exc:
+            span.record_exception(exc)
+            span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
+            span.set_attribute("error.type", type(exc).__name__)
+
+
 if __name__ == "__main__":
-    for path in main(Path(sys.argv[1]) if len(sys.argv) > 1 else None):
-        print(path)
+    for written in main(Path(sys.argv[1]) if len(sys.argv) > 1 else None):
+        print(written)

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "examples"))
+sys.path.insert(0, str(ROOT / "examples" / "runner-api"))
 if str(ROOT) not in sys.path:
     sys.path.append(str(ROOT))  # replaycase from this checkout when not installed
 
@@ -25,7 +25,7 @@ from replaycase.runner import Fixtures, Recorder, in_replay  # noqa: E402
 def main(policy: Policy, name: str) -> int:
     """Replay the agent with ``policy`` on the case replaycase is replaying."""
     if not in_replay():
-        print(f"{name}: not inside a replay; run: replaycase replay cases/ "
+        print(f"{name}: not inside a replay; run: replaycase replay examples/runner-api/cases/ "
               f"--runner-cmd 'python {name}'", file=sys.stderr)
         return 2
     try:

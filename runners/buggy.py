@@ -1,6 +1,6 @@
 """Candidate runner: the buggy support agent (1.3.0, as production ran it); reproduces failures.
 
-    replaycase replay cases/ --runner-cmd "python runners/buggy.py"
+    replaycase replay examples/runner-api/cases/ --runner-cmd "python runners/buggy.py"
 """
 
 from __future__ import annotations

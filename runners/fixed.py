@@ -1,6 +1,6 @@
 """Candidate runner: the fixed support agent (1.4.0), the one every case should pass with.
 
-    replaycase replay cases/ --runner-cmd "python runners/fixed.py"
+    replaycase replay examples/runner-api/cases/ --runner-cmd "python runners/fixed.py"
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from replaycase.case import CaseSpec, dump_case_yaml, load_case
 from replaycase.case.lint import lint_case
 from replaycase.errors import ReplaycaseError
 
-SEED = Path(__file__).parent.parent / "cases" / "tool-loop"
+SEED = Path(__file__).parent.parent / "examples" / "runner-api" / "cases" / "tool-loop"
 BASE: dict[str, Any] = yaml.safe_load((SEED / "case.yaml").read_text())
 
 json_leaf = st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(

@@ -105,7 +105,7 @@ def test_comparison_ignores_what_a_format_cannot_express() -> None:
 
 def test_case_source_trace_against_the_fixed_candidate(tmp_path: Path) -> None:
     case = tmp_path / "tool-loop"
-    shutil.copytree(ROOT / "cases" / "tool-loop", case)
+    shutil.copytree(ROOT / "examples" / "runner-api" / "cases" / "tool-loop", case)
     result = replay_case(load_case(case), ReplayOptions(
         runner_cmd=f"{sys.executable} {ROOT / 'runners' / 'fixed.py'}",
         evidence_root=tmp_path / "runs", cwd=ROOT))

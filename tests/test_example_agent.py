@@ -16,7 +16,7 @@ from replaycase.runner import Fixtures, Recorder
 from replaycase.scaffolding.fixtures import fixture_files
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "examples"))
+sys.path.insert(0, str(ROOT / "examples" / "runner-api"))
 
 import record_traces  # noqa: E402
 from support_agent import (  # noqa: E402
@@ -181,6 +181,7 @@ def test_runner_outside_a_replay_fails_with_one_line(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, str(ROOT / "runners" / "fixed.py")], env=env,
                           cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
-    assert done.stderr.strip() == ("runners/fixed.py: not inside a replay; run: replaycase "
-                                   "replay cases/ --runner-cmd 'python runners/fixed.py'")
+    assert done.stderr.strip() == (
+        "runners/fixed.py: not inside a replay; run: replaycase replay examples/runner-api/cases/ "
+        "--runner-cmd 'python runners/fixed.py'")
     assert list(tmp_path.iterdir()) == []

@@ -145,11 +145,11 @@ def test_a_link_in_place_of_the_misses_file_is_a_runner_error(
 @pytest.mark.parametrize("runner,verdict", [("fixed", "fixed"), ("buggy", "reproduced")])
 def test_the_committed_cases_hold_every_call_their_runners_make(
         tmp_path: Path, runner: str, verdict: str) -> None:
-    """The README's main job: runners/fixed.py 4/4 fixed, runners/buggy.py 4/4 reproduced,
+    """The runner-API example: runners/fixed.py 4/4 fixed, runners/buggy.py 4/4 reproduced,
     each tool call served from the case's own fixtures (none asked off them)."""
     results = tmp_path / "results.json"
     done = subprocess.run(
-        [sys.executable, "-m", "replaycase", "replay", "cases", "--runner-cmd",
+        [sys.executable, "-m", "replaycase", "replay", "examples/runner-api/cases", "--runner-cmd",
          f"{shlex.quote(sys.executable)} runners/{runner}.py", "-j", "4", "--expect", verdict,
          "--evidence-dir", str(tmp_path / "runs"), "--json", str(results)],
         cwd=ROOT, capture_output=True, text=True, timeout=120)

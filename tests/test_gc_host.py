@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 import replaycase
 from replaycase.cli import app
 
-TRACES = Path(__file__).resolve().parents[1] / "examples" / "traces"
+TRACES = Path(__file__).resolve().parents[1] / "examples" / "runner-api" / "traces"
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from replaycase.results import ResultsDocument, Summary
 from replaycase.scaffolding import writer
 from replaycase.scaffolding.build import ScaffoldOptions, scaffold
 
-TRACE = Path(__file__).parent.parent / "examples" / "traces" / "tool-loop.json"
+TRACE = Path(__file__).parent.parent / "examples" / "runner-api" / "traces" / "tool-loop.json"
 CASE_NAMES = ["case.yaml", "fixtures/input.json", "fixtures/llm_calls.json",
               "fixtures/model_tape.jsonl", "fixtures/tool_calls.json", "notes.md",
               "source-trace.json"]

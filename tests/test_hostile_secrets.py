@@ -152,7 +152,7 @@ REPO = Path(__file__).parent.parent
 
 @pytest.mark.parametrize("name", [f"{EMAIL}-run.json", f"{EMAIL}.json", f"run_{EMAIL}.jsonl",
                                   f"trace-{OPENAI}.json", f"{EMAIL}_{GITHUB}.log"])
-@pytest.mark.parametrize("source", ["examples/traces/tool-loop.json",
+@pytest.mark.parametrize("source", ["examples/runner-api/traces/tool-loop.json",
                                     "tests/data/traces/replayt/tool-loop.jsonl"])
 def test_a_secret_in_the_trace_file_name_is_redacted(tmp_path: Path, name: str,
                                                      source: str) -> None:
@@ -221,7 +221,7 @@ def _structure(run: TraceRun) -> list[tuple[object, ...]]:
 def test_user_patterns_leave_a_runs_structure_alone(pattern: str) -> None:
     found = 0
     for scenario in SCENARIOS:
-        run = load_trace(REPO / "examples" / "traces" / f"{scenario}.json")[0]
+        run = load_trace(REPO / "examples" / "runner-api" / "traces" / f"{scenario}.json")[0]
         clean, text = redact_run(run, Redactor([pattern]))
         assert _structure(clean) == _structure(run)
         assert TraceRun.model_validate_json(text).model_dump() == clean.model_dump()
@@ -282,7 +282,7 @@ def test_user_patterns_leave_a_results_structure_alone() -> None:
 def _scaffold_examples(tmp_path: Path, patterns: list[str]) -> Path:
     cases = tmp_path / "cases"
     for scenario, observed in SCENARIOS.items():
-        scaffold(REPO / "examples" / "traces" / f"{scenario}.json", cases / scenario,
+        scaffold(REPO / "examples" / "runner-api" / "traces" / f"{scenario}.json", cases / scenario,
                  ScaffoldOptions(redact_patterns=patterns, observed=observed))
     return cases
 
@@ -338,7 +338,7 @@ def test_lint_finds_a_pattern_left_in_the_free_text(tmp_path: Path) -> None:
 
 
 def test_replay_redaction_patterns_keep_result_json_whole(tmp_path: Path) -> None:
-    case = load_case(REPO / "cases" / "tool-loop")
+    case = load_case(REPO / "examples" / "runner-api" / "cases" / "tool-loop")
     plain = replay_case(case, _options(tmp_path / "plain", []))
     redacted = replay_case(case, _options(tmp_path / "redacted", HOSTILE_PATTERNS))
     assert plain.verdict == redacted.verdict == "reproduced"

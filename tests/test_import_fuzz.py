@@ -22,8 +22,8 @@ from replaycase.importers.base import TraceDocument
 DATA = Path(__file__).parent / "data"
 SEEDS = [json.loads((DATA / "replaykit" / "billing-loop.json").read_text()),
          json.loads((DATA / "replaykit" / "output-fixed.json").read_text()),
-         json.loads((Path(__file__).parent.parent / "cases" / "tool-loop"
-                     / "source-trace.json").read_text())]
+         json.loads((Path(__file__).parent.parent / "examples" / "runner-api" / "cases"
+                     / "tool-loop" / "source-trace.json").read_text())]
 FORMAT_CHOICES = ["auto", *FORMATS]
 
 leaf = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(

@@ -234,7 +234,7 @@ def test_the_recorder_refuses_malformed_messages_in_one_line(messages: Any,
 
 
 def test_the_example_agent_records_what_its_model_was_sent() -> None:
-    example = Path(__file__).parents[1] / "examples" / "traces" / "tool-loop.json"
+    example = Path(__file__).parents[1] / "examples" / "runner-api" / "traces" / "tool-loop.json"
     first, second = calls(one_run(example))[:2]
     assert first.instructions is not None and first.instructions.startswith("You are Acme")
     assert first.tools_offered == ["lookup_billing", "search_kb", "issue_refund"]

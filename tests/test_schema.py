@@ -18,7 +18,8 @@ from replaycase.cli import app
 from replaycase.scaffolding.build import ScaffoldOptions, scaffold
 
 REPO = Path(__file__).parent.parent
-COMMITTED = sorted((REPO / "cases").glob("*/case.yaml"))
+COMMITTED = sorted([*(REPO / "cases").glob("*/case.yaml"),
+                    *(REPO / "examples" / "runner-api" / "cases").glob("*/case.yaml")])
 DATA = Path(__file__).parent / "data" / "replaykit"
 MODELINE = "# yaml-language-server: $schema="
 
@@ -53,7 +54,7 @@ def test_committed_case_points_at_the_committed_schema(case_yaml: Path) -> None:
     first = case_yaml.read_text().splitlines()[0]
     assert first.startswith(MODELINE)
     target = (case_yaml.parent / first.removeprefix(MODELINE)).resolve()
-    assert target == (REPO / "cases" / SCHEMA_FILE).resolve()
+    assert target == (case_yaml.parent.parent / SCHEMA_FILE).resolve()
     assert target.read_text() == schema_text(), "regenerate: sh examples/scaffold_cases.sh"
 
 
