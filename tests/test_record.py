@@ -319,3 +319,15 @@ def test_two_cases_are_recorded_at_once(case_dir: Path, tmp_path: Path) -> None:
     for folder in (case_dir, twin):
         tape = read_tape(folder / "fixtures" / "model_tape.jsonl")
         assert [t.branch for t in tape.turns].count("accepted") == 1
+
+
+@pytest.mark.parametrize(("variant", "code"), [("fixed", 0), ("buggy", 1)])
+def test_a_candidate_that_asks_nothing_new_has_nothing_to_record(
+        case_dir: Path, tmp_path: Path, variant: str, code: int) -> None:
+    before = _folder(case_dir)
+    with ModelServer(Scripted(), api_key=SECRET, log_path=tmp_path / "u.jsonl") as up:
+        done = _record(case_dir, up.openai_base_url, variant)
+    assert done.returncode == code, done.stdout + done.stderr
+    assert "NOTHING NEW  the candidate asked nothing off the tape" in done.stdout
+    assert _folder(case_dir) == before
+    assert not (tmp_path / "u.jsonl").read_text()  # the upstream was never asked

@@ -46,7 +46,10 @@ class RecordedCase(BaseModel):
 
     @property
     def ok(self) -> bool:
-        return self.status in ("recorded", "would_record", "unchanged")
+        """Recorded (or would be, or is already), or a fix that needed nothing new."""
+        return self.status in ("recorded", "would_record", "unchanged") or (
+            self.status == "nothing_new" and self.result is not None
+            and self.result.passes("fixed"))
 
 
 @dataclass
