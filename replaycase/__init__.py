@@ -45,6 +45,11 @@ if TYPE_CHECKING:  # what a type checker sees (each `X as X`: re-exported); at r
     from .model import RunnerOutput as RunnerOutput
     from .model import TraceEvent as TraceEvent
     from .model import TraceRun as TraceRun
+    from .recording import RecordedCase as RecordedCase
+    from .recording import RecordOptions as RecordOptions
+    from .recording import Upstream as Upstream
+    from .recording import record_case as record_case
+    from .recording import record_cases as record_cases
     from .replay.case_run import ReplayOptions as ReplayOptions
     from .replay.case_run import replay_case as replay_case
     from .replay.suite import SuiteOptions as SuiteOptions
@@ -74,6 +79,8 @@ _EXPORTS: dict[str, str] = {
     "Limits": "replaycase._jsonio",
     "LintReport": "replaycase.case.lint",
     "Outcome": "replaycase.results",
+    "RecordOptions": "replaycase.recording",
+    "RecordedCase": "replaycase.recording",
     "Recorder": "replaycase.runner",
     "ReplayCase": "replaycase.case",
     "ReplayOptions": "replaycase.replay.case_run",
@@ -88,6 +95,7 @@ _EXPORTS: dict[str, str] = {
     "TraceEvent": "replaycase.model",
     "TraceFormatError": "replaycase.errors",
     "TraceRun": "replaycase.model",
+    "Upstream": "replaycase.recording",
     "UsageError": "replaycase.errors",
     "diff_runs": "replaycase.diff",
     "evaluate": "replaycase.assertions",
@@ -96,6 +104,8 @@ _EXPORTS: dict[str, str] = {
     "load_case": "replaycase.case",
     "load_trace": "replaycase.importers",
     "parse_entry": "replaycase.assertions",
+    "record_case": "replaycase.recording",
+    "record_cases": "replaycase.recording",
     "replay_case": "replaycase.replay.case_run",
     "replay_paths": "replaycase.replay.suite",
     "scaffold": "replaycase.scaffolding.build",

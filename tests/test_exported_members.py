@@ -12,11 +12,13 @@ import replaycase
 
 EXPECTED = [
     "Assertion", "CaseError", "CaseSpec", "Entry", "Fixtures", "InputError", "Limits",
-    "LintReport", "Outcome", "Recorder", "ReplayCase", "ReplayOptions", "ReplayResult",
+    "LintReport", "Outcome", "RecordOptions", "RecordedCase", "Recorder", "ReplayCase",
+    "ReplayOptions", "ReplayResult",
     "ReplaycaseError", "ResultsDocument", "RunDiff", "RunnerOutput", "ScaffoldOptions",
     "ScaffoldReport", "SuiteOptions", "TraceEvent", "TraceFormatError", "TraceRun",
-    "UsageError", "__version__", "diff_runs", "evaluate", "lint_case", "lint_paths",
-    "load_case", "load_trace", "parse_entry", "replay_case", "replay_paths", "scaffold",
+    "Upstream", "UsageError", "__version__", "diff_runs", "evaluate", "lint_case", "lint_paths",
+    "load_case", "load_trace", "parse_entry", "record_case",
+    "record_cases", "replay_case", "replay_paths", "scaffold",
 ]
 
 

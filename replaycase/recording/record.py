@@ -101,7 +101,7 @@ def record_case(case: ReplayCase, replay: ReplayOptions, options: RecordOptions)
     session = sessions[0] if sessions else None
     if session is not None and session.upstream_error is not None:
         return made(status="upstream_error", result=result,
-                            message=f"{session.upstream_error}: nothing written")
+                    message=f"{session.upstream_error}: nothing written")
     recorded = session.recorded if session is not None else []
     if not recorded:
         return made(status="nothing_new", result=result, message=(
@@ -118,21 +118,18 @@ def record_case(case: ReplayCase, replay: ReplayOptions, options: RecordOptions)
     new = with_accepted(tape, accepted, case.id)
     if tape is not None and tape_text(new) == tape_text(tape):
         return made(status="unchanged", result=result, turns=turns,
-                            revision=case.spec.revision,
-                            message="recorded the accepted branch the case already holds")
+                    revision=case.spec.revision,
+                    message="recorded the accepted branch the case already holds")
     if options.dry_run:
         return made(status="would_record", result=result, turns=turns,
-                            revision=case.spec.revision, message=(
-                                f"would record {len(accepted)} turn(s) (--dry-run: nothing "
-                                "written)"))
+                    revision=case.spec.revision,
+                    message=f"would record {len(accepted)} turn(s) (--dry-run: nothing written)")
     try:
         update_case(case, new, _recorded_run(result))
     except ReplaycaseError as exc:
-        return made(status="error", result=result, turns=turns,
-                            message=str(exc))
-    return made(status="recorded", result=result, turns=turns,
-                        revision=case.spec.revision + 1,
-                        message=f"recorded {len(accepted)} turn(s) as the accepted branch")
+        return made(status="error", result=result, turns=turns, message=str(exc))
+    return made(status="recorded", result=result, turns=turns, revision=case.spec.revision + 1,
+                message=f"recorded {len(accepted)} turn(s) as the accepted branch")
 
 
 def _recorded_run(result: ReplayResult) -> str:
