@@ -23,7 +23,7 @@ RANKS: dict[str, int] = {
     "model": 3,
     "importers": 4, "redact": 4, "results": 4, "project": 4, "runner": 4, "tape": 4,
     "assertions": 5,
-    "case": 6,
+    "case": 6, "freeze": 6,
     "scaffolding": 7, "replay": 7, "diff": 7,
     "report": 8, "recording": 8,
     "pytest_plugin": 9, "cli": 9,

@@ -62,12 +62,22 @@ def replay(
     no_model_tape: Annotated[bool, typer.Option(
         "--no-model-tape", help="Serve no case's model tape: runners reach their own model.")
     ] = False,
+    freeze_tools: Annotated[bool | None, typer.Option(
+        "--freeze-tools/--no-freeze-tools", help="Answer the runner's tool calls from each "
+        "case's fixtures (a Python runner; docs/freeze-tools.md).", show_default=False)] = None,
+    offline: Annotated[bool | None, typer.Option(
+        "--offline/--no-offline", help="The runner's Python processes may connect only to "
+        "loopback.", show_default=False)] = None,
+    tool: Annotated[list[str] | None, typer.Option(
+        "--tool", help="With --freeze-tools: freeze this plain function, NAME=module:func "
+                       "(repeatable; adds to [tool.replaycase.tools]).")] = None,
     output: OutputOpt = OutputFormat.text,
 ) -> None:
     """Replay cases against a candidate runner."""
     from dataclasses import replace
 
     from ..project.config import check_flags, load_config
+    from ..replay.freezing import parse_tool_flags
     from ..replay.settings import replay_settings
     from ..replay.shard import parse_shard
     from ..replay.suite import SuiteOptions, replay_paths
@@ -78,7 +88,8 @@ def replay(
     settings = replay_settings(load_config(), paths=paths, runner_cmd=runner_cmd, jobs=jobs,
                                timeout_s=timeout, evidence_dir=evidence_dir,
                                max_output_mb=max_output_mb, redact=not no_redact,
-                               env_allow=env_allow)
+                               env_allow=env_allow, freeze_tools=freeze_tools,
+                               offline=offline, tools=parse_tool_flags(tool or []))
     options = replace(settings.options, model_tape=not no_model_tape)
     suite = SuiteOptions(jobs=settings.jobs, expect=expect.value, repeat=repeat,
                          min_pass_rate=min_pass_rate, fail_fast=fail_fast,

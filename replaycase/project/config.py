@@ -91,6 +91,12 @@ class ReplaycaseConfig(_Strict):
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     prices: dict[str, dict[str, float]] = Field(default_factory=dict)
     """Model name -> {input_per_million, output_per_million}, in USD."""
+    freeze_tools: bool | None = None
+    """Answer the runner's tool calls from each case's fixtures (docs/freeze-tools.md)."""
+    offline: bool | None = None
+    """Refuse the runner's network connections to anything but loopback."""
+    tools: dict[str, str] = Field(default_factory=dict)
+    """``[tool.replaycase.tools]``: tool name -> ``"package.module:function"`` to freeze."""
 
     _file: Path | None = PrivateAttr(default=None)
 

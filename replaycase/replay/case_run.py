@@ -27,6 +27,7 @@ from ..results.evidence_names import MODEL_LOG, RUNNER_OUTPUT, STDERR_LOG, STDOU
 from ._capture import tail_text
 from .evidence import LOG_OVERHANG, RunFolder
 from .fixture_misses import fixture_divergence
+from .freezing import freeze_env, freeze_faults, offline_note, offline_refusals
 from .process import ProcessResult, run_process
 from .tape_serving import Serve, TapeSession, case_tape, serving
 from .wire_run import model_log_entries, run_from_wire
@@ -53,6 +54,12 @@ class ReplayOptions:
     redact_patterns: list[str] = field(default_factory=list)
     model_tape: bool = True
     """Serve the case's model tape (when it has one) from a loopback model server."""
+    freeze_tools: bool = False
+    """Answer the runner's tool calls from the case's fixtures (docs/freeze-tools.md)."""
+    offline: bool = False
+    """Refuse the runner's connections to anything but loopback."""
+    tools: dict[str, str] = field(default_factory=dict)
+    """With ``freeze_tools``: plain functions to freeze, tool name -> ``module:function``."""
     process_gate: Callable[[], AbstractContextManager[object]] = nullcontext
     """Held while the runner process lives: a suite uses it to bound parallel runners, so
     judging one case overlaps with running the next."""
@@ -188,6 +195,7 @@ def replay_case(case: ReplayCase, options: ReplayOptions,
                 env = runner_env(case, folder.path, dict(os.environ), options.env_allow,
                                  input_text)
                 env.update(session.env if session is not None else {})
+                freeze_env(env, options.freeze_tools, options.offline, options.tools)
                 process = run_process(
                     cmd, env=env, cwd=options.cwd or Path.cwd(), timeout_s=timeout,
                     stdout_path=folder.path / STDOUT_LOG, stderr_path=folder.path / STDERR_LOG,
@@ -236,7 +244,8 @@ def _judge_run(case: ReplayCase, options: ReplayOptions, run: RunFolder,
             case_id=case.id, stdout=stdout, exit_code=process.exit_code,
             stderr_tail=runner.stderr_tail, recorded_errors=recorded_errors)
         reason = None if candidate is not None else reason
-    result = judge(case, candidate, runner, reason)
+    run.faults.extend(freeze_faults(run, options.freeze_tools, options.offline))
+    result = judge(case, candidate, runner, offline_note(reason, offline_refusals(run)))
     # A tool call off the fixtures comes first: the model turn after it is off the tape too.
     point = fixture_divergence(run, options.limits) or (
         session.divergence_point() if session is not None else None)

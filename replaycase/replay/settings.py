@@ -21,6 +21,7 @@ from ..project.config import (
     pick,
 )
 from .case_run import ReplayOptions
+from .freezing import check_tools
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,9 @@ def replay_options(config: ReplaycaseConfig, *, runner_cmd: str | None = None,
                    timeout_s: float | None = None, evidence_dir: Path | None = None,
                    max_output_mb: float | None = None, redact: bool = True,
                    env_allow: list[str] | None = None,
-                   flag_names: Mapping[str, str] = REPLAY_FLAGS) -> ReplayOptions:
+                   flag_names: Mapping[str, str] = REPLAY_FLAGS,
+                   freeze_tools: bool | None = None, offline: bool | None = None,
+                   tools: Mapping[str, str] | None = None) -> ReplayOptions:
     """Merge the replay flags (of `replay`, or of the pytest plugin) with the configuration;
     UsageError naming the flag (as ``flag_names`` spells it) of a bad number."""
     check_flags(flag_names, timeout_s=timeout_s, max_output_mb=max_output_mb)
@@ -52,18 +55,24 @@ def replay_options(config: ReplaycaseConfig, *, runner_cmd: str | None = None,
         limits=config.to_limits(),
         redact=redact,
         redact_patterns=list(config.redact_patterns),
-        env_allow=list(env_allow) if env_allow else None)
+        env_allow=list(env_allow) if env_allow else None,
+        freeze_tools=pick(freeze_tools, config.freeze_tools, False),
+        offline=pick(offline, config.offline, False),
+        tools=check_tools({**config.tools, **(tools or {})}))
 
 
 def replay_settings(config: ReplaycaseConfig, *, paths: list[Path] | None,
                     runner_cmd: str | None = None, jobs: int | None = None,
                     timeout_s: float | None = None, evidence_dir: Path | None = None,
                     max_output_mb: float | None = None, redact: bool = True,
-                    env_allow: list[str] | None = None) -> ReplaySettings:
+                    env_allow: list[str] | None = None, freeze_tools: bool | None = None,
+                    offline: bool | None = None,
+                    tools: Mapping[str, str] | None = None) -> ReplaySettings:
     """Merge the flags of `replay` with the configuration."""
     check_flags(jobs=jobs)
     options = replay_options(config, runner_cmd=runner_cmd, timeout_s=timeout_s,
                              evidence_dir=evidence_dir, max_output_mb=max_output_mb,
-                             redact=redact, env_allow=env_allow)
+                             redact=redact, env_allow=env_allow, freeze_tools=freeze_tools,
+                             offline=offline, tools=tools)
     return ReplaySettings(paths=case_paths(config, paths),
                           jobs=pick(jobs, config.jobs, os.cpu_count() or 1), options=options)

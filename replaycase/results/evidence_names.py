@@ -16,3 +16,11 @@ MODEL_LOG = "model-log.jsonl"
 FIXTURE_MISSES = _FIXTURE_MISSES
 """The tool calls the candidate asked the fixtures for that they do not hold, one JSON record
 a line (written by ``replaycase.runner``, inside the runner; redacted when read)."""
+FROZEN_TOOLS = "frozen-tools.jsonl"
+"""With --freeze-tools: every tool call the runner's frozen tools were served, one JSON record
+a line (written inside the runner by ``replaycase.freeze``)."""
+FREEZE_LOADED = "freeze-loaded.jsonl"
+"""With --freeze-tools or --offline: one record a runner Python process that loaded the
+freeze (its pid, argv, the tools frozen); none at all is a runner error."""
+OFFLINE_REFUSALS = "offline-refusals.jsonl"
+"""With --offline: every connection refused (host, port, pid)."""
