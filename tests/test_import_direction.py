@@ -22,7 +22,7 @@ RANKS: dict[str, int] = {
     "_jsonio": 2, "_templating": 2,
     "model": 3,
     "importers": 4, "redact": 4, "results": 4, "project": 4, "runner": 4, "tape": 4,
-    "assertions": 5,
+    "assertions": 5, "freeze": 5,
     "case": 6,
     "scaffolding": 7, "replay": 7, "diff": 7,
     "report": 8, "recording": 8,
