@@ -32,7 +32,7 @@ class _State:
 STATE = _State()
 
 
-def configure(frozen_call: FrozenCall, recorded_error: type[BaseException] | None) -> None:
+def configure(frozen_call: FrozenCall | None, recorded_error: type[BaseException] | None) -> None:
     """Set the ``frozen_call`` every installed hook answers from."""
     STATE.frozen_call = frozen_call
     STATE.recorded_error = recorded_error
