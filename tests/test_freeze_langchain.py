@@ -13,8 +13,8 @@ from replaycase.freeze.frameworks import FrozenToolDivergence, install_all
 from tests.freeze_checks import FakeStore, RecordedToolError, key, run_child, unfrozen
 
 pytest.importorskip("langchain_core", reason="langchain-core is not installed")
-from langchain_core.messages import AIMessage, ToolMessage  # noqa: E402
-from langchain_core.tools import BaseTool, ToolException, tool  # noqa: E402
+from langchain_core.messages import AIMessage, ToolMessage
+from langchain_core.tools import BaseTool, ToolException, tool
 
 __all__ = ["unfrozen"]
 pytestmark = pytest.mark.usefixtures("unfrozen")

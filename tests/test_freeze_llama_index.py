@@ -11,8 +11,8 @@ from replaycase.freeze.frameworks import FrozenToolDivergence, install_all
 from tests.freeze_checks import FakeStore, RecordedToolError, key, run_child, unfrozen
 
 pytest.importorskip("llama_index.core", reason="llama-index-core is not installed")
-from llama_index.core.tools import FunctionTool  # noqa: E402
-from llama_index.core.tools.calling import acall_tool, call_tool  # noqa: E402
+from llama_index.core.tools import FunctionTool
+from llama_index.core.tools.calling import acall_tool, call_tool
 
 __all__ = ["unfrozen"]
 pytestmark = pytest.mark.usefixtures("unfrozen")

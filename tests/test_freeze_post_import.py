@@ -66,3 +66,17 @@ def test_other_imports_pay_almost_nothing(package: str) -> None:
         assert finder.find_spec("json.decoder", None) is None
     assert (time.perf_counter() - started) / 10_000 < 20e-6
     _post_import._FINDER.patches.pop(f"{package}.never", None)
+
+
+def test_a_patch_that_fails_leaves_the_module_importable(
+    package: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(module: ModuleType) -> None:
+        raise AttributeError("no BaseTool here")
+
+    _post_import.when_imported(f"{package}.tool", broken)
+    module = __import__(f"{package}.tool", fromlist=["VALUE"])
+    assert module.VALUE == 1
+    assert module.__loader__.__class__.__name__ != "_PatchingLoader"
+    assert f"could not freeze the tools of {package}.tool" in capsys.readouterr().err
+    assert any(package in line for line in _post_import.FAILURES)

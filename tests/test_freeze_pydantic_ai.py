@@ -11,9 +11,9 @@ from replaycase.freeze.frameworks import FrozenToolDivergence, install_all
 from tests.freeze_checks import FakeStore, RecordedToolError, key, run_child, unfrozen
 
 pytest.importorskip("pydantic_ai", reason="pydantic-ai-slim is not installed")
-from pydantic_ai import Agent  # noqa: E402
-from pydantic_ai.messages import ModelMessage, ModelResponse, TextPart, ToolCallPart  # noqa: E402
-from pydantic_ai.models.function import AgentInfo, FunctionModel  # noqa: E402
+from pydantic_ai import Agent
+from pydantic_ai.messages import ModelMessage, ModelResponse, TextPart, ToolCallPart
+from pydantic_ai.models.function import AgentInfo, FunctionModel
 
 __all__ = ["unfrozen"]
 pytestmark = pytest.mark.usefixtures("unfrozen")

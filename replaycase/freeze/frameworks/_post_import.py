@@ -30,9 +30,12 @@ class _PatchingLoader(importlib.abc.Loader):
         return create(spec) if create is not None else None
 
     def exec_module(self, module: ModuleType) -> None:
+        if module.__spec__ is not None:  # the module keeps its own loader, not this proxy
+            module.__spec__.loader = self._loader
+        module.__loader__ = self._loader
         self._loader.exec_module(module)
         for patch in self._patches:
-            patch(module)
+            _apply(patch, module)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._loader, name)
@@ -80,12 +83,25 @@ def _find_after(
 
 _FINDER = _PostImportFinder()
 
+FAILURES: list[str] = []
+"""One line per patch that raised (a framework version the hook does not know): the module still
+imports, its tools are not frozen, and the line is printed to stderr for the evidence."""
+
+
+def _apply(patch: Patch, module: ModuleType) -> None:
+    try:
+        patch(module)
+    except Exception as error:
+        line = f"replaycase: could not freeze the tools of {module.__name__}: {error!r}"
+        FAILURES.append(line)
+        print(line, file=sys.stderr)
+
 
 def when_imported(module_name: str, patch: Patch) -> None:
     """Apply ``patch`` to ``module_name`` now if it is imported, else right after its import."""
     module = sys.modules.get(module_name)
     if module is not None:
-        patch(module)
+        _apply(patch, module)
         return
     _FINDER.patches.setdefault(module_name, []).append(patch)
     if _FINDER not in sys.meta_path:

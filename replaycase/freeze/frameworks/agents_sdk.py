@@ -30,7 +30,10 @@ def patch(module: ModuleType) -> None:
         tool = self._function_tool
         if tool is None or not _common.is_active():
             return await original(self, ctx, input)
-        arguments = json.loads(input) if input and input.strip() else {}
+        try:
+            arguments = json.loads(input) if input and input.strip() else {}
+        except ValueError:  # the SDK's own invalid-JSON failure, before the tool would run
+            return await original(self, ctx, input)
         try:
             return _common.call(tool.name, arguments)
         except Exception as error:
