@@ -61,6 +61,7 @@ def test_without_a_frozen_call_the_tool_runs_for_real() -> None:
     assert _invoke({"order_id": "A1"}) == "tool failed: shop.example is down"
 
 
+@pytest.mark.slow  # importing openai-agents alone takes 5-10 s in a fresh interpreter here
 def test_installed_before_the_sdk_is_imported() -> None:
     body = '''
 import asyncio, agents
