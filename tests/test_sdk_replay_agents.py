@@ -176,3 +176,27 @@ def test_without_the_switch_the_sdk_exports_its_traces_to_openai(tmp_path: Path)
                               capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and done.stdout.strip() == APOLOGY, done.stderr
     assert set((tmp_path / "net.log").read_text().split()) == {"api.openai.com"}
+
+
+@pytest.mark.parametrize("recorded", [MODES[0]], indirect=True)
+def test_frozen_tools_reproduce_though_the_outage_is_over(
+        recorded: tuple[Path, tuple[str, str]], tmp_path: Path) -> None:
+    """The Agents SDK's function tool, frozen by --freeze-tools (its framework hook): with the
+    billing API back up, the unfrozen agent leaves the recording, the frozen one is answered
+    the recorded timeout through the SDK's own error handling and reproduces."""
+    case_dir, mode = recorded
+    env_key = os.environ.pop("OPENAI_API_KEY", None)
+    os.environ["BILLING_API_UP"] = "1"
+    try:
+        cmd = f"{shlex.quote(sys.executable)} {shlex.quote(str(AGENT))} buggy {mode[0]} {mode[1]}"
+        verdicts = [replay_case(load_case(case_dir), ReplayOptions(
+            runner_cmd=cmd, evidence_root=tmp_path / "runs", timeout_s=60,
+            freeze_tools=frozen, offline=frozen)) for frozen in (False, True)]
+    finally:
+        os.environ.pop("BILLING_API_UP")
+        if env_key is not None:
+            os.environ["OPENAI_API_KEY"] = env_key
+    assert [r.verdict for r in verdicts] == ["diverged", "reproduced"], [
+        (r.verdict, r.runner.reason, r.divergence) for r in verdicts]
+    served = (Path(verdicts[1].evidence_dir or "") / "frozen-tools.jsonl").read_text()
+    assert served.count("lookup_billing") == 3

@@ -80,6 +80,8 @@ def _plain(value: Any) -> Any:
 @function_tool
 def lookup_billing(customer_id: str) -> dict:
     """Read a customer's billing account."""
+    if os.environ.get("BILLING_API_UP"):  # the outage is over (what a frozen replay hides)
+        return {"customer_id": customer_id, "charges": [{"amount": 49.99, "month": "March"}]}
     raise TimeoutError("billing-api did not respond within 10s")
 
 
