@@ -240,8 +240,15 @@ class _RawUpstream:
                 conn.sendall(self.reply)
 
 
-@pytest.mark.parametrize("problem", ["refused", "unauthorized", "cut short", "not json",
-                                     "silent"])
+class _Broken:
+    """An upstream whose model fails: every request is a 500."""
+
+    def answer(self, key: MatchKey) -> TapeTurn:
+        raise RuntimeError("model overloaded")
+
+
+@pytest.mark.parametrize("problem", ["refused", "unauthorized", "server error", "cut short",
+                                     "not json", "silent"])
 def test_an_upstream_that_fails_ends_the_case_with_one_line(case_dir: Path, tmp_path: Path,
                                                             problem: str) -> None:
     before = _folder(case_dir)
@@ -250,6 +257,10 @@ def test_an_upstream_that_fails_ends_the_case_with_one_line(case_dir: Path, tmp_
                          log_path=tmp_path / "u.jsonl") as up:
             done = _record(case_dir, up.openai_base_url)
         expected = "answered HTTP 401"
+    elif problem == "server error":
+        with ModelServer(_Broken(), api_key=SECRET, log_path=tmp_path / "u.jsonl") as up:
+            done = _record(case_dir, up.openai_base_url)
+        expected = "answered HTTP 500"
     elif problem == "refused":
         done = _record(case_dir, "http://127.0.0.1:9/v1")
         expected = "cannot be reached"
