@@ -157,3 +157,15 @@ def test_the_committed_cases_hold_every_call_their_runners_make(
     found = json.loads(results.read_text())["results"]
     assert sorted(r["verdict"] for r in found) == [verdict] * 4
     assert not list((tmp_path / "runs").rglob(FIXTURE_MISSES))
+
+
+def test_the_pytest_plugin_fails_a_diverged_case_with_the_message(case_dir: Path,
+                                                                  tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", str(case_dir), "-p", "replaycase.pytest_plugin",
+         "-p", "no:cacheprovider", "--replaycase-runner", _agent("other"), "-q"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "order-lost: DIVERGED" in done.stdout, done.stdout
+    assert MESSAGE in done.stdout and "1 failed" in done.stdout
