@@ -198,6 +198,8 @@ class RecordedToolCall:
     output: Any
     is_error: bool
     call_id: str | None = None
+    error_type: str | None = None
+    """The recorded exception's type name, where the fixture holds one (``error_type``)."""
 
 
 class Fixtures:
@@ -218,7 +220,7 @@ class Fixtures:
         self.tool_calls = [
             RecordedToolCall(tool_name=str(c.get("tool_name")), tool_args=c.get("tool_args"),
                              output=c.get("output"), is_error=bool(c.get("is_error")),
-                             call_id=c.get("call_id"))
+                             call_id=c.get("call_id"), error_type=_type_name(c.get("error_type")))
             for c in calls if isinstance(c, dict)
         ]
         self.calls = 0
@@ -307,6 +309,12 @@ class Fixtures:
         except OSError as exc:
             return f" (not recorded in {FIXTURE_MISSES}: {exc.strerror or exc})"
         return ""
+
+
+def _type_name(value: Any) -> str | None:
+    """An exception type name from a fixture: an identifier of at most 100 characters."""
+    ok = isinstance(value, str) and value.isidentifier() and len(value) <= 100
+    return value if ok else None
 
 
 def _read_json(path: Path, default: Any) -> Any:

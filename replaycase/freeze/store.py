@@ -16,8 +16,6 @@ from typing import Any
 
 from ._env import FROZEN_TOOLS, append
 
-_IDENTIFIER_MAX = 100
-
 
 class RecordedToolError(Exception):
     """A tool call that failed in the recording, raised again with the recorded error text
@@ -38,24 +36,8 @@ def _fixtures() -> Any:
         if "fixtures" not in _state:
             from ..runner import Fixtures
 
-            fixtures = Fixtures.from_env()
-            _state["fixtures"] = fixtures
-            _state["error_types"] = _error_types(fixtures)
-            _state["index"] = {id(call): i for i, call in enumerate(fixtures.tool_calls)}
+            _state["fixtures"] = Fixtures.from_env()
         return _state["fixtures"]
-
-
-def _error_types(fixtures: Any) -> dict[int, str]:
-    """Index of a recorded call -> its exception's type name, where the fixture holds one
-    (an ``error_type`` key beside ``is_error``)."""
-    from .._jsonio import loads, read_bytes
-
-    path = fixtures.dir / "tool_calls.json"
-    raw = loads(read_bytes(path), path) if path.is_file() else []  # Fixtures read it already
-    calls = [c for c in raw if isinstance(c, dict)] if isinstance(raw, list) else []
-    return {index: c["error_type"] for index, c in enumerate(calls)
-            if isinstance(c.get("error_type"), str) and c["error_type"].isidentifier()
-            and len(c["error_type"]) <= _IDENTIFIER_MAX}
 
 
 def reset() -> None:
@@ -88,12 +70,12 @@ def frozen_call(tool_name: str, arguments: Any) -> Any:
             _served(tool_name, arguments, "not_recorded", fixtures.calls)
             raise ToolCallNotRecorded(f"replaycase --freeze-tools: {exc}") from None
         number = fixtures.calls
-        type_name = _state["error_types"].get(_state["index"][id(call)])
     _served(tool_name, arguments, "error" if call.is_error else "output", number,
             call.call_id)
     if call.is_error:
         output = call.output
-        raise recorded_error(output if isinstance(output, str) else str(output), type_name)
+        raise recorded_error(output if isinstance(output, str) else str(output),
+                             call.error_type)
     return call.output
 
 
