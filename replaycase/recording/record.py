@@ -20,7 +20,6 @@ from ..errors import FileAccessError, ReplaycaseError
 from ..redact import Redactor
 from ..replay._runners import RUNNER_OWNER, terminate_runners
 from ..replay.case_run import ReplayOptions, replay_case
-from ..replay.tape_serving import case_tape
 from ..results import ReplayResult
 from ..results.evidence_names import CANDIDATE_RUN
 from ..tape import TapeTurn, tape_text
@@ -93,7 +92,6 @@ def record_case(case: ReplayCase, replay: ReplayOptions, options: RecordOptions)
     made = partial(RecordedCase, case_id=case.id, case_path=case.path.as_posix())
     sessions: list[RecordingSession] = []
     try:
-        tape = case_tape(case, replay.limits)
         result = replay_case(case, replace(replay, model_tape=True),
                              recording(options.upstream, sessions))
     except ReplaycaseError as exc:
@@ -115,6 +113,7 @@ def record_case(case: ReplayCase, replay: ReplayOptions, options: RecordOptions)
                "; ".join(failed) or result.runner.reason or f"verdict {result.verdict}")
         return made(status="failed", result=result, turns=turns, message=(
             f"the recorded run does not pass its desired assertions ({why}): nothing written"))
+    tape = session.tape if session is not None else None
     new = with_accepted(tape, accepted, case.id)
     if tape is not None and tape_text(new) == tape_text(tape):
         return made(status="unchanged", result=result, turns=turns,

@@ -25,6 +25,8 @@ class RecordingSession(TapeSession):
     """A tape session that forwards what the tape cannot answer, and keeps it."""
 
     upstream: Upstream | None = None
+    tape: Tape | None = None
+    """The case's tape as replay read it (None: the case had none)."""
     recorded: list[TapeTurn] = field(default_factory=list)
     left_at: Divergence | None = None
     """Where the candidate left the failing branch (None: it never did)."""
@@ -66,7 +68,8 @@ def recording(upstream: Upstream, sessions: list[RecordingSession]) -> Serve:
     def serve(case: ReplayCase, tape: Tape | None, run_dir: Path) -> Iterator[TapeSession]:
         turns = tape.turns if tape is not None else []
         session = RecordingSession(TapeMatcher(turns, case.spec.model_tape.match,
-                                               branches=("failing",)), upstream=upstream)
+                                               branches=("failing",)), upstream=upstream,
+                                   tape=tape)
         models = sorted({t.answer.model for t in turns if t.answer.model})
         with ModelServer(session, api_key=PLACEHOLDER_KEY, log_path=run_dir / MODEL_LOG,
                          case_id=case.id, models=models, forwarder=session) as server:
