@@ -73,10 +73,19 @@ def frozen_call(tool_name: str, arguments: Any) -> Any:
     _served(tool_name, arguments, "error" if call.is_error else "output", number,
             call.call_id)
     if call.is_error:
-        output = call.output
-        raise recorded_error(output if isinstance(output, str) else str(output),
-                             call.error_type)
+        raise _recorded(call)
     return call.output
+
+
+def _recorded(call: Any) -> RecordedToolError:
+    """The recorded error of ``call``: its fixture's ``error_type`` with the output as the
+    message, else the exception the recorded text stands for (``model.tool_errors``)."""
+    output = call.output if isinstance(call.output, str) else str(call.output)
+    if call.error_type:
+        return recorded_error(output, call.error_type)
+    from ..model.tool_errors import error_parts
+
+    return recorded_error(*error_parts(output))
 
 
 def _served(tool_name: str, arguments: Any, served: str, number: int,

@@ -28,8 +28,10 @@ OpenAI transcript or a request body has none, None (not recorded) for a bare lis
 not OpenAI's (an Anthropic list leaves the system prompt out); and the offered tools when
 the file has a ``tools`` list, else None. Tool
 messages and tool_result blocks become ToolResultEvents. Anthropic's ``is_error`` is honored;
-OpenAI has no error flag, so an OpenAI tool result is never marked as an error (its text may
-well start with "Error"). System and user messages become InputMessageEvents; the first user
+OpenAI has no error flag, so an OpenAI tool result is marked as an error only when its text is
+a framework's own rendering of a failed tool (``model.tool_errors``: LangGraph's ToolNode,
+PydanticAI's retry prompt, LlamaIndex, the Agents SDK), never for text that merely starts with
+"Error". System and user messages become InputMessageEvents; the first user
 message is the run's input.
 
 A transcript has no status, no times and no run id, so:
@@ -68,6 +70,7 @@ from ..model.chat import (
     tool_names,
 )
 from ..model.responses_items import ITEM_TYPES, as_chat_messages, is_responses_items
+from ..model.tool_errors import framework_error_text
 from .base import Importer, TraceDocument
 
 
@@ -182,8 +185,9 @@ class _Builder:
         elif role in ("tool", "function"):
             call_id = opt_str(message, "tool_call_id", where)
             name = opt_str(message, "name", where) or self.tool_names.get(call_id or "")
-            self.append(ToolResultEvent, call_id=call_id, tool_name=name,
-                        output=_content(message.get("content"), f"{where}.content"))
+            output = _content(message.get("content"), f"{where}.content")
+            self.append(ToolResultEvent, call_id=call_id, tool_name=name, output=output,
+                        is_error=framework_error_text(output))
         elif role == "user":
             self.user(message.get("content"), where)
         elif role in ("system", "developer"):
