@@ -53,6 +53,8 @@ def case_of(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
             assert [(c["tool_name"], c["is_error"], c["output"]) for c in calls] == [
                 ("lookup_billing", True, FRAMEWORKS[name][2])] * len(calls)
             assert len(calls) == 3
+            assert {"repeated_tool_call": {"tool": "lookup_billing", "min": 3}} in [
+                {k: v for k, v in entry.items() if k != "why"} for entry in report.observed]
             made[name] = out
         return made[name]
 
