@@ -71,6 +71,11 @@ def replay(
     tool: Annotated[list[str] | None, typer.Option(
         "--tool", help="With --freeze-tools: freeze this plain function, NAME=module:func "
                        "(repeatable; adds to [tool.replaycase.tools]).")] = None,
+    grader_cmd: Annotated[str | None, typer.Option(
+        "--grader-cmd", help="Grade each semantic check with this command: JSON on stdin, "
+        '{"passed", "reason"} on stdout (overrides grader_cmd in [tool.replaycase]).')] = None,
+    grader_timeout: Annotated[float | None, typer.Option(
+        "--grader-timeout", help="Seconds per graded check (default: 60).")] = None,
     output: OutputOpt = OutputFormat.text,
 ) -> None:
     """Replay cases against a candidate runner."""
@@ -89,7 +94,8 @@ def replay(
                                timeout_s=timeout, evidence_dir=evidence_dir,
                                max_output_mb=max_output_mb, redact=not no_redact,
                                env_allow=env_allow, freeze_tools=freeze_tools,
-                               offline=offline, tools=parse_tool_flags(tool or []))
+                               offline=offline, tools=parse_tool_flags(tool or []),
+                               grader_cmd=grader_cmd, grader_timeout_s=grader_timeout)
     options = replace(settings.options, model_tape=not no_model_tape)
     suite = SuiteOptions(jobs=settings.jobs, expect=expect.value, repeat=repeat,
                          min_pass_rate=min_pass_rate, fail_fast=fail_fast,

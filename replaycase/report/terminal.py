@@ -60,17 +60,22 @@ def verdict_line(result: ReplayResult, width: int = 0) -> Text:
                 line.append(" · stderr: " + clip(inert(last[0]), 160, ""))
     else:
         line.append(f"observed failure reproduced: {'yes' if result.reproduced else 'no '}"
-                    f" · desired {result.desired_passed}/{len(result.assertions)}"
-                    f" · review {len(result.semantic)}")
+                    f" · desired {result.desired_passed}/{len(result.assertions)}")
+        graded = [o for o in result.semantic if o.outcome != "needs_review"]
+        if graded:
+            passed = sum(1 for o in graded if o.passed)
+            line.append(f" · graded {passed}/{len(graded)}")
+        if len(graded) < len(result.semantic):
+            line.append(f" · review {len(result.semantic) - len(graded)}")
     if result.evidence_error:
         line.append(" · evidence: " + inert(result.evidence_error), style="magenta")
     return line
 
 
 def failure_details(result: ReplayResult) -> list[Text]:
-    """The desired assertions that failed, one line each."""
+    """The desired assertions and graded checks that failed, one line each."""
     lines = []
-    for outcome in result.assertions:
+    for outcome in (*result.assertions, *result.semantic):
         if outcome.outcome in ("failed", "error"):
             lines.append(Text("    ✗ ", style="red") + plain(f"{outcome.key}: {outcome.message}"))
     return lines
