@@ -86,7 +86,7 @@ def replay(
     from ..replay.settings import replay_settings
     from ..replay.shard import parse_shard
     from ..replay.suite import SuiteOptions, replay_paths
-    from ..report.terminal import progress_display
+    from ..report.terminal import progress_display, wants_bar
 
     check_flags(timeout_s=timeout, max_output_mb=max_output_mb, jobs=jobs, repeat=repeat,
                 min_pass_rate=min_pass_rate)
@@ -104,7 +104,13 @@ def replay(
     _check_outputs({"--json": json_file, "--junit": junit_file, "--html": html_file,
                     "--markdown": markdown_file}, options.evidence_root)
     with SignalStop() as stopper:
-        with progress_display(make_console(stderr=True)) as listener:
+        progress_console = make_console(stderr=True)
+        # In a log (not a terminal), the text results are the progress lines, printed once
+        # on stdout as each case finishes; a terminal gets a bar, then the results.
+        lines_on_stdout = output == OutputFormat.text and not wants_bar(progress_console)
+        if lines_on_stdout:
+            progress_console = make_console()
+        with progress_display(progress_console) as listener:
             document = replay_paths(settings.paths, options, suite, listener, stopper.event)
         _tell_refused_and_interrupted(document.summary, stopper.signal)
         if html_file is not None or markdown_file is not None:
@@ -113,7 +119,8 @@ def replay(
             config = load_config()
             write_views(document, html_file, markdown_file,
                         PriceTable.from_mapping(config.prices, config.file))
-        code = report_document(document, output, json_file, junit_file)
+        code = report_document(document, output, json_file, junit_file,
+                               verdicts_shown=lines_on_stdout)
     if document.summary.invalid:
         code = 2  # bad input, whatever the other cases did
     if stopper.signal is not None:
