@@ -141,9 +141,11 @@ def _is_openai(messages: list[Any]) -> bool:
 
 def _is_responses(value: Any, messages: list[Any]) -> bool:
     """Responses input items: a request body's ``input``, or a list where some item has a
-    Responses item ``type``."""
-    return (isinstance(value, dict) and "messages" not in value) or is_responses_items(
-        messages)
+    Responses item ``type`` (a ``messages`` body is never Responses: its appended answer may
+    be an Anthropic ``Message`` dump, ``"type": "message"``)."""
+    if isinstance(value, dict):
+        return "messages" not in value
+    return is_responses_items(messages)
 
 
 def _messages(value: Any) -> list[Any] | None:

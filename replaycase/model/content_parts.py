@@ -93,9 +93,9 @@ def _named(value: Any) -> Any:
     if isinstance(value, dict):
         if is_media_part(value):
             return part_label(value)
-        return {k: _named(v) for k, v in value.items()}
+        return {k: readable_content(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [readable_content(v) if isinstance(v, list) else _named(v) for v in value]
+        return [readable_content(v) for v in value]
     return value
 
 
