@@ -23,11 +23,11 @@ are used when present. So is a Responses request body, ``{"input": [...]}``, wit
 Each assistant turn becomes an LlmCallEvent (its text, the tool calls it asked for; its
 model, else the request body's ``model``; usage only when the message carries it) followed
 by a ToolCallEvent per tool call. The call's request is the conversation before it
-(``model.chat``): its messages; its instructions, from the system and developer messages or the ``system`` key, "" when an
-OpenAI transcript or a request body has none, None (not recorded) for a bare list that is
-not OpenAI's (an Anthropic list leaves the system prompt out); and the offered tools when
-the file has a ``tools`` list, else None. Tool
-messages and tool_result blocks become ToolResultEvents. Anthropic's ``is_error`` is honored;
+(``model.chat``): its messages; its instructions, from the system and developer messages
+or the ``system`` key, "" when an OpenAI transcript or a request body has none, None (not
+recorded) for a bare list that is not OpenAI's (an Anthropic list leaves the system prompt
+out); and the offered tools when the file has a ``tools`` list, else None. Tool messages
+and tool_result blocks become ToolResultEvents. Anthropic's ``is_error`` is honored;
 OpenAI has no error flag, so an OpenAI tool result is marked as an error only when its text is
 a framework's own rendering of a failed tool (``model.tool_errors``: LangGraph's ToolNode,
 PydanticAI's retry prompt, LlamaIndex, the Agents SDK), never for text that merely starts with

@@ -6,8 +6,8 @@ One reader for the importers that meet such lists and for the recorder, which is
 - ``system`` / ``developer`` messages (and Anthropic's separate ``system``) are the
   instructions, their texts joined by a blank line;
 - ``user`` text (string, or text blocks joined; an image, audio or file part named with a
-  digest of its bytes, ``model.content_parts``, so the key tells images apart); an Anthropic user turn's ``tool_result``
-  blocks are tool messages, in order with its text;
+  digest of its bytes, ``model.content_parts``, so the key tells images apart); an
+  Anthropic user turn's ``tool_result`` blocks are tool messages, in order with its text;
 - ``assistant`` text (text and refusal parts joined; "" without any) and its tool calls:
   OpenAI ``tool_calls`` / legacy ``function_call``, Anthropic ``tool_use`` blocks;
 - ``tool`` / ``function`` messages: tool results, named after the call they answer;
