@@ -1,4 +1,4 @@
-"""LangSmith files the real SDK writes (``langsmith/gen_sdk_runs.py``): a lone run without
+"""LangSmith files the real SDK writes (``langsmith/sdk/gen_sdk_runs.py``): a lone run without
 ``child_runs`` (``RunTree.json()``, a ``read_run``), a ``/runs/multipart`` ingest body, and
 image parts named in the input, never their bytes."""
 
@@ -13,7 +13,7 @@ from replaycase.importers.langsmith_multipart import is_multipart, read_multipar
 from replaycase.importers.registry import load_trace
 from replaycase.model import LlmCallEvent, ToolCallEvent, ToolResultEvent
 
-DATA = Path(__file__).parent / "data" / "traces" / "langsmith"
+DATA = Path(__file__).parent / "data" / "traces" / "langsmith" / "sdk"
 ANSWER = "That charge is invoice INV-4102 for $129.00, due on 1 April 2026."
 LABEL = "[image: image/png, 27 KB]"
 

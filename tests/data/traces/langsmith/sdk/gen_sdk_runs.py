@@ -12,7 +12,7 @@ client sends:
 - ``lone-llm.read-run.json``: the same run as ``schemas.Run`` (what ``Client.read_run``
   returns: ``child_runs`` null).
 
-Run: ``python tests/data/traces/langsmith/gen_sdk_runs.py``
+Run: ``python tests/data/traces/langsmith/sdk/gen_sdk_runs.py``
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).parent
-sys.path.insert(0, str(HERE.parent / "transcript-bodies"))
+sys.path.insert(0, str(HERE.parent.parent / "transcript-bodies"))
 from gen_bodies import ANSWER, ARGS, IMAGE, QUESTION, RESULT, SYSTEM, png  # noqa: E402
 
 BODIES: list[bytes] = []
