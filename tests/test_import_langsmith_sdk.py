@@ -4,11 +4,15 @@ image parts named in the input, never their bytes."""
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from importer_checks import assert_round_trip
 
-from replaycase.errors import TraceFormatError
+from replaycase.errors import ReplaycaseError, TraceFormatError
 from replaycase.importers.langsmith_multipart import is_multipart, read_multipart
 from replaycase.importers.registry import load_trace
 from replaycase.model import LlmCallEvent, ToolCallEvent, ToolResultEvent
@@ -67,3 +71,22 @@ def test_a_malformed_multipart_body_is_one_line_naming_the_file(tmp_path: Path) 
     with pytest.raises(TraceFormatError, match=r"cut\.multipart.*\[langsmith\].*closing"):
         load_trace(cut)
     assert not is_multipart(b'--x\r\nContent-Disposition: form-data; name="file"\r\n')
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 40000), st.integers(0, 40000), st.binary(max_size=8))
+def test_a_damaged_multipart_body_is_runs_or_one_line(cut: int, at: int, junk: bytes) -> None:
+    """The real body cut short, or with bytes replaced: runs, or replaycase's own one-line
+    error naming the file."""
+    data = (DATA / "agent-image.multipart").read_bytes()[:-cut or None]
+    data = data[:at] + junk + data[at + len(junk):]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "body.multipart"
+        path.write_bytes(data)
+        try:
+            runs = load_trace(path)
+        except ReplaycaseError as exc:
+            assert "\n" not in str(exc) and str(path) in str(exc)
+            return
+        for run in runs:
+            assert_round_trip(run)

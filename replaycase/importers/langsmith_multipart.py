@@ -20,11 +20,11 @@ first.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
 
+from .._jsonio import DEFAULT_LIMITS, Limits, loads
 from ..errors import TraceFormatError
 
 _BOUNDARY = re.compile(rb"--([0-9A-Za-z'()+_,./:=?-]{1,70})\r?\n")
@@ -42,15 +42,16 @@ def is_multipart(head: bytes) -> bool:
     return name is not None and name.group(1).startswith(_KINDS)
 
 
-def read_multipart_file(path: Path, data: bytes) -> list[dict[str, Any]]:
+def read_multipart_file(path: Path, data: bytes,
+                        limits: Limits = DEFAULT_LIMITS) -> list[dict[str, Any]]:
     """:func:`read_multipart`, a malformed body's error naming the file."""
     try:
-        return read_multipart(data)
+        return read_multipart(data, limits)
     except TraceFormatError as exc:
         raise TraceFormatError(path, exc.problem, "langsmith") from None
 
 
-def read_multipart(data: bytes) -> list[dict[str, Any]]:
+def read_multipart(data: bytes, limits: Limits = DEFAULT_LIMITS) -> list[dict[str, Any]]:
     """Every run the body (or bodies) holds, its parts merged."""
     posts: dict[str, dict[str, Any]] = {}
     patches: dict[str, dict[str, Any]] = {}
@@ -61,7 +62,7 @@ def read_multipart(data: bytes) -> list[dict[str, Any]]:
         run_id, _, field = rest.partition(".")
         if op in ("post", "patch") and run_id:
             run = (posts if op == "post" else patches).setdefault(run_id, {})
-            value = _json(body, where)
+            value = _json(body, where, limits)
             if field:
                 run[field] = value
             elif isinstance(value, dict):
@@ -119,8 +120,9 @@ def _parts(data: bytes) -> list[tuple[str, str | None, bytes]]:
             at += 2
 
 
-def _json(body: bytes, where: str) -> Any:
+def _json(body: bytes, where: str, limits: Limits) -> Any:
+    """A part's JSON, read as a trace file's is (no NaN, bounded nesting and strings)."""
     try:
-        return json.loads(body)
-    except (ValueError, RecursionError) as exc:
-        raise TraceFormatError(None, f"{where}: not JSON ({exc})") from None
+        return loads(body, Path(where), limits)
+    except TraceFormatError as exc:
+        raise TraceFormatError(None, exc.problem) from None

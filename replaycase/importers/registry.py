@@ -47,7 +47,7 @@ def open_document(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> TraceDoc
         start = handle.read(8192)
     if is_multipart(start):  # a LangSmith ingest body: its attachments may be binary
         data = read_bytes(path, limits.max_file_bytes)
-        runs = read_multipart_file(path, data)
+        runs = read_multipart_file(path, data, limits)
         return TraceDocument(path=path, kind="multipart", value=runs, first=runs,
                              limits=limits, sha256=hashlib.sha256(data).hexdigest())
     if b"\x00" in start:
