@@ -127,3 +127,16 @@ def test_an_anthropic_request_with_an_image_replays(tmp_path: Path) -> None:
             client.messages.create(model="claude-haiku-4-5", max_tokens=512,
                                    system=body["system"], tools=body["tools"],
                                    messages=changed)
+
+
+def test_a_responses_request_with_an_image_replays(tmp_path: Path) -> None:
+    body = _body("responses")
+    with _served("responses", tmp_path) as server:
+        client = openai.OpenAI(base_url=server.openai_base_url, api_key=KEY, max_retries=0)
+        reply = client.responses.create(model="gpt-4o-mini", instructions=body["instructions"],
+                                        input=body["input"][:1], tools=body["tools"])
+        assert [o.type for o in reply.output] == ["function_call"]
+        changed = [{**body["input"][0], "content": _other_image(body["input"][0]["content"])}]
+        with pytest.raises(openai.BadRequestError, match="diverged"):
+            client.responses.create(model="gpt-4o-mini", instructions=body["instructions"],
+                                    input=changed, tools=body["tools"])
