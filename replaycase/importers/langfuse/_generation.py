@@ -8,7 +8,13 @@ from typing import Any
 
 from ..._jsonio import json_in_text
 from ...model import LlmCallEvent, RequestedToolCall, Usage
-from ...model.chat import ChatFormatError, assistant_text, read_recorded, recorded_tool_names, tool_calls_of
+from ...model.chat import (
+    ChatFormatError,
+    assistant_text,
+    read_recorded,
+    recorded_tool_names,
+    tool_calls_of,
+)
 from .._agents_responses import answer_of, input_messages, is_response
 from ._messages import as_chat, is_tool_definition, tool_definitions
 from ._obs import Observation

@@ -95,7 +95,7 @@ def _parts(role: str, parts: list[Any]) -> list[dict[str, Any]]:
                             "name": answer.get("name"), "content": _text(result)})
     out: list[dict[str, Any]] = results
     if texts or calls or not results:
-        out = out + [{"role": role, "content": "".join(texts),
+        out = [*out, {"role": role, "content": "".join(texts),
                       **({"tool_calls": calls} if calls else {})}]
     return out
 

@@ -134,7 +134,7 @@ class Builder:
                 continue
             self.pending.remove(match)
             self.answered.add(message.call_id)
-            common = {"ts": event.ts, "span_id": None, "parent_id": event.span_id}
+            common: dict[str, Any] = {"ts": event.ts, "parent_id": event.span_id}
             self.events.append(ToolCallEvent(seq=0, **common, tool_name=match.tool_name,
                                              tool_args=match.tool_args, call_id=match.call_id))
             failed = message.is_error or _tools.reports_error(decoded(message.text))
