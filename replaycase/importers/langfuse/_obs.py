@@ -37,14 +37,13 @@ def _id(raw: dict[str, Any], key: str, where: str) -> str | None:
     raise fail(f"{where}.{key}", f"expected a string, got {json_kind(value)}")
 
 
-def metadata_of(raw: dict[str, Any], where: str) -> dict[str, Any]:
-    """``metadata``: an object (public API), or the JSON text of one (UI export)."""
+def metadata_of(raw: dict[str, Any]) -> dict[str, Any]:
+    """``metadata``: a JSON value (public API), or its JSON text (UI export); a value that is
+    not an object is kept under ``"value"``."""
     value = decoded(raw.get("metadata"))
-    if value is None or isinstance(value, (str, int, float, bool, list)):
-        return {} if not isinstance(value, list) else {"metadata": value}
-    if not isinstance(value, dict):
-        raise fail(f"{where}.metadata", f"expected an object, got {json_kind(value)}")
-    return value
+    if value is None or isinstance(value, dict):
+        return value or {}
+    return {"value": value}
 
 
 def attributes_of(meta: dict[str, Any]) -> dict[str, Any]:
@@ -91,7 +90,7 @@ class Observation:
                    status_message=get_typed(raw, "statusMessage", str, where) or None,
                    input=decoded(raw.get("input"), text),
                    output=decoded(raw.get("output"), text),
-                   attrs=attributes_of(metadata_of(raw, where)))
+                   attrs=attributes_of(metadata_of(raw)))
 
     @property
     def failed(self) -> bool:

@@ -186,7 +186,7 @@ class Builder:
                          ("release", "release")):
             if isinstance(trace.get(key), (str, int)) and trace.get(key) != "":
                 extra[out] = trace[key]
-        meta = metadata_of(trace, "trace")
+        meta = metadata_of(trace)
         user_meta = {k: v for k, v in meta.items()
                      if k not in ("attributes", "resourceAttributes", "scope")}
         if user_meta:

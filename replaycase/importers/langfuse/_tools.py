@@ -47,8 +47,8 @@ def match(pending: list[RequestedToolCall], obs: Observation, name: str,
     named = [c for c in pending if c.tool_name == name
              and (call_id is None or c.call_id is None)]
     same = [c for c in named if c.tool_args in (obs.input, _unwrapped(obs.input))]
-    found = same or named
-    return found[0] if found else None
+    chosen = same or named
+    return chosen[0] if chosen else None
 
 
 def _unwrapped(value: Any) -> Any:
