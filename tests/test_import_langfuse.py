@@ -103,7 +103,7 @@ def test_nested_generations_are_one_model_call() -> None:
     """Agno's OpenAIChat.invoke holds a ``chat`` generation, Vercel's ai.generateText a
     doGenerate: one call each, read from whichever layer recorded it readably."""
     agno = load("agno-2025-06-11.trace.json")
-    assert [c.output_text for c in agno.llm_calls()][0] == ""
+    assert agno.llm_calls()[0].output_text == ""
     assert agno.llm_calls()[0].tool_calls[0].tool_args == {
         "query": "currently trending on Twitter"}
     assert agno.llm_calls()[0].messages is None  # logged as Python reprs: not recorded
@@ -133,7 +133,7 @@ def test_generation_conversations_are_what_the_model_tape_compares() -> None:
     joke = _call(load("pydantic-ai-tools-2025-12-04.trace.json"), 0)
     assert joke.instructions is not None and joke.instructions.startswith("You are a creative")
     assert joke.tools_offered is not None and "get_pun_suggestion" in joke.tools_offered
-    assert [c.tool_name for c in joke.tool_calls][0] == "get_pun_suggestion"
+    assert joke.tool_calls[0].tool_name == "get_pun_suggestion"
     usage = joke.usage
     assert usage is not None and (usage.input_tokens, usage.output_tokens) == (265, 73)
 

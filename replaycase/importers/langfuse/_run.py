@@ -60,6 +60,7 @@ class Builder:
         self.events: list[Any] = []
         self.pending: list[RequestedToolCall] = []
         self.answered: set[str] = set()
+        self.calls: dict[str, LlmCallEvent] = {}
 
     def run(self) -> TraceRun:
         trace = self.trace
@@ -110,15 +111,17 @@ class Builder:
         return group
 
     def _tool_names(self) -> set[str]:
-        """The names of the tools the model asked for (a span so named ran one)."""
+        """The names of the tools the model asked for (a span so named ran one); each
+        outermost generation's model call is read here, once."""
         names: set[str] = set()
         for obs in self.obs:
-            if obs.type == "GENERATION":
-                names.update(c.tool_name for c in llm_call([obs]).tool_calls)
+            if obs.type == "GENERATION" and not self._inside("GENERATION", obs):
+                event = self.calls[obs.id] = llm_call(self._group(obs))
+                names.update(c.tool_name for c in event.tool_calls)
         return names
 
     def _generation(self, obs: Observation) -> None:
-        event = llm_call(self._group(obs))
+        event = self.calls.pop(obs.id, None) or llm_call(self._group(obs))
         self._results_from(event)
         self.events.append(event)
         self.pending.extend(event.tool_calls)
