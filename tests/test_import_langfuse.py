@@ -256,7 +256,7 @@ _JSON = st.recursive(_LEAVES, lambda inner: st.lists(inner, max_size=4)
                                        max_size=5), max_leaves=15)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(st.builds(lambda t, o: {"trace": t, "observations": o},
                  st.dictionaries(st.sampled_from(_KEYS), _JSON, max_size=4),
                  st.lists(st.dictionaries(st.sampled_from(_KEYS), _JSON, max_size=6),
@@ -268,7 +268,31 @@ def test_random_observations_raise_only_replaycase_errors(value: Any) -> None:
 _REAL = json.loads((FOLDER / "pydantic-ai-tools-2025-12-04.trace.json").read_text())
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_mutated_real_exports_raise_only_replaycase_errors(data: Any) -> None:
     import_in_memory(LangfuseImporter(), mutate(data.draw, copy.deepcopy(_REAL), _JSON))
+
+
+@pytest.mark.parametrize(("output", "failed"), [
+    ({"response_status": "Error", "message": "ERROR: No data found"}, True),
+    ({"isError": True, "content": [{"type": "text", "text": "boom"}]}, True),
+    ({"status": "error", "error": "timeout"}, True),
+    ("An error occurred while running the tool. Please try again.", True),
+    ({"status": "failed", "order": "A-1"}, False),  # the order failed, not the tool
+    ({"status": "error"}, False),
+    ("Error: the customer has no orders", False),
+    ({"message": "ERROR is a word"}, False),
+])
+def test_only_an_output_that_says_the_tool_failed_is_an_error(tmp_path: Path, output: Any,
+                                                              failed: bool) -> None:
+    raw = json.loads(API_FILE.read_text())
+    for obs in raw["observations"]:
+        if obs["type"] == "TOOL":
+            obs["output"] = output
+    path = tmp_path / "tool.json"
+    path.write_text(json.dumps(raw))
+    [run] = load_trace(path)
+    [call] = run.tool_calls()
+    assert call.is_error is failed and call.output == output
+    assert run.status == "success"

@@ -70,19 +70,22 @@ def arguments(obs: Observation, match: RequestedToolCall | None) -> Any:
 
 def reports_error(output: Any) -> bool:
     """Whether a tool's output says the tool failed: an error flag (MCP ``isError``), a
-    status field of ``"error"`` (``response_status``, ``status``), or a framework's error
-    text. Anything else is a result, however it reads."""
+    ``response_status`` of ``"error"``, a ``status`` ``"error"`` with its message, or a
+    framework's error text. Anything else is a result, however it reads."""
     if framework_error_text(output):
         return True
     if not isinstance(output, dict):
         return False
     if output.get("isError") is True or output.get("is_error") is True:
         return True
-    for key in ("response_status", "status"):
-        value = output.get(key)
-        if isinstance(value, str) and value.strip().lower() in _ERROR_WORDS:
-            return True
-    return False
+    status = output.get("response_status")
+    if isinstance(status, str) and status.strip().lower() in _ERROR_WORDS:
+        return True
+    # A bare "status" may be the data's own (an order that failed): only a status "error"
+    # that comes with its message is the tool's.
+    status = output.get("status")
+    return isinstance(status, str) and status.strip().lower() == "error" and any(
+        isinstance(output.get(key), str) for key in ("error", "message"))
 
 
 def result(obs: Observation) -> tuple[Any, bool]:
