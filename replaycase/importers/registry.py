@@ -23,6 +23,7 @@ _IMPORTERS: dict[str, str] = {
     "replayt": "replaycase.importers.replayt:ReplaytImporter",
     "otlp": "replaycase.importers.otlp:OtlpImporter",
     "openai-agents": "replaycase.importers.openai_agents:OpenAIAgentsImporter",
+    "langfuse": "replaycase.importers.langfuse:LangfuseImporter",
     "langsmith": "replaycase.importers.langsmith:LangSmithImporter",
     "transcript": "replaycase.importers.transcript:TranscriptImporter",
 }
