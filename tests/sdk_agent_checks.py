@@ -37,7 +37,8 @@ def record_production(agent: Path, work: Path, *args: str) -> subprocess.Complet
     writes its transcript to ``work/transcript.json``, the server its log to ``prod.jsonl``."""
     with ModelServer(ScriptedModel(), api_key="sk-prod", log_path=work / "prod.jsonl") as model:
         env = {**os.environ, "OPENAI_BASE_URL": model.openai_base_url,
-               "OPENAI_API_KEY": "sk-prod", "AGENT_TRANSCRIPT": str(work / "transcript.json")}
+               "OPENAI_API_KEY": "sk-prod", "AGENT_TRANSCRIPT": str(work / "transcript.json"),
+               "AGENT_TRACE": str(work / "trace.json")}
         return subprocess.run([sys.executable, str(agent), "buggy", *args], input=QUESTION,
                               env=env, capture_output=True, text=True, timeout=90)
 

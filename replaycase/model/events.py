@@ -141,6 +141,8 @@ class ToolResultEvent(_EventBase):
     tool_name: Name | None = None
     output: Any = None
     is_error: bool = False
+    error_type: Name | None = None
+    """The exception class a failed tool raised, where the trace records it (``TimeoutError``)."""
 
 
 @dataclass(config=_EVENT_CONFIG, slots=True, kw_only=True)

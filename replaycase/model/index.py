@@ -22,6 +22,7 @@ class ToolCallRecord:
     call_id: str | None = None
     output: Any = None
     is_error: bool = False
+    error_type: str | None = None
     result_seq: int | None = None
     _args_key: str | None = field(default=None, repr=False, compare=False)
 
@@ -90,6 +91,7 @@ def pair_tool_calls(events: list[Any]) -> list[ToolCallRecord]:
                 if result.type == "tool_result" and result.call_id == event.call_id:
                     record.output = result.output
                     record.is_error = result.is_error
+                    record.error_type = result.error_type
                     record.result_seq = result.seq
                     answered_next = True
                     continue
@@ -124,6 +126,7 @@ def pair_tool_calls(events: list[Any]) -> list[ToolCallRecord]:
             if found is not None:
                 found.output = event.output
                 found.is_error = event.is_error
+                found.error_type = event.error_type
                 found.result_seq = event.seq
     return records
 

@@ -33,6 +33,7 @@ def tool_calls_fixture(run: TraceRun) -> Iterator[dict[str, Any]]:
         "tool_args": call.tool_args,
         "output": call.output,
         "is_error": call.is_error,
+        **({"error_type": call.error_type} if call.is_error and call.error_type else {}),
     } for call in run.tool_calls())
 
 

@@ -5,7 +5,8 @@ Verified against pydantic-ai-slim 2.68: the tool manager validates a call's argu
 ``ModelRetry`` becomes a retry prompt, a ``ToolFailed`` a failed tool result the model sees, any
 other exception goes to the capabilities' ``on_tool_execute_error`` and else out of the run. The
 hook answers ``call_tool`` from the recording (the validated arguments, as JSON values). A recorded
-error is raised there: as ``ModelRetry`` when the trace recorded that type, as ``ToolFailed`` when
+error is raised there: as ``ModelRetry`` when the trace recorded that type (or how PydanticAI's
+instrumentation records it: ``_RETRIED``), as ``ToolFailed`` when
 it recorded that type or none (the model was shown its text), else as recorded.
 """
 
@@ -21,6 +22,13 @@ MODULE = "pydantic_ai.toolsets.function"
 _MARK = "__replaycase_frozen__"
 
 
+_RETRIED = ("ModelRetry", "ToolRetryError", "UnexpectedModelBehavior")
+"""Recorded types that were a tool's ``ModelRetry``: PydanticAI's instrumentation records it
+as its wrapper ``ToolRetryError``, and the call that exhausted the retries as the
+``UnexpectedModelBehavior`` PydanticAI raised then (raised as ``ModelRetry`` again, the
+candidate's own retry limit decides what follows)."""
+
+
 def _raise_recorded(error: Exception) -> None:
     exceptions = importlib.import_module("pydantic_ai.exceptions")
     retry: type[Exception] = exceptions.ModelRetry
@@ -28,7 +36,7 @@ def _raise_recorded(error: Exception) -> None:
     if isinstance(error, (retry, failed)):
         raise error
     name = _common.recorded_type_name(error)
-    if name == retry.__name__:
+    if name in _RETRIED:
         raise retry(str(error)) from error
     if name is None or name == failed.__name__:
         raise failed(str(error)) from error

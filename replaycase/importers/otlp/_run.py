@@ -115,7 +115,9 @@ class _Builder:
         output = error[0] if error and fields.result is None else fields.result
         self._close(span, ToolResultEvent(
             seq=0, call_id=call_id, tool_name=fields.name,
-            output=output, is_error=error is not None, **_common(span, True)))
+            output=output, is_error=error is not None,
+            error_type=error[1].rsplit(".", 1)[-1] if error and error[1] else None,
+            **_common(span, True)))
 
     def _tools_from_messages(self, span: Span, calls: list[RequestedToolCall]) -> None:
         """Without tool spans, a requested call answered in a later request counts as run."""
