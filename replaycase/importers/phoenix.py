@@ -15,6 +15,7 @@ importer's mapping: one run per trace id, in order of first appearance.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterator
 from datetime import datetime, timezone
@@ -30,6 +31,8 @@ from .otlp._values import status_code
 
 _KIND = "openinference.span.kind"
 _MAX_NANOS = 253_402_300_799 * 10**9  # 9999-12-31T23:59:59Z
+_JSON_STRINGS = ("metadata", "llm.prompt_template.variables", "tool.parameters")
+"""Attributes OpenInference writes as JSON strings and Phoenix parses: written back as text."""
 
 
 class PhoenixImporter(Importer):
@@ -130,7 +133,9 @@ def _flatten(value: Any, prefix: str, out: dict[str, Any]) -> None:
     stack = [(prefix, value)]
     while stack:
         key, item = stack.pop()
-        if isinstance(item, dict):
+        if isinstance(item, (dict, list)) and key.endswith(_JSON_STRINGS):
+            out[key] = json.dumps(item, ensure_ascii=False)
+        elif isinstance(item, dict):
             stack.extend((f"{key}.{k}" if key else str(k), v) for k, v in item.items())
         elif isinstance(item, list) and key and any(isinstance(i, dict) for i in item):
             stack.extend((f"{key}.{i}", v) for i, v in enumerate(item))
