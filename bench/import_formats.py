@@ -237,6 +237,8 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
            starts=lambda s: _otlp_attr(s, "openinference.span.kind") == "LLM",
            member=lambda s: _otlp_attr(s, "openinference.span.kind") == "TOOL",
            records=("resourceSpans", 0, "scopeSpans", 0, "spans")),
+    Format("phoenix", "phoenix/tool-loop.jsonl",
+           starts=lambda s: s["span_kind"] == "LLM", member=lambda s: s["span_kind"] == "TOOL"),
     Format("langsmith-runs", "langsmith/tool-loop.runs.json",
            starts=lambda r: r["run_type"] == "llm", member=lambda r: r["run_type"] == "tool"),
     Format("langsmith-tree", "langsmith/tool-loop.tree.json",

@@ -19,6 +19,7 @@ from replaycase.errors import ReplaycaseError, TraceFormatError
 from replaycase.importers import load_trace
 from replaycase.importers.otlp import OtlpImporter
 from replaycase.model import LlmCallEvent, TraceRun
+from replaycase.tape.from_run import tape_from_run
 
 LOGS = Path(__file__).parent / "data" / "traces" / "otel-genai-logs"
 GOLDEN = Path(__file__).parent / "data" / "golden"
@@ -113,3 +114,10 @@ def test_mutated_log_records_raise_only_replaycase_errors(logs: Any) -> None:
             return
         for run in runs:
             assert_round_trip(run)
+
+
+def test_a_model_tape_is_built_from_spans_and_logs() -> None:
+    tape = tape_from_run(load_trace(LOGS / "all.otlp.jsonl")[0], source_format="otlp").tape
+    assert tape is not None and len(tape.turns) == 2
+    assert tape.header.not_recorded == ["tools"]  # the event mode does not record them
+    assert tape_from_run(load_trace(LOGS / "tool-error.traces.json")[0]).tape is None

@@ -25,6 +25,7 @@ from replaycase.model import (
     ToolResultEvent,
     TraceRun,
 )
+from replaycase.tape.from_run import tape_from_run
 
 PHOENIX = Path(__file__).parent / "data" / "traces" / "phoenix"
 GOLDEN = Path(__file__).parent / "data" / "golden"
@@ -213,3 +214,8 @@ def test_mutated_real_spans_raise_only_replaycase_errors(
         else:
             container[key] = new
     import_in_memory(PhoenixImporter(), spans)
+
+
+def test_a_model_tape_is_built_from_phoenix_spans() -> None:
+    tape = tape_from_run(_one(PHOENIX / "tool-loop.jsonl"), source_format="phoenix").tape
+    assert tape is not None and len(tape.turns) == 3 and tape.header.not_recorded == []
