@@ -237,8 +237,6 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
            starts=lambda s: _otlp_attr(s, "openinference.span.kind") == "LLM",
            member=lambda s: _otlp_attr(s, "openinference.span.kind") == "TOOL",
            records=("resourceSpans", 0, "scopeSpans", 0, "spans")),
-    Format("phoenix", "phoenix/tool-loop.jsonl",
-           starts=lambda s: s["span_kind"] == "LLM", member=lambda s: s["span_kind"] == "TOOL"),
     Format("langsmith-runs", "langsmith/tool-loop.runs.json",
            starts=lambda r: r["run_type"] == "llm", member=lambda r: r["run_type"] == "tool"),
     Format("langsmith-tree", "langsmith/tool-loop.tree.json",
@@ -255,6 +253,8 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
     Format("transcript-anthropic", "transcript-anthropic/tool-loop.json",
            starts=lambda m: m["role"] == "assistant",
            member=lambda m: m["role"] == "user" and isinstance(m["content"], list)),
+    Format("phoenix", "phoenix/tool-loop.jsonl",
+           starts=lambda s: s["span_kind"] == "LLM", member=lambda s: s["span_kind"] == "TOOL"),
 )}
 
 _ROUNDS = "@@ROUNDS@@"
