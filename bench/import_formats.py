@@ -258,6 +258,8 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
            starts=lambda o: o["type"] == "GENERATION", member=lambda o: o["type"] == "TOOL",
            records=("observations",), observed=("tool_called: get_weather",),
            scaler=lambda fmt: LangfuseScaler(fmt)),
+    Format("phoenix", "phoenix/tool-loop.jsonl",
+           starts=lambda s: s["span_kind"] == "LLM", member=lambda s: s["span_kind"] == "TOOL"),
 )}
 
 _ROUNDS = "@@ROUNDS@@"

@@ -19,6 +19,7 @@ from replaycase.model.native_json import dumps_items
 
 DATA = Path(__file__).parent / "data"
 TRACE_FILES = sorted(p for p in (DATA / "traces").rglob("*") if p.suffix in (".json", ".jsonl")
+                     and not p.name.endswith(".logs.json")  # OTLP logs alone: no run, refused
                      ) + sorted((DATA / "replaykit").glob("*.json"))
 
 

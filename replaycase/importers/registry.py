@@ -22,6 +22,7 @@ _IMPORTERS: dict[str, str] = {
     "replaykit": "replaycase.importers.replaykit:ReplayKitImporter",
     "replayt": "replaycase.importers.replayt:ReplaytImporter",
     "otlp": "replaycase.importers.otlp:OtlpImporter",
+    "phoenix": "replaycase.importers.phoenix:PhoenixImporter",
     "openai-agents": "replaycase.importers.openai_agents:OpenAIAgentsImporter",
     "langfuse": "replaycase.importers.langfuse:LangfuseImporter",
     "langsmith": "replaycase.importers.langsmith:LangSmithImporter",

@@ -4,12 +4,15 @@
 
 A file holds one ``TracesData`` object, or one per line (JSONL, as the OTLP file exporter
 writes). One run per trace id, in order of first appearance. Ids may be hex or base64, enums
-integers or names, keys lowerCamelCase or snake_case.
+integers or names, keys lowerCamelCase or snake_case. ``LogsData`` lines (GenAI content sent
+as log records, ``_logs``) join the spans they name; a file of log records alone is refused:
+they carry no span tree, status or timing to make a run of.
 """
 
 from __future__ import annotations
 
 from ..._jsonio import json_kind
+from ...errors import TraceFormatError
 from ...model import TraceRun
 from ..base import Importer, TraceDocument
 from ._logs import is_logs, log_events
@@ -17,6 +20,9 @@ from ._run import build_run
 from ._spans import Span, SpanEvent, iter_spans
 
 _KEYS = ("resourceSpans", "resource_spans")
+LOGS_ONLY = ("holds OTLP log records (resourceLogs) but no spans (resourceSpans): give the "
+             "spans and the logs in one JSONL file, e.g. jq -c . spans.json logs.json > "
+             "run.otlp.jsonl")
 
 
 class OtlpImporter(Importer):
@@ -34,9 +40,11 @@ class OtlpImporter(Importer):
         traces: dict[str, list[Span]] = {}
         logged: dict[str, list[SpanEvent]] = {}
         count = 0
+        saw_logs = False
         for lineno, record in doc.records(self.name):
             where = f"line {lineno}: " if doc.kind == "jsonl" else ""
             if is_logs(record):
+                saw_logs = True
                 for span_id, event in log_events(record, where):
                     logged.setdefault(span_id, []).append(event)
                 continue
@@ -44,6 +52,8 @@ class OtlpImporter(Importer):
                 count += 1
                 span.order = count
                 traces.setdefault(span.trace_id, []).append(span)
+        if saw_logs and not traces:
+            raise TraceFormatError(None, LOGS_ONLY)
         for spans in traces.values():
             for span in spans:
                 span.events.extend(logged.get(span.span_id, ()))
