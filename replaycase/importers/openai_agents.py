@@ -25,7 +25,9 @@ One TraceRun per trace id. Spans are listed in the order they ended, so events a
 The run is an error when any span failed fatally or a guardrail tripped; a tool error the SDK
 marks "(non-fatal)" alone does not fail the run. The final output is the text of the last
 generation when it requested no tools (of the last response, when its span recorded the
-response), unless a tripwire fired: the SDK then raises and gives no final output.
+response), unless a tripwire fired: the SDK then raises and gives no final output. When no
+model span recorded its output (Responses-API spans, ``trace_include_sensitive_data=False``),
+``final_output_recorded`` is false: a missing answer is then no observed failure.
 """
 
 from __future__ import annotations
@@ -142,8 +144,8 @@ class _Builder:
         self.turn_usage = _turn_usage(spans)
         self.last_model_span: Span | None = None
         self.last_response: tuple[str | None, bool] = (None, False)
-        self.saw_generation = False
-        self.saw_response = False  # a response span without the response
+        self.model_spans = 0
+        self.answers = 0  # model spans that recorded their output
         self.spans = {span.id: span for span in spans if span.id}
         self.tripwires = {tripwire_of(span) for span in spans} - {None}
 
@@ -207,12 +209,13 @@ class _Builder:
         self._error(span)  # the SDK's turn span holds a tripwire of ``Runner.run``
 
     def _generation(self, span: Span) -> None:
-        self.saw_generation = True
+        self.model_spans += 1
         where = f"{span.where}.span_data"
         messages = _get(span.data, "input", list, where)
         if self.question is None and messages:
             self.question = _question(messages)
         output = _get(span.data, "output", list, where)
+        self.answers += output is not None
         text, calls = answer_of(output or [], f"{where}.output")
         model = _get(span.data, "model", str, where)
         self.model = self.model or model
@@ -237,7 +240,8 @@ class _Builder:
     def _response(self, span: Span) -> None:
         where = f"{span.where}.span_data"
         response = _get(span.data, "response", dict, where)
-        self.saw_response = self.saw_response or response is None
+        self.model_spans += 1
+        self.answers += response is not None
         usage = usage_of(_get(span.data, "usage", dict, where), f"{where}.usage")
         if usage is None and span.parent_id in self.turn_usage:
             usage = self.turn_usage[span.parent_id]
@@ -328,8 +332,9 @@ def _metadata(trace: dict[str, Any], builder: _Builder) -> RunMetadata:
     extra.update({k: v for k, v in meta.items() if k != "tags"})
     if len(builder.agents) > 1:
         extra["agents"] = builder.agents
-    if builder.saw_response and not builder.saw_generation:
-        extra["final_output_recorded"] = False  # Responses-API spans carry no answer text
+    if builder.model_spans and not builder.answers:
+        # Responses-API spans carry no answer text, nor any span traced without sensitive data
+        extra["final_output_recorded"] = False
     tags = meta.get("tags")
     agent = builder.agents[0] if builder.agents else None
     if agent is None and isinstance(trace.get("workflow_name"), str):

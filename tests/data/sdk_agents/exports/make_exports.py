@@ -15,6 +15,9 @@ model, exported as the SDK's ``BackendSpanExporter`` body (``export()`` of each 
 - ``input-guardrail-run-chat.json``, ``output-guardrail-run-chat.json``: the two tripwires with
   ``Runner.run``, where the SDK attaches the error to the span current at the time (the
   ``turn`` span, a ``custom`` span).
+- ``loop-without-data-run-chat.json``: the model asks for ``lookup_billing`` every turn until
+  ``max_turns`` (3) aborts the run, traced with ``trace_include_sensitive_data=False``: no
+  span records the tool's arguments (nor the model's input and output).
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ from agents import (
     InputGuardrailTripwireTriggered,
     OpenAIChatCompletionsModel,
     OutputGuardrailTripwireTriggered,
+    MaxTurnsExceeded,
+    RunConfig,
     Runner,
     TracingProcessor,
     function_tool,
@@ -137,6 +142,8 @@ async def _scenario(name: str, model: Any) -> Agent:
         return _billing(model, input_guardrails=[no_account_ids])
     if name == "output-guardrail":
         return _billing(model, output_guardrails=[no_dollar_amounts])
+    if name == "loop-without-data":
+        return _billing(model)
     return _billing(model, output_guardrails=[short_answer])
 
 
@@ -145,6 +152,7 @@ SCENARIOS: dict[str, list[Answer]] = {
                 _call("lookup_billing", {"customer_id": "C-10442"}), _text(ANSWER)],
     "input-guardrail": [_call("lookup_billing", {"customer_id": "C-10442"}), _text(ANSWER)],
     "output-guardrail": [_call("lookup_billing", {"customer_id": "C-10442"}), _text(ANSWER)],
+    "loop-without-data": [_call("lookup_billing", {"customer_id": "C-10442"})] * 3,
     "output-guardrail-passed": [_call("lookup_billing", {"customer_id": "C-10442"}),
                                 _text(ANSWER)],
 }
@@ -155,18 +163,22 @@ async def _run(name: str, base_url: str, streamed: bool) -> str:
     model = OpenAIChatCompletionsModel(model="gpt-4o-mini", openai_client=client)
     agent = await _scenario(name, model)
     try:
+        if name == "loop-without-data":
+            config = RunConfig(trace_include_sensitive_data=False)
+            await Runner.run(agent, QUESTION, max_turns=3, run_config=config)
         if not streamed:
             return str((await Runner.run(agent, QUESTION, max_turns=5)).final_output)
         result = Runner.run_streamed(agent, QUESTION, max_turns=5)
         async for _event in result.stream_events():
             pass
-    except (InputGuardrailTripwireTriggered, OutputGuardrailTripwireTriggered) as exc:
+    except (InputGuardrailTripwireTriggered, OutputGuardrailTripwireTriggered,
+            MaxTurnsExceeded) as exc:
         return type(exc).__name__
     return str(result.final_output)
 
 
-RUNS = [(name, "streamed") for name in SCENARIOS] + [
-    ("input-guardrail", "run"), ("output-guardrail", "run")]
+RUNS = [(name, "streamed") for name in SCENARIOS if name != "loop-without-data"] + [
+    ("input-guardrail", "run"), ("output-guardrail", "run"), ("loop-without-data", "run")]
 
 
 def main() -> int:
