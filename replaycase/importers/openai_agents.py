@@ -57,7 +57,7 @@ from ._common import duration_ms as _duration
 from ._common import epoch_s as _epoch
 from ._common import fail as _fail
 from ._common import get_typed as _get
-from ._common import object_at
+from ._common import keys_problem, object_at
 from ._common import text_or_none as _text
 from .base import Importer, TraceDocument
 
@@ -76,7 +76,8 @@ class OpenAIAgentsImporter(Importer):
             return 'not a JSON object with a "data" list'
         data = value.get("data")
         if not isinstance(data, list) or not data:
-            return 'no non-empty "data" list'
+            return '"data" is an empty list' if data == [] else \
+                keys_problem(value, {"data": "a list of trace and span objects"})
         if not any(isinstance(i, dict) and i.get("object") in _OBJECTS for i in data[:50]):
             return 'no "data" item with "object": "trace" or "trace.span"'
         return None
