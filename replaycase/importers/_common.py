@@ -66,9 +66,9 @@ def get_typed(obj: dict[str, Any], key: str, kind: type | tuple[type, ...], wher
 
 
 def keys_problem(obj: dict[str, Any], wanted: dict[str, str]) -> str:
-    """What a format check finds wrong with ``obj``'s keys (each key: the JSON type it needs
-    as "a list", or "" for any): the missing keys, else the first of the wrong type. Never
-    says a key is missing when it is present."""
+    """What a format check finds wrong with ``obj``'s keys (each key: the JSON type it needs,
+    as ``json_kind`` names it, maybe with more words: "a list of spans"; "" for any): the
+    missing keys, else the first of the wrong type. Never says a present key is missing."""
     missing = [f'"{key}"' for key in wanted if key not in obj]
     if missing:
         return f"no {' and no '.join(missing)} key"
