@@ -276,9 +276,9 @@ def test_a_model_call_that_raised_records_the_error(tmp_path: Path) -> None:
 def test_check_says_why_other_files_are_not_replayt() -> None:
     importer = ReplaytImporter()
     transcript = DATA / "traces" / "transcript-openai" / "happy.json"
-    assert '"type" and "run_id"' in importer.check(open_document(transcript))
+    assert 'no "type" and no "run_id" key' in importer.check(open_document(transcript))
     otlp = DATA / "traces" / "otlp-genai" / "all-scenarios.jsonl"
-    assert '"type" and "run_id"' in importer.check(open_document(otlp))
+    assert 'no "type" and no "run_id" key' in importer.check(open_document(otlp))
 
 
 # -- golden ------------------------------------------------------------------------------
@@ -349,7 +349,7 @@ def test_malformed_lines_name_the_file_and_the_problem(tmp_path: Path, name: str
 
 @pytest.mark.parametrize(("text", "expected"), [
     ('{"type": "nonsense", "run_id": "r"}\n', "'nonsense' is not a replayt event"),
-    ('{"run_id": "r", "payload": {}}\n', 'no "type" and "run_id"'),
+    ('{"run_id": "r", "payload": {}}\n', 'first record: no "type" key'),
     ("[]", "an empty list"),
     ('"just a string"', "first record is a string"),
 ])

@@ -242,7 +242,7 @@ BAD: dict[str, tuple[Any, str]] = {
     "top level a string": ("chat", "top level is a string"),
     "top level a number": (3, "top level is a number"),
     "an empty list": ([], "no messages"),
-    "messages not a list": ({"messages": "hi"}, "top level is an object"),
+    "messages not a list": ({"messages": "hi"}, '"messages" is a string, expected a list'),
     "an item without role": ([USER, {"content": "x"}], 'item 1 has no "role"'),
     "an item that is a list": ([USER, ["x"]], 'item 1 has no "role"'),
     "content an int": ([{"role": "user", "content": 5}],

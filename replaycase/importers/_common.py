@@ -65,6 +65,20 @@ def get_typed(obj: dict[str, Any], key: str, kind: type | tuple[type, ...], wher
     raise fail(f"{where}{sep}{key}", f"expected {expected}, got {json_kind(value)}")
 
 
+def keys_problem(obj: dict[str, Any], wanted: dict[str, str]) -> str:
+    """What a format check finds wrong with ``obj``'s keys (each key: the JSON type it needs,
+    as ``json_kind`` names it, maybe with more words: "a list of spans"; "" for any): the
+    missing keys, else the first of the wrong type. Never says a present key is missing."""
+    missing = [f'"{key}"' for key in wanted if key not in obj]
+    if missing:
+        return f"no {' and no '.join(missing)} key"
+    for key, expected in wanted.items():
+        value = obj[key]
+        if expected and json_kind(value) != expected.split(" of ")[0]:
+            return f'"{key}" is {json_kind(value)}, expected {expected}'
+    return "unexpected keys"
+
+
 def text_or_none(content: Any) -> str | None:
     """An answer's or a question's text: a string, or the texts of a list's blocks joined;
     else None."""

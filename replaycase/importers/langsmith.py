@@ -44,7 +44,7 @@ from ._common import epoch_s as _epoch
 from ._common import fail as _fail
 from ._common import get_typed as _get
 from ._common import iso_ts as _ts
-from ._common import list_at
+from ._common import keys_problem, list_at
 from ._common import text_or_none as _text
 from ._langchain import chat_messages, finish_reason
 from .base import Importer, TraceDocument
@@ -67,7 +67,8 @@ class LangSmithImporter(Importer):
             if "run_type" in value and (isinstance(value.get("child_runs"), list) or (
                     "id" in value and ("inputs" in value or "dotted_order" in value))):
                 return None
-            return 'not a run with "run_type" and "child_runs" (or "id" and "inputs")'
+            return keys_problem(value, {"run_type": "", "child_runs": "a list"}) \
+                + ' (or "id" and "inputs")'
         if isinstance(value, list) and value:
             first = value[0]
             if isinstance(first, dict) and "run_type" in first and (

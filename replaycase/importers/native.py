@@ -24,7 +24,12 @@ class NativeImporter(Importer):
         format_version = doc.value.get("schema") if isinstance(doc.value, dict) else None
         if isinstance(format_version, str) and format_version.startswith("replaycase.trace/"):
             return f"schema {format_version!r} is newer than this replaycase reads ({TRACE_FORMAT})"
-        return f'no "schema": "{TRACE_FORMAT}" key'
+        if isinstance(doc.value, dict) and "schema" in doc.value:
+            return f'"schema" is {format_version!r:.60}, not "{TRACE_FORMAT}"'
+        bad = next((n for n, i in enumerate(items) if not isinstance(i, dict)
+                    or i.get("schema") != TRACE_FORMAT), 0)
+        where = f"item {bad} has " if isinstance(doc.value, list) and items else ""
+        return f'{where}no "schema": "{TRACE_FORMAT}" key'
 
     def read(self, doc: TraceDocument) -> list[TraceRun]:
         items = doc.value if isinstance(doc.value, list) else [doc.value]

@@ -16,12 +16,18 @@ One TraceRun per trace id. Spans are listed in the order they ended, so events a
 - ``function``: a ``tool_call`` and its ``tool_result``. ``output`` is kept as the SDK wrote
   it (``str()`` of the return value, not JSON). Function spans carry no call id: it is paired
   by order and name with the tool calls the preceding generation requested.
-- ``agent``: names the agent; its error is an ``error`` event. ``handoff``, ``guardrail`` and
-  user ``custom`` spans become ``custom`` events; the SDK's ``task``/``turn`` spans are skipped.
+- ``agent``: names the agent. ``handoff``, ``guardrail`` and user ``custom`` spans become
+  ``custom`` events; the SDK's ``task``/``turn`` spans are skipped. The error of any of these
+  spans is an ``error`` event (``Runner.run`` puts a guardrail's tripwire on the ``turn``
+  span, ``run_streamed`` on the agent span), and so is a guardrail span with
+  ``triggered: true`` whose tripwire no span error names.
 
-The run is an error when any span failed fatally; a tool error the SDK marks "(non-fatal)"
-alone does not fail the run. The final output is the text of the last generation when it
-requested no tools (of the last response, when its span recorded the response).
+The run is an error when any span failed fatally or a guardrail tripped; a tool error the SDK
+marks "(non-fatal)" alone does not fail the run. The final output is the text of the last
+generation when it requested no tools (of the last response, when its span recorded the
+response), unless a tripwire fired: the SDK then raises and gives no final output. When no
+model span recorded its output (Responses-API spans, ``trace_include_sensitive_data=False``),
+``final_output_recorded`` is false: a missing answer is then no observed failure.
 """
 
 from __future__ import annotations
@@ -46,12 +52,12 @@ from ..model import (
 )
 from ..model.chat import read_recorded
 from ._agents_responses import answer_of, input_messages, is_response, offered_tools
+from ._agents_spans import TRIPWIRE, Span, tripped, tripwire_of, usage_of
 from ._common import duration_ms as _duration
 from ._common import epoch_s as _epoch
 from ._common import fail as _fail
 from ._common import get_typed as _get
-from ._common import iso_ts as _ts
-from ._common import object_at
+from ._common import keys_problem, object_at
 from ._common import text_or_none as _text
 from .base import Importer, TraceDocument
 
@@ -70,7 +76,8 @@ class OpenAIAgentsImporter(Importer):
             return 'not a JSON object with a "data" list'
         data = value.get("data")
         if not isinstance(data, list) or not data:
-            return 'no non-empty "data" list'
+            return '"data" is an empty list' if data == [] else \
+                keys_problem(value, {"data": "a list of trace and span objects"})
         if not any(isinstance(i, dict) and i.get("object") in _OBJECTS for i in data[:50]):
             return 'no "data" item with "object": "trace" or "trace.span"'
         return None
@@ -108,52 +115,8 @@ def _load(value: Any) -> list[TraceRun]:
     return [_run(trace_id, traces.get(trace_id, {}), items) for trace_id, items in spans.items()]
 
 
-class _Span:
-    """One span, checked: where it sits in the file, its data and times."""
-
-    def __init__(self, index: int, raw: dict[str, Any]) -> None:
-        self.where = f"data[{index}]"
-        self.index = index
-        self.id = _get(raw, "id", str, self.where)
-        self.parent_id = _get(raw, "parent_id", str, self.where)
-        self.started_at = _ts(_get(raw, "started_at", str, self.where))
-        self.ended_at = _ts(_get(raw, "ended_at", str, self.where))
-        data = raw.get("span_data")
-        if not isinstance(data, dict):
-            raise _fail(f"{self.where}.span_data",
-                        f"expected an object, got {json_kind(data)}")
-        self.data = data
-        self.kind = _get(data, "type", str, f"{self.where}.span_data")
-        if not self.kind:
-            raise _fail(f"{self.where}.span_data", 'no "type"')
-        self.error = _get(raw, "error", (dict, str), self.where)
-
-    def common(self, at_end: bool = False) -> dict[str, Any]:
-        return {"ts": self.ended_at if at_end else self.started_at,
-                "duration_ms": None if at_end else _duration(self.started_at, self.ended_at),
-                "span_id": self.id, "parent_id": self.parent_id}
-
-    def error_text(self) -> str | None:
-        if self.error is None:
-            return None
-        if isinstance(self.error, str):
-            return self.error
-        message = self.error.get("message")
-        message = message if isinstance(message, str) and message else "error"
-        data = self.error.get("data")
-        detail = data.get("error") if isinstance(data, dict) else None
-        limit = data.get("max_turns") if isinstance(data, dict) else None
-        if message == "Max turns exceeded" and type(limit) is int:
-            return f"Max turns ({limit}) exceeded"  # what the SDK's exception says
-        return f"{message}: {detail}" if isinstance(detail, str) and detail else message
-
-    def is_fatal(self) -> bool:
-        text = self.error_text()
-        return text is not None and not (self.kind == "function" and "non-fatal" in text)
-
-
 def _run(trace_id: str, trace: dict[str, Any], items: list[tuple[int, dict[str, Any]]]) -> TraceRun:
-    spans = [_Span(index, raw) for index, raw in items]
+    spans = [Span(index, raw) for index, raw in items]
     by_time = all(s.started_at for s in spans)
     if by_time:
         spans.sort(key=lambda s: (_epoch(s.started_at), s.index))
@@ -161,7 +124,8 @@ def _run(trace_id: str, trace: dict[str, Any], items: list[tuple[int, dict[str, 
     for span in spans:
         builder.add(span)
     events = builder.events()
-    status: RunStatus = "error" if any(s.is_fatal() for s in spans) else "success"
+    failed = any(s.is_fatal() or tripped(s) for s in spans)
+    status: RunStatus = "error" if failed else "success"
     return TraceRun(run_id=trace_id, status=status, input=builder.question,
                     final_output=builder.final_output, events=events,
                     metadata=_metadata(trace, builder))
@@ -170,7 +134,7 @@ def _run(trace_id: str, trace: dict[str, Any], items: list[tuple[int, dict[str, 
 class _Builder:
     """Turns ordered spans into events, pairing function spans with requested tool calls."""
 
-    def __init__(self, spans: list[_Span], by_time: bool) -> None:
+    def __init__(self, spans: list[Span], by_time: bool) -> None:
         self.by_time = by_time
         self.entries: list[tuple[float, int, Any]] = []
         self.question: Any = None
@@ -179,13 +143,14 @@ class _Builder:
         self.agents: list[str] = []
         self.pending: list[RequestedToolCall] = []
         self.turn_usage = _turn_usage(spans)
-        self.last_model_span: _Span | None = None
+        self.last_model_span: Span | None = None
         self.last_response: tuple[str | None, bool] = (None, False)
-        self.saw_generation = False
-        self.saw_response = False  # a response span without the response
+        self.model_spans = 0
+        self.answers = 0  # model spans that recorded their output
         self.spans = {span.id: span for span in spans if span.id}
+        self.tripwires = {tripwire_of(span) for span in spans} - {None}
 
-    def push(self, span: _Span, event: Any, at_end: bool = False) -> None:
+    def push(self, span: Span, event: Any, at_end: bool = False) -> None:
         """Queue an event at its span's start (or end); spans without times keep file order."""
         key = 0.0
         if self.by_time:
@@ -199,14 +164,16 @@ class _Builder:
         if self.question is not None:
             ordered.insert(0, InputMessageEvent(seq=0, role="user", content=self.question))
         text, has_calls = self.last_response
-        if self.last_model_span is not None and text is not None and not has_calls:
+        withheld = bool(self.tripwires) or any(tripped(s) for s in self.spans.values())
+        if self.last_model_span is not None and text is not None and not has_calls \
+                and not withheld:  # a tripwire raises: the SDK's run gives no final output
             self.final_output = text
             ordered.append(FinalOutputEvent(seq=0, ts=self.last_model_span.ended_at, output=text))
         for seq, event in enumerate(ordered, start=1):
             event.seq = seq
         return ordered
 
-    def add(self, span: _Span) -> None:
+    def add(self, span: Span) -> None:
         handlers = {"agent": self._agent, "custom": self._custom, "function": self._function,
                     "generation": self._generation, "response": self._response}
         handler = handlers.get(span.kind)
@@ -215,35 +182,45 @@ class _Builder:
             return
         data = {k: v for k, v in span.data.items() if k != "type"}
         self.push(span, CustomEvent(seq=0, **span.common(), name=span.kind, data=data))
+        self._error(span, tripped(span) if span.kind == "guardrail" else None)
 
-    def _agent(self, span: _Span) -> None:
-        name = _get(span.data, "name", str, f"{span.where}.span_data")
-        if name and name not in self.agents:
-            self.agents.append(name)
+    def _error(self, span: Span, tripwire: str | None = None) -> None:
+        """The span's error as an ``error`` event at its end. A guardrail span that tripped
+        (``triggered: true``) is an error too, unless another span's error names it."""
         text = span.error_text()
+        if text is None and tripwire is not None and tripwire not in self.tripwires:
+            text = f"{TRIPWIRE}: {tripwire}"
         if text is not None:
             self.push(span, ErrorEvent(seq=0, **span.common(at_end=True), message=text),
                       at_end=True)
 
-    def _custom(self, span: _Span) -> None:
+    def _agent(self, span: Span) -> None:
+        name = _get(span.data, "name", str, f"{span.where}.span_data")
+        if name and name not in self.agents:
+            self.agents.append(name)
+        self._error(span)
+
+    def _custom(self, span: Span) -> None:
         where = f"{span.where}.span_data"
         name = _get(span.data, "name", str, where) or "custom"
         data = _get(span.data, "data", dict, where) or {}
-        if data.get("sdk_span_type") in _SDK_CUSTOM or (name in _SDK_CUSTOM and "usage" in data):
-            return
-        self.push(span, CustomEvent(seq=0, **span.common(), name=name, data=data))
+        if not (data.get("sdk_span_type") in _SDK_CUSTOM
+                or (name in _SDK_CUSTOM and "usage" in data)):
+            self.push(span, CustomEvent(seq=0, **span.common(), name=name, data=data))
+        self._error(span)  # the SDK's turn span holds a tripwire of ``Runner.run``
 
-    def _generation(self, span: _Span) -> None:
-        self.saw_generation = True
+    def _generation(self, span: Span) -> None:
+        self.model_spans += 1
         where = f"{span.where}.span_data"
         messages = _get(span.data, "input", list, where)
         if self.question is None and messages:
             self.question = _question(messages)
         output = _get(span.data, "output", list, where)
+        self.answers += output is not None
         text, calls = answer_of(output or [], f"{where}.output")
         model = _get(span.data, "model", str, where)
         self.model = self.model or model
-        usage = _usage(_get(span.data, "usage", dict, where), f"{where}.usage")
+        usage = usage_of(_get(span.data, "usage", dict, where), f"{where}.usage")
         instructions, history = read_recorded(messages)
         self._model_call(span, LlmCallEvent(
             seq=0, **span.common(), model=model, request=messages, response=text,
@@ -252,7 +229,7 @@ class _Builder:
             tools_offered=self._agent_tools(span),
             output_text=(text or "") if output is not None else None), text)
 
-    def _agent_tools(self, span: _Span) -> list[str] | None:
+    def _agent_tools(self, span: Span) -> list[str] | None:
         """The tools of the agent above ``span`` (all offered), unless it has handoffs."""
         for _ in self.spans:  # at most as many steps up as spans: a cycle ends
             span = self.spans.get(span.parent_id or "", span) if span.kind != "agent" else span
@@ -261,11 +238,12 @@ class _Builder:
             return None
         return [t for t in tools if isinstance(t, str) and t]
 
-    def _response(self, span: _Span) -> None:
+    def _response(self, span: Span) -> None:
         where = f"{span.where}.span_data"
         response = _get(span.data, "response", dict, where)
-        self.saw_response = self.saw_response or response is None
-        usage = _usage(_get(span.data, "usage", dict, where), f"{where}.usage")
+        self.model_spans += 1
+        self.answers += response is not None
+        usage = usage_of(_get(span.data, "usage", dict, where), f"{where}.usage")
         if usage is None and span.parent_id in self.turn_usage:
             usage = self.turn_usage[span.parent_id]
         request: dict[str, Any] = {k: span.data[k] for k in ("response_id", "input")
@@ -285,13 +263,13 @@ class _Builder:
             tools_offered=offered_tools(response) if is_response(response) else None,
             output_text=(text or "") if is_response(response) else None), text)
 
-    def _model_call(self, span: _Span, event: LlmCallEvent, text: str | None) -> None:
+    def _model_call(self, span: Span, event: LlmCallEvent, text: str | None) -> None:
         self.push(span, event)
         self.pending = list(event.tool_calls)
         self.last_model_span = span
         self.last_response = (text, bool(event.tool_calls))
 
-    def _function(self, span: _Span) -> None:
+    def _function(self, span: Span) -> None:
         where = f"{span.where}.span_data"
         name = _get(span.data, "name", str, where)
         if not name:
@@ -315,9 +293,9 @@ class _Builder:
                                         is_error=error is not None), at_end=True)
 
 
-def _turn_usage(spans: list[_Span]) -> dict[str, Usage]:
+def _turn_usage(spans: list[Span]) -> dict[str, Usage]:
     """Usage of each SDK ``turn`` span that holds exactly one model span and no usage of its own."""
-    model_spans: dict[str, list[_Span]] = {}
+    model_spans: dict[str, list[Span]] = {}
     for span in spans:
         if span.kind in _MODEL_SPANS and span.parent_id:
             model_spans.setdefault(span.parent_id, []).append(span)
@@ -329,7 +307,7 @@ def _turn_usage(spans: list[_Span]) -> dict[str, Usage]:
             continue
         data = span.data.get("data")
         if isinstance(data, dict) and data.get("sdk_span_type") == "turn":
-            usage = _usage(_get(data, "usage", dict, f"{span.where}.span_data.data"),
+            usage = usage_of(_get(data, "usage", dict, f"{span.where}.span_data.data"),
                            f"{span.where}.span_data.data.usage")
             if usage is not None:
                 found[span.id] = usage
@@ -344,25 +322,6 @@ def _question(messages: list[Any]) -> Any:
     return None
 
 
-def _usage(raw: dict[str, Any] | None, where: str) -> Usage | None:
-    if raw is None:
-        return None
-    values: dict[str, int] = {}
-    for key, aliases in (("input_tokens", ("input_tokens", "prompt_tokens")),
-                         ("output_tokens", ("output_tokens", "completion_tokens")),
-                         ("total_tokens", ("total_tokens",))):
-        for alias in aliases:
-            value = raw.get(alias)
-            if value is None:
-                continue
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 \
-                    or value != int(value):
-                raise _fail(f"{where}.{alias}", f"expected a token count, got {value!r:.40}")
-            values[key] = int(value)
-            break
-    return Usage(**values) if values else None
-
-
 def _metadata(trace: dict[str, Any], builder: _Builder) -> RunMetadata:
     extra: dict[str, Any] = {}
     for key in ("workflow_name", "group_id"):
@@ -374,8 +333,9 @@ def _metadata(trace: dict[str, Any], builder: _Builder) -> RunMetadata:
     extra.update({k: v for k, v in meta.items() if k != "tags"})
     if len(builder.agents) > 1:
         extra["agents"] = builder.agents
-    if builder.saw_response and not builder.saw_generation:
-        extra["final_output_recorded"] = False  # Responses-API spans carry no answer text
+    if builder.model_spans and not builder.answers:
+        # Responses-API spans carry no answer text, nor any span traced without sensitive data
+        extra["final_output_recorded"] = False
     tags = meta.get("tags")
     agent = builder.agents[0] if builder.agents else None
     if agent is None and isinstance(trace.get("workflow_name"), str):

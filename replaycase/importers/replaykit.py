@@ -62,9 +62,12 @@ class ReplayKitImporter(Importer):
             return f"top level is {json_kind(doc.value)}, expected a run object"
         if not items:
             return "an empty list of runs"
-        for item in items:
+        for n, item in enumerate(items):
             if not isinstance(item, dict) or "status" not in item:
-                return 'no run object with a "status" key'
+                what = "is not an object" if not isinstance(item, dict) else \
+                    'has no "status" key'
+                return f"run {n} {what}" if len(items) > 1 else \
+                    ("not a run object" if not isinstance(item, dict) else 'no "status" key')
             if not any(key in item for key in _RUN_KEYS):
                 return 'a run needs "events", "tool_calls", "final_output" or "errors"'
             if "schema" in item:

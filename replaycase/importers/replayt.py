@@ -58,7 +58,7 @@ from ..model import (
     ToolResultEvent,
     TraceRun,
 )
-from ._common import object_at
+from ._common import keys_problem, object_at
 from ._replayt_fields import (
     BadRecord,
     effective_model,
@@ -100,7 +100,7 @@ class ReplaytImporter(Importer):
             return f"first record is {json_kind(first)}, expected a replayt event object"
         kind = first.get("type")
         if not isinstance(kind, str) or "run_id" not in first:
-            return 'first record has no "type" and "run_id" keys'
+            return "first record: " + keys_problem(first, {"type": "a string", "run_id": ""})
         if kind not in EVENT_TYPES:
             return f"first record type {kind!r} is not a replayt event"
         return None

@@ -72,6 +72,7 @@ from ..model.chat import (
 from ..model.content_parts import readable_content
 from ..model.responses_items import ITEM_TYPES, as_chat_messages, is_responses_items
 from ..model.tool_errors import framework_error_text
+from ._common import keys_problem
 from .base import Importer, TraceDocument
 
 
@@ -84,6 +85,8 @@ class TranscriptImporter(Importer):
             return "not a single JSON document"
         messages = _messages(doc.value)
         if messages is None:
+            if isinstance(doc.value, dict) and "messages" in doc.value:
+                return keys_problem(doc.value, {"messages": "a list"})
             return (f"top level is {json_kind(doc.value)}, expected a list of chat "
                     'messages or {"messages": [...]}')
         if not messages:

@@ -1,9 +1,10 @@
 """What went wrong: failure signatures derived from a trace, and the desired assertions that
 contradict them.
 
-Only what the trace shows is derived: a failed status, errors, loops of identical calls,
-tool errors, a missing final answer, a turn or step limit. Tool errors are observed but never
-negated: the fixtures replay them in every run, so the candidate must cope, not avoid them.
+Only what the trace shows is derived: a failed status, errors, loops of identical calls (a
+tool called again and again, when its arguments were not recorded), tool errors, a missing
+final answer, a turn or step limit. Tool errors are observed but never negated: the fixtures
+replay them in every run, so the candidate must cope, not avoid them.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from ..assertions.budget import LlmCallCount
 from ..assertions.catalogue import CountSpec, RepeatedToolCallSpec, ToolCountSpec
 from ..assertions.logic import Not
 from ..assertions.run import ErrorMatches, FinalOutputExists, StatusIs
-from ..assertions.tools import RepeatedToolCall, ToolErrorCount
+from ..assertions.tools import RepeatedToolCall, ToolCallCount, ToolErrorCount
 from ..model import TraceRun
 
 LOOP_MIN = 3
@@ -111,19 +112,37 @@ def derive_observed(run: TraceRun) -> list[Entry]:
 
 
 def _loops(run: TraceRun) -> list[Entry]:
+    """Identical calls made ``LOOP_MIN`` times or more, per tool. A call whose arguments were
+    not recorded is identical to nothing: when such calls make a tool reach ``LOOP_MIN``, the
+    signature is the weaker "called N times" (``tool_call_count``), never "identical args"."""
     groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+    calls: dict[str, list[int]] = defaultdict(list)
+    unknown: dict[str, int] = defaultdict(int)
     for call in run.tool_calls():
-        groups[(call.tool_name, call.args_key())].append(call.seq)
+        calls[call.tool_name].append(call.seq)
+        if call.tool_args is None:
+            unknown[call.tool_name] += 1
+        else:
+            groups[(call.tool_name, call.args_key())].append(call.seq)
     best: dict[str, list[int]] = {}
     for (tool, _), seqs in groups.items():
         if len(seqs) >= LOOP_MIN and len(seqs) > len(best.get(tool, [])):
             best[tool] = seqs
-    return [
-        RepeatedToolCall(repeated_tool_call=RepeatedToolCallSpec(tool=tool, min=len(seqs)),
-                         why=f"{tool} called {len(seqs)} times with identical args "
-                             f"({_events(seqs)})")
-        for tool, seqs in sorted(best.items(), key=lambda item: item[1][0])
-    ]
+    found: list[tuple[int, Entry]] = [
+        (seqs[0], RepeatedToolCall(
+            repeated_tool_call=RepeatedToolCallSpec(tool=tool, min=len(seqs)),
+            why=f"{tool} called {len(seqs)} times with identical args ({_events(seqs)})"))
+        for tool, seqs in best.items()]
+    for tool, seqs in calls.items():
+        if tool in best or not unknown[tool] or len(seqs) < LOOP_MIN:
+            continue
+        which = "the arguments were" if unknown[tool] == len(seqs) else \
+            f"the arguments of {unknown[tool]} of them were"
+        found.append((seqs[0], ToolCallCount(
+            tool_call_count=ToolCountSpec(tool=tool, min=len(seqs)),
+            why=f"{tool} called {len(seqs)} times ({_events(seqs)}); {which} not recorded, "
+                f"so whether they were identical is unknown")))
+    return [entry for _, entry in sorted(found, key=lambda item: item[0])]
 
 
 def _tool_errors(run: TraceRun) -> list[Entry]:
@@ -157,6 +176,9 @@ def desired_for(signature: Entry) -> Entry | None:
         tool = signature.repeated_tool_call.tool
         return RepeatedToolCall(
             repeated_tool_call=RepeatedToolCallSpec(tool=tool or None, max=LOOP_ALLOWED))
+    if isinstance(signature, ToolCallCount) and signature.tool_call_count.min is not None:
+        return ToolCallCount(tool_call_count=ToolCountSpec(
+            tool=signature.tool_call_count.tool, max=LOOP_ALLOWED))
     if isinstance(signature, FinalOutputExists):
         return FinalOutputExists(final_output_exists=not signature.final_output_exists)
     if isinstance(signature, LlmCallCount):
