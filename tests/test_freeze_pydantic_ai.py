@@ -55,11 +55,12 @@ def test_a_recorded_error_is_a_failed_tool_result_the_model_sees() -> None:
     assert "timeout" in text
 
 
-def test_a_recorded_model_retry_is_retried() -> None:
-    class ModelRetry(RecordedToolError):
-        """What the store raises when the trace recorded the type ``ModelRetry``."""
-
-    install_all(FakeStore({key("get_order", ARGS): ModelRetry("try again later")}))
+@pytest.mark.parametrize("recorded", ["ModelRetry", "ToolRetryError", "UnexpectedModelBehavior"])
+def test_a_recorded_model_retry_is_retried(recorded: str) -> None:
+    """ModelRetry as recorded, or as PydanticAI's instrumentation records it: its wrapper
+    ToolRetryError, and the UnexpectedModelBehavior of the call that ran out of retries."""
+    retry = type(recorded, (RecordedToolError,), {})
+    install_all(FakeStore({key("get_order", ARGS): retry("try again later")}))
     kind, outcome, text = _agent().run_sync("where is A1?").output.split("|")
     assert (kind, outcome) == ("tool-return", "retried")  # pydantic-ai 2.x: a retried return
     assert "try again later" in text

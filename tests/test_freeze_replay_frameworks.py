@@ -1,12 +1,13 @@
 """``replay --freeze-tools --offline`` end to end on agents of three frameworks (issue 16):
-LangGraph (ChatOpenAI + ToolNode), PydanticAI and a LlamaIndex FunctionTool. Each agent's tool
-failed in production; the case is scaffolded from the OpenAI messages the agent logged (from
-PydanticAI's own OpenTelemetry trace). Today
+LangGraph (ChatOpenAI + ToolNode) and a LlamaIndex FunctionTool. Each agent's tool failed in
+production; the case is scaffolded from the OpenAI messages the agent logged. Today
 the billing API is back up (BILLING_API_UP): replayed unfrozen, the tool answers, so the agent
 leaves the recording (``diverged``); frozen, each call is answered the recorded failure,
 raised again inside the tool, so the framework renders the same error text to the model and
 the failure reproduces; the fix, frozen, is ``fixed``. (The OpenAI Agents SDK's end-to-end
-test is in test_sdk_replay_agents.py; CrewAI is not tested: it requires openai<3.)"""
+test is in test_sdk_replay_agents.py. PydanticAI's hook is tested in test_freeze_pydantic_ai.py
+but not end to end: neither of its logs replays a retried tool from the tape, see
+docs/freeze-tools.md. CrewAI is not tested: it requires openai<3.)"""
 
 from __future__ import annotations
 
@@ -27,12 +28,7 @@ FRAMEWORKS = {
                   " Please fix your mistakes."),
     "llama_index": ("llama_index.core", "llama_index_agent.py",
                     "Encountered error: billing-api did not respond within 10s"),
-    "pydantic_ai": ("pydantic_ai", "pydantic_ai_agent.py",
-                    "Error: TimeoutError: billing-api did not respond within 10s"),
 }
-TRACE = {"pydantic_ai": "trace.json"}
-"""Agents whose production log is a trace (PydanticAI's OpenTelemetry spans as OTLP JSON: its
-retry prompts are tool results no transcript can tell from a value), not OpenAI messages."""
 FROZEN = {"freeze_tools": True, "offline": True}
 
 
@@ -54,8 +50,7 @@ def case_of(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
             done = record_production(_agent(name), work)
             assert done.returncode == 1, done.stderr
             out = work / "cases" / f"{name}-billing-loop"
-            log = work / TRACE.get(name, "transcript.json")
-            [report] = scaffold(log, out, ScaffoldOptions())
+            [report] = scaffold(work / "transcript.json", out, ScaffoldOptions())
             calls = json.loads((out / "fixtures" / "tool_calls.json").read_text())
             assert len(calls) == 3 and all(c["is_error"] for c in calls)
             assert [(c["tool_name"], c["output"]) for c in calls[:2]] == [

@@ -118,7 +118,8 @@ def _genai_parts(parts: list[Any], out: Message) -> None:
     if texts:
         out.text = "".join(texts)
         out.content = out.text
-    elif responses:
+    elif responses:  # a tool result, whatever role the instrumentation gave it (PydanticAI: user)
+        out.role = "tool"
         out.content = responses[0] if len(responses) == 1 else responses
         out.text = out.content if isinstance(out.content, str) else None
 
