@@ -114,6 +114,8 @@ class RolloutBuilder:
     def item(self, p: dict[str, Any], ts: str | None) -> None:
         kind = p.get("type", "message")
         role = p.get("role")
+        if not isinstance(kind, str):
+            raise BadRecord(f"response_item: type: expected a string, got {json_kind(kind)}")
         if kind == SHELL_CALL:
             p = {"type": "function_call", "name": "local_shell",
                  "arguments": json.dumps(p.get("action")),
@@ -134,7 +136,7 @@ class RolloutBuilder:
                     self.first_user = text
                 self.append(InputMessageEvent, ts, role=message["role"], content=text)
         else:  # a hosted tool's call (web search), a ghost snapshot: not the conversation
-            self.append(CustomEvent, ts, name=str(kind),
+            self.append(CustomEvent, ts, name=kind,
                         data={k: v for k, v in p.items() if k != "encrypted_content"})
 
     def assistant(self, p: dict[str, Any], kind: str, ts: str | None) -> None:
@@ -189,6 +191,8 @@ class RolloutBuilder:
 
     def event(self, p: dict[str, Any], ts: str | None) -> None:
         kind = p.get("type")
+        if not isinstance(kind, str):
+            raise BadRecord(f"event_msg: type: expected a string, got {json_kind(kind)}")
         if kind == "token_count":
             usage = _usage(p.get("info"))
             last = next((e for e in reversed(self.events) if isinstance(e, LlmCallEvent)), None)
@@ -200,8 +204,8 @@ class RolloutBuilder:
         elif kind in ("exec_command_end", "patch_apply_end"):
             self.command_end(p, ts)
         elif kind in ("error", "stream_error"):
-            message = _str(p, "message") or str(kind)
-            self.append(ErrorEvent, ts, message=message, error_type=str(kind))
+            message = _str(p, "message") or kind
+            self.append(ErrorEvent, ts, message=message, error_type=kind)
             self.ending = "error" if kind == "error" else self.ending
         elif kind in ("task_started", "task_complete"):
             self.open_task = kind == "task_started"
@@ -210,12 +214,11 @@ class RolloutBuilder:
             self.ending, self.open_task = "cancelled", False
             self.append(CustomEvent, ts, name="turn_aborted", data=p)
         elif kind not in _LEFT_OUT:
-            name = str(kind) if isinstance(kind, str) else "event_msg"
-            self.append(CustomEvent, ts, name=name, data=_small(p))
+            self.append(CustomEvent, ts, name=kind, data=_small(p))
 
     def command_end(self, p: dict[str, Any], ts: str | None) -> None:
         call_id = _str(p, "call_id") or ""
-        failed = p.get("status") in _FAILED or p.get("success") is False
+        failed = _str(p, "status") in _FAILED or p.get("success") is False
         data = {k: p[k] for k in ("call_id", "exit_code", "status", "success") if k in p}
         self.append(CustomEvent, ts, name=str(p.get("type")), data=data)
         if not failed:

@@ -59,7 +59,7 @@ class ClaudeCodeImporter(Importer):
         if not isinstance(first, dict):
             return f"first record is {json_kind(first)}, expected a session record object"
         kind = first.get("type")
-        if kind not in RECORD_TYPES:
+        if not isinstance(kind, str) or kind not in RECORD_TYPES:
             return f"first record type {kind!r} is not a Claude Code record"
         if not any(key in first for key in _MARKERS):
             return "first record has no sessionId, uuid, leafUuid or messageId"

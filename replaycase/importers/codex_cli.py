@@ -56,7 +56,7 @@ class CodexCliImporter(Importer):
         if not isinstance(first, dict):
             return f"first record is {json_kind(first)}, expected a rollout record object"
         kind = first.get("type")
-        if kind not in RECORD_TYPES:
+        if not isinstance(kind, str) or kind not in RECORD_TYPES:
             return f"first record type {kind!r} is not a Codex rollout record"
         if not isinstance(first.get("payload"), dict):
             return 'first record has no "payload" object'
