@@ -199,6 +199,9 @@ class SessionBuilder:
     def system(self, record: dict[str, Any], ts: str | None) -> None:
         subtype = _str(record, "subtype") or "system"
         text = record.get("content")
+        if subtype == "compact_boundary":  # the requests after it start from a summary
+            self._close_call()
+            self.conversation.messages = []
         if record.get("level") == "error":
             message = text if isinstance(text, str) and text else subtype
             self.append(ErrorEvent, ts, message=message, error_type=subtype)

@@ -94,6 +94,8 @@ class RolloutBuilder:
             self.item(payload, ts)
         elif kind == "event_msg":
             self.event(payload, ts)
+        elif kind == "compacted":
+            self.compacted(payload, ts)
         else:
             self.append(CustomEvent, ts, name=kind, data=None)
 
@@ -186,6 +188,20 @@ class RolloutBuilder:
                             is_error=success is False or (call_id or "") in self.failed)
         if call_id:
             self.results[call_id] = event
+
+    def compacted(self, p: dict[str, Any], ts: str | None) -> None:
+        """The requests after a compaction send its replacement history (or its summary)."""
+        self._close_call()
+        history = p.get("replacement_history")
+        if isinstance(history, list):
+            messages = as_chat_messages(history, "payload.replacement_history", unknown="skip")
+        else:
+            messages = [{"role": "user", "content": _str(p, "message") or ""}]
+        self.conversation.messages = []
+        for message in messages:
+            if message["role"] not in ("system", "developer"):
+                self.conversation.add(message, "payload")
+        self.append(CustomEvent, ts, name="compacted", data={"message": p.get("message")})
 
     # -- events -----------------------------------------------------------------------
 

@@ -13,7 +13,9 @@ The file is streamed, never read whole; each line is one record of ``type``:
                 the conversation before the call, in Anthropic's shape (``model.chat``); the
                 system prompt and the offered tools are not logged (None). A message with
                 ``isApiErrorMessage`` (model ``<synthetic>``) is an ErrorEvent, not a call.
-    system      ErrorEvent when its ``level`` is ``error``; else CustomEvent ``system:<subtype>``
+    system      ErrorEvent when its ``level`` is ``error``; else CustomEvent ``system:<subtype>``;
+                a ``compact_boundary`` starts the conversation of later calls afresh (from
+                the compact summary that follows), as Claude Code's requests do
     summary     CustomEvent ``summary``
     progress    ``agent_progress``: the sub-agent's messages (below); hook progress is left out
     file-history-snapshot, queue-operation   left out (file backups, queue bookkeeping)

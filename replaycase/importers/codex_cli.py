@@ -15,6 +15,8 @@
                     Consecutive assistant items are one model call (LlmCallEvent: its text,
                     its tool calls, the conversation before it as its request messages).
                     ``web_search_call`` and other hosted items: CustomEvent.
+    compacted       CustomEvent; the calls after it are sent its ``replacement_history`` (or
+                    its summary ``message``) in place of the conversation before it
     event_msg       ``token_count``: the usage of the last model call (``last_token_usage``);
                     ``user_message``: the run's input (its first); ``exec_command_end`` /
                     ``patch_apply_end``: a tool result is an error when the trace says the
