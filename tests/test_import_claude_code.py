@@ -231,3 +231,16 @@ def test_mutated_sessions_import_or_fail_on_one_line(data: st.DataObject) -> Non
         for run in runs:
             assert_round_trip(run)
             assert all(isinstance(c, LlmCallEvent) for c in run.llm_calls())
+
+
+def test_compaction_starts_the_conversation_afresh(tmp_path: Path) -> None:
+    path = _write(tmp_path, _line("user", message={"role": "user", "content": "go"}),
+                  _assistant("a", {"type": "text", "text": "One."}),
+                  _line("system", subtype="compact_boundary", content="Conversation compacted"),
+                  _line("user", isCompactSummary=True,
+                        message={"role": "user", "content": "Summary: said one."}),
+                  _assistant("b", {"type": "text", "text": "Two."}))
+    [run] = load_trace(path)
+    _, second = run.llm_calls()
+    assert [m.text for m in second.messages or []] == ["Summary: said one."]
+    assert run.input == "go" and run.final_output == "Two."

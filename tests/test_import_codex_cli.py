@@ -191,3 +191,15 @@ def test_mutated_rollouts_import_or_fail_on_one_line(data: st.DataObject) -> Non
             return
         for run in runs:
             assert_round_trip(run)
+
+
+def test_compaction_replaces_the_history(tmp_path: Path) -> None:
+    answer = _rec("response_item", type="message", role="assistant",
+                  content=[{"type": "output_text", "text": "Hi."}])
+    path = tmp_path / "rollout.jsonl"
+    path.write_text("\n".join(_session(answer, _rec("compacted", message="Said hi."), answer)))
+    [run] = load_trace(path)
+    first, second = run.llm_calls()
+    assert [(m.role, m.text) for m in first.messages or []] == [("user", "go")]
+    assert [(m.role, m.text) for m in second.messages or []] == [("user", "Said hi.")]
+    assert first.instructions == second.instructions == "be"
