@@ -170,9 +170,10 @@ class SessionBuilder:
         msg_id = _str(message, "id")
         if self.call is None or msg_id is None or msg_id != self.call_id:
             self._close_call()
-            self.call = self.append(
-                LlmCallEvent, ts, model=_str(message, "model"),
-                instructions=None, messages=list(self.conversation.messages), output_text="")
+            self.call = self.append(LlmCallEvent, ts, model=_str(message, "model"),
+                                    instructions=None, output_text="")
+            # assigned, not validated: a long session's calls hold thousands of messages each
+            self.call.messages = list(self.conversation.messages)
             self.call_id = msg_id
         call = self.call
         self.blocks.extend(blocks)

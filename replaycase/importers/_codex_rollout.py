@@ -143,9 +143,10 @@ class RolloutBuilder:
 
     def assistant(self, p: dict[str, Any], kind: str, ts: str | None) -> None:
         if self.call is None:
-            self.call = self.append(
-                LlmCallEvent, ts, model=self.model, instructions=self.conversation.instructions
-                or "", messages=list(self.conversation.messages), output_text="")
+            self.call = self.append(LlmCallEvent, ts, model=self.model, output_text="",
+                                    instructions=self.conversation.instructions or "")
+            # assigned, not validated: a long session's calls hold thousands of messages each
+            self.call.messages = list(self.conversation.messages)
         call = self.call
         self.turn.append(p)
         self.ending = "success"
