@@ -21,6 +21,8 @@ _IMPORTERS: dict[str, str] = {
     "native": "replaycase.importers.native:NativeImporter",
     "replaykit": "replaycase.importers.replaykit:ReplayKitImporter",
     "replayt": "replaycase.importers.replayt:ReplaytImporter",
+    "claude-code": "replaycase.importers.claude_code:ClaudeCodeImporter",
+    "codex-cli": "replaycase.importers.codex_cli:CodexCliImporter",
     "otlp": "replaycase.importers.otlp:OtlpImporter",
     "phoenix": "replaycase.importers.phoenix:PhoenixImporter",
     "openai-agents": "replaycase.importers.openai_agents:OpenAIAgentsImporter",
