@@ -31,6 +31,7 @@ from typing import Any
 from .._jsonio import json_in_text, json_kind
 from ..errors import TraceFormatError
 from ..model import (
+    ANSWER_NOT_RECORDED,
     CustomEvent,
     ErrorEvent,
     FinalOutputEvent,
@@ -55,6 +56,7 @@ from ._common import object_at
 from ._common import text_or_none as _text
 from .base import Importer, TraceDocument
 
+RESPONSES_NO_ANSWER = f"{ANSWER_NOT_RECORDED} (Responses-API spans carry no answer text)"
 _OBJECTS = ("trace", "trace.span")
 _SDK_CUSTOM = ("task", "turn")
 _MODEL_SPANS = ("generation", "response")
@@ -374,8 +376,7 @@ def _metadata(trace: dict[str, Any], builder: _Builder) -> RunMetadata:
     extra.update({k: v for k, v in meta.items() if k != "tags"})
     if len(builder.agents) > 1:
         extra["agents"] = builder.agents
-    if builder.saw_response and not builder.saw_generation:
-        extra["final_output_recorded"] = False  # Responses-API spans carry no answer text
+    responses_only = builder.saw_response and not builder.saw_generation  # no answer text
     tags = meta.get("tags")
     agent = builder.agents[0] if builder.agents else None
     if agent is None and isinstance(trace.get("workflow_name"), str):
@@ -383,4 +384,5 @@ def _metadata(trace: dict[str, Any], builder: _Builder) -> RunMetadata:
     return RunMetadata(model=builder.model, agent=agent,
                        version=str(version) if version is not None else None,
                        tags=[str(t) for t in tags] if isinstance(tags, list) else [],
-                       extra=extra)
+                       extra=extra,
+                       answer_not_recorded=RESPONSES_NO_ANSWER if responses_only else None)
