@@ -33,8 +33,9 @@ raised: the error is recorded on that LlmCallEvent too.
 Status: the last of ``run_completed`` (its status), ``run_failed`` (error) and ``run_paused``
 (paused). A run with none of them stopped without ending and counts as ``error``.
 
-A workflow that completed without a ``final_answer`` note has its answer unknown
-(``metadata.answer_not_recorded``): replayt itself logs no final output.
+A run without a ``final_answer`` note has its answer unknown (``metadata.answer_not_recorded``),
+whatever its status: replayt itself logs no final output (a completed workflow keeps its
+result in its context), so a candidate's fixed run would not show one either.
 """
 
 from __future__ import annotations
@@ -192,7 +193,7 @@ class _RunBuilder:
     def finish(self) -> TraceRun:
         models = [e.model for e in self.events if isinstance(e, LlmCallEvent) and e.model]
         self.metadata.model = models[0] if models else self.configured_model
-        if self.final_output is None and self.status == "success":
+        if not any(isinstance(e, FinalOutputEvent) for e in self.events):
             self.metadata.answer_not_recorded = NO_ANSWER_RECORD
         return TraceRun(run_id=self.run_id, status=self.status or "error", input=self.input,
                         final_output=self.final_output, events=self.events,
