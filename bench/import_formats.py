@@ -223,6 +223,7 @@ class Format:
     records: tuple[str | int, ...] = ()  # path to the record list; () = the document
     id_list: str | None = None  # a key of the document listing the records' ids
     observed: tuple[str, ...] = ()  # --observed, when scaffold needs one
+    scaler: Callable[[Format], Any] | None = None  # a format's own scaler, else Scaler
 
 
 FORMATS: dict[str, Format] = {f.name: f for f in (
@@ -253,6 +254,10 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
     Format("transcript-anthropic", "transcript-anthropic/tool-loop.json",
            starts=lambda m: m["role"] == "assistant",
            member=lambda m: m["role"] == "user" and isinstance(m["content"], list)),
+    Format("langfuse", "langfuse/openai-agents-2025-09-30.trace.json",
+           starts=lambda o: o["type"] == "GENERATION", member=lambda o: o["type"] == "TOOL",
+           records=("observations",), observed=("tool_called: get_weather",),
+           scaler=lambda fmt: LangfuseScaler(fmt)),
 )}
 
 _ROUNDS = "@@ROUNDS@@"
@@ -324,6 +329,57 @@ class Scaler:
     def bytes_per_call(self) -> int:
         """The size one more round adds to the file."""
         return len(self.templates[_ROUNDS].render(0)) + 2
+
+
+_LF_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
+_LF_ID = re.compile(r'(?<=")[0-9a-f]{16}(?=")|call_[A-Za-z0-9]{24}')
+
+
+class LangfuseScaler:
+    """A Langfuse UI export scaled up: its observations in time order, the first round (a
+    GENERATION up to the next one: the model call and the TOOL it asked for) repeated, each
+    copy with fresh observation and tool-call ids and its times moved on by one round; the
+    observations after the rounds (the answer) are moved past the last copy. The export's
+    times have milliseconds and its tool-call ids are not hex, so ``Scaler`` does not fit."""
+
+    jsonl = False
+
+    def __init__(self, fmt: Format) -> None:
+        doc = json.loads((TRACES / fmt.example).read_text())
+        found = sorted(doc["observations"], key=lambda o: o["startTime"])
+        starts = [i for i, o in enumerate(found) if fmt.starts(o)]
+        if len(starts) < 2 or not any(fmt.member(o) for o in found[starts[0]:starts[1]]):
+            raise SystemExit(f"{fmt.name}: no tool round in {fmt.example}")
+        self.head, self.tail = found[:starts[0]], found[starts[1]:]
+        self.round = json.dumps(found[starts[0]:starts[1]])[1:-1]
+        self.period_ns = (to_ns("iso", found[starts[1]]["startTime"])
+                          - to_ns("iso", found[starts[0]]["startTime"]))
+        self.trace = doc["trace"]
+
+    @staticmethod
+    def _shift(text: str, ns: int) -> str:
+        def move(match: re.Match[str]) -> str:
+            return from_ns("iso", to_ns("iso", match.group()) + ns, "Z")[:-4] + "Z"
+        return _LF_TIME.sub(move, text)
+
+    def render(self, copy: int) -> str:
+        slots: dict[str, int] = {}
+        text = _LF_ID.sub(lambda m: fresh_id(m.group(), slots.setdefault(m.group(), len(slots)),
+                                             copy), self.round)
+        return self._shift(text, copy * self.period_ns)
+
+    def write(self, path: Path, calls: int) -> None:
+        """The export with ``calls`` rounds."""
+        tail = self._shift(json.dumps(self.tail)[1:-1], (calls - 1) * self.period_ns)
+        with path.open("w") as out:
+            out.write(json.dumps({"trace": self.trace})[:-1] + ', "observations": [')
+            out.write(json.dumps(self.head)[1:-1] + ", ")
+            for copy in range(calls):
+                out.write((", " if copy else "") + self.render(copy))
+            out.write(", " + tail + "]}")
+
+    def bytes_per_call(self) -> int:
+        return len(self.render(0)) + 2
 
 
 def _measure(texts: list[str], outside: str) -> Rounds:
@@ -456,7 +512,7 @@ def rows(args: argparse.Namespace, tmp: Path) -> Iterator[Row]:
         if name == "replaykit":
             continue
         fmt = FORMATS[name]
-        scaler = Scaler(fmt)
+        scaler = (fmt.scaler or Scaler)(fmt)
         calls = min(args.calls, int(args.max_mb * 1e6 // scaler.bytes_per_call()))
         at_two, per_call = events_per_call(scaler, tmp)
         trace = tmp / f"{name}{'.jsonl' if scaler.jsonl else '.json'}"

@@ -32,7 +32,7 @@ def test_import_formats_scales_every_format_into_a_trace_that_imports() -> None:
     rows = [line.split()[0] for line in out.splitlines()[1:] if line and line[0] != "x"]
     assert rows == ["replaykit", "replayt", "otlp-genai", "openinference", "langsmith-runs",
                     "langsmith-tree", "agents-chat", "agents-responses", "transcript-openai",
-                    "transcript-anthropic"]
+                    "transcript-anthropic", "langfuse"]
     assert "expected" not in out  # the imported tool calls and events are as built
 
 

@@ -183,20 +183,22 @@ def test_frozen_tools_reproduce_though_the_outage_is_over(
         recorded: tuple[Path, tuple[str, str]], tmp_path: Path) -> None:
     """The Agents SDK's function tool, frozen by --freeze-tools (its framework hook): with the
     billing API back up, the unfrozen agent leaves the recording, the frozen one is answered
-    the recorded timeout through the SDK's own error handling and reproduces."""
+    the recorded timeout through the SDK's own error handling and reproduces, and the fix,
+    frozen, is fixed."""
     case_dir, mode = recorded
     env_key = os.environ.pop("OPENAI_API_KEY", None)
     os.environ["BILLING_API_UP"] = "1"
     try:
-        cmd = f"{shlex.quote(sys.executable)} {shlex.quote(str(AGENT))} buggy {mode[0]} {mode[1]}"
         verdicts = [replay_case(load_case(case_dir), ReplayOptions(
-            runner_cmd=cmd, evidence_root=tmp_path / "runs", timeout_s=60,
-            freeze_tools=frozen, offline=frozen)) for frozen in (False, True)]
+            runner_cmd=(f"{shlex.quote(sys.executable)} {shlex.quote(str(AGENT))} {variant} "
+                        f"{mode[0]} {mode[1]}"),
+            evidence_root=tmp_path / "runs", timeout_s=60, freeze_tools=frozen, offline=frozen))
+            for variant, frozen in (("buggy", False), ("buggy", True), ("fixed", True))]
     finally:
         os.environ.pop("BILLING_API_UP")
         if env_key is not None:
             os.environ["OPENAI_API_KEY"] = env_key
-    assert [r.verdict for r in verdicts] == ["diverged", "reproduced"], [
+    assert [r.verdict for r in verdicts] == ["diverged", "reproduced", "fixed"], [
         (r.verdict, r.runner.reason, r.divergence) for r in verdicts]
     served = (Path(verdicts[1].evidence_dir or "") / "frozen-tools.jsonl").read_text()
     assert served.count("lookup_billing") == 3

@@ -21,7 +21,13 @@ from replaycase.replay.case_run import ReplayOptions
 from replaycase.replay.repeat import combine
 from replaycase.replay.shard import Shard, parse_shard, select_shard, shard_of
 from replaycase.replay.suite import SuiteOptions, load_cases, replay_paths
-from replaycase.report.terminal import BarProgress, PlainProgress, progress_display, wants_bar
+from replaycase.report.terminal import (
+    BarProgress,
+    PlainProgress,
+    progress_display,
+    verdict_line,
+    wants_bar,
+)
 from replaycase.results import ReplayResult, RunnerInfo
 from replaycase.scaffolding.build import scaffold
 
@@ -78,7 +84,7 @@ class Recorder:
         self.total: int | None = None
         self.order: list[str] = []
 
-    def started(self, total: int) -> None:
+    def started(self, total: int, case_ids: object = ()) -> None:
         self.total = total
 
     def finished(self, result: ReplayResult) -> None:
@@ -287,9 +293,12 @@ def test_combine_rules() -> None:
     assert none_pass.verdict == "reproduced" and none_pass.pass_rate == 0.0
     tie = combine([_result("runner_error"), _result("failing")])
     assert tie.verdict == "runner_error"  # a tie goes to the earliest
-    assert tie.repeat_runs[0].reason == "boom"
+    assert [run.reason for run in tie.repeat_runs] == ["runner: boom", "failing"]
     mixed = combine([_result("fixed", 5), _result("runner_error", 7)])
     assert mixed.verdict == "flaky" and mixed.duration_ms == 12.0
+    assert [run.reason for run in mixed.repeat_runs] == [None, "runner: boom"]
+    line = verdict_line(mixed).plain  # the reason of the failing runs, not "desired 0/0"
+    assert line.endswith("FLAKY        passed 1/2 runs · failed: runner: boom"), line
     assert mixed.passes("fixed", 0.5) and not mixed.passes("fixed", 0.51)
     assert not mixed.passes("fixed")
 
@@ -330,21 +339,29 @@ def test_fail_fast_with_all_passing_runs_everything(template: Path, tmp_path: Pa
 # -- progress ----------------------------------------------------------------------------------
 
 
-def test_cli_plain_progress_on_stderr_listing_on_stdout(template: Path,
-                                                        tmp_path: Path) -> None:
+def test_cli_in_a_log_prints_each_case_once_as_it_finishes(template: Path,
+                                                            tmp_path: Path) -> None:
+    """Off a terminal the progress lines are the results, on stdout, the case ids aligned;
+    the failing case's details and the summary follow, no case is listed twice."""
     cases = make_suite(template, tmp_path, ["a-slow", "b-quick"])
     slow, quick = after_the_others(tmp_path / "marker", FAILING)
     cmd = per_case({"a-slow": slow}, quick)
     code, out, err = cli(["replay", str(cases), "--runner-cmd", cmd, "-j", "2",
                           "--evidence-dir", str(tmp_path / "runs")])
     assert code == 1
-    progress = [line for line in err.splitlines() if line.startswith("[")]
-    assert len(progress) == 2
-    assert progress[0].startswith("[1/2] b-quick") and "FIXED" in progress[0]
-    assert progress[1].startswith("[2/2] a-slow") and "FAILING" in progress[1]
-    listing = [line for line in out.splitlines() if "-slow" in line or "-quick" in line]
-    assert listing[0].startswith("a-slow") and listing[1].startswith("b-quick")
+    lines = out.splitlines()
+    assert lines[0].startswith("[1/2] b-quick  FIXED") and lines[1].startswith(
+        "[2/2] a-slow   FAILING"), out
+    assert [line for line in lines if "FIXED" in line or "FAILING" in line] == lines[:2]
+    assert lines[2] == "a-slow" and lines[3].lstrip().startswith("✗ ")
+    assert lines[-1].startswith("2 cases · 1 fixed · 1 failing")
+    assert not any(line.endswith(" ") for line in lines)
+    assert not [line for line in err.splitlines() if line.startswith("[")]
     assert "\x1b[" not in out + err  # no colour codes off a terminal
+    _, as_json, err = cli(["replay", str(cases), "--runner-cmd", cmd, "--output", "json",
+                           "--evidence-dir", str(tmp_path / "runs")])
+    assert len(json.loads(as_json)["results"]) == 2  # stdout holds the JSON alone
+    assert len([line for line in err.splitlines() if line.startswith("[")]) == 2
 
 
 def test_wants_bar_only_on_a_plain_terminal() -> None:

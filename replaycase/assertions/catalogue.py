@@ -122,6 +122,12 @@ class RepeatedToolCallSpec(Strict):
         return self
 
 
+SEMANTIC_PLACEHOLDER = (
+    "Describe what a correct answer must say or do (a person reviews this; it is never "
+    "auto-graded)")
+"""The semantic check scaffold writes for a person to replace (never graded)."""
+
+
 class SemanticCheck(Strict):
     """A check only a person (or a later grader) can judge; reported as needs_review."""
 

@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable
 from enum import Enum
 from functools import wraps
-from typing import Annotated, Any, TypeVar
+from typing import IO, Annotated, Any, TypeVar, cast
 
 import typer
 
@@ -35,9 +35,19 @@ OutputOpt = Annotated[OutputFormat, typer.Option("--output", "-o",
 
 
 def make_console(stderr: bool = False) -> Any:
+    """The console of a command: to a terminal as rich writes it; to a file or a pipe with no
+    trailing spaces on any line."""
+    import sys
+
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+    from ..report.wrap import NoTrailingSpaces
+
+    stream = sys.stderr if stderr else sys.stdout
+    if stream.isatty():
+        return Console(stderr=stderr, highlight=False, soft_wrap=True)
+    return Console(file=cast("IO[str]", NoTrailingSpaces(stream)), highlight=False,
+                   soft_wrap=True)
 
 
 def fail(message: str) -> None:

@@ -71,6 +71,11 @@ def replay(
     tool: Annotated[list[str] | None, typer.Option(
         "--tool", help="With --freeze-tools: freeze this plain function, NAME=module:func "
                        "(repeatable; adds to [tool.replaycase.tools]).")] = None,
+    grader_cmd: Annotated[str | None, typer.Option(
+        "--grader-cmd", help="Grade each semantic check with this command: JSON on stdin, "
+        '{"passed", "reason"} on stdout (overrides grader_cmd in [tool.replaycase]).')] = None,
+    grader_timeout: Annotated[float | None, typer.Option(
+        "--grader-timeout", help="Seconds per graded check (default: 60).")] = None,
     output: OutputOpt = OutputFormat.text,
 ) -> None:
     """Replay cases against a candidate runner."""
@@ -81,7 +86,7 @@ def replay(
     from ..replay.settings import replay_settings
     from ..replay.shard import parse_shard
     from ..replay.suite import SuiteOptions, replay_paths
-    from ..report.terminal import progress_display
+    from ..report.terminal import progress_display, wants_bar
 
     check_flags(timeout_s=timeout, max_output_mb=max_output_mb, jobs=jobs, repeat=repeat,
                 min_pass_rate=min_pass_rate)
@@ -89,7 +94,8 @@ def replay(
                                timeout_s=timeout, evidence_dir=evidence_dir,
                                max_output_mb=max_output_mb, redact=not no_redact,
                                env_allow=env_allow, freeze_tools=freeze_tools,
-                               offline=offline, tools=parse_tool_flags(tool or []))
+                               offline=offline, tools=parse_tool_flags(tool or []),
+                               grader_cmd=grader_cmd, grader_timeout_s=grader_timeout)
     options = replace(settings.options, model_tape=not no_model_tape)
     suite = SuiteOptions(jobs=settings.jobs, expect=expect.value, repeat=repeat,
                          min_pass_rate=min_pass_rate, fail_fast=fail_fast,
@@ -98,7 +104,13 @@ def replay(
     _check_outputs({"--json": json_file, "--junit": junit_file, "--html": html_file,
                     "--markdown": markdown_file}, options.evidence_root)
     with SignalStop() as stopper:
-        with progress_display(make_console(stderr=True)) as listener:
+        progress_console = make_console(stderr=True)
+        # In a log (not a terminal), the text results are the progress lines, printed once
+        # on stdout as each case finishes; a terminal gets a bar, then the results.
+        lines_on_stdout = output == OutputFormat.text and not wants_bar(progress_console)
+        if lines_on_stdout:
+            progress_console = make_console()
+        with progress_display(progress_console) as listener:
             document = replay_paths(settings.paths, options, suite, listener, stopper.event)
         _tell_refused_and_interrupted(document.summary, stopper.signal)
         if html_file is not None or markdown_file is not None:
@@ -107,7 +119,8 @@ def replay(
             config = load_config()
             write_views(document, html_file, markdown_file,
                         PriceTable.from_mapping(config.prices, config.file))
-        code = report_document(document, output, json_file, junit_file)
+        code = report_document(document, output, json_file, junit_file,
+                               verdicts_shown=lines_on_stdout)
     if document.summary.invalid:
         code = 2  # bad input, whatever the other cases did
     if stopper.signal is not None:

@@ -37,8 +37,9 @@ def github_annotations(document: Any) -> list[str]:
 
 
 def report_document(document: Any, output: OutputFormat, json_file: Path | None,
-                    junit_file: Path | None) -> int:
-    """Write the report files, print the results (and GitHub annotations): the exit code."""
+                    junit_file: Path | None, verdicts_shown: bool = False) -> int:
+    """Write the report files, print the results (and GitHub annotations): the exit code.
+    ``verdicts_shown``: progress lines printed each case's verdict already."""
     if json_file is not None:
         from .._safe_files import write_output
 
@@ -55,7 +56,8 @@ def report_document(document: Any, output: OutputFormat, json_file: Path | None,
     else:
         from ..report.terminal import print_results
 
-        print_results(make_console(), document.results, document.summary)
+        print_results(make_console(), document.results, document.summary,
+                      verdicts=not verdicts_shown)
     for note in notes:  # workflow commands: on stderr when stdout holds the JSON
         print(note, file=sys.stderr if output == OutputFormat.json else sys.stdout)
     summary = document.summary

@@ -20,10 +20,11 @@ from ..model import SourceInfo, TraceRun
 
 @dataclass
 class TraceDocument:
-    """A trace file opened once: a whole JSON value, or the head of a JSONL stream."""
+    """A trace file opened once: a whole JSON value, the head of a JSONL stream, or the
+    runs of a LangSmith multipart body (``langsmith_multipart``)."""
 
     path: Path
-    kind: Literal["json", "jsonl"]
+    kind: Literal["json", "jsonl", "multipart"]
     value: Any = None
     first: Any = None
     first_line: int = 1
@@ -32,7 +33,7 @@ class TraceDocument:
 
     def records(self, fmt: str | None = None) -> Iterator[tuple[int, Any]]:
         """Every record with its line number: streamed for JSONL, one for JSON."""
-        if self.kind == "json":
+        if self.kind != "jsonl":
             yield 1, self.value
             return
         yield from iter_jsonl(self.path, self.limits, fmt)

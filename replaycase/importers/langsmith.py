@@ -1,4 +1,6 @@
-"""LangSmith run trees: a flat list of runs, or one run nesting its ``child_runs``.
+"""LangSmith run trees: a flat list of runs (``parent_run_id`` links), one run nesting its
+``child_runs``, a lone run (``RunTree.dict()``, a single-run read: a tree of one node), or a
+multipart ingest body (``langsmith_multipart``: what the SDK sends to ``/runs/multipart``).
 
     [{"id": …, "trace_id": …, "parent_run_id": …, "dotted_order": …, "run_type": "chain",
       "inputs": {…}, "outputs": {…}, "error": null, …}, …]
@@ -37,6 +39,7 @@ from ..model import (
     Usage,
 )
 from ..model.chat import read_recorded, recorded_tool_names
+from ..model.content_parts import readable_content
 from ._common import duration_ms as _duration
 from ._common import epoch_s as _epoch
 from ._common import fail as _fail
@@ -55,16 +58,17 @@ _VERSION_KEYS = ("version", "agent_version", "app_version")
 
 class LangSmithImporter(Importer):
     name = "langsmith"
-    description = "LangSmith run trees (flat run lists or nested child_runs)"
+    description = "LangSmith run trees (run lists, child_runs, lone runs, multipart bodies)"
 
     def check(self, doc: TraceDocument) -> str | None:
         value = doc.value
-        if doc.kind != "json":
+        if doc.kind == "jsonl":
             return "not a single JSON document"
         if isinstance(value, dict):
-            if "run_type" in value and isinstance(value.get("child_runs"), list):
+            if "run_type" in value and (isinstance(value.get("child_runs"), list) or (
+                    "id" in value and ("inputs" in value or "dotted_order" in value))):
                 return None
-            return 'not a run with "run_type" and "child_runs"'
+            return 'not a run with "run_type" and "child_runs" (or "id" and "inputs")'
         if isinstance(value, list) and value:
             first = value[0]
             if isinstance(first, dict) and "run_type" in first and (
@@ -169,6 +173,8 @@ class _Builder:
         self._visit(root)  # a lone llm or tool run is its own root
         self._walk(root_index)
         final_output = _output(root.outputs)
+        if root.run_type == "llm" and root.outputs:  # a lone model call: its answer's text
+            final_output = _response(root.outputs, root.at("outputs"))[0] or None
         if final_output is not None:
             self.events.append(FinalOutputEvent(seq=0, ts=root.end, span_id=root.id,
                                                 output=final_output))
@@ -226,7 +232,8 @@ class _Builder:
         request = (node.inputs or {}).get("messages", node.inputs)
         instructions, messages = read_recorded(chat_messages(request))
         self.events.append(LlmCallEvent(
-            seq=0, **node.common(), model=model, request=request, response=text,
+            seq=0, **node.common(), model=model, request=readable_content(request),
+            response=text,
             tool_calls=calls, usage=_usage(node, meta),
             latency_ms=_duration(node.start, node.end),
             error=_error_parts(node.error)[0] if node.error else None,
@@ -285,12 +292,14 @@ def _extra_metadata(node: _Node) -> dict[str, Any]:
 
 
 def _question(inputs: dict[str, Any] | None) -> Any:
+    """The run's input: the first question-like string, else the inputs (images, audio and
+    files named, never their bytes: ``model.content_parts``)."""
     if not inputs:
         return None
     for key in _QUESTION_KEYS:
         if isinstance(inputs.get(key), str):
             return inputs[key]
-    return inputs
+    return readable_content(inputs)
 
 
 def _output(outputs: dict[str, Any] | None) -> Any:

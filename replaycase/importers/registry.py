@@ -14,6 +14,7 @@ from .._safe_files import open_regular
 from ..errors import FileAccessError, RunChoiceError, TraceFormatError
 from ..model import TraceRun
 from .base import Importer, TraceDocument, file_sha256
+from .langsmith_multipart import is_multipart, read_multipart_file
 
 # Order matters: the most specific formats are tried first.
 _IMPORTERS: dict[str, str] = {
@@ -22,6 +23,7 @@ _IMPORTERS: dict[str, str] = {
     "replayt": "replaycase.importers.replayt:ReplaytImporter",
     "otlp": "replaycase.importers.otlp:OtlpImporter",
     "openai-agents": "replaycase.importers.openai_agents:OpenAIAgentsImporter",
+    "langfuse": "replaycase.importers.langfuse:LangfuseImporter",
     "langsmith": "replaycase.importers.langsmith:LangSmithImporter",
     "transcript": "replaycase.importers.transcript:TranscriptImporter",
 }
@@ -43,8 +45,14 @@ def open_document(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> TraceDoc
     path = Path(path)
     _check_trace_file(path, limits)
     with open_regular(path, max_bytes=limits.max_file_bytes) as handle:
-        if b"\x00" in handle.read(8192):
-            raise TraceFormatError(path, "binary data (NUL bytes), not a text trace")
+        start = handle.read(8192)
+    if is_multipart(start):  # a LangSmith ingest body: its attachments may be binary
+        data = read_bytes(path, limits.max_file_bytes)
+        runs = read_multipart_file(path, data, limits)
+        return TraceDocument(path=path, kind="multipart", value=runs, first=runs,
+                             limits=limits, sha256=hashlib.sha256(data).hexdigest())
+    if b"\x00" in start:
+        raise TraceFormatError(path, "binary data (NUL bytes), not a text trace")
     head = _jsonl_head(path, limits)
     if head is not None:
         first_line, first = head

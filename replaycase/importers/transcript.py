@@ -20,19 +20,19 @@ are used when present. So is a Responses request body, ``{"input": [...]}``, wit
   its system or developer items (else they were not recorded); an item of any other type
   (a hosted tool's call) is refused.
 
-Each assistant turn becomes an LlmCallEvent (its text, the tool calls it asked for; model and
-usage only when the message carries them) followed by a ToolCallEvent per tool call. The
-call's request is the conversation before it (``model.chat``): its messages; its
-instructions, from the system and developer messages or the ``system`` key, "" when an
-OpenAI transcript or a request body has none, None (not recorded) for a bare list that is
-not OpenAI's (an Anthropic list leaves the system prompt out); and the offered tools when
-the file has a ``tools`` list, else None. Tool
-messages and tool_result blocks become ToolResultEvents. Anthropic's ``is_error`` is honored;
+Each assistant turn becomes an LlmCallEvent (its text, the tool calls it asked for; its
+model, else the request body's ``model``; usage only when the message carries it) followed
+by a ToolCallEvent per tool call. The call's request is the conversation before it
+(``model.chat``): its messages; its instructions, from the system and developer messages
+or the ``system`` key, "" when an OpenAI transcript or a request body has none, None (not
+recorded) for a bare list that is not OpenAI's (an Anthropic list leaves the system prompt
+out); and the offered tools when the file has a ``tools`` list, else None. Tool messages
+and tool_result blocks become ToolResultEvents. Anthropic's ``is_error`` is honored;
 OpenAI has no error flag, so an OpenAI tool result is marked as an error only when its text is
 a framework's own rendering of a failed tool (``model.tool_errors``: LangGraph's ToolNode,
 PydanticAI's retry prompt, LlamaIndex, the Agents SDK), never for text that merely starts with
 "Error". System and user messages become InputMessageEvents; the first user
-message is the run's input.
+message is the run's input (image, audio and file parts named, never their bytes).
 
 A transcript has no status, no times and no run id, so:
 
@@ -73,6 +73,7 @@ from ..model.chat import (
     tool_calls_of,
     tool_names,
 )
+from ..model.content_parts import readable_content
 from ..model.responses_items import ITEM_TYPES, as_chat_messages, is_responses_items
 from ..model.tool_errors import framework_error_text
 from .base import Importer, TraceDocument
@@ -110,7 +111,8 @@ class TranscriptImporter(Importer):
             if responses:
                 messages = as_chat_messages(messages, "input")
             system = wrapper.get("instructions" if responses else "system")
-            builder = _Builder(system, _offered(wrapper))
+            model = wrapper.get("model") if isinstance(wrapper.get("model"), str) else None
+            builder = _Builder(system, _offered(wrapper), model)
             if builder.conversation.parts:
                 builder.input_message("system", _content(system, "system"))
             for index, message in enumerate(messages):
@@ -118,7 +120,6 @@ class TranscriptImporter(Importer):
             builder.fill_instructions(bool(wrapper) or (not responses and _is_openai(messages)))
         except ChatFormatError as exc:
             raise TraceFormatError(None, str(exc)) from None
-        model = wrapper.get("model") if isinstance(wrapper.get("model"), str) else None
         models = [e.model for e in builder.events if isinstance(e, LlmCallEvent) and e.model]
         run = TraceRun(
             run_id=f"transcript-{doc.sha256[:12]}",
@@ -149,9 +150,11 @@ def _is_openai(messages: list[Any]) -> bool:
 
 def _is_responses(value: Any, messages: list[Any]) -> bool:
     """Responses input items: a request body's ``input``, or a list where some item has a
-    Responses item ``type``."""
-    return (isinstance(value, dict) and "messages" not in value) or is_responses_items(
-        messages)
+    Responses item ``type`` (a ``messages`` body is never Responses: its appended answer may
+    be an Anthropic ``Message`` dump, ``"type": "message"``)."""
+    if isinstance(value, dict):
+        return "messages" not in value
+    return is_responses_items(messages)
 
 
 def _messages(value: Any) -> list[Any] | None:
@@ -163,8 +166,9 @@ def _messages(value: Any) -> list[Any] | None:
 class _Builder:
     """Turns messages into events, in order."""
 
-    def __init__(self, system: Any, tools: list[str] | None) -> None:
+    def __init__(self, system: Any, tools: list[str] | None, model: str | None) -> None:
         self.conversation = Conversation(system)
+        self.model = model
         self.tools = tools
         self.calls: list[LlmCallEvent] = []
         self.events: list[Any] = []
@@ -237,7 +241,7 @@ class _Builder:
         content = message.get("content")
         text = assistant_text(content, where)
         calls = tool_calls_of(message, where)
-        model = message.get("model") if isinstance(message.get("model"), str) else None
+        model = message.get("model") if isinstance(message.get("model"), str) else self.model
         stop = next((s for k in ("stop_reason", "finish_reason")
                      if isinstance(s := message.get(k), str)), None)
         self.calls.append(self.append(
@@ -257,7 +261,8 @@ class _Builder:
 
 
 def _content(content: Any, where: str) -> Any:
-    """Message content: a string, or blocks (joined into one string when all are text)."""
+    """Message content: a string, or blocks (joined into one string when all are text or
+    images, audio and files, which are named, never their bytes: ``model.content_parts``)."""
     if content is None or isinstance(content, str):
         return content
     if not isinstance(content, list):
@@ -266,7 +271,7 @@ def _content(content: Any, where: str) -> Any:
     kinds = [block_type(block, f"{where}[{i}]") for i, block in enumerate(content)]
     if content and all(kind in ("text", "input_text", "output_text") for kind in kinds):
         return "".join(block["text"] for block in content)
-    return content
+    return readable_content(content)
 
 
 _USAGE_KEYS = (("input_tokens", ("input_tokens", "prompt_tokens")),

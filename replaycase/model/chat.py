@@ -5,8 +5,9 @@ One reader for the importers that meet such lists and for the recorder, which is
 
 - ``system`` / ``developer`` messages (and Anthropic's separate ``system``) are the
   instructions, their texts joined by a blank line;
-- ``user`` text (string, or text blocks joined); an Anthropic user turn's ``tool_result``
-  blocks are tool messages, in order with its text;
+- ``user`` text (string, or text blocks joined; an image, audio or file part named with a
+  digest of its bytes, ``model.content_parts``, so the key tells images apart); an
+  Anthropic user turn's ``tool_result`` blocks are tool messages, in order with its text;
 - ``assistant`` text (text and refusal parts joined; "" without any) and its tool calls:
   OpenAI ``tool_calls`` / legacy ``function_call``, Anthropic ``tool_use`` blocks;
 - ``tool`` / ``function`` messages: tool results, named after the call they answer;
@@ -27,9 +28,11 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from .._jsonio import canonical_json, json_in_text, json_kind
+from .content_parts import parts_text
 from .events import ChatMessage, RequestedToolCall
 
 _T = TypeVar("_T")
+_USER_TEXT = ("text", "input_text")
 _ALIASES = {"human": "user", "ai": "assistant", "model": "assistant"}
 
 
@@ -204,7 +207,8 @@ def _blocks(content: Any, where: str) -> list[Any]:
 
 
 def content_text(content: Any, where: str) -> str:
-    """The text of a content: a string, the text blocks joined, else its canonical JSON
+    """The text of a content: a string, the text blocks joined (non-text parts named with
+    their digest, ``content_parts``), else its canonical JSON
     (a tool's result given as a value); "" for none."""
     if content is None:
         return ""
@@ -212,8 +216,10 @@ def content_text(content: Any, where: str) -> str:
         return content
     if isinstance(content, dict):
         return canonical_json(content)
-    return "".join(block["text"] for i, block in enumerate(_blocks(content, where))
-                   if block_type(block, f"{where}[{i}]") in ("text", "input_text"))
+    blocks = _blocks(content, where)
+    for i, block in enumerate(blocks):
+        block_type(block, f"{where}[{i}]")
+    return parts_text(blocks, True, _USER_TEXT)
 
 
 def assistant_text(content: Any, where: str) -> str:
@@ -291,7 +297,7 @@ def _user(content: Any, where: str, names: dict[str, str]) -> list[ChatMessage]:
     if not isinstance(content, list):
         return [ChatMessage(role="user", text=content_text(content, where))]
     out: list[ChatMessage] = []
-    texts: list[str] | None = None
+    texts: list[Any] | None = None
     for index, block in enumerate(content):
         here = f"{where}[{index}]"
         kind = block_type(block, here)
@@ -299,9 +305,8 @@ def _user(content: Any, where: str, names: dict[str, str]) -> list[ChatMessage]:
             if texts is None:
                 texts = []
                 out.append(ChatMessage(role="user"))
-            if kind in ("text", "input_text"):
-                texts.append(block["text"])
-                out[-1].text = "".join(texts)
+            texts.append(block)
+            out[-1].text = parts_text(texts, True, _USER_TEXT)
             continue
         texts = None
         call_id = opt_str(block, "tool_use_id", here)

@@ -24,7 +24,7 @@ def event_line(event: Any, limit: int = 100) -> str:
     if isinstance(event, InputMessageEvent):
         return f"{event.role}: {short(event.content, limit)}"
     if isinstance(event, LlmCallEvent):
-        parts = [event.model or "model"]
+        parts = [event.model or "unknown"]
         if event.tool_calls:
             parts.append("asks for " + ", ".join(c.tool_name for c in event.tool_calls))
         elif event.response is not None:

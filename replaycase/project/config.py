@@ -97,6 +97,10 @@ class ReplaycaseConfig(_Strict):
     """Refuse the runner's network connections to anything but loopback."""
     tools: dict[str, str] = Field(default_factory=dict)
     """``[tool.replaycase.tools]``: tool name -> ``"package.module:function"`` to freeze."""
+    grader_cmd: str | None = None
+    """Shell command that grades each ``semantic`` check (run in the folder of pyproject.toml)."""
+    grader_timeout_s: Seconds | None = None
+    """Seconds per graded check (default: 60)."""
 
     _file: Path | None = PrivateAttr(default=None)
 
@@ -245,10 +249,12 @@ class ReplayFlags(_Strict):
     jobs: Jobs = 1
     repeat: int = Field(default=1, ge=1, le=MAX_REPEAT)
     min_pass_rate: float = Field(default=1.0, gt=0, le=1)
+    grader_timeout_s: Seconds = 60.0
 
 
 REPLAY_FLAGS = {"timeout_s": "--timeout", "max_output_mb": "--max-output-mb", "jobs": "-j",
-                "repeat": "--repeat", "min_pass_rate": "--min-pass-rate"}
+                "repeat": "--repeat", "min_pass_rate": "--min-pass-rate",
+                "grader_timeout_s": "--grader-timeout"}
 _EXAMPLES = {"min_pass_rate": " (e.g. 0.8)"}
 
 

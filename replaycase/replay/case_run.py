@@ -28,6 +28,7 @@ from ._capture import tail_text
 from .evidence import LOG_OVERHANG, RunFolder
 from .fixture_misses import fixture_divergence
 from .freezing import freeze_env, freeze_faults, offline_note, offline_refusals
+from .grading import Grader, grade
 from .process import ProcessResult, run_process
 from .tape_serving import Serve, TapeSession, case_tape, serving
 from .wire_run import model_log_entries, run_from_wire
@@ -60,18 +61,24 @@ class ReplayOptions:
     """Refuse the runner's connections to anything but loopback."""
     tools: dict[str, str] = field(default_factory=dict)
     """With ``freeze_tools``: plain functions to freeze, tool name -> ``module:function``."""
+    grader: Grader | None = None
+    """Grade each ``semantic`` check with this command (``--grader-cmd``; replay/grading.py)."""
     process_gate: Callable[[], AbstractContextManager[object]] = nullcontext
     """Held while the runner process lives: a suite uses it to bound parallel runners, so
     judging one case overlaps with running the next."""
 
 
-def case_input_text(case: ReplayCase, limits: Limits = DEFAULT_LIMITS) -> str | None:
-    """The case input (the ``input`` of fixtures/input.json) as every runner gets it, on stdin
-    and in ``REPLAYCASE_INPUT`` (DESIGN 8): a string as it is, anything else as JSON; None when
-    the case has none.
+def case_input(case: ReplayCase, limits: Limits = DEFAULT_LIMITS) -> Any:
+    """The case input: the ``input`` of fixtures/input.json, None when the case has none.
     A link, special file or malformed JSON there is a CaseError naming the file."""
     value = _fixture(case.input_path, limits)
-    value = value.get("input") if isinstance(value, dict) else value  # {run_id, input}
+    return value.get("input") if isinstance(value, dict) else value  # {run_id, input}
+
+
+def case_input_text(case: ReplayCase, limits: Limits = DEFAULT_LIMITS) -> str | None:
+    """The case input as every runner gets it, on stdin and in ``REPLAYCASE_INPUT`` (DESIGN 8):
+    a string as it is, anything else as JSON; None when the case has none."""
+    value = case_input(case, limits)
     if value is None:
         return None
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
@@ -252,6 +259,12 @@ def _judge_run(case: ReplayCase, options: ReplayOptions, run: RunFolder,
     if point is not None:
         result = result.model_copy(update={"verdict": "diverged", "reproduced": False,
                                            "divergence": point})
+    if options.grader is not None and candidate is not None and result.semantic \
+            and result.verdict in ("fixed", "failing"):
+        result.semantic = grade(options.grader, case, result.semantic,
+                                case_input(case, options.limits), candidate, run)
+        if result.verdict == "fixed" and not all_hold(result.semantic):
+            result.verdict = "failing"  # a graded check counts like a desired assertion
     result.model_tape = "off" if not options.model_tape else (
         "served" if session is not None else "none")
     result.evidence_dir = run.folder.path.as_posix()

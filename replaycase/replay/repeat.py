@@ -43,7 +43,7 @@ def combine(runs: Sequence[ReplayResult], expect: Expect = "fixed") -> ReplayRes
         base, verdict = runs[passed.index(False)], "flaky"
     repeat_runs = [
         RepeatRun(verdict=run.verdict, passed=ok, evidence_dir=run.evidence_dir,
-                  duration_ms=run.duration_ms, reason=run.runner.reason)
+                  duration_ms=run.duration_ms, reason=None if ok else why_not(run))
         for run, ok in zip(runs, passed, strict=True)
     ]
     return base.model_copy(update={
@@ -53,3 +53,17 @@ def combine(runs: Sequence[ReplayResult], expect: Expect = "fixed") -> ReplayRes
         "repeat_runs": repeat_runs,
         "duration_ms": round(sum(run.duration_ms for run in runs), 1),
     })
+
+
+def why_not(run: ReplayResult) -> str:
+    """Why a run did not meet the expectation, in a few words: the runner error, where it
+    diverged, the desired assertions that failed, or its verdict."""
+    if run.verdict == "runner_error":
+        return f"runner: {run.runner.reason or 'error'}"
+    if run.verdict == "diverged" and run.divergence is not None:
+        return run.divergence.message
+    failed = [f"{o.key}: {o.message}" for o in (*run.assertions, *run.semantic)
+              if o.outcome in ("failed", "error")]
+    if run.verdict == "failing" and failed:
+        return "; ".join(failed)
+    return run.verdict

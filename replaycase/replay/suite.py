@@ -69,7 +69,7 @@ class SuiteListener(Protocol):
     ``started`` comes once every case is loaded, which may be after the first results.
     """
 
-    def started(self, total: int) -> None: ...
+    def started(self, total: int, case_ids: Sequence[str] = ()) -> None: ...
 
     def finished(self, result: ReplayResult) -> None: ...
 
@@ -307,7 +307,7 @@ class _SuiteRun:
         """Every case is queued: tell the listener how many."""
         if self.listener is not None:
             with self._tell:
-                self.listener.started(len(self.cases))
+                self.listener.started(len(self.cases), [case.id for case in self.cases])
 
     def halt(self) -> None:
         with self._lock:

@@ -10,8 +10,9 @@ from rich.text import Text
 
 from .._text import short
 from ..diff import RunDiff, RunSide
-from .terminal import plain
+from .terminal import inert, plain
 from .view_models import divergence_line, format_delta, format_value
+from .wrap import Hanging
 
 _STATUS_STYLE = {"success": "bold green", "paused": "bold yellow"}
 
@@ -19,18 +20,19 @@ _STATUS_STYLE = {"success": "bold green", "paused": "bold yellow"}
 def print_diff(console: Console, diff: RunDiff, paths: tuple[str, str] | None = None) -> None:
     """Status, states, first divergence, tool calls, usage and final output of A and B."""
     for index, side in enumerate((diff.a, diff.b)):
-        console.print(_header(side, paths[index] if paths else None))
+        console.print(Hanging(Text(f"{side.label}  ", style="bold"),
+                              _header(side, paths[index] if paths else None)))
     console.print(Text("same input: ", style="bold") + Text("yes" if diff.same_input else "no"))
     _states(console, diff)
     console.print()
     console.print(Text("first divergence", style="bold"))
-    console.print(plain("  " + divergence_line(diff)))
+    console.print(Hanging("  ", plain(divergence_line(diff)), indent=4))
     if diff.divergence is not None:
         for side, point in ((diff.a, diff.divergence.a), (diff.b, diff.divergence.b)):
             where = f"#{point.seq} {point.type}" if point.seq is not None else "(ended)"
-            console.print(Text(f"  {side.label}: ", style="bold") + plain(f"{where}  "
-                                                                          f"{point.summary}"))
-    console.print(Text("  " + diff.comparison.note, style="dim"))
+            console.print(Hanging(Text(f"  {side.label}: ", style="bold"),
+                                  plain(f"{where}  {point.summary}"), indent=6))
+    console.print(Hanging("  ", Text(diff.comparison.note, style="dim"), indent=4))
     console.print()
     _tool_calls(console, diff)
     console.print()
@@ -45,8 +47,6 @@ def print_diff(console: Console, diff: RunDiff, paths: tuple[str, str] | None = 
 
 def _header(side: RunSide, path: str | None) -> Text:
     line = Text()
-    line.append(side.label, style="bold")
-    line.append("  ")
     if path:
         line.append_text(plain(path + "  "))
     line.append(side.status.upper(), style=_STATUS_STYLE.get(side.status, "bold red"))
@@ -57,10 +57,13 @@ def _header(side: RunSide, path: str | None) -> Text:
 
 
 def _states(console: Console, diff: RunDiff) -> None:
+    """The states each run visited; nothing when neither run has states."""
+    if not (diff.a.states or diff.b.states):
+        return
     console.print(Text("states visited", style="bold"))
     for side in (diff.a, diff.b):
         path = " → ".join(side.states) if side.states else "(none)"
-        console.print(Text(f"  {side.label}: ") + plain(path))
+        console.print(Hanging(Text(f"  {side.label}: "), plain(path)))
 
 
 def _tool_calls(console: Console, diff: RunDiff) -> None:
@@ -72,10 +75,9 @@ def _tool_calls(console: Console, diff: RunDiff) -> None:
     rows += [("−", "red", f"only in {diff.a.label}", e) for e in calls.removed]
     rows += [("=", "", "in both", e) for e in calls.common]
     for sign, style, where, entry in rows:
-        line = Text(f"  {sign} ", style=style)
-        line.append_text(plain(f"{entry.tool_name}({short(entry.tool_args, 120)})"))
+        line = plain(f"{entry.tool_name}({short(entry.tool_args, 120)})")
         line.append(f"  ×{entry.count} {where}", style="dim")
-        console.print(line)
+        console.print(Hanging(Text(f"  {sign} ", style=style), line, indent=6))
 
 
 def _metrics(diff: RunDiff) -> Table:
@@ -100,7 +102,8 @@ def _final_output(console: Console, diff: RunDiff) -> None:
     for line in output.unified.splitlines():
         style = ("dim" if line.startswith(("---", "+++", "@@")) else "green"
                  if line.startswith("+") else "red" if line.startswith("-") else "")
-        console.print(plain("  " + line), style=style)
+        console.print(Hanging(Text("  " + line[:1], style=style), Text(inert(line[1:]),
+                                                                        style=style)))
     if output.structured:
         console.print(Text("structured difference (deepdiff)", style="bold"))
         text = json.dumps(output.structured, indent=2, ensure_ascii=False, default=str)

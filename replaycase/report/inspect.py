@@ -10,6 +10,7 @@ from .._text import short
 from ..model import TraceRun
 from ..model.timeline import event_line
 from .terminal import plain
+from .wrap import Hanging
 
 _TYPE_STYLE = {
     "error": "bold red", "tool_result": "cyan", "tool_call": "cyan", "llm_call": "blue",
@@ -29,7 +30,7 @@ def print_run(console: Console, run: TraceRun) -> None:
     head.append(plain(f"  {source}{'  ' + who if who else ''}"))
     console.print(head)
     if run.input is not None:
-        console.print(Text("input: ", style="bold") + plain(short(run.input, 300)))
+        console.print(Hanging(Text("input: ", style="bold"), plain(short(run.input, 300))))
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     table.add_column("#", justify="right")
     table.add_column("event")
@@ -40,7 +41,7 @@ def print_run(console: Console, run: TraceRun) -> None:
         table.add_row(str(event.seq), Text(event.type, style=style), plain(event_line(event, 160)))
     console.print(table)
     answer = "(none)" if run.final_output is None else short(run.final_output, 600)
-    console.print(Text("final output: ", style="bold") + plain(answer))
+    console.print(Hanging(Text("final output: ", style="bold"), plain(answer)))
     parts = [f"{totals.llm_calls} model calls", f"{totals.tool_calls} tool calls"]
     if totals.total_tokens is not None:
         parts.append(f"{totals.total_tokens} tokens")

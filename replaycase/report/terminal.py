@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Protocol
 
@@ -50,7 +50,11 @@ def verdict_line(result: ReplayResult, width: int = 0) -> Text:
     if result.repeats > 1:
         passed = sum(1 for run in result.repeat_runs if run.passed)
         line.append(f"passed {passed}/{result.repeats} runs · ")
-    if result.verdict == "diverged" and result.divergence is not None:
+    if result.verdict == "flaky":
+        reasons = list(dict.fromkeys(run.reason for run in result.repeat_runs
+                                     if not run.passed and run.reason))
+        line.append("failed: " + clip(inert("; ".join(reasons) or "no reason recorded"), 240))
+    elif result.verdict == "diverged" and result.divergence is not None:
         line.append(clip(inert(result.divergence.message), 240))
     elif result.verdict == "runner_error":
         line.append("runner: " + inert(result.runner.reason or "error"))
@@ -60,17 +64,22 @@ def verdict_line(result: ReplayResult, width: int = 0) -> Text:
                 line.append(" · stderr: " + clip(inert(last[0]), 160, ""))
     else:
         line.append(f"observed failure reproduced: {'yes' if result.reproduced else 'no '}"
-                    f" · desired {result.desired_passed}/{len(result.assertions)}"
-                    f" · review {len(result.semantic)}")
+                    f" · desired {result.desired_passed}/{len(result.assertions)}")
+        graded = [o for o in result.semantic if o.outcome != "needs_review"]
+        if graded:
+            passed = sum(1 for o in graded if o.passed)
+            line.append(f" · graded {passed}/{len(graded)}")
+        if len(graded) < len(result.semantic):
+            line.append(f" · review {len(result.semantic) - len(graded)}")
     if result.evidence_error:
         line.append(" · evidence: " + inert(result.evidence_error), style="magenta")
     return line
 
 
 def failure_details(result: ReplayResult) -> list[Text]:
-    """The desired assertions that failed, one line each."""
+    """The desired assertions and graded checks that failed, one line each."""
     lines = []
-    for outcome in result.assertions:
+    for outcome in (*result.assertions, *result.semantic):
         if outcome.outcome in ("failed", "error"):
             lines.append(Text("    ✗ ", style="red") + plain(f"{outcome.key}: {outcome.message}"))
     return lines
@@ -106,13 +115,19 @@ def not_run_reason(summary: Summary) -> str:
 
 
 def print_results(console: Console, results: list[ReplayResult], summary: Summary,
-                  details: bool = True) -> None:
+                  details: bool = True, verdicts: bool = True) -> None:
+    """Each case's verdict line (not when progress lines already showed them: ``verdicts``
+    False), what failed in the failing ones, and the summary."""
     width = max((len(r.case_id) for r in results), default=0)
     for result in results:
-        console.print(verdict_line(result, width))
-        if details and result.verdict in ("failing", "flaky"):
-            for line in failure_details(result):
-                console.print(line)
+        lines = failure_details(result) if details and result.verdict in (
+            "failing", "flaky") else []
+        if verdicts:
+            console.print(verdict_line(result, width))
+        elif lines:
+            console.print(plain(result.case_id), style="bold")
+        for line in lines:
+            console.print(line)
     unserved = [r.case_id for r in results if r.model_tape == "none"
                 and r.runner.output_format is None and r.evidence_dir is not None
                 and not r.runner.timed_out]
@@ -134,26 +149,47 @@ def without_tape_note(case_ids: list[str]) -> Text:
 
 
 class Listener(Protocol):
-    def started(self, total: int) -> None: ...
+    def started(self, total: int, case_ids: Sequence[str] = ()) -> None: ...
 
     def finished(self, result: ReplayResult) -> None: ...
 
 
 class PlainProgress:
-    """One plain line per case as it finishes (`[3/60] tool-loop  FIXED  …`): for logs."""
+    """One plain line per case as it finishes (`[3/60] tool-loop  FIXED  …`), the case ids
+    aligned: for logs. Results that finish before the cases are all loaded wait for it."""
 
     def __init__(self, console: Console) -> None:
         self.console = console
         self.total: int | None = None
+        self.width = 0
         self.done = 0
+        self._waiting: list[ReplayResult] = []
 
-    def started(self, total: int) -> None:
+    def started(self, total: int, case_ids: Sequence[str] = ()) -> None:
         self.total = total
+        self.width = max((len(case_id) for case_id in case_ids), default=0)
+        waiting, self._waiting = self._waiting, []
+        for result in waiting:
+            self._print(result)
 
     def finished(self, result: ReplayResult) -> None:
+        if self.total is None:
+            self._waiting.append(result)
+        else:
+            self._print(result)
+
+    def stop(self) -> None:
+        """Print what still waits (a replay stopped before every case was loaded)."""
+        waiting, self._waiting = self._waiting, []
+        for result in waiting:
+            self._print(result)
+
+    def _print(self, result: ReplayResult) -> None:
         self.done += 1
         total = "?" if self.total is None else self.total
-        self.console.print(Text(f"[{self.done}/{total}] ") + verdict_line(result))
+        counter = f"[{self.done}/{total}] "
+        self.console.print(Text(counter.rjust(len(f"[{total}/{total}] ")))
+                           + verdict_line(result, self.width))
 
 
 class BarProgress:
@@ -167,7 +203,7 @@ class BarProgress:
         self.counts: dict[str, int] = {}
         self.progress.start()
 
-    def started(self, total: int) -> None:
+    def started(self, total: int, case_ids: Sequence[str] = ()) -> None:
         self.progress.update(self.task, total=total)
 
     def finished(self, result: ReplayResult) -> None:
@@ -192,7 +228,11 @@ def progress_display(console: Console,
                      env: Mapping[str, str] | None = None) -> Iterator[Listener]:
     """The progress listener for a suite replay on ``console`` (a bar or plain lines)."""
     if not wants_bar(console, env):
-        yield PlainProgress(console)
+        plain_lines = PlainProgress(console)
+        try:
+            yield plain_lines
+        finally:
+            plain_lines.stop()
         return
     bar = BarProgress(console)
     try:

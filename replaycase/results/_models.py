@@ -63,7 +63,9 @@ class RepeatRun(_Model):
     passed: bool = Field(description="Whether this run met the expectation.")
     evidence_dir: Name | None = None
     duration_ms: float = 0.0
-    reason: str | None = Field(default=None, description="The runner error, if any.")
+    reason: str | None = Field(default=None, description=(
+        "Why this run did not meet the expectation (the runner error, where it diverged, the "
+        "assertions that failed), None when it did."))
 
 
 class DivergencePoint(_Model):

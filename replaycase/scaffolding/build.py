@@ -20,7 +20,7 @@ from .._jsonio import DEFAULT_LIMITS, Limits
 from .._templating import render
 from .._validation import validation_message
 from ..assertions import Entry, all_hold, evaluate, evaluate_all, parse_entry
-from ..assertions.catalogue import SemanticCheck
+from ..assertions.catalogue import SEMANTIC_PLACEHOLDER, SemanticCheck
 from ..case import (
     CASE_FILE,
     CASE_FORMAT,
@@ -44,9 +44,6 @@ from .fixtures import fixture_files, model_tape
 from .signatures import derive_observed, desired_for, negation
 from .writer import FileText, check_target, write_folder
 
-SEMANTIC_PLACEHOLDER = (
-    "Describe what a correct answer must say or do (a person reviews this; it is never "
-    "auto-graded)")
 TIMELINE_ROWS = 200
 _SLUG = re.compile(r"[^A-Za-z0-9._-]+")
 

@@ -69,7 +69,7 @@ class _Builder:
         self._flush(lambda c: True)
         for seq, event in enumerate(self.events, start=1):
             event.seq = seq
-        return TraceRun(run_id=self.trace_id, status="error" if self.root.failed else "success",
+        return TraceRun(run_id=self.trace_id, status="error" if self._failed() else "success",
                         input=question, final_output=final, events=self.events,
                         metadata=self._metadata())
 
@@ -111,10 +111,11 @@ class _Builder:
         self.events.append(ToolCallEvent(seq=0, tool_name=fields.name, tool_args=fields.args,
                                          call_id=call_id, **_common(span)))
         error = sem.error_of(span)
+        # a failed tool's output is what the model received when the span recorded it
+        output = error[0] if error and fields.result is None else fields.result
         self._close(span, ToolResultEvent(
             seq=0, call_id=call_id, tool_name=fields.name,
-            output=error[0] if error else fields.result, is_error=error is not None,
-            **_common(span, True)))
+            output=output, is_error=error is not None, **_common(span, True)))
 
     def _tools_from_messages(self, span: Span, calls: list[RequestedToolCall]) -> None:
         """Without tool spans, a requested call answered in a later request counts as run."""
@@ -175,6 +176,26 @@ class _Builder:
     def _agents(self) -> list[Span]:
         return [s for s in self.ordered if s is not self.root and _is_agent(s)]
 
+    def _outermost(self) -> list[Span]:
+        """The outermost agent / chain spans that stand for an agent: no agent, chain, tool
+        or model call above them but wrappers (spans recording only their kind) or spans of
+        no kind (an HTTP handler)."""
+        found = []
+        for span in self.ordered:
+            if not sem.is_run_span(span) or sem.is_wrapper(span):
+                continue
+            node = span.parent
+            while node is not None and (self._is(node, "other") and (
+                    not sem.is_run_span(node) or sem.is_wrapper(node))):
+                node = node.parent
+            if node is None:
+                found.append(span)
+        return found
+
+    def _failed(self) -> bool:
+        """The root failed, or the outermost agent / chain did, whatever wraps it."""
+        return self.root.failed or any(span.failed for span in self._outermost())
+
     def _final_output(self) -> tuple[Any, Span | None]:
         for span in [self.root, *self._agents()]:
             found = sem.run_output(span)
@@ -190,15 +211,25 @@ class _Builder:
             return None, None
         return text, last
 
+    def _content_missing(self) -> bool:
+        """Model calls recorded without messages (content capture off, the instrumentation
+        default) and no run span with an output: the trace cannot hold the answer."""
+        if not self.llm or any(f.inputs or f.outputs for f in self.llm.values()):
+            return False
+        return all(sem.run_output(s) is None for s in [self.root, *self._agents()])
+
     def _metadata(self) -> RunMetadata:
         spans = [self.root, *self.ordered]
         resource = self.root.resource
         model = next((f.model for f in self.llm.values() if f.model), None)
-        agent = _attr(spans, "gen_ai.agent.name", "agent.name")
-        agent = agent or resource.get("service.name") or self.root.name or None
+        agent = _attr(spans, "gen_ai.agent.name", "agent.name", "graph.node.id")
+        named = next((s.name for s in self._outermost() if _is_agent(s) and s.name), None)
+        agent = agent or named or resource.get("service.name") or self.root.name or None
         version = _attr(spans, "gen_ai.agent.version") or resource.get("service.version")
         tags = self.root.attrs.get("tag.tags")
         extra: dict[str, Any] = {"trace_id": self.trace_id, "root_span": self.root.name}
+        if self._content_missing():
+            extra["final_output_recorded"] = False
         for key in ("service.name", "service.version"):
             if resource.get(key) is not None:
                 extra[key] = resource[key]

@@ -124,7 +124,7 @@ def llm_fields(span: Span) -> LlmFields:
     if request is None:
         request = io_value(attrs, "input")
     model = first(attrs, "gen_ai.response.model", "gen_ai.request.model", "llm.model_name",
-                  "llm.response.model", "llm.request.model")
+                  "llm.response.model", "llm.request.model") or requested_model(attrs)
     outputs = output_messages(attrs)
     instructions, messages = read_recorded([
         {"role": m.role, "content": m.content, "tool_calls": m.tool_calls,
@@ -141,6 +141,16 @@ def llm_fields(span: Span) -> LlmFields:
         output_text=(msg.response_text(outputs) or "") if outputs else None,
         stop_reason=stop_reason(attrs),
     )
+
+
+def requested_model(attrs: dict[str, Any]) -> Any:
+    """The model a request asked for where OpenInference records only the request (a failed
+    call): ``llm.invocation_parameters`` JSON, else the ``input.value`` request body."""
+    for value in (parse_json_text(attrs.get("llm.invocation_parameters")),
+                  io_value(attrs, "input")):
+        if isinstance(value, dict) and isinstance(value.get("model"), str) and value["model"]:
+            return value["model"]
+    return None
 
 
 def offered_tools(attrs: dict[str, Any]) -> list[str] | None:
@@ -259,11 +269,13 @@ def tool_fields(span: Span) -> ToolFields:
     name = first(attrs, "gen_ai.tool.name", "tool.name", "tool_call.function.name")
     if name is None:
         name = span.name.removeprefix("execute_tool ").strip() or "unknown"
-    args = first(attrs, "gen_ai.tool.call.arguments", "tool_call.function.arguments")
+    # pydantic-ai's instrumentation version 2 writes ``tool_arguments`` / ``tool_response``
+    args = first(attrs, "gen_ai.tool.call.arguments", "tool_call.function.arguments",
+                 "tool_arguments")
     if args is None:
         args = io_value(attrs, "input")
     call_id = first(attrs, "gen_ai.tool.call.id", "tool_call.id", "tool.id")
-    result = attrs.get("gen_ai.tool.call.result")
+    result = first(attrs, "gen_ai.tool.call.result", "tool_response")
     return ToolFields(
         name=str(name),
         args=parse_json_text(args),
@@ -297,6 +309,26 @@ def run_output(span: Span) -> Any:
         if text is not None:
             return text
     return io_value(attrs, "output")
+
+
+_RUN_KINDS = {"AGENT", "CHAIN"}
+_RUN_OPERATIONS = {"invoke_agent", "invoke_workflow"}
+_WRAPPER_KEYS = {"openinference.span.kind", "gen_ai.operation.name", "session.id", "user.id"}
+
+
+def is_run_span(span: Span) -> bool:
+    """An agent or chain: OpenInference AGENT / CHAIN, GenAI ``invoke_agent`` / workflow."""
+    kind = span.attrs.get("openinference.span.kind")
+    if isinstance(kind, str) and kind.strip():
+        return kind.strip().upper() in _RUN_KINDS
+    operation = span.attrs.get("gen_ai.operation.name")
+    return isinstance(operation, str) and operation.strip().lower() in _RUN_OPERATIONS
+
+
+def is_wrapper(span: Span) -> bool:
+    """A span that records nothing but its kind (the Agents SDK instrumentation's
+    ``Agent workflow`` spans): it stands for no agent of its own."""
+    return set(span.attrs) <= _WRAPPER_KEYS
 
 
 def error_of(span: Span) -> tuple[str, str | None] | None:
