@@ -155,7 +155,6 @@ def _roots(nodes: list[_Node]) -> list[int]:
     return roots
 
 
-
 class _Builder:
     """Walks one root's runs in execution order and emits events."""
 
