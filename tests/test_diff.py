@@ -94,8 +94,11 @@ def test_comparison_ignores_what_a_format_cannot_express() -> None:
     otlp, transcript = trace("otlp-genai", "tool-loop"), trace("transcript-openai", "tool-loop")
     plan = plan_comparison(otlp, transcript)
     assert plan.mode == "cross_format" and "error" not in plan.event_types
+    assert plan_comparison(trace("otlp-genai", "happy"), trace("replayt", "happy")
+                           ).event_types == ["tool_call", "tool_result", "error", "final_output"]
+    # A replayt log without a final_answer note does not record the answer: not compared.
     assert plan_comparison(otlp, trace("replayt", "tool-loop")).event_types == [
-        "tool_call", "tool_result", "error", "final_output"]
+        "tool_call", "tool_result", "error"]
     responses = trace("openai-agents-responses", "happy")
     assert "final_output" not in plan_comparison(trace("openai-agents", "happy"),
                                                  responses).event_types

@@ -46,7 +46,7 @@ def test_every_model_call_holds_its_conversation_and_answer(mode: str) -> None:
     tools = run.tool_calls()
     assert [c.call_id for c in tools] == [c.call_id for e in calls for c in e.tool_calls]
     assert all(c.is_error and c.output == TOOL_ERROR for c in tools)
-    assert "final_output_recorded" not in run.metadata.extra
+    assert run.metadata.answer_not_recorded is None and run.answer_recorded()
 
 
 def test_every_api_and_runner_gives_the_same_tape() -> None:
@@ -86,7 +86,8 @@ def test_the_sdk_s_own_response_span_export_gives_no_tape(tmp_path: Path) -> Non
     [run] = load_trace(path)
     assert all(c.messages is None and c.output_text is None for c in run.llm_calls())
     assert run.llm_calls()[0].request == {"response_id": "resp_case_1"}
-    assert run.metadata.extra["final_output_recorded"] is False
+    assert not run.answer_recorded()
+    assert "does not record the final answer" in (run.metadata.answer_not_recorded or "")
     assert tape_from_run(run).tape is None
 
 

@@ -79,7 +79,7 @@ def test_pydantic_ai_tool_arguments_and_result(version: int) -> None:
 def test_spans_without_content_say_the_answer_was_not_recorded() -> None:
     run = _one("otlp-genai-no-content/happy.json")
     assert run.final_output is None and len(run.llm_calls()) == 2
-    assert run.metadata.extra["final_output_recorded"] is False
+    assert not run.answer_recorded() and "final_output_recorded" not in run.metadata.extra
     assert "final_output_exists" not in _observed(run)
 
 
@@ -87,7 +87,7 @@ def test_spans_without_content_say_the_answer_was_not_recorded() -> None:
                                       "openinference-agents/max-turns.json"])
 def test_recorded_content_without_answer_is_still_a_missing_answer(relative: str) -> None:
     run = _one(relative)
-    assert "final_output_recorded" not in run.metadata.extra
+    assert run.answer_recorded() and run.metadata.answer_not_recorded is None
     assert _observed(run)["final_output_exists"] is False
 
 

@@ -41,7 +41,23 @@ def status_is(entry: StatusIs, run: TraceRun) -> Outcome:
     return result(entry, ok, message, expected=entry.status_is, actual=run.status)
 
 
+def _unknown_answer(entry: Entry, run: TraceRun) -> Outcome | None:
+    """An error outcome when the run's format did not record its answer: nothing can be
+    judged of an answer the trace leaves out (None when it has one or records them)."""
+    if run.answer_recorded():
+        return None
+    return error(entry, f"cannot judge the final answer: "
+                        f"{run.metadata.answer_not_recorded} ({_format_of(run)})")
+
+
+def _format_of(run: TraceRun) -> str:
+    """The run's format, for a message."""
+    return f"{run.source.format} format" if run.source else "its format"
+
+
 def final_output_exists(entry: FinalOutputExists, run: TraceRun) -> Outcome:
+    if (unknown := _unknown_answer(entry, run)) is not None:
+        return unknown
     has = run.has_final_output()
     ok = has == entry.final_output_exists
     if has:
@@ -58,6 +74,8 @@ def _no_output(entry: Entry, wanted: str, expected: Any) -> Outcome:
 
 
 def final_output_contains(entry: FinalOutputContains, run: TraceRun) -> Outcome:
+    if (unknown := _unknown_answer(entry, run)) is not None:
+        return unknown
     needle = entry.final_output_contains
     if run.final_output is None:
         return _no_output(entry, f"containing {quote(needle)}", needle)
@@ -69,6 +87,8 @@ def final_output_contains(entry: FinalOutputContains, run: TraceRun) -> Outcome:
 
 
 def final_output_matches(entry: FinalOutputMatches, run: TraceRun) -> Outcome:
+    if (unknown := _unknown_answer(entry, run)) is not None:
+        return unknown
     pattern = entry.final_output_matches
     if run.final_output is None:
         return _no_output(entry, f"matching /{pattern}/", pattern)
@@ -83,6 +103,8 @@ def final_output_matches(entry: FinalOutputMatches, run: TraceRun) -> Outcome:
 
 
 def final_output_equals(entry: FinalOutputEquals, run: TraceRun) -> Outcome:
+    if (unknown := _unknown_answer(entry, run)) is not None:
+        return unknown
     want = entry.final_output_equals
     actual = maybe_json(run.final_output, want.value)
     diff = deep_diff(want.value, actual, ignore_order=want.ignore_order)
@@ -106,6 +128,8 @@ def structured_output(run: TraceRun) -> tuple[Any, str | None]:
 
 
 def output_field(entry: OutputField, run: TraceRun) -> Outcome:
+    if (unknown := _unknown_answer(entry, run)) is not None:
+        return unknown
     want = entry.output_field
     try:
         steps = parse_path(want.path)

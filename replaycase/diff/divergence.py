@@ -68,7 +68,7 @@ def plan_comparison(a: TraceRun, b: TraceRun) -> ComparisonPlan:
             continue
         if kind == "error" and NO_ERROR_EVENTS.intersection(f or "" for f in formats):
             continue
-        if kind == "final_output" and not (_records_final(a) and _records_final(b)):
+        if kind == "final_output" and not (a.answer_recorded() and b.answer_recorded()):
             continue
         types.append(kind)
     if same:
@@ -86,10 +86,6 @@ def _records(run: TraceRun, kind: str) -> bool:
     if kind == "llm_call":
         return any(isinstance(e, LlmCallEvent) and e.tool_calls for e in run.events)
     return any(e.type == kind for e in run.events)
-
-
-def _records_final(run: TraceRun) -> bool:
-    return run.metadata.extra.get("final_output_recorded") is not False
 
 
 def compared_events(run: TraceRun, comparison: ComparisonPlan) -> list[tuple[Any, Key]]:

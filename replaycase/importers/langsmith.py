@@ -26,6 +26,7 @@ from typing import Any
 from .._jsonio import json_in_text, json_kind
 from ..errors import TraceFormatError
 from ..model import (
+    ANSWER_NOT_RECORDED,
     ErrorEvent,
     FinalOutputEvent,
     InputMessageEvent,
@@ -270,7 +271,8 @@ class _Builder:
         return RunMetadata(model=self.model, agent=root.name,
                            version=str(version) if version is not None else None,
                            tags=[str(t) for t in tags] if isinstance(tags, list) else [],
-                           extra=extra)
+                           extra=extra, answer_not_recorded=None if root.outputs or root.error
+                           else f"{ANSWER_NOT_RECORDED} (the root run has no outputs)")
 
 
 def _offered(node: _Node) -> list[str] | None:

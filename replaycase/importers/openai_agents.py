@@ -27,7 +27,8 @@ marks "(non-fatal)" alone does not fail the run. The final output is the text of
 generation when it requested no tools (of the last response, when its span recorded the
 response), unless a tripwire fired: the SDK then raises and gives no final output. When no
 model span recorded its output (Responses-API spans, ``trace_include_sensitive_data=False``),
-``final_output_recorded`` is false: a missing answer is then no observed failure.
+the answer is not recorded (``metadata.answer_not_recorded``): a missing answer is then no
+observed failure.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from typing import Any
 from .._jsonio import json_in_text, json_kind
 from ..errors import TraceFormatError
 from ..model import (
+    ANSWER_NOT_RECORDED,
     CustomEvent,
     ErrorEvent,
     FinalOutputEvent,
@@ -61,6 +63,8 @@ from ._common import keys_problem, object_at
 from ._common import text_or_none as _text
 from .base import Importer, TraceDocument
 
+NO_ANSWER = (f"{ANSWER_NOT_RECORDED} (its model spans carry no answer text: Responses-API "
+             "spans, or a trace without sensitive data)")
 _OBJECTS = ("trace", "trace.span")
 _SDK_CUSTOM = ("task", "turn")
 _MODEL_SPANS = ("generation", "response")
@@ -333,9 +337,8 @@ def _metadata(trace: dict[str, Any], builder: _Builder) -> RunMetadata:
     extra.update({k: v for k, v in meta.items() if k != "tags"})
     if len(builder.agents) > 1:
         extra["agents"] = builder.agents
-    if builder.model_spans and not builder.answers:
-        # Responses-API spans carry no answer text, nor any span traced without sensitive data
-        extra["final_output_recorded"] = False
+    # Responses-API spans carry no answer text, nor any span traced without sensitive data
+    unrecorded = bool(builder.model_spans) and not builder.answers
     tags = meta.get("tags")
     agent = builder.agents[0] if builder.agents else None
     if agent is None and isinstance(trace.get("workflow_name"), str):
@@ -343,4 +346,5 @@ def _metadata(trace: dict[str, Any], builder: _Builder) -> RunMetadata:
     return RunMetadata(model=builder.model, agent=agent,
                        version=str(version) if version is not None else None,
                        tags=[str(t) for t in tags] if isinstance(tags, list) else [],
-                       extra=extra)
+                       extra=extra,
+                       answer_not_recorded=NO_ANSWER if unrecorded else None)

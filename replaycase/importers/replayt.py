@@ -19,7 +19,8 @@ order the runs first appear. The file is streamed, never read whole. Events are 
     tool_call / tool_result      ToolCallEvent / ToolResultEvent; ``ok: false`` gives
                                  is_error and the error object as output
     retry_scheduled              RetryEvent
-    step_error / run_failed      ErrorEvent
+    step_error / run_failed      ErrorEvent (a run_failed repeating the step_error just
+                                 before it is that error, not a second one)
     approval_requested/resolved  ApprovalEvent
     step_note kind final_answer  FinalOutputEvent, the run's final output
     anything else                CustomEvent with the payload as data (structured_output,
@@ -31,6 +32,10 @@ raised: the error is recorded on that LlmCallEvent too.
 
 Status: the last of ``run_completed`` (its status), ``run_failed`` (error) and ``run_paused``
 (paused). A run with none of them stopped without ending and counts as ``error``.
+
+A run without a ``final_answer`` note has its answer unknown (``metadata.answer_not_recorded``),
+whatever its status: replayt itself logs no final output (a completed workflow keeps its
+result in its context), so a candidate's fixed run would not show one either.
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ from .._jsonio import json_kind
 from .._validation import validation_message
 from ..errors import TraceFormatError
 from ..model import (
+    ANSWER_NOT_RECORDED,
     ApprovalEvent,
     CustomEvent,
     ErrorEvent,
@@ -76,6 +82,10 @@ from ._replayt_fields import (
 )
 from .base import Importer, TraceDocument
 from .replaykit import normalize_status
+
+NO_ANSWER_RECORD = (f"{ANSWER_NOT_RECORDED} (a replayt log has no final-output record: only a "
+                    "step_note of kind final_answer gives one)")
+"""Why a completed workflow without a ``final_answer`` note has no answer."""
 
 EVENT_TYPES = frozenset({
     "run_started", "state_entered", "state_exited", "transition", "llm_request",
@@ -183,6 +193,8 @@ class _RunBuilder:
     def finish(self) -> TraceRun:
         models = [e.model for e in self.events if isinstance(e, LlmCallEvent) and e.model]
         self.metadata.model = models[0] if models else self.configured_model
+        if not any(isinstance(e, FinalOutputEvent) for e in self.events):
+            self.metadata.answer_not_recorded = NO_ANSWER_RECORD
         return TraceRun(run_id=self.run_id, status=self.status or "error", input=self.input,
                         final_output=self.final_output, events=self.events,
                         metadata=self.metadata)
@@ -270,9 +282,13 @@ class _RunBuilder:
         message, error_type = error_parts(p.get("error"))
         text = message or error_type or kind.replace("_", " ")
         self._fail_pending_llm(f"{error_type}: {text}" if error_type else text)
-        self.append(ErrorEvent, ts, message=text, error_type=error_type)
         if kind == "run_failed":
             self.status = "error"
+            last = self.events[-1] if self.events else None
+            if (isinstance(last, ErrorEvent) and last.message == text
+                    and last.error_type == error_type):
+                return  # the step's error ended the run: one error, not two
+        self.append(ErrorEvent, ts, message=text, error_type=error_type)
 
     def approval_requested(self, kind: str, ts: str | None, p: dict[str, Any]) -> None:
         self.append(ApprovalEvent, ts, approval_id=opt_id(p, "approval_id"),

@@ -39,6 +39,9 @@ A transcript has no status, no times and no run id, so:
 - status is ``success`` when the transcript ends with an assistant answer (text, no tool
   calls), which is also the final output; otherwise (it stops after a tool result, a tool
   request or a user turn) the run never answered, and the status is ``error``;
+- a request body (``{"messages": ...}``, ``{"input": ...}``) that does not end with an
+  answer is sent before the model's answer, so that answer is not recorded
+  (``metadata.answer_not_recorded``);
 - the run id is ``transcript-`` and the first 12 hex digits of the file's sha256;
 - events have no ``ts``.
 """
@@ -50,6 +53,7 @@ from typing import Any
 from .._jsonio import json_kind
 from ..errors import TraceFormatError
 from ..model import (
+    ANSWER_NOT_RECORDED,
     CustomEvent,
     FinalOutputEvent,
     InputMessageEvent,
@@ -124,8 +128,13 @@ class TranscriptImporter(Importer):
             run_id=f"transcript-{doc.sha256[:12]}",
             status="success" if builder.answer is not None else "error",
             input=builder.input, final_output=builder.answer, events=builder.events,
-            metadata=RunMetadata(model=model or (models[0] if models else None)))
+            metadata=RunMetadata(model=model or (models[0] if models else None),
+                                 answer_not_recorded=REQUEST_BODY_NO_ANSWER
+                                 if wrapper and builder.answer is None else None))
         return [run]
+
+
+REQUEST_BODY_NO_ANSWER = f"{ANSWER_NOT_RECORDED} (a request body ends before the model's answer)"
 
 
 def _offered(wrapper: dict[str, Any]) -> list[str] | None:

@@ -27,10 +27,20 @@ from .events import (
     Usage,
 )
 from .index import ToolCallRecord
-from .run import TRACE_FORMAT, RunMetadata, RunTotals, SourceInfo, TraceRun, parse_ts, runs_to_json
+from .run import (
+    ANSWER_NOT_RECORDED,
+    TRACE_FORMAT,
+    RunMetadata,
+    RunTotals,
+    SourceInfo,
+    TraceRun,
+    parse_ts,
+    runs_to_json,
+)
 from .runner_output import RunnerOutput, RunnerToolCall
 
 __all__ = [
+    "ANSWER_NOT_RECORDED",
     "EVENT_TYPES",
     "RUN_STATUSES",
     "STRUCTURE",

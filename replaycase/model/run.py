@@ -5,13 +5,18 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Final, Literal
 
-from pydantic import Field, PrivateAttr
+from pydantic import Field, PrivateAttr, model_validator
 
 from .events import ErrorEvent, LlmCallEvent, Name, RunStatus, StateEvent, TraceEvent, _Model
 from .index import EventIndex, ToolCallRecord
 from .native_json import dump_trace_run
 
 TRACE_FORMAT: Final = "replaycase.trace/v1"
+
+ANSWER_NOT_RECORDED: Final = "the trace does not record the final answer"
+"""The reason a run's format left its answer out, when the importer has nothing more precise."""
+
+_LEGACY_FLAG = "final_output_recorded"
 
 
 class RunMetadata(_Model):
@@ -21,7 +26,24 @@ class RunMetadata(_Model):
     agent: Name | None = None
     version: Name | None = None
     tags: list[Name] = Field(default_factory=list)
+    answer_not_recorded: str | None = None
+    """Why the run's format did not record its final answer (e.g. "the trace does not record
+    the final answer"); None when it does. A run with this set and no final output did not
+    fail to answer: its answer is unknown, and nothing judges it missing (see
+    ``TraceRun.answer_recorded``)."""
     extra: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_flag(cls, data: Any) -> Any:
+        """``extra["final_output_recorded"] = False`` (older native files) is the field."""
+        extra = data.get("extra") if isinstance(data, dict) else None
+        if not isinstance(extra, dict) or _LEGACY_FLAG not in extra:
+            return data
+        data = {**data, "extra": {k: v for k, v in extra.items() if k != _LEGACY_FLAG}}
+        if extra[_LEGACY_FLAG] is False and not data.get("answer_not_recorded"):
+            data["answer_not_recorded"] = ANSWER_NOT_RECORDED
+        return data
 
 
 class SourceInfo(_Model):
@@ -115,6 +137,12 @@ class TraceRun(_Model):
     def has_final_output(self) -> bool:
         """True when the run gave an answer that is not empty."""
         return not _is_empty(self.final_output)
+
+    def answer_recorded(self) -> bool:
+        """False when the run has no final output because its format did not record one
+        (``metadata.answer_not_recorded``): then its answer is unknown, not missing, and no
+        check may take it for a failure to answer."""
+        return self.metadata.answer_not_recorded is None or self.has_final_output()
 
     def totals(self) -> RunTotals:
         """Tokens, cost and duration derived from the events."""

@@ -214,7 +214,8 @@ def _derive(trace: Path, run: TraceRun, case_id: str, observed_user: list[Entry]
     observed = derived + observed_user
     if not observed:
         raise RunChoiceError(trace, f"run {run.run_id} shows no failure replaycase can detect "
-                                f"(status {run.status}, no errors, loops or missing answer); "
+                                f"(status {run.status}, no errors, loops or missing answer"
+                                f"{_unknown_answer(run, '; ')}); "
                                 "state what went wrong with --observed, e.g. --observed "
                                 "\"tool_called: issue_refund\"")
     desired = [d for d in (desired_for(s) for s in derived) if d is not None]
@@ -261,7 +262,15 @@ def _title(run: TraceRun, observed: list[Entry]) -> str:
             "final_output_exists", "status_is"]
     first = min(observed, key=lambda e: rank.index(e.key) if e.key in rank else len(rank))
     headline = (first.why or _flow(first)).split(" (")[0]
-    return f"{agent}: {headline}"[:120]
+    unknown = _unknown_answer(run, "; ").split(" (")[0]
+    return f"{agent}: {headline}{unknown}"[:120]
+
+
+def _unknown_answer(run: TraceRun, lead: str) -> str:
+    """Why the run's answer is unknown, after ``lead`` ("" when the run's format recorded
+    it): a missing answer the format never records is not taken for a failure."""
+    reason = run.metadata.answer_not_recorded
+    return "" if run.answer_recorded() or not reason else f"{lead}{reason}"
 
 
 def _notes(spec: CaseSpec, run: TraceRun, source_name: str, out: Path,
@@ -278,7 +287,7 @@ def _notes(spec: CaseSpec, run: TraceRun, source_name: str, out: Path,
     return render("notes.md.j2", spec=spec, run=run, totals=run.totals(), timeline=rows,
                   timeline_cut=max(0, len(run.events) - TIMELINE_ROWS),
                   source_name=source_name, redaction=redaction, case_dir=case_dir,
-                  tape=tape)
+                  tape=tape, answer_unknown=_unknown_answer(run, ""))
 
 
 def _event_part(why: str) -> str:

@@ -3,8 +3,10 @@ contradict them.
 
 Only what the trace shows is derived: a failed status, errors, loops of identical calls (a
 tool called again and again, when its arguments were not recorded), tool errors, a missing
-final answer, a turn or step limit. Tool errors are observed but never negated: the fixtures
-replay them in every run, so the candidate must cope, not avoid them.
+final answer, a turn or step limit. A run paused for approval has neither a failed status nor
+a missing answer; nor has a run whose format did not record its answer
+(``TraceRun.answer_recorded``) a missing one. Tool errors are observed but never negated: the
+fixtures replay them in every run, so the candidate must cope, not avoid them.
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ from ..assertions.logic import Not
 from ..assertions.run import ErrorMatches, FinalOutputExists, StatusIs
 from ..assertions.tools import RepeatedToolCall, ToolCallCount, ToolErrorCount
 from ..model import TraceRun
+
+_HEALTHY = frozenset({"success", "paused"})
+"""Statuses that are no failure by themselves: a run paused for a person's approval waits
+for them, and asking a candidate to end in success would push it to skip the approval."""
 
 LOOP_MIN = 3
 """Identical calls repeated this many times count as a loop."""
@@ -83,7 +89,7 @@ def derive_observed(run: TraceRun) -> list[Entry]:
     found: list[Entry] = []
     last_seq = run.events[-1].seq if run.events else 0
     errors = [e for e in run.errors()]
-    if run.status != "success":
+    if run.status not in _HEALTHY:
         cite = errors[-1].seq if errors else last_seq
         found.append(StatusIs(status_is=run.status,
                               why=f"run ended with status {run.status} (event {cite})"))
@@ -96,8 +102,7 @@ def derive_observed(run: TraceRun) -> list[Entry]:
                                   why=f"error {shown!r} ({_events(seqs)})"))
     found.extend(_loops(run))
     found.extend(_tool_errors(run))
-    answer_recorded = run.metadata.extra.get("final_output_recorded") is not False
-    if not run.has_final_output() and answer_recorded:
+    if not run.has_final_output() and run.answer_recorded() and run.status != "paused":
         found.append(FinalOutputExists(final_output_exists=False,
                                        why=f"the run gave no final output ({run.status}, "
                                            f"{len(run.events)} events)"))

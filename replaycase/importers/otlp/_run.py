@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ...model import (
+    ANSWER_NOT_RECORDED,
     ErrorEvent,
     FinalOutputEvent,
     InputMessageEvent,
@@ -25,6 +26,8 @@ from . import _messages as msg
 from . import _semconv as sem
 from ._spans import Span, ancestors, link_tree, order_key
 from ._values import iso, parse_json_text
+
+NO_CONTENT = f"{ANSWER_NOT_RECORDED} (its spans were recorded without message content)"
 
 _Closing = tuple[tuple[int, int, int, int], Span, Any]
 
@@ -230,8 +233,6 @@ class _Builder:
         version = _attr(spans, "gen_ai.agent.version") or resource.get("service.version")
         tags = self.root.attrs.get("tag.tags")
         extra: dict[str, Any] = {"trace_id": self.trace_id, "root_span": self.root.name}
-        if self._content_missing():
-            extra["final_output_recorded"] = False
         for key in ("service.name", "service.version"):
             if resource.get(key) is not None:
                 extra[key] = resource[key]
@@ -243,6 +244,7 @@ class _Builder:
             model=model or _text(sem.first(self.root.attrs, "gen_ai.request.model",
                                            "llm.model_name")),
             agent=_text(agent), version=_text(version),
+            answer_not_recorded=NO_CONTENT if self._content_missing() else None,
             tags=[str(t) for t in tags] if isinstance(tags, list) else [], extra=extra)
 
 
