@@ -23,6 +23,8 @@ _IMPORTERS: dict[str, str] = {
     "otlp": "replaycase.importers.otlp:OtlpImporter",
     "openai-agents": "replaycase.importers.openai_agents:OpenAIAgentsImporter",
     "langsmith": "replaycase.importers.langsmith:LangSmithImporter",
+    "mlflow": "replaycase.importers.mlflow:MlflowImporter",
+    "inspect-ai": "replaycase.importers.inspect_ai:InspectAiImporter",
     "transcript": "replaycase.importers.transcript:TranscriptImporter",
 }
 FORMATS: tuple[str, ...] = tuple(_IMPORTERS)
