@@ -265,7 +265,7 @@ class _Builder:
 
     def _metadata(self, info: dict[str, Any], root: _Span | None,
                   state: str | None) -> RunMetadata:
-        tags = info.get("tags") if isinstance(info.get("tags"), dict) else {}
+        tags: dict[str, Any] = info["tags"] if isinstance(info.get("tags"), dict) else {}
         location = info.get("trace_location")
         experiment = location.get("mlflow_experiment") if isinstance(location, dict) else None
         extra: dict[str, Any] = {"state": state} if state else {}
