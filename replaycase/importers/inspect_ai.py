@@ -18,8 +18,9 @@ A sample ``error`` is an ``error`` event and the run's status ``error``. So is a
 a value ``"I"`` (incorrect), ``"N"`` (no answer), ``0`` or ``false`` (for a dict value: any
 member) is an ``error`` event ``score <name> failed: value …`` of type ``ScoreFailed``, listed
 in ``metadata.extra["failed_scores"]`` with the scorer and the target, so scaffold can derive
-what the score checked. The ``.eval`` (zip) log format is not read: convert it with
-``inspect log convert --to json``.
+what the score checked. The ``.eval`` log (a zip of zstd-compressed members, which the
+standard library cannot read) is refused by the registry with the hint to convert it:
+``inspect log convert --to json --output-dir DIR FILE``.
 """
 
 from __future__ import annotations
@@ -48,7 +49,6 @@ from .base import Importer, TraceDocument
 
 _ERROR_CLASS = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*[(:]")
 _FAILED_VALUES = ("I", "N")
-EVAL_HINT = "an Inspect .eval log is not read: convert it with 'inspect log convert --to json'"
 
 
 class InspectAiImporter(Importer):

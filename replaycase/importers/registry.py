@@ -45,7 +45,11 @@ def open_document(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> TraceDoc
     path = Path(path)
     _check_trace_file(path, limits)
     with open_regular(path, max_bytes=limits.max_file_bytes) as handle:
-        if b"\x00" in handle.read(8192):
+        start = handle.read(8192)
+        if start.startswith(b"PK\x03\x04"):  # Inspect AI's .eval logs are zip archives
+            raise TraceFormatError(path, "a zip archive, not a text trace; for an Inspect "
+                                         f"AI .eval log: {INSPECT_EVAL_HINT}")
+        if b"\x00" in start:
             raise TraceFormatError(path, "binary data (NUL bytes), not a text trace")
     head = _jsonl_head(path, limits)
     if head is not None:
@@ -65,6 +69,7 @@ def open_document(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> TraceDoc
                          sha256=sha)
 
 
+INSPECT_EVAL_HINT = "convert it with 'inspect log convert --to json --output-dir DIR FILE'"
 _PIPE_HINT = "a trace is read more than once: save the trace to a file first"
 
 
