@@ -66,10 +66,12 @@ class InspectAiImporter(Importer):
 
     def read(self, doc: TraceDocument) -> list[TraceRun]:
         log = doc.value
+        if not isinstance(log, dict):
+            raise _fail("top level", f"expected an object, got {json_kind(log)}")
         samples = _get(log, "samples", list, "")
         if not samples:
             raise _fail("samples", "the log holds no samples (written with log_samples=False?)")
-        eval_info = log["eval"]
+        eval_info = _get(log, "eval", dict, "") or {}
         ids = [s.get("id") if isinstance(s, dict) else None for s in samples]
         repeated = len(set(map(str, ids))) < len(ids)
         return [_Sample(raw, f"samples[{i}]", eval_info, repeated).run()
@@ -143,8 +145,8 @@ class _Sample:
         self.events: list[Any] = []
         events = _get(raw, "events", list, where) or []
         self.model_events = [e for e in events if isinstance(e, dict) and e.get("event") == "model"]
-        self.tool_events = {e.get("id"): e for e in events
-                            if isinstance(e, dict) and e.get("event") == "tool"}
+        self.tool_events = {e["id"]: e for e in events if isinstance(e, dict)
+                            and e.get("event") == "tool" and isinstance(e.get("id"), str)}
         self.score_events = [e for e in events if isinstance(e, dict) and e.get("event") == "score"]
         data = raw.get("events_data")
         pool = data.get("messages") if isinstance(data, dict) else None
