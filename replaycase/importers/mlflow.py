@@ -23,6 +23,7 @@ its children. The status is ``error`` when ``info.state`` is ERROR or the outerm
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 from .._jsonio import json_in_text, json_kind
@@ -86,12 +87,9 @@ class _Span:
         self.name = _get(raw, "name", str, where) or ""
         self.start = nanos(raw.get("start_time_unix_nano"), _at(where, "start_time_unix_nano"))
         self.end = nanos(raw.get("end_time_unix_nano"), _at(where, "end_time_unix_nano"))
-        attrs = _get(raw, "attributes", dict, where) or {}
-        self.attrs = {key: json_in_text(value) for key, value in attrs.items()}
-        kind = self.attrs.get("mlflow.spanType")
+        self._attrs: dict[str, Any] = _get(raw, "attributes", dict, where) or {}
+        kind = self.attr("mlflow.spanType")
         self.kind = kind.upper() if isinstance(kind, str) else ""
-        self.inputs = self.attrs.get("mlflow.spanInputs")
-        self.outputs = self.attrs.get("mlflow.spanOutputs")
         status = _get(raw, "status", dict, where) or {}
         code = status.get("code")
         self.failed = isinstance(code, str) and code.upper().endswith("ERROR")
@@ -100,6 +98,19 @@ class _Span:
         self.exception = _exception(_get(raw, "events", list, where) or [],
                                     _at(where, "events"))
         self.children: list[_Span] = []
+
+    def attr(self, key: str) -> Any:
+        """An attribute's value, its JSON decoded (only the attributes read are decoded: a
+        model span repeats the tool schemas in three of them)."""
+        return json_in_text(self._attrs.get(key))
+
+    @cached_property
+    def inputs(self) -> Any:
+        return self.attr("mlflow.spanInputs")
+
+    @cached_property
+    def outputs(self) -> Any:
+        return self.attr("mlflow.spanOutputs")
 
     @property
     def error(self) -> tuple[str, str | None] | None:
@@ -229,7 +240,7 @@ class _Builder:
     def _llm(self, span: _Span) -> None:
         inputs = span.inputs if isinstance(span.inputs, dict) else {}
         text, calls = _answer(span.outputs)
-        model = next((m for m in (inputs.get("model"), span.attrs.get("model"),
+        model = next((m for m in (inputs.get("model"), span.attr("model"),
                                   span.outputs.get("model") if isinstance(span.outputs, dict)
                                   else None) if isinstance(m, str) and m), None)
         self.model = self.model or model
@@ -237,7 +248,7 @@ class _Builder:
         instructions, messages = read_recorded(chat_messages(request))
         offered = recorded_tool_names(inputs.get("tools"))
         if offered is None:
-            offered = recorded_tool_names(span.attrs.get("mlflow.chat.tools"))
+            offered = recorded_tool_names(span.attr("mlflow.chat.tools"))
         error = span.error
         self.events.append(LlmCallEvent(
             seq=0, **span.common(), model=model, request=span.inputs, response=text,
@@ -248,7 +259,7 @@ class _Builder:
         self.pending = list(calls)
 
     def _tool(self, span: _Span) -> None:
-        name = span.name or span.attrs.get("mlflow.spanFunctionName")
+        name = span.name or span.attr("mlflow.spanFunctionName")
         if not isinstance(name, str) or not name:
             raise _fail(span.where, "a TOOL span without a name")
         match = next((c for c in self.pending if c.tool_name == name), None)
@@ -314,7 +325,7 @@ def _answer(outputs: Any) -> tuple[str | None, list[RequestedToolCall]]:
 
 
 def _usage(span: _Span) -> Usage | None:
-    usage = span.attrs.get("mlflow.chat.tokenUsage")
+    usage = span.attr("mlflow.chat.tokenUsage")
     names = ("input_tokens", "output_tokens", "total_tokens")
     if not isinstance(usage, dict) and isinstance(span.outputs, dict):
         usage = span.outputs.get("usage")

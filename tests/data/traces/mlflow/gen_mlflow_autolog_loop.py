@@ -11,6 +11,7 @@ Usage:
     venv-mlflow/bin/python gen_mlflow_autolog_loop.py OUTDIR
 """
 
+import hashlib
 import json
 import os
 import sys
@@ -49,7 +50,8 @@ class Scripted(BaseHTTPRequestHandler):
             "created": 1796194920, "model": "gpt-4o-mini-2024-07-18",
             "choices": [{"index": 0, "finish_reason": "tool_calls", "message": {
                 "role": "assistant", "content": None, "tool_calls": [{
-                    "id": f"call_lookup_{Scripted.turn}", "type": "function",
+                    "id": "call_" + hashlib.sha256(b"lookup-%d" % Scripted.turn).hexdigest()[:24],
+                    "type": "function",
                     "function": {"name": "lookup_billing",
                                  "arguments": "{\"customer_id\": \"C-10442\"}"}}]}}],
             "usage": {"prompt_tokens": 90 + 30 * n, "completion_tokens": 18,
