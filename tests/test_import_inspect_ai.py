@@ -203,3 +203,28 @@ _VALUES = (_LEAVES | st.lists(_LEAVES, max_size=2)
 def test_mutated_real_logs_raise_only_replaycase_errors(data: st.DataObject) -> None:
     log = data.draw(st.sampled_from(_REAL))
     import_in_memory(InspectAiImporter(), mutate(data.draw, log, _VALUES))
+
+
+@pytest.mark.parametrize(("value", "failed"), [("I", True), ("N", True), (0, True),
+                                               (False, True), ({"a": 1, "b": 0}, True),
+                                               ("C", False), ("P", False), (1, False),
+                                               (0.5, False), (True, False)])
+def test_score_values_that_fail(tmp_path: Path, value: Any, failed: bool) -> None:
+    log = json.loads(SCORE_FAIL.read_text())
+    log["samples"][0]["scores"]["includes"]["value"] = value
+    path = tmp_path / "log.json"
+    path.write_text(json.dumps(log))
+    run = load_trace(path)[0]
+    assert (run.status == "error") is failed
+    assert ("failed_scores" in run.metadata.extra) is failed
+
+
+def test_no_target_signature_when_the_answer_has_it(tmp_path: Path) -> None:
+    log = json.loads(SCORE_FAIL.read_text())
+    log["samples"][0]["target"] = "DISPUTED"  # the answer says "disputed": a scorer with case
+    path = tmp_path / "log.json"
+    path.write_text(json.dumps(log))
+    [report] = scaffold(path, tmp_path / "case", ScaffoldOptions(run_id="dispute-not-escalated"))
+    assert not any("not" in entry for entry in report.observed)
+    assert {"status_is": "error"} in [{k: v for k, v in e.items() if k != "why"}
+                                      for e in report.observed]
