@@ -78,17 +78,18 @@ _TOKEN = re.compile(
     r"(?P<iso>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}(?:\+00:00|Z))"  # replayt, agents, langsmith
     r"|(?P<compact>\d{8}T\d{12}Z)"  # langsmith dotted_order
     r'|(?<=")(?P<nanos>\d{19})(?=")'  # OTLP *UnixNano
+    r'|(?<=_unix_nano": )(?P<mlflow_nanos>\d{19})'  # MLflow *_unix_nano (JSON numbers)
     r'|(?<="seq": )(?P<seq>\d+)'  # replayt event number
     r"|(?P<id>(?:call|toolu|span)_[0-9a-f]{24}"  # tool-call ids, Agents SDK span ids
     r"|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"  # LangSmith run ids
     r'|(?<=")[0-9a-f]{16}(?="))')  # OTLP span ids
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_TIMES = ("iso", "compact", "nanos")
+_TIMES = ("iso", "compact", "nanos", "mlflow_nanos")
 
 
 def to_ns(kind: str, text: str) -> int:
     """A time token as nanoseconds since the epoch."""
-    if kind == "nanos":
+    if kind in ("nanos", "mlflow_nanos"):
         return int(text)
     if kind == "compact":
         moment = datetime.strptime(text, "%Y%m%dT%H%M%S%fZ").replace(tzinfo=timezone.utc)
@@ -99,7 +100,7 @@ def to_ns(kind: str, text: str) -> int:
 
 def from_ns(kind: str, ns: int, like: str) -> str:
     """Nanoseconds written as a time token of the same kind and style as ``like``."""
-    if kind == "nanos":
+    if kind in ("nanos", "mlflow_nanos"):
         return str(ns)
     moment = _EPOCH + timedelta(microseconds=ns // 1000)
     if kind == "compact":
@@ -249,6 +250,10 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
     Format("agents-responses", "openai-agents/tool-loop.responses-api.json",
            starts=lambda i: _agents_kind(i) == "response",
            member=lambda i: _agents_kind(i) == "custom:turn", records=("data",)),
+    Format("mlflow", "mlflow/autolog-openai-tool-loop.trace.json",
+           starts=lambda s: s["attributes"].get("mlflow.spanType") == '"CHAT_MODEL"',
+           member=lambda s: s["attributes"].get("mlflow.spanType") == '"TOOL"',
+           records=("data", "spans")),
     Format("transcript-openai", "transcript-openai/tool-loop.json",
            starts=lambda m: m["role"] == "assistant", member=lambda m: m["role"] == "tool"),
     Format("transcript-anthropic", "transcript-anthropic/tool-loop.json",
@@ -261,6 +266,35 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
     Format("phoenix", "phoenix/tool-loop.jsonl",
            starts=lambda s: s["span_kind"] == "LLM", member=lambda s: s["span_kind"] == "TOOL"),
 )}
+
+INSPECT_EXAMPLE = "inspect-ai/billing-disputes-score-fail.json"
+INSPECT_MAX_CALLS = 300
+"""Inspect AI logs keep one conversation a sample, so every model call's request (the messages
+before it) is derived: the imported run grows with the square of the calls, the file does not."""
+
+
+def write_inspect(path: Path, calls: int) -> int:
+    """The Inspect AI example's first sample with its (tool call, tool result) message pair
+    repeated ``calls`` times, fresh call ids, its events left out (they index the original
+    messages); the tool-round scheme does not fit a log that keeps messages and events apart.
+    Returns the events it imports to."""
+    log = json.loads((TRACES / INSPECT_EXAMPLE).read_text())
+    sample = log["samples"][0]
+    messages = sample["messages"]
+    at = next(i for i, m in enumerate(messages) if m.get("tool_calls"))
+    call, result = messages[at], messages[at + 1]
+    rounds = []
+    for copy in range(calls):
+        ident = f"call_{copy:024x}"
+        rounds += [{**call, "id": f"m{copy}", "tool_calls": [
+            {**call["tool_calls"][0], "id": ident}]},
+                   {**result, "id": f"r{copy}", "tool_call_id": ident}]
+    sample["messages"] = [*messages[:at], *rounds, *messages[at + 2:]]
+    sample["events"] = []
+    log["samples"] = [sample]
+    path.write_text(json.dumps(log))
+    return at + 3 * calls + len(messages[at + 2:]) + 2  # + the final output and score error
+
 
 _ROUNDS = "@@ROUNDS@@"
 _IDS = "@@IDS@@"
@@ -510,8 +544,15 @@ def rows(args: argparse.Namespace, tmp: Path) -> Iterator[Row]:
         yield reference(tmp, args.calls, args.repeat)
         if not args.keep:
             (tmp / "replaykit.json").unlink()
+    if not args.only or args.only == "inspect-ai":
+        calls = min(args.calls, INSPECT_MAX_CALLS)
+        trace = tmp / "inspect-ai.json"
+        expected = write_inspect(trace, calls)
+        yield bench("inspect-ai", trace, calls, (), args.repeat, expected)
+        if not args.keep:
+            trace.unlink()
     for name in names:
-        if name == "replaykit":
+        if name in ("replaykit", "inspect-ai"):
             continue
         fmt = FORMATS[name]
         scaler = (fmt.scaler or Scaler)(fmt)
@@ -530,7 +571,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--calls", type=int, default=150_000, help="tool calls per trace")
-    parser.add_argument("--only", choices=["replaykit", *FORMATS], help="one format only")
+    parser.add_argument("--only", choices=["replaykit", "inspect-ai", *FORMATS],
+                        help="one format only")
     parser.add_argument("--repeat", type=int, default=1, help="best of this many runs")
     parser.add_argument("--max-mb", type=float, default=100.0,
                         help="fewer calls when a trace would be bigger than this")

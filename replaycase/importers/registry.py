@@ -28,6 +28,8 @@ _IMPORTERS: dict[str, str] = {
     "openai-agents": "replaycase.importers.openai_agents:OpenAIAgentsImporter",
     "langfuse": "replaycase.importers.langfuse:LangfuseImporter",
     "langsmith": "replaycase.importers.langsmith:LangSmithImporter",
+    "mlflow": "replaycase.importers.mlflow:MlflowImporter",
+    "inspect-ai": "replaycase.importers.inspect_ai:InspectAiImporter",
     "transcript": "replaycase.importers.transcript:TranscriptImporter",
 }
 FORMATS: tuple[str, ...] = tuple(_IMPORTERS)
@@ -54,6 +56,9 @@ def open_document(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> TraceDoc
         runs = read_multipart_file(path, data, limits)
         return TraceDocument(path=path, kind="multipart", value=runs, first=runs,
                              limits=limits, sha256=hashlib.sha256(data).hexdigest())
+    if start.startswith(b"PK\x03\x04"):  # Inspect AI's .eval logs are zip archives
+        raise TraceFormatError(path, "a zip archive, not a text trace; for an Inspect "
+                                     f"AI .eval log: {INSPECT_EVAL_HINT}")
     if b"\x00" in start:
         raise TraceFormatError(path, "binary data (NUL bytes), not a text trace")
     head = _jsonl_head(path, limits)
@@ -74,6 +79,7 @@ def open_document(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> TraceDoc
                          sha256=sha)
 
 
+INSPECT_EVAL_HINT = "convert it with 'inspect log convert --to json --output-dir DIR FILE'"
 _PIPE_HINT = "a trace is read more than once: save the trace to a file first"
 
 

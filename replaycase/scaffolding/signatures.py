@@ -102,6 +102,7 @@ def derive_observed(run: TraceRun) -> list[Entry]:
                                   why=f"error {shown!r} ({_events(seqs)})"))
     found.extend(_loops(run))
     found.extend(_tool_errors(run))
+    found.extend(_failed_scores(run))
     if not run.has_final_output() and run.answer_recorded() and run.status != "paused":
         found.append(FinalOutputExists(final_output_exists=False,
                                        why=f"the run gave no final output ({run.status}, "
@@ -168,6 +169,36 @@ def _tool_errors(run: TraceRun) -> list[Entry]:
             tool_error_count=ToolCountSpec(tool=tool, min=len(seqs)),
             why=f"{tool} returned an error {len(seqs)} time{'s' if len(seqs) > 1 else ''}"
                 f"{note} ({_events(seqs)})"))
+    return found
+
+
+def _failed_scores(run: TraceRun) -> list[Entry]:
+    """An eval's failed ``includes`` score (``metadata.extra["failed_scores"]``, as the
+    Inspect AI importer records it): the answer does not contain the target, without case
+    (what the scorer checked), when that holds on the run's final output."""
+    found: list[Entry] = []
+    failed = run.metadata.extra.get("failed_scores")
+    answer = run.final_output
+    if not isinstance(failed, list) or not isinstance(answer, str):
+        return found
+    for item in failed:
+        if not isinstance(item, dict) or item.get("scorer") != "includes":
+            continue
+        target = item.get("target")
+        targets = [target] if isinstance(target, str) else target
+        if not (isinstance(targets, list) and targets and all(
+                isinstance(t, str) and t.strip() for t in targets)):
+            continue
+        if any(t.lower() in answer.lower() for t in targets):
+            continue
+        pattern = "(?i)" + "|".join(_escape(t) for t in targets)
+        cite = next((e.seq for e in reversed(run.events) if e.type == "final_output"),
+                    run.events[-1].seq if run.events else 0)
+        shown = ", ".join(repr(t) for t in targets)
+        found.append(Not.model_validate({
+            "not": {"final_output_matches": pattern},
+            "why": f"score {item.get('score')} failed: the answer does not contain {shown} "
+                   f"(event {cite})"}))
     return found
 
 
