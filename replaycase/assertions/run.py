@@ -62,6 +62,9 @@ def final_output_exists(entry: FinalOutputExists, run: TraceRun) -> Outcome:
     ok = has == entry.final_output_exists
     if has:
         message = "the run gave a final output" + ("" if ok else ", expected none")
+    elif isinstance(run.final_output, str) and run.final_output.strip():
+        message = (f"the run's final output {quote(run.final_output)} is a placeholder (no "
+                   "letter or digit), not an answer" + (", expected one" if not ok else ""))
     else:
         message = "the run gave no final output" + (", expected one" if not ok else "")
     return result(entry, ok, message, expected=entry.final_output_exists, actual=has,

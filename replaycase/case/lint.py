@@ -1,7 +1,9 @@
 """lint: is a case folder valid, confined, free of secrets, and sound? (DESIGN 3)
 
 Sound means the case catches its own failure: every observed signature holds on the source
-trace, and the desired assertions do not all pass on it.
+trace, and the desired assertions do not all pass on it. Nor do they all pass on a candidate
+that does nothing (``assertions.null_candidate``): a case it passes would call doing nothing
+a fix, so that is a problem too.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pydantic import BaseModel
 from .._bounded_regex import TIMEOUT_MESSAGE
 from .._jsonio import DEFAULT_LIMITS, Limits, loads, read_bytes, read_text
 from ..assertions import all_hold, evaluate_all
+from ..assertions.null_candidate import NULL_ANSWER, VACUOUS, passes_null
 from ..errors import ReplaycaseError, UsageError
 from ..importers import load_trace
 from ..model import TraceRun
@@ -89,6 +92,7 @@ class _Linter:
         self._fixtures()
         if spec is not None:
             self._soundness(spec)
+            self._non_vacuous(spec)
             self._model_tape(spec)
         self._secrets()
         return LintReport(path=self.folder.as_posix(), case_id=spec.id if spec else None,
@@ -169,6 +173,12 @@ class _Linter:
         if all_hold(desired):
             self.add(CASE_FILE, "unsound: every desired assertion already passes on the "
                                 "source trace, so the case cannot catch its own failure")
+
+    def _non_vacuous(self, spec: CaseSpec) -> None:
+        """Some desired assertion fails on a run that calls no tool and answers nothing."""
+        if passes_null(spec.desired, spec.scenario.input):
+            self.add(CASE_FILE, f"{VACUOUS} (a run that calls no tool and answers "
+                                f"{NULL_ANSWER!r} passes them all)")
 
     def _model_tape(self, spec: CaseSpec) -> None:
         """The tape parses and fits the source trace; parts not recorded are warnings."""

@@ -69,6 +69,8 @@ def scaffold(
         if report.redaction:
             counts = ", ".join(f"{k} {v}" for k, v in report.redaction.items())
             console.print(plain(f"  redacted: {counts}"))
+        for hint in report.hints:
+            console.print(plain(f"  warning:  {hint}"))
 
 
 def _flow(entry: dict[str, Any]) -> str:

@@ -135,7 +135,8 @@ class TraceRun(_Model):
         return states
 
     def has_final_output(self) -> bool:
-        """True when the run gave an answer that is not empty."""
+        """True when the run gave an answer that is not empty: a text with no letter or digit
+        ("…", "--") is a placeholder, no answer."""
         return not _is_empty(self.final_output)
 
     def answer_recorded(self) -> bool:
@@ -185,10 +186,15 @@ def _is_empty(value: Any) -> bool:
     if value is None:
         return True
     if isinstance(value, str):
-        return not value.strip()
+        return is_placeholder(value)
     if isinstance(value, (list, dict)):
         return len(value) == 0
     return False
+
+
+def is_placeholder(text: str) -> bool:
+    """Whether a text holds no letter or digit: empty, spaces, "…", "...", "-"."""
+    return not any(c.isalnum() for c in text)
 
 
 def parse_ts(value: str | None) -> datetime | None:

@@ -41,7 +41,7 @@ from ..model.timeline import event_line
 from ..redact import Redactor, redact_run
 from ..tape import TapeFromRun
 from .fixtures import fixture_files, model_tape
-from .signatures import derive_observed, desired_for, negation
+from .signatures import derive_observed, desired_for, missing_piece, negation
 from .writer import FileText, check_target, write_folder
 
 TIMELINE_ROWS = 200
@@ -76,6 +76,9 @@ class ScaffoldReport(BaseModel):
     """The desired assertions, as written to case.yaml."""
     redaction: dict[str, int] | None = None
     """Secrets redacted, by kind; None when redaction was off."""
+    hints: list[str] = []
+    """What the case still needs (lint reports it): a desired assertion a candidate that
+    does nothing fails, when the trace shows none."""
 
 
 def parse_cli_entry(text: str, option: str) -> Entry:
@@ -173,6 +176,7 @@ class _Derived:
     desired: list[Entry]
     fixtures: dict[str, str | Iterator[str]]
     tape: TapeFromRun
+    hint: str | None = None
 
 
 def _plan(trace: Path, run: TraceRun, case_id: str, out: Path, observed_user: list[Entry],
@@ -193,7 +197,7 @@ def _plan(trace: Path, run: TraceRun, case_id: str, out: Path, observed_user: li
     report = ScaffoldReport(case_id=case_id, path=out, run_id=run.run_id,
                             observed=[e.to_yaml_dict() for e in derived.observed],
                             desired=[e.to_yaml_dict() for e in derived.desired],
-                            redaction=redaction)
+                            redaction=redaction, hints=[derived.hint] if derived.hint else [])
     return _Plan(files=files, report=report)
 
 
@@ -224,6 +228,8 @@ def _derive(trace: Path, run: TraceRun, case_id: str, observed_user: list[Entry]
         raise UsageError(f"{trace}: run {run.run_id} shows only tool errors, which the "
                          "fixtures replay to every candidate; state what the agent did wrong "
                          "with --observed (e.g. --observed \"final_output_contains: ...\")")
+    added, hint = missing_piece(run, desired)  # so that doing nothing is not a fix
+    desired += added
     if all_hold(evaluate_all(desired, run)):
         raise UsageError("the desired assertions all pass on the source trace, so the case "
                          "could not catch its own failure; give a stricter --desired")
@@ -247,7 +253,7 @@ def _derive(trace: Path, run: TraceRun, case_id: str, observed_user: list[Entry]
                          "with --id") from None
     tape = model_tape(run, case_id)
     return _Derived(spec=spec, observed=observed, desired=desired,
-                    fixtures=fixture_files(run, tape), tape=tape)
+                    fixtures=fixture_files(run, tape), tape=tape, hint=hint)
 
 
 def _flow(entry: Entry) -> str:
