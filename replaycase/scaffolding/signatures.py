@@ -268,7 +268,7 @@ def tools_on_the_way(run: TraceRun, desired: list[Entry]) -> list[ToolCalled]:
     offered = _offered(run)
     found: list[ToolCalled] = []
     seen: set[str] = set()
-    for call in run.tool_calls():
+    for call in _calls(run):
         if call.tool_name in seen:
             continue
         seen.add(call.tool_name)
@@ -276,10 +276,25 @@ def tools_on_the_way(run: TraceRun, desired: list[Entry]) -> list[ToolCalled]:
             break  # the failure: what the run did after it came of it
         if offered is not None and call.tool_name not in offered:
             continue  # the model was not offered it: a correct run does not call it
+        how = "the model asked for it" if call.call_id == _ASKED else "called"
         found.append(ToolCalled(tool_called=call.tool_name,
-                                why=f"the run called it on its way to an answer "
-                                    f"(event {call.seq})"))
+                                why=f"{how} on the way to an answer (event {call.seq})"))
     return found
+
+
+_ASKED = "asked-by-the-model"
+
+
+def _calls(run: TraceRun) -> list[ToolCallRecord]:
+    """The run's tool calls and, before them, the ones its model asked for (a tool that
+    crashed the run may leave no tool call in the trace, only the model's request)."""
+    called = run.tool_calls()
+    names = {call.tool_name for call in called}
+    asked = [ToolCallRecord(seq=call.seq, tool_name=requested.tool_name,
+                            tool_args=requested.tool_args, call_id=_ASKED)
+             for call in run.llm_calls() for requested in call.tool_calls
+             if requested.tool_name not in names]
+    return sorted([*asked, *called], key=lambda call: call.seq)
 
 
 def _offered(run: TraceRun) -> set[str] | None:
