@@ -41,7 +41,8 @@ from ..model.timeline import event_line
 from ..redact import Redactor, redact_run
 from ..tape import TapeFromRun
 from .fixtures import fixture_files, model_tape
-from .signatures import derive_observed, desired_for, missing_piece, negation
+from .non_vacuity import missing_piece
+from .signatures import derive_observed, desired_for, negation
 from .writer import FileText, check_target, write_folder
 
 TIMELINE_ROWS = 200

@@ -8,17 +8,8 @@ a missing answer; nor has a run whose format did not record its answer
 (``TraceRun.answer_recorded``) a missing one. Tool errors are observed but never negated: the
 fixtures replay them in every run, so the candidate must cope, not avoid them.
 
-Desired assertions that only contradict the failure (the run succeeds, the loop stops, an
-answer is given) are all passed by a candidate that does nothing (``null_candidate``). When
-they are, ``missing_piece`` adds what the trace shows a correct run does: a ``tool_called``
-for each tool the run called on its way to an answer, in the order first called, unless
-calling it was the failure. Calling a tool was the failure when a run that calls it once,
-with the recorded arguments, fails a desired assertion the null candidate passes (``not:
-{tool_called: issue_refund}``; a loop's ``repeated_tool_call: {max: 2}`` allows one call):
-that tool, and every tool first called after it, is left out. So is a tool the run's model
-requests did not offer (when they record what they offered). A tool that returned an error
-is kept: the fixtures replay the error, and calling the tool was not the agent's mistake.
-When nothing is left to add (no tool calls), the case gets a hint instead (``VACUOUS``).
+Desired assertions that only contradict the failure are all passed by a candidate that does
+nothing: ``non_vacuity`` adds what the trace shows a correct run does.
 """
 
 from __future__ import annotations
@@ -28,15 +19,13 @@ from collections import defaultdict
 
 from .._bounded_regex import RegexTimeout, search
 from .._text import clip
-from ..assertions import Entry, evaluate, parse_entry
+from ..assertions import Entry, parse_entry
 from ..assertions.budget import LlmCallCount
 from ..assertions.catalogue import CountSpec, RepeatedToolCallSpec, ToolCountSpec
 from ..assertions.logic import Not
-from ..assertions.null_candidate import NULL_ANSWER, VACUOUS, null_candidate, passes_null
 from ..assertions.run import ErrorMatches, FinalOutputExists, StatusIs
-from ..assertions.tools import RepeatedToolCall, ToolCallCount, ToolCalled, ToolErrorCount
-from ..model import FinalOutputEvent, ToolCallEvent, ToolResultEvent, TraceRun
-from ..model.index import ToolCallRecord
+from ..assertions.tools import RepeatedToolCall, ToolCallCount, ToolErrorCount
+from ..model import TraceRun
 
 _HEALTHY = frozenset({"success", "paused"})
 """Statuses that are no failure by themselves: a run paused for a person's approval waits
@@ -246,71 +235,3 @@ def negation(entry: Entry) -> Entry:
     data = entry.to_yaml_dict()
     data.pop("why", None)
     return parse_entry({"not": data})
-
-
-def missing_piece(run: TraceRun, desired: list[Entry]) -> tuple[list[Entry], str | None]:
-    """What to add to ``desired`` so that a candidate doing nothing does not pass it all
-    (nothing when it does not), and the hint when the trace shows nothing to add."""
-    if not passes_null(desired, run.input):
-        return [], None
-    added: list[Entry] = list(tools_on_the_way(run, desired))
-    if added and not passes_null([*desired, *added], run.input):
-        return added, None
-    return [], (f"{VACUOUS} (e.g. --desired \"final_output_contains: ...\"), or lint fails "
-                "the case")
-
-
-def tools_on_the_way(run: TraceRun, desired: list[Entry]) -> list[ToolCalled]:
-    """``tool_called`` for each tool the run called before its failure, in the order first
-    called (the rule is in the module's docstring)."""
-    null = null_candidate(run.input)
-    held = [entry for entry in desired if evaluate(entry, null).outcome == "passed"]
-    offered = _offered(run)
-    found: list[ToolCalled] = []
-    seen: set[str] = set()
-    for call in _calls(run):
-        if call.tool_name in seen:
-            continue
-        seen.add(call.tool_name)
-        if _forbidden(call, held, run.input):
-            break  # the failure: what the run did after it came of it
-        if offered is not None and call.tool_name not in offered:
-            continue  # the model was not offered it: a correct run does not call it
-        how = "the model asked for it" if call.call_id == _ASKED else "called"
-        found.append(ToolCalled(tool_called=call.tool_name,
-                                why=f"{how} on the way to an answer (event {call.seq})"))
-    return found
-
-
-_ASKED = "asked-by-the-model"
-
-
-def _calls(run: TraceRun) -> list[ToolCallRecord]:
-    """The run's tool calls and, before them, the ones its model asked for (a tool that
-    crashed the run may leave no tool call in the trace, only the model's request)."""
-    called = run.tool_calls()
-    names = {call.tool_name for call in called}
-    asked = [ToolCallRecord(seq=call.seq, tool_name=requested.tool_name,
-                            tool_args=requested.tool_args, call_id=_ASKED)
-             for call in run.llm_calls() for requested in call.tool_calls
-             if requested.tool_name not in names]
-    return sorted([*asked, *called], key=lambda call: call.seq)
-
-
-def _offered(run: TraceRun) -> set[str] | None:
-    """Every tool a model request offered, None when no request recorded what it offered."""
-    lists = [call.tools_offered for call in run.llm_calls() if call.tools_offered is not None]
-    return {name for names in lists for name in names} if lists else None
-
-
-def _forbidden(call: ToolCallRecord, held: list[Entry], input: object) -> bool:
-    """Whether a run that only calls this tool once fails a desired assertion the null
-    candidate passes: then calling it was the failure."""
-    probe = TraceRun(run_id="probe", status="success", input=input, final_output=NULL_ANSWER,
-                     events=[ToolCallEvent(seq=1, tool_name=call.tool_name,
-                                           tool_args=call.tool_args, call_id="probe"),
-                             ToolResultEvent(seq=2, call_id="probe", tool_name=call.tool_name,
-                                             output=call.output, is_error=call.is_error,
-                                             error_type=call.error_type),
-                             FinalOutputEvent(seq=3, output=NULL_ANSWER)])
-    return any(evaluate(entry, probe).outcome != "passed" for entry in held)
