@@ -16,9 +16,11 @@ nothing and answers "Sorry, I cannot help with that." passes them all. When it d
   tool is left out, and so is every tool first called after it: what the run did after its
   mistake came of it. So is a tool no model request offered (when the requests record what
   they offered): a correct run does not call a tool it was not given;
-- when no tool is left: ``llm_call_count: {min: 1}`` if the run asked its model (unless a
-  desired assertion forbids one model call), since a run that never asks the model did not
-  do the job.
+- when no tool is left, a workflow's states the same way: a ``state_visited`` for each state
+  the run entered, in order, up to the first one a desired assertion forbids;
+- when no state is left either: ``llm_call_count: {min: 1}`` if the run asked its model
+  (unless a desired assertion forbids one model call), since a run that never asks the model
+  did not do the job.
 
 When that is still not enough (the trace shows no call at all), nothing is added and the case
 gets a hint instead (``VACUOUS``), which lint reports as a problem until a person adds a
@@ -32,9 +34,11 @@ from ..assertions.budget import LlmCallCount
 from ..assertions.catalogue import CountSpec
 from ..assertions.null_candidate import NULL_ANSWER, VACUOUS, null_candidate, passes_null
 from ..assertions.tools import ToolCalled
+from ..assertions.workflow import StateVisited, states_with_seq
 from ..model import (
     FinalOutputEvent,
     LlmCallEvent,
+    StateEvent,
     ToolCallEvent,
     ToolResultEvent,
     TraceEvent,
@@ -52,7 +56,8 @@ def missing_piece(run: TraceRun, desired: list[Entry]) -> tuple[list[Entry], str
     if not passes_null(desired, run.input):
         return [], None
     held = _held(run, desired)
-    added: list[Entry] = [*tools_on_the_way(run, held)] or _model_called(run, held)
+    added: list[Entry] = ([*tools_on_the_way(run, held)] or _states_on_the_way(run, held)
+                          or _model_called(run, held))
     if added and not passes_null([*desired, *added], run.input):
         return added, None
     return [], (f"{VACUOUS} (e.g. --desired \"final_output_contains: ...\"), or lint fails "
@@ -81,6 +86,21 @@ def tools_on_the_way(run: TraceRun, held: list[Entry]) -> list[ToolCalled]:
         how = "the model asked for it" if call.call_id == _ASKED else "called"
         found.append(ToolCalled(tool_called=call.tool_name,
                                 why=f"{how} on the way to an answer (event {call.seq})"))
+    return found
+
+
+def _states_on_the_way(run: TraceRun, held: list[Entry]) -> list[Entry]:
+    """``state_visited`` for each state the run entered before one ``held`` forbids."""
+    found: list[Entry] = []
+    seen: set[str] = set()
+    for seq, state in states_with_seq(run):
+        if state in seen:
+            continue
+        seen.add(state)
+        if _fails(held, run, [StateEvent(seq=1, state=state)]):
+            break
+        found.append(StateVisited(state_visited=state,
+                                  why=f"entered on the way to an answer (event {seq})"))
     return found
 
 
