@@ -190,7 +190,8 @@ def test_asset_names_are_not_addresses(text: str) -> None:
 def test_a_run_id_with_an_address_names_no_folder_after_it(tmp_path: Path) -> None:
     trace = tmp_path / "runs.json"
     runs = [{"run_id": f"run-{EMAIL}-{n}", "status": "error",
-             "events": [{"type": "error", "message": "boom"}]} for n in (1, 2)]
+             "events": [{"type": "llm_call"}, {"type": "error", "message": "boom"}]}
+            for n in (1, 2)]
     trace.write_text(json.dumps(runs))
     reports = scaffold(trace, tmp_path / "cases", ScaffoldOptions(all_runs=True))
     assert len(reports) == 2
@@ -310,13 +311,14 @@ def test_a_case_scaffolded_with_a_hostile_pattern_lints_and_replays(
         assert set(fixed.values()) == {"fixed"}
         assert set(buggy.values()) == {"reproduced"}
     else:
-        # "e" and "." rewrite the customer's question itself (free text), so the buggy agent
-        # reads another ticket; "e" also rewrites the recorded query "change card on account",
-        # which the agent still asks for: the fixtures do not hold that call, the case
-        # diverges (never a false fixed). The case is still whole: no runner error.
-        assert set(fixed.values()) <= {"fixed", "diverged"}
-        assert set(buggy.values()) <= {"reproduced", "fixed", "diverged"}
-        expected = "diverged" if pattern == "e" else "fixed"
+        # "e" and "." rewrite the customer's question itself (free text), so both agents
+        # read another ticket, call no tool the case asks for and are `failing` (never a
+        # false fixed: doing nothing is no fix); "e" also rewrites the recorded query "change
+        # card on account", which the agent still asks for: the fixtures do not hold that
+        # call, the case diverges. The case is still whole: no runner error.
+        assert set(fixed.values()) <= {"failing", "diverged"}
+        assert set(buggy.values()) <= {"failing", "diverged"}
+        expected = "diverged" if pattern == "e" else "failing"
         assert fixed["tool-error-unhandled"] == buggy["tool-error-unhandled"] == expected
 
 

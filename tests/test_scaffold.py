@@ -46,7 +46,10 @@ def test_scaffold_writes_the_case_folder(tmp_path: Path) -> None:
                            "(events 2,4,6,8,10)")
     assert data["observed_failure"][0]["why"] == "run ended with status error (event 12)"
     desired_keys = [next(iter(e)) for e in data["desired"]]
-    assert desired_keys == ["status_is", "not", "repeated_tool_call", "final_output_exists"]
+    assert desired_keys == ["status_is", "not", "repeated_tool_call", "final_output_exists",
+                            "tool_called"]  # the loop's tool: calling it once was no failure
+    assert data["desired"][4] == {"tool_called": "lookup_billing",
+                                  "why": "called on the way to an answer (event 2)"}
     assert "tool_error_count" not in desired_keys  # the frozen world keeps its tool errors
     assert data["desired"][0] == {"status_is": "success"}
     assert data["desired"][2] == {"repeated_tool_call": {"tool": "lookup_billing", "max": 2}}
@@ -107,7 +110,8 @@ def test_observed_without_desired_gets_its_negation(tmp_path: Path) -> None:
              ScaffoldOptions(observed=["tool_called: issue_refund"]))
     data = yaml.safe_load((out / "case.yaml").read_text())
     assert data["observed_failure"] == [{"tool_called": "issue_refund"}]
-    assert data["desired"] == [{"not": {"tool_called": "issue_refund"}}]
+    assert data["desired"][0] == {"not": {"tool_called": "issue_refund"}}
+    assert [e.get("tool_called") for e in data["desired"][1:]] == ["lookup_billing"]
     assert lint_case(out).clean
 
 
@@ -217,7 +221,9 @@ def test_scaffold_json_output_lists_what_each_case_holds(tmp_path: Path) -> None
     document = json.loads(done.stdout)
     assert document["schema"] == "replaycase.scaffold/v1"
     [case] = document["cases"]
-    assert list(case) == ["case_id", "path", "run_id", "observed", "desired", "redaction"]
+    assert list(case) == ["case_id", "path", "run_id", "observed", "desired", "redaction",
+                          "hints"]
+    assert case["hints"] == []
     assert case["case_id"] == "loop" and case["path"] == out.as_posix()
     assert case["run_id"] == "run-billing-2024-0312"
     written = yaml.safe_load((out / "case.yaml").read_text())
