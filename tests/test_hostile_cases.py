@@ -304,6 +304,7 @@ def test_lint_reports_a_desired_regex_timeout(tmp_path: Path, short_bound: float
     trace.write_text(json.dumps({"run_id": "run-1", "status": "error",
                                  "final_output": EVIL_TEXT, "events": [
                                      {"type": "input_message", "role": "user", "content": "hi"},
+                                     {"type": "llm_call", "model": "m"},
                                      {"type": "error", "message": "boom"}]}))
     out = tmp_path / "cases" / "desired"
     scaffold(trace, out)

@@ -203,11 +203,12 @@ def test_annotations_point_at_the_case_yaml_lines(replayed: tuple[Path, Path],
     document = ResultsDocument.model_validate_json(replayed[0].read_text())
     notes = annotations(document, case_yaml_lines(document.results), root=suite)
     failing = [n for n in notes if "title=fl" in n]
+    failed = [a for a in document.results[1].assertions if a.outcome == "failed"]
+    assert [a.key for a in failed] == ["final_output_exists", "tool_called"]  # it did nothing
     assert failing == [f"::error file=fl/case.yaml,line="
-                       f"{line_of(suite / 'fl' / 'case.yaml', 'desired', 'final_output_exists')}"
-                       ",title=fl (failing)::desired assertion failed: final_output_exists: "
-                       + next(a.message for a in document.results[1].assertions
-                              if a.outcome == "failed")]
+                       f"{line_of(suite / 'fl' / 'case.yaml', 'desired', a.key)}"
+                       f",title=fl (failing)::desired assertion failed: {a.key}: {a.message}"
+                       for a in failed]
     reproduced = [n for n in notes if "title=rp" in n]
     assert len(reproduced) == 5  # one per observed signature
     status_line = line_of(suite / "rp" / "case.yaml", "observed_failure", "status_is")
