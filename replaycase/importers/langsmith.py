@@ -12,10 +12,9 @@ events (OpenAI ``choices`` or LangChain ``generations`` outputs), ``tool`` runs 
 ``tool_call`` (arguments = ``inputs``, as bound, defaulted ones as null) and its
 ``tool_result``. Tool-call ids live only in the model's output, so a tool run takes the id of
 the first tool call of the same name the preceding model run requested and no earlier tool
-run took. An error on a chain run is an ``error`` event; the SDK's error strings
-(``"TimeoutError('…')\\n\\nTraceback …"``) give the first line as the message and the class
-name as the error type. The root's ``status`` decides the run's status when present,
-otherwise an error on the root does.
+run took. An error on a chain run is an ``error`` event (the SDK's error strings give their
+first line as the message, the class name as the error type). The root's ``status`` decides
+the run's status when present, otherwise an error on the root does.
 """
 
 from __future__ import annotations
