@@ -16,32 +16,43 @@ import re
 
 from .tool_errors import exception_name, from_repr
 
-_TRACEBACK = re.compile(r"Traceback \(most recent call last\):")
+_TRACEBACK = re.compile(r"(?:\+ )?(?:Exception Group )?Traceback \(most recent call last\):")
 _CLASS = re.compile(r"\s*([A-Za-z_][\w.]*)\s*[(:]")
-_LAST_LINE = re.compile(r"([A-Za-z_][\w.]*)(?:: (.*))?")
+_BORDER = re.compile(r"[\s|+]*")
+_EXCEPTION_LINE = re.compile(r"([A-Za-z_][\w.]*)(?:: (.*))?")
 
 
 def without_traceback(text: str) -> str:
-    """The text before a Python traceback, stripped; a bare traceback's last line
-    (``pkg.Type: message``); the whole text, stripped, when it holds no traceback."""
+    """The text before a Python traceback, stripped; for a bare traceback its exception line
+    (``pkg.Type: message``; an exception group's last sub-exception); the whole text,
+    stripped, when it holds no traceback."""
     match = _TRACEBACK.search(text)
     if match is None:
         return text.strip()
     head = text[:match.start()].strip()
     if head:
         return head
-    lines = [line.strip() for line in text[match.end():].splitlines()
-             if line.strip() and not line[0].isspace()]
-    return lines[-1] if lines else ""
+    return next(reversed([line for line, _ in _exception_lines(text[match.end():])]), "")
+
+
+def _exception_lines(text: str) -> list[tuple[str, str]]:
+    """A traceback's lines that state an exception: (the line, its class name)."""
+    found = []
+    for raw in text.splitlines():
+        line = _BORDER.sub("", raw, count=1).rstrip()
+        match = _EXCEPTION_LINE.fullmatch(line)
+        name = exception_name(match.group(1)) if match else None
+        if name is not None:
+            found.append((line, name))
+    return found
 
 
 def exception_parts(text: str, *, repr_first: bool = False) -> tuple[str, str | None]:
     """(message, type name or None) of an error text; ``repr_first``: the text begins with
     ``repr(error)`` (LangChain, LangSmith), so any ``Name(…)`` names the class."""
-    bare = _TRACEBACK.match(text.strip()) is not None
     head = without_traceback(text)
-    if bare:
-        match = _LAST_LINE.fullmatch(head)
+    if _TRACEBACK.match(_BORDER.sub("", text, count=1)):  # a bare traceback
+        match = _EXCEPTION_LINE.fullmatch(head)
         if match is None:
             return head or "error", None
         kind = match.group(1).rsplit(".", 1)[-1]
