@@ -14,7 +14,7 @@ import pytest
 from replaycase.importers import load_trace
 from replaycase.model import TraceRun
 from replaycase.model.error_text import exception_parts, without_traceback
-from replaycase.scaffolding.build import ScaffoldOptions, scaffold
+from replaycase.scaffolding.build import scaffold
 
 TRACES = Path(__file__).parent / "data" / "traces"
 MAX_TURNS = TRACES / "langsmith" / "sdk" / "max-turns.multipart"
@@ -42,6 +42,17 @@ class MaxTurns(Exception):
     pass
 
 
+GROUP = """  + Exception Group Traceback (most recent call last):
+  |   File "agent.py", line 9, in run
+  |     async with anyio.create_task_group() as tg:
+  | ExceptionGroup: unhandled errors in a TaskGroup (1 sub-exception)
+  +-+---------------- 1 ----------------
+    | Traceback (most recent call last):
+    |   File "tools.py", line 4, in lookup
+    |     raise ValueError("bad id")
+    | ValueError: bad id
+    +------------------------------------
+"""  # what Python 3.11 prints for an exception group (Inspect AI's sample tracebacks)
 LANGCHAIN = [_langchain(MaxTurns("Max turns (4) exceeded"))]
 
 
@@ -53,7 +64,7 @@ LANGCHAIN = [_langchain(MaxTurns("Max turns (4) exceeded"))]
     (_raised(KeyError("C-1")), ("'C-1'", "KeyError")),
     (_raised(RuntimeError("max turns exceeded"), ZeroDivisionError("x")),
      ("max turns exceeded", "RuntimeError")),  # the last of a chain
-    (_raised(ExceptionGroup("tools failed", [ValueError("bad id")])), ("bad id", "ValueError")),
+    (GROUP, ("bad id", "ValueError")),
     ("ValueError: bad id", ("ValueError: bad id", "ValueError")),  # a format's own wording
     ("kb-service unavailable (503)", ("kb-service unavailable (503)", None)),
     ("Note: nothing found", ("Note: nothing found", None)),
