@@ -25,7 +25,6 @@ standard library cannot read) is refused by the registry with the hint to conver
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from .._jsonio import json_kind
@@ -42,12 +41,12 @@ from ..model import (
     Usage,
 )
 from ..model.chat import Conversation, read_recorded, recorded_tool_names, tool_calls_of
+from ..model.error_text import exception_parts
 from ._common import duration_ms, iso_ts
 from ._common import fail as _fail
 from ._common import get_typed as _get
 from .base import Importer, TraceDocument
 
-_ERROR_CLASS = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*[(:]")
 _FAILED_VALUES = ("I", "N")
 
 
@@ -283,10 +282,10 @@ class _Sample:
         failed = False
         error = _get(self.raw, "error", dict, self.where)
         if error is not None:
-            message = _s(error.get("message")) or "sample error"
-            match = _ERROR_CLASS.match(message)
+            message, kind = exception_parts(_s(error.get("message"))
+                                            or _s(error.get("traceback")) or "sample error")
             self.add(ErrorEvent, ts=iso_ts(self._str("completed_at")), message=message,
-                     error_type=match.group(1).rsplit(".", 1)[-1] if match else None)
+                     error_type=kind)
             failed = True
         for name, score in self._scores().items():
             value = score.get("value")

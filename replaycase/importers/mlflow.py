@@ -40,6 +40,7 @@ from ..model import (
     Usage,
 )
 from ..model.chat import read_recorded, recorded_tool_names, tool_calls_of
+from ..model.error_text import exception_parts
 from ._common import fail as _fail
 from ._common import get_typed as _get
 from ._common import text_or_none as _text
@@ -149,7 +150,11 @@ def _exception(events: list[Any], where: str) -> tuple[str, str | None] | None:
         attrs = attrs if isinstance(attrs, dict) else {}
         kind, message = attrs.get("exception.type"), attrs.get("exception.message")
         kind = kind if isinstance(kind, str) and kind else None
-        message = message if isinstance(message, str) else ""
+        stack = attrs.get("exception.stacktrace")
+        message = message if isinstance(message, str) and message.strip() else (
+            stack if isinstance(stack, str) else "")
+        message, parsed = exception_parts(message) if message.strip() else ("", None)
+        kind = kind or parsed
         text = f"{kind}: {message}" if kind and message else kind or message or "exception"
         return text, kind
     return None

@@ -16,6 +16,7 @@ from ...model import (
     ToolResultEvent,
     TraceRun,
 )
+from ...model.error_text import exception_parts
 from .._common import fail, get_typed, iso_ts, text_or_none
 from . import _tools
 from ._generation import llm_call
@@ -75,9 +76,10 @@ class Builder:
             elif obs.type == "TOOL" or (obs.type == "SPAN" and obs.name in tool_names):
                 self._tool(obs)
             elif obs.failed and obs.type != "GENERATION":
-                self.events.append(ErrorEvent(
-                    seq=0, **obs.common(at_end=True), error_type=None,
-                    message=obs.status_message or f"{obs.type.lower()} {obs.name!r} failed"))
+                message, kind = exception_parts(obs.status_message) if obs.status_message \
+                    else (f"{obs.type.lower()} {obs.name!r} failed", None)
+                self.events.append(ErrorEvent(seq=0, **obs.common(at_end=True),
+                                              error_type=kind, message=message))
         llm_calls = [e for e in self.events if isinstance(e, LlmCallEvent)]
         if question is None and llm_calls and llm_calls[0].messages:
             question = next((m.text for m in llm_calls[0].messages if m.role == "user"), None)

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from ...model import ChatMessage, Usage
 from ...model.chat import read_recorded, recorded_tool_names
+from ...model.error_text import exception_parts
 from . import _messages as msg
 from ._spans import Span
 from ._values import parse_json_text
@@ -337,8 +338,13 @@ def error_of(span: Span) -> tuple[str, str | None] | None:
     if not span.failed and not exceptions:
         return None
     last = exceptions[-1].attrs if exceptions else {}
-    message = first(last, "exception.message") or span.status_message
+    text = (first(last, "exception.message") or span.status_message
+            or first(last, "exception.stacktrace"))
     kind = first(span.attrs, "error.type") or first(last, "exception.type")
+    message = None
+    if text is not None:  # a traceback in the message (or only the stack trace) left out
+        message, parsed = exception_parts(str(text))
+        kind = kind if kind is not None else parsed
     if message is None:
         message = f"{kind}" if kind else f"span {span.name!r} ended with status ERROR"
     return str(message), str(kind) if kind is not None else None
