@@ -148,7 +148,7 @@ def _exception(events: list[Any], where: str) -> tuple[str, str | None] | None:
         attrs = event.get("attributes")
         attrs = attrs if isinstance(attrs, dict) else {}
         kind, message = attrs.get("exception.type"), attrs.get("exception.message")
-        kind = kind if isinstance(kind, str) and kind else None
+        kind = kind.rsplit(".", 1)[-1] if isinstance(kind, str) and kind else None
         message = message if isinstance(message, str) else ""
         text = f"{kind}: {message}" if kind and message else kind or message or "exception"
         return text, kind

@@ -111,15 +111,19 @@ class _Builder:
         if match is not None:
             self.requested.remove(match)
             call_id = call_id or match.call_id
-        self.events.append(ToolCallEvent(seq=0, tool_name=fields.name, tool_args=fields.args,
+        # a span without arguments (GenAI log events put them on the model's call) takes
+        # those of the call it answers
+        args = fields.args if fields.args is not None or match is None else match.tool_args
+        self.events.append(ToolCallEvent(seq=0, tool_name=fields.name, tool_args=args,
                                          call_id=call_id, **_common(span)))
         error = sem.error_of(span)
-        # a failed tool's output is what the model received when the span recorded it
-        output = error[0] if error and fields.result is None else fields.result
+        output = fields.result
+        if error and output is None:  # what the model received: the span, a later request,
+            output = self._tool_answers().get(call_id or "")  # or else the exception
+            output = error[0] if output is None else parse_json_text(output)
         self._close(span, ToolResultEvent(
             seq=0, call_id=call_id, tool_name=fields.name,
-            output=output, is_error=error is not None,
-            error_type=error[1].rsplit(".", 1)[-1] if error and error[1] else None,
+            output=output, is_error=error is not None, error_type=error[1] if error else None,
             **_common(span, True)))
 
     def _tools_from_messages(self, span: Span, calls: list[RequestedToolCall]) -> None:
