@@ -19,6 +19,7 @@ from ..model import (
     Usage,
 )
 from ..model.chat import Conversation, assistant_text, block_type, content_text, tool_calls_of
+from ..model.content_parts import is_media_part, parts_text
 
 INTERRUPTED = "[Request interrupted by user"
 REJECTED = "User rejected tool use"
@@ -132,8 +133,8 @@ class SessionBuilder:
         for index, block in enumerate(content):
             here = f"message.content[{index}]"
             if block_type(block, here) != "tool_result":
-                if block.get("type") == "text":
-                    texts.append(block["text"])
+                if block.get("type") == "text" or is_media_part(block):
+                    texts.append(block)  # a pasted image named, never its bytes
                 continue
             call_id = _str(block, "tool_use_id")
             rejected = record.get("toolUseResult") == REJECTED
@@ -144,7 +145,7 @@ class SessionBuilder:
             self._task_result(call_id, record.get("toolUseResult"))
             self.ending = "success"
         if texts:
-            self._input("".join(texts), ts, record)
+            self._input(parts_text(texts), ts, record)
 
     def _input(self, text: str, ts: str | None, record: dict[str, Any]) -> None:
         if text.startswith(INTERRUPTED):

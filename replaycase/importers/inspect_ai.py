@@ -42,6 +42,7 @@ from ..model import (
     Usage,
 )
 from ..model.chat import Conversation, read_recorded, recorded_tool_names, tool_calls_of
+from ..model.content_parts import parts_text
 from ._common import duration_ms, iso_ts
 from ._common import fail as _fail
 from ._common import get_typed as _get
@@ -82,11 +83,20 @@ def _text(content: Any, attachments: dict[str, Any]) -> str:
     """A message content's text: a string, or its text blocks joined (reasoning left out)."""
     if isinstance(content, str):
         return _resolve(content, attachments)
-    if isinstance(content, list):
-        return "".join(_resolve(b["text"], attachments) for b in content
-                       if isinstance(b, dict) and b.get("type") == "text"
-                       and isinstance(b.get("text"), str))
+    if isinstance(content, list):  # text blocks, images named (never their bytes)
+        return parts_text([_part(b, attachments) for b in content if isinstance(b, dict)])
     return ""
+
+
+def _part(block: dict[str, Any], attachments: dict[str, Any]) -> dict[str, Any]:
+    """An Inspect content block as ``content_parts`` reads it (``ContentImage.image`` is a
+    URL, a data URL or an ``attachment://`` reference)."""
+    if block.get("type") == "text" and isinstance(block.get("text"), str):
+        return {"type": "text", "text": _resolve(block["text"], attachments)}
+    if block.get("type") == "image" and isinstance(block.get("image"), str):
+        return {"type": "image_url", "image_url": {"url": _resolve(block["image"],
+                                                                   attachments)}}
+    return block
 
 
 def _resolve(text: str, attachments: dict[str, Any]) -> str:

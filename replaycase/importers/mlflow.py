@@ -40,6 +40,7 @@ from ..model import (
     Usage,
 )
 from ..model.chat import read_recorded, recorded_tool_names, tool_calls_of
+from ..model.content_parts import readable_content
 from ._common import fail as _fail
 from ._common import get_typed as _get
 from ._common import text_or_none as _text
@@ -201,7 +202,7 @@ class _Builder:
 
     def run(self, info: dict[str, Any], roots: list[_Span], where: str) -> TraceRun:
         root = roots[0] if roots else None
-        question = _question(root.inputs) if root is not None else None
+        question = _question(readable_content(root.inputs)) if root is not None else None
         if question is not None and root is not None:
             self.events.append(InputMessageEvent(seq=0, ts=iso(root.start), content=question))
         for top in roots:

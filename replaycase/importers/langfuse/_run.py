@@ -16,6 +16,7 @@ from ...model import (
     ToolResultEvent,
     TraceRun,
 )
+from ...model.content_parts import readable_content
 from .._common import fail, get_typed, iso_ts, text_or_none
 from . import _tools
 from ._generation import llm_call
@@ -65,7 +66,7 @@ class Builder:
     def run(self) -> TraceRun:
         trace = self.trace
         start = iso_ts(get_typed(trace, "timestamp", str, "trace"))
-        question = _text_of(decoded(trace.get("input"), self.text))
+        question = _text_of(readable_content(decoded(trace.get("input"), self.text)))
         if question is not None:
             self.events.append(InputMessageEvent(seq=0, ts=start, content=question))
         tool_names = self._tool_names()
