@@ -5,12 +5,20 @@ too); error types drop OpenTelemetry's module prefix."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from replaycase.importers.registry import load_trace
-from replaycase.model import ErrorEvent, InputMessageEvent, LlmCallEvent
+from replaycase.model import (
+    ANSWER_NOT_RECORDED,
+    ErrorEvent,
+    InputMessageEvent,
+    LlmCallEvent,
+    TraceRun,
+)
 
 TRACES = Path(__file__).parent / "data" / "traces"
 IMAGES = TRACES / "multimodal"
@@ -68,3 +76,87 @@ def test_error_types_keep_the_last_dotted_part() -> None:
     [run] = load_trace(TRACES / "phoenix" / "tool-loop.jsonl")
     [error] = [e for e in run.events if isinstance(e, ErrorEvent)]
     assert error.error_type == "ToolLoopError"
+
+
+# -- answers the format did not record (docs/formats.md: unknown, not missing) -------------
+
+
+def _load_json(tmp_path: Path, name: str, doc: Any) -> TraceRun:
+    path = tmp_path / name
+    path.write_text(json.dumps(doc))
+    [run] = load_trace(path)
+    return run
+
+
+def _unknown(run: TraceRun, why: str) -> None:
+    assert run.final_output is None and not run.answer_recorded()
+    assert run.metadata.answer_not_recorded is not None
+    assert run.metadata.answer_not_recorded.startswith(ANSWER_NOT_RECORDED)
+    assert why in run.metadata.answer_not_recorded
+
+
+def test_openinference_hidden_outputs_leave_the_answer_unknown() -> None:
+    [run] = load_trace(IMAGES / "openinference.hide-outputs.json")
+    assert "__REDACTED__" not in run.model_dump_json()
+    _unknown(run, "without their outputs")
+
+
+def test_a_failed_model_call_is_a_missing_answer_not_an_unrecorded_one() -> None:
+    run = load_trace(TRACES / "otel-genai-logs" / "all.otlp.jsonl")[1]
+    assert run.status == "error" and run.final_output is None
+    assert run.metadata.answer_not_recorded is None
+
+
+def test_langfuse_trace_and_generations_without_output(tmp_path: Path) -> None:
+    doc = json.loads((TRACES / "langfuse" / "openai-agents-2025-09-30.trace.json").read_text())
+    assert _load_json(tmp_path, "whole.json", doc).metadata.answer_not_recorded is None
+    for obs in doc["observations"]:
+        if obs["type"] == "GENERATION":
+            obs["output"] = None
+    assert doc["trace"].get("output") is None
+    _unknown(_load_json(tmp_path, "no-output.json", doc), "Langfuse trace has no output")
+
+
+def test_mlflow_root_span_without_outputs(tmp_path: Path) -> None:
+    doc = json.loads((TRACES / "mlflow" / "agent-tool-call-and-tool-error.trace.json")
+                     .read_text())
+    [root] = [s for s in doc["data"]["spans"] if not s.get("parent_span_id")]
+    del root["attributes"]["mlflow.spanOutputs"]
+    _unknown(_load_json(tmp_path, "no-outputs.trace.json", doc), "mlflow.spanOutputs")
+
+
+def test_mlflow_failed_run_without_outputs_is_not_unrecorded() -> None:
+    [run] = load_trace(TRACES / "mlflow" / "autolog-openai-tool-loop.trace.json")
+    assert run.status == "error" and run.metadata.answer_not_recorded is None
+
+
+def test_inspect_sample_summary_without_messages(tmp_path: Path) -> None:
+    path = next((TRACES / "inspect-ai").glob("2026-*.json"))
+    doc = json.loads(path.read_text())
+    whole = load_trace(path)
+    assert all(r.metadata.answer_not_recorded is None for r in whole)
+    for sample in doc["samples"]:
+        sample["messages"] = []
+        sample.pop("events", None)
+    runs = load_trace(_write(tmp_path, path.name, doc))
+    for run in runs:
+        if run.status == "success":
+            _unknown(run, "records no messages")
+
+
+def _write(tmp_path: Path, name: str, doc: Any) -> Path:
+    path = tmp_path / name
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def test_cut_coding_agent_sessions_leave_the_answer_unknown() -> None:
+    [claude] = load_trace(TRACES / "claude-code" / "subagent.trimmed.jsonl")
+    _unknown(claude, "mid-turn")
+    # both Codex files end inside a turn: the trimmed one in a task_started without its
+    # task_complete, the 0.77.0 exec rollout right after a function_call_output
+    for path in (TRACES / "codex-cli").glob("*.jsonl"):
+        [codex] = load_trace(path)
+        _unknown(codex, "before the model answered")
+    [run] = load_trace(TRACES / "claude-code" / "4c2ddfdc-b619-4525-8d03-1950fb1b0257.jsonl")
+    assert run.metadata.answer_not_recorded is None and run.final_output  # a complete one

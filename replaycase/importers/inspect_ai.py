@@ -31,6 +31,7 @@ from typing import Any
 from .._jsonio import json_kind
 from ..errors import TraceFormatError
 from ..model import (
+    ANSWER_NOT_RECORDED,
     ErrorEvent,
     FinalOutputEvent,
     InputMessageEvent,
@@ -190,9 +191,12 @@ class _Sample:
         if answer is not None:
             self.add(FinalOutputEvent, ts=iso_ts(self._str("completed_at")), output=answer)
         failed = self._errors()
+        metadata = self._metadata()
+        if not messages and not failed:  # a sample summary: no conversation logged
+            metadata.answer_not_recorded = NO_MESSAGES
         return TraceRun(run_id=self.run_id, status="error" if failed else "success",
                         input=self._input(question), final_output=answer, events=self.events,
-                        metadata=self._metadata())
+                        metadata=metadata)
 
     def _str(self, key: str) -> str | None:
         value = self.raw.get(key)
@@ -326,6 +330,9 @@ class _Sample:
         task = self.eval.get("task")
         return RunMetadata(model=_s(self.eval.get("model")), agent=task if isinstance(
             task, str) else None, extra=extra)
+
+
+NO_MESSAGES = f"{ANSWER_NOT_RECORDED} (the Inspect sample records no messages)"
 
 
 def _s(value: Any) -> str | None:

@@ -28,6 +28,7 @@ from typing import Any
 
 from .._jsonio import json_in_text, json_kind
 from ..model import (
+    ANSWER_NOT_RECORDED,
     ErrorEvent,
     FinalOutputEvent,
     InputMessageEvent,
@@ -49,6 +50,7 @@ from .base import Importer, TraceDocument
 from .otlp._values import iso, nanos
 
 _LLM_TYPES = frozenset({"CHAT_MODEL", "LLM"})
+NO_OUTPUTS = f"{ANSWER_NOT_RECORDED} (the MLflow trace's root span has no mlflow.spanOutputs)"
 _QUESTION_KEYS = ("question", "input", "query", "prompt", "message")
 
 
@@ -217,9 +219,13 @@ class _Builder:
         agent = _outermost_agent(roots)
         failed = (state or "").upper() == "ERROR" or (agent is not None and agent.failed)
         run_id = _get(info, "trace_id", str, where) or _get(info, "request_id", str, where)
+        metadata = self._metadata(info, root, state)
+        if answer is None and not failed and (root is None
+                                              or "mlflow.spanOutputs" not in root._attrs):
+            metadata.answer_not_recorded = NO_OUTPUTS
         return TraceRun(run_id=run_id or "mlflow-trace", status="error" if failed else "success",
                         input=question, final_output=answer, events=self.events,
-                        metadata=self._metadata(info, root, state))
+                        metadata=metadata)
 
     def _walk(self, top: _Span) -> None:
         stack: list[tuple[_Span, bool]] = [(top, False)]

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from ...model import (
+    ANSWER_NOT_RECORDED,
     ErrorEvent,
     FinalOutputEvent,
     InputMessageEvent,
@@ -26,6 +27,8 @@ from ._obs import Observation, ancestors, decoded, metadata_of, observations
 _QUESTION_KEYS = ("prompt", "question", "query", "input", "message")
 _AGENT_NAME = re.compile(r"^(?:invoke_agent|agent_run)\s+\[?([^\]]+)\]?$")
 _LEAVES = ("TOOL",)
+NO_OUTPUT = (f"{ANSWER_NOT_RECORDED} (the Langfuse trace has no output, nor has its last "
+             "generation)")
 
 
 def _text_of(value: Any) -> Any:
@@ -95,10 +98,13 @@ class Builder:
             event.seq = seq
         failed = any(o.failed for o in self.obs if o.type not in _LEAVES)
         run_id = get_typed(trace, "id", (str, int), "trace")
+        metadata = self._metadata(llm_calls)
+        if final is None and not failed and trace.get("output") is None and (
+                not llm_calls or llm_calls[-1].output_text is None):
+            metadata.answer_not_recorded = NO_OUTPUT  # neither the trace nor its last model call
         return TraceRun(run_id=str(run_id) if run_id is not None else "langfuse-trace",
                         status="error" if failed else "success", input=question,
-                        final_output=final, events=self.events,
-                        metadata=self._metadata(llm_calls))
+                        final_output=final, events=self.events, metadata=metadata)
 
     def _inside(self, kind: str, obs: Observation) -> bool:
         return any(a.type == kind for a in ancestors(obs, self.by_id))

@@ -284,9 +284,15 @@ def tool_fields(span: Span) -> ToolFields:
     )
 
 
+REDACTED = "__REDACTED__"
+"""What OpenInference writes for a value its ``TraceConfig`` hides (``hide_outputs``…)."""
+
+
 def io_value(attrs: dict[str, Any], which: str) -> Any:
     """OpenInference ``input.value`` / ``output.value``, parsed when it is JSON."""
     value = attrs.get(f"{which}.value")
+    if value == REDACTED:  # OpenInference's TraceConfig hid it: not recorded
+        return None
     mime = attrs.get(f"{which}.mime_type")
     if isinstance(mime, str) and "json" not in mime.lower():
         return value

@@ -21,6 +21,9 @@ Writes:
 - ``openinference.image.json``: the same client traced by ``openinference-instrumentation-openai``
   (``llm.input_messages.N.message.contents.M.message_content.image.image.url``, a data URL:
   ``OPENINFERENCE_BASE64_IMAGE_MAX_LENGTH`` raised, or it writes ``__REDACTED__``);
+- ``openinference.hide-outputs.json``: the same without the image, traced with
+  ``TraceConfig(hide_outputs=True)`` (``OPENINFERENCE_HIDE_OUTPUTS``): ``output.value`` is
+  ``__REDACTED__`` and no output messages are written, so the answer is not in the trace;
 - ``agents-sdk.image.json``: ``openai-agents`` ``Runner.run`` with an ``input_image`` item on
   an ``OpenAIChatCompletionsModel``, exported as the SDK's ``BackendSpanExporter`` body.
 """
@@ -77,7 +80,8 @@ def reply(body: dict[str, Any], turn: int) -> tuple[int, dict[str, Any]]:
     return 200, completion(MODEL, text=ANSWER)
 
 
-def _chat_agent(instrument: Any, name: str, kinds: dict[str, str]) -> None:
+def _chat_agent(instrument: Any, name: str, kinds: dict[str, str], image: bool = True,
+                **options: Any) -> None:
     """The agent loop under an ``invoke_agent`` / AGENT span, traced by ``instrument``."""
     import openai
     from opentelemetry.sdk.resources import Resource
@@ -89,11 +93,11 @@ def _chat_agent(instrument: Any, name: str, kinds: dict[str, str]) -> None:
     provider = TracerProvider(resource=Resource.create({"service.name": "billing-support"}))
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     instrumentor = instrument()
-    instrumentor.instrument(tracer_provider=provider)
+    instrumentor.instrument(tracer_provider=provider, **options)
     tracer = provider.get_tracer("billing_support_agent")
     messages: list[Any] = [{"role": "user", "content": [
         {"type": "text", "text": QUESTION},
-        {"type": "image_url", "image_url": {"url": DATA_URL}}]}]
+        {"type": "image_url", "image_url": {"url": DATA_URL}}] if image else QUESTION}]
     with ScriptedServer(reply) as url:
         client = openai.OpenAI(base_url=url, api_key="sk-local-scripted", max_retries=0)
         with tracer.start_as_current_span("invoke_agent billing_support_agent", attributes={
@@ -182,6 +186,11 @@ def main() -> None:
     _chat_agent(GenAI, "otlp-genai.image.json", {})
     _chat_agent(OpenInference, "openinference.image.json", {"openinference.span.kind": "AGENT"})
     _agents_sdk()
+    from openinference.instrumentation import TraceConfig
+
+    _chat_agent(OpenInference, "openinference.hide-outputs.json",
+                {"openinference.span.kind": "AGENT"}, image=False,
+                config=TraceConfig(hide_outputs=True))
 
 
 if __name__ == "__main__":
