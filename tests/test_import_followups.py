@@ -160,3 +160,23 @@ def test_cut_coding_agent_sessions_leave_the_answer_unknown() -> None:
         _unknown(codex, "before the model answered")
     [run] = load_trace(TRACES / "claude-code" / "4c2ddfdc-b619-4525-8d03-1950fb1b0257.jsonl")
     assert run.metadata.answer_not_recorded is None and run.final_output  # a complete one
+
+
+NOTES = {"native": "**Native and replaykit files**", "replaykit": "**Native and replaykit files**",
+         "replayt": "**replayt logs**", "claude-code": "**Coding-agent sessions**",
+         "codex-cli": "**Coding-agent sessions**", "otlp": "**OTLP run status and names**",
+         "phoenix": "**Phoenix span JSON**", "openai-agents": "**OpenAI Agents SDK exports**",
+         "langfuse": "## Langfuse", "langsmith": "**LangSmith runs**",
+         "mlflow": "**MLflow traces**", "inspect-ai": "**Inspect AI samples**",
+         "transcript": "**Transcripts carry no status**"}
+
+
+def test_every_format_has_a_table_row_and_mapping_notes() -> None:
+    from replaycase.importers.registry import FORMATS
+
+    doc = (Path(__file__).parents[1] / "docs" / "formats.md").read_text()
+    table, _, notes = doc.partition("## What each maps")
+    assert set(NOTES) == set(FORMATS)
+    for name in FORMATS:
+        assert f"\n| `{name}` |" in table, name
+        assert NOTES[name] in notes, name
