@@ -389,5 +389,3 @@ def _error_event(node: _Node) -> ErrorEvent:
 
 def _first_text(*values: Any) -> str | None:
     return next((v for v in values if isinstance(v, str) and v), None)
-
-
