@@ -54,7 +54,13 @@ if mode != "json":  # import time is not the parser's
 start = time.perf_counter()
 if mode == "json":
     with trace.open("rb") as handle:
-        if trace.suffix == ".jsonl":
+        if trace.suffix == ".multipart":  # a LangSmith ingest body: each part's JSON
+            boundary = handle.readline().strip()
+            for part in handle.read().split(boundary):
+                body = part.partition(b"\\r\\n\\r\\n")[2].rstrip(b"\\r\\n-")
+                if body:
+                    json.loads(body)
+        elif trace.suffix == ".jsonl":
             for line in handle:
                 if line.strip():
                     json.loads(line)
@@ -265,6 +271,9 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
            scaler=lambda fmt: LangfuseScaler(fmt)),
     Format("phoenix", "phoenix/tool-loop.jsonl",
            starts=lambda s: s["span_kind"] == "LLM", member=lambda s: s["span_kind"] == "TOOL"),
+    Format("langsmith-multipart", "langsmith/tool-loop.runs.json",
+           starts=lambda r: r["run_type"] == "llm", member=lambda r: r["run_type"] == "tool",
+           scaler=lambda fmt: MultipartScaler(fmt)),
 )}
 
 INSPECT_EXAMPLE = "inspect-ai/billing-disputes-score-fail.json"
@@ -367,6 +376,40 @@ class Scaler:
         return len(self.templates[_ROUNDS].render(0)) + 2
 
 
+class MultipartScaler:
+    """The langsmith-runs example scaled by ``Scaler``, written as the SDK's ``/runs/multipart``
+    body: each run a ``post.<id>`` part without its inputs and outputs, then
+    ``post.<id>.inputs`` and ``post.<id>.outputs`` (``importers/langsmith_multipart.py``)."""
+
+    jsonl = False
+    suffix = ".multipart"
+    boundary = "f2c4b1bd3a8e4c0f9d1e7a6b5c4d3e2f"
+
+    def __init__(self, fmt: Format) -> None:
+        self.runs = Scaler(fmt)
+
+    def _part(self, name: str, value: Any) -> str:
+        return (f"--{self.boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n"
+                f"Content-Type: application/json\r\n\r\n{json.dumps(value)}\r\n")
+
+    def write(self, path: Path, calls: int) -> None:
+        """The example's runs with ``calls`` rounds, as one multipart body."""
+        runs_path = path.with_suffix(".runs.json")
+        self.runs.write(runs_path, calls)
+        runs = json.loads(runs_path.read_text())
+        runs_path.unlink()
+        with path.open("w", newline="") as out:
+            for run in runs:
+                big = {key: run.pop(key) for key in ("inputs", "outputs") if key in run}
+                out.write(self._part(f"post.{run['id']}", run))
+                for key, value in big.items():
+                    out.write(self._part(f"post.{run['id']}.{key}", value))
+            out.write(f"--{self.boundary}--\r\n")
+
+    def bytes_per_call(self) -> int:
+        return self.runs.bytes_per_call() + 600  # the part headers of a round's runs
+
+
 _LF_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 _LF_ID = re.compile(r'(?<=")[0-9a-f]{16}(?=")|call_[A-Za-z0-9]{24}')
 
@@ -450,13 +493,17 @@ def measure(mode: str, trace: Path, out: Path, observed: tuple[str, ...]) -> dic
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _suffix(scaler: Any) -> str:
+    return getattr(scaler, "suffix", ".jsonl" if scaler.jsonl else ".json")
+
+
 def events_per_call(scaler: Scaler, tmp: Path) -> tuple[int, int]:
     """(events with 2 calls, events each further call adds), from two tiny copies."""
     from replaycase.importers import load_trace
 
     counts = []
     for calls in (2, 3):
-        path = tmp / f"tiny-{calls}{'.jsonl' if scaler.jsonl else '.json'}"
+        path = tmp / f"tiny-{calls}{_suffix(scaler)}"
         scaler.write(path, calls)
         counts.append(sum(len(run.events) for run in load_trace(path)))
         path.unlink()
@@ -519,7 +566,7 @@ def header() -> str:
     """The table's column names."""
     return (f"{'format':<21}{'MB':>6}{'calls':>8}{'events':>9}{'json s':>8}{'import s':>9}"
             f"{'scaf s':>8}{'imp/json':>9}{'scaf/json':>10}{'imp us/ev':>10}"
-            f"{'scaf us/ev':>11}{'x ref':>7}{'RSS MB':>8}")
+            f"{'scaf us/ev':>11}{'x ref':>7}{'RSS MB':>8}{'imp MB/s':>9}")
 
 
 def line(row: Row, ref: Row | None) -> str:
@@ -533,7 +580,8 @@ def line(row: Row, ref: Row | None) -> str:
     text = (f"{row.name:<21}{row.size_mb:6.1f}{row.calls:8d}{row.events:9d}{row.load_s:8.2f}"
             f"{row.import_s:9.2f}{row.scaffold_s:8.2f}{row.import_s / row.load_s:8.1f}x"
             f"{row.scaffold_s / row.load_s:9.1f}x{row.us(row.import_s):10.1f}"
-            f"{row.us(row.scaffold_s):11.1f}{factor:>7}{row.rss_mb:8.0f}{flag}")
+            f"{row.us(row.scaffold_s):11.1f}{factor:>7}{row.rss_mb:8.0f}"
+            f"{row.size_mb / max(row.import_s, 1e-9):9.1f}{flag}")
     return text + (f"  ({row.note})" if row.note else "")
 
 
@@ -558,7 +606,7 @@ def rows(args: argparse.Namespace, tmp: Path) -> Iterator[Row]:
         scaler = (fmt.scaler or Scaler)(fmt)
         calls = min(args.calls, int(args.max_mb * 1e6 // scaler.bytes_per_call()))
         at_two, per_call = events_per_call(scaler, tmp)
-        trace = tmp / f"{name}{'.jsonl' if scaler.jsonl else '.json'}"
+        trace = tmp / f"{name}{_suffix(scaler)}"
         scaler.write(trace, calls)
         row = bench(name, trace, calls, fmt.observed, args.repeat,
                     at_two + (calls - 2) * per_call)

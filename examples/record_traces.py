@@ -9,7 +9,10 @@ here in a thread. The agent is instrumented as a team would instrument it: the r
 (``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true``: one chat span per model call, the
 messages and answers as GenAI log events), under one ``invoke_agent`` span per request. Each
 ticket is written as OTLP JSON, as the OpenTelemetry Collector's file exporter writes it: one
-``TracesData`` line, then one ``LogsData`` line. Ids are deterministic; timestamps are not.
+``TracesData`` line, then one ``LogsData`` line. The files are the same on every run and
+machine: ids come from a counter, timestamps from a virtual clock (each distinct instant the
+SDK took, in order, is one millisecond after the one before; each ticket starts a minute after
+the previous one), and an exception's stack trace names files relative to the repository.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import base64
 import json
 import os
 import sys
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,6 +74,10 @@ SCENARIOS = [
 
 
 _IDS = ("traceId", "spanId", "parentSpanId")
+_TIMES = ("startTimeUnixNano", "endTimeUnixNano", "timeUnixNano", "observedTimeUnixNano")
+CLOCK_START_NS = 1_796_313_114_000_000_000  # 2026-12-03T15:51:54Z: the first ticket
+TICK_NS = 1_000_000
+TICKET_NS = 60_000_000_000
 
 
 class CountingIds(IdGenerator):
@@ -97,6 +105,45 @@ def _hex_ids(node: Any) -> Any:
     return node
 
 
+def _instants(node: Any) -> set[int]:
+    if isinstance(node, dict):
+        found = {int(v) for k, v in node.items() if k in _TIMES and int(v)}
+        return found.union(*(_instants(v) for k, v in node.items() if k not in _TIMES))
+    if isinstance(node, list):
+        return set().union(*(_instants(item) for item in node))
+    return set()
+
+
+def _on_clock(node: Any, clock: dict[int, int]) -> Any:
+    """Every timestamp replaced by its instant on the virtual clock (0, "unset", stays 0)."""
+    if isinstance(node, dict):
+        return {k: str(clock.get(int(v), 0)) if k in _TIMES else _on_clock(v, clock)
+                for k, v in node.items()}
+    if isinstance(node, list):
+        return [_on_clock(item, clock) for item in node]
+    return node
+
+
+def virtual_clock(lines: list[Any], start_ns: int) -> list[Any]:
+    """The OTLP documents with each distinct instant, in order, one tick after the last."""
+    instants = sorted(set().union(*(_instants(line) for line in lines)))
+    clock = {t: start_ns + i * TICK_NS for i, t in enumerate(instants)}
+    return [_on_clock(line, clock) for line in lines]
+
+
+def stack_trace(exc: BaseException) -> str:
+    """The traceback with repository-relative paths and no source lines: the same on every
+    machine and Python version."""
+    root = HERE.parent
+    frames = []
+    for frame in traceback.extract_tb(exc.__traceback__):
+        path = Path(frame.filename)
+        shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
+        frames.append(f'  File "{shown}", line {frame.lineno}, in {frame.name}\n')
+    return ("Traceback (most recent call last):\n" + "".join(frames)
+            + "".join(traceback.format_exception_only(type(exc), exc)))
+
+
 def main(out_dir: Path | None = None) -> list[Path]:
     """Record every scenario with release 1.3.0 into ``out_dir``; return the files written."""
     out = Path(out_dir) if out_dir is not None else HERE / "traces"
@@ -117,13 +164,15 @@ def main(out_dir: Path | None = None) -> list[Path]:
     try:
         with scripted_model.serve() as base_url:
             client = OpenAI(base_url=base_url, api_key="sk-production")
-            for scenario in SCENARIOS:
+            for number, scenario in enumerate(SCENARIOS):
                 spans.clear()
                 logs.clear()
                 _run(tracer, client, scenario)
                 path = out / f"{scenario.name}.otlp.jsonl"
-                lines = [MessageToDict(encode_spans(spans.get_finished_spans())),
-                         MessageToDict(encode_logs(logs.get_finished_logs()))]
+                lines = virtual_clock(
+                    [MessageToDict(encode_spans(spans.get_finished_spans())),
+                     MessageToDict(encode_logs(logs.get_finished_logs()))],
+                    CLOCK_START_NS + number * TICKET_NS)
                 path.write_text("".join(json.dumps(_hex_ids(line)) + "\n" for line in lines))
                 written.append(path)
     finally:
@@ -140,7 +189,7 @@ def _run(tracer: trace.Tracer, client: OpenAI, scenario: Scenario) -> None:
         try:
             agent.answer(scenario.question, client=client)
         except Exception as exc:
-            span.record_exception(exc)
+            span.record_exception(exc, attributes={"exception.stacktrace": stack_trace(exc)})
             span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
             span.set_attribute("error.type", type(exc).__name__)
 

@@ -97,6 +97,6 @@ class FixtureUnreadable(RunnerHelperError):
     """A fixture file of the case that cannot be read."""
 
 
-def _one_line(text: str, limit: int = 500) -> str:
+def _one_line(text: str, limit: int = 2000) -> str:
     flat = " ".join(str(text).split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"

@@ -1,7 +1,9 @@
 """pytest plugin: `pytest cases/ --replaycase-runner CMD` runs each case.yaml as a test.
 
-Collection happens only when --replaycase-runner is given, so the plugin stays inert in other
-test suites (it does not even read the configuration then). Each item replays its case with
+The runner is --replaycase-runner, else ``runner_cmd`` of ``[tool.replaycase]``. The
+configuration is read at start when the flag is given, else only when pytest meets a case.yaml,
+so the plugin stays inert in other test suites. With no runner either way, no case is collected
+and a ``NoRunnerWarning`` says so, once (per process). Each item replays its case with
 the same code as `replaycase replay`; the other settings come from the flags below, else from
 ``[tool.replaycase]`` in pyproject.toml. Items are independent, so pytest-xdist (``-n 4``)
 spreads them over processes, or hosts, like any test.
@@ -13,6 +15,7 @@ once.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +26,13 @@ if TYPE_CHECKING:
     from .replay.case_run import ReplayOptions
     from .results import ReplayResult
 
-_SETTINGS = pytest.StashKey["_Settings"]()
+_SETTINGS = pytest.StashKey["_Settings | None"]()  # None: no runner, no case collected
+NO_RUNNER = ("replaycase: case.yaml files are not collected: no runner command (pass "
+             "--replaycase-runner CMD, or set runner_cmd in [tool.replaycase] of pyproject.toml)")
+
+
+class NoRunnerWarning(pytest.PytestWarning):
+    """pytest met case.yaml files but has no runner to replay them with."""
 
 
 class _Settings:
@@ -51,14 +60,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     runner = config.getoption("replaycase_runner")
-    if not runner:
-        return
+    if runner:  # a bad configuration is a usage error at once
+        config.stash[_SETTINGS] = _settings(config, runner)
+
+
+def _settings(config: pytest.Config, runner: str | None) -> _Settings | None:
+    """The session's settings: the flags over ``[tool.replaycase]``; None without a runner."""
     from .errors import ReplaycaseError
     from .project.config import load_config
     from .replay.settings import replay_options
 
     try:
         project = load_config(Path(config.invocation_params.dir))
+        runner = runner or project.runner_cmd
+        if not runner:
+            return None
         evidence = config.getoption("replaycase_evidence_dir")
         options = replay_options(project, runner_cmd=runner,
                                  timeout_s=config.getoption("replaycase_timeout"),
@@ -66,21 +82,34 @@ def pytest_configure(config: pytest.Config) -> None:
                                  flag_names={"timeout_s": "--replaycase-timeout"})
     except ReplaycaseError as exc:
         raise pytest.UsageError(f"replaycase: {exc}") from None
-    config.stash[_SETTINGS] = _Settings(options, config.getoption("replaycase_expect"),
-                                        project.to_limits())
+    return _Settings(options, config.getoption("replaycase_expect"), project.to_limits())
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
-    settings = config.stash.get(_SETTINGS, None)
+    settings = config.stash.get(_SETTINGS, None)  # set at start only by the flag
     if settings is None:
         return None
     return f"replaycase: runner {settings.options.runner_cmd!r}, expect {settings.expect}"
 
 
 def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.File | None:
-    if file_path.name == "case.yaml" and _SETTINGS in parent.config.stash:
-        return CaseFile.from_parent(parent, path=file_path)
-    return None
+    if file_path.name != "case.yaml":
+        return None
+    stash = parent.config.stash
+    if _SETTINGS not in stash:  # the first case.yaml, no flag: runner_cmd of the project
+        stash[_SETTINGS] = _settings(parent.config, None)
+        if stash[_SETTINGS] is None:
+            warnings.warn(NoRunnerWarning(NO_RUNNER), stacklevel=1)
+    if stash[_SETTINGS] is None:
+        return None
+    return CaseFile.from_parent(parent, path=file_path)
+
+
+def _active(config: pytest.Config) -> _Settings:
+    """The settings of a session that collected cases."""
+    settings = config.stash[_SETTINGS]
+    assert settings is not None  # no case is collected without them
+    return settings
 
 
 class CaseFile(pytest.File):
@@ -93,7 +122,7 @@ class CaseFile(pytest.File):
         from .errors import InputError
 
         try:
-            case = load_case(self.path.parent, self.config.stash[_SETTINGS].limits)
+            case = load_case(self.path.parent, _active(self.config).limits)
         except (InputError, OSError, RecursionError) as exc:
             from .replay.suite import load_error
 
@@ -138,7 +167,7 @@ class CaseItem(pytest.Item):
         from .replay.case_run import replay_case
         from .replay.suite import internal_error_result
 
-        settings = self.config.stash[_SETTINGS]
+        settings = _active(self.config)
         try:
             result = replay_case(self.case, settings.options)
         except Exception as exc:  # a fault inside replaycase: this case's runner_error

@@ -41,6 +41,29 @@
     none.hidden = shown !== 0;
   }
 
+  // A collapsed (passing) case opens when it is navigated to: a link of the overview, or
+  // the page opened at its #case-N.
+  function reveal(id) {
+    var section = id && document.getElementById(id);
+    var body = section && section.querySelector("details.case-body");
+    if (body) {
+      body.open = true;
+    }
+  }
+
+  rows.forEach(function (row) {
+    var link = row.querySelector("a[href^='#']");
+    if (link) {
+      link.addEventListener("click", function () {
+        reveal(row.getAttribute("data-case"));
+      });
+    }
+  });
+  window.addEventListener("hashchange", function () {
+    reveal(window.location.hash.slice(1));
+  });
+  reveal(window.location.hash.slice(1));
+
   verdict.addEventListener("change", apply);
   tag.addEventListener("change", apply);
   search.addEventListener("input", apply);

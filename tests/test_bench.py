@@ -30,9 +30,10 @@ def test_scaffold_large_runs(shape: str) -> None:
 def test_import_formats_scales_every_format_into_a_trace_that_imports() -> None:
     out = _run("import_formats.py", "--calls", "5", "--repeat", "1")
     rows = [line.split()[0] for line in out.splitlines()[1:] if line and line[0] != "x"]
-    assert rows == ["replaykit", "replayt", "otlp-genai", "openinference", "langsmith-runs",
-                    "langsmith-tree", "agents-chat", "agents-responses", "transcript-openai",
-                    "transcript-anthropic", "langfuse", "phoenix"]
+    assert rows == ["replaykit", "inspect-ai", "replayt", "otlp-genai", "openinference",
+                    "langsmith-runs", "langsmith-tree", "agents-chat", "agents-responses",
+                    "mlflow", "transcript-openai", "transcript-anthropic", "langfuse",
+                    "phoenix", "langsmith-multipart"]
     assert "expected" not in out  # the imported tool calls and events are as built
 
 

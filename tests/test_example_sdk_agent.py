@@ -93,13 +93,18 @@ def test_the_scripted_model_is_deterministic_and_speaks_chat_completions() -> No
 
 @pytest.mark.slow  # 2 s on a quiet machine, 8 s on a loaded one: OTel, openai, four runs
 def test_record_traces_still_makes_the_committed_traces(tmp_path: Path) -> None:
-    """Fresh OTel traces (timestamps aside) scaffold the committed tapes: the real
-    instrumentation, with content captured, carries every message and answer the tape needs."""
+    """Fresh OTel traces are the committed ones byte for byte, and scaffold the committed
+    tapes: the real instrumentation, with content captured, carries every message and answer
+    the tape needs."""
     pytest.importorskip("opentelemetry.instrumentation.openai_v2",
                         reason="the examples extra is not installed")
     done = subprocess.run([sys.executable, str(EXAMPLES / "record_traces.py"), str(tmp_path)],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
+    fresh_traces = sorted(p.name for p in tmp_path.glob("*.otlp.jsonl"))
+    assert fresh_traces == sorted(p.name for p in (EXAMPLES / "traces").glob("*.otlp.jsonl"))
+    for name in fresh_traces:  # ids from a counter, a virtual clock, relative stack traces
+        assert (tmp_path / name).read_bytes() == (EXAMPLES / "traces" / name).read_bytes(), name
     for name in CASES:
         trace = tmp_path / f"{name}.otlp.jsonl"
         kinds = [next(iter(json.loads(line))) for line in trace.read_text().splitlines()]

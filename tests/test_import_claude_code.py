@@ -47,8 +47,11 @@ def test_every_session_imports_by_content(path: Path) -> None:
     assert [e.seq for e in run.events] == list(range(1, len(run.events) + 1))
     assert run.metadata.agent and run.metadata.agent.startswith("claude-code")
     assert run.llm_calls() and all(c.messages is not None for c in run.llm_calls())
-    assert isinstance(run.events[-1], FinalOutputEvent)
-    assert run.events[-1].output == run.final_output
+    if run.answer_recorded():
+        assert isinstance(run.events[-1], FinalOutputEvent)
+        assert run.events[-1].output == run.final_output
+    else:  # a file cut mid-turn (subagent.trimmed.jsonl ends with a tool result)
+        assert run.final_output is None and not isinstance(run.events[-1], FinalOutputEvent)
     assert_round_trip(run)
 
 
@@ -115,7 +118,11 @@ def test_task_subagent_is_kept_apart_from_the_main_loop() -> None:
                        "model": "claude-haiku-4-5-20251001", "tool_calls": 9,
                        "tool_errors": 3, "messages": 1, "status": "completed"}
     assert all(c.model == "claude-opus-4-6" for c in run.llm_calls())
-    assert run.final_output == "Now let me draft the beads."
+    # trimmed after a tool result: the answer Claude gave next is not in the file, so it is
+    # unknown (not "Now let me draft the beads.", the narration before that tool call)
+    assert run.final_output is None and not run.answer_recorded()
+    assert run.metadata.answer_not_recorded and "mid-turn" in run.metadata.answer_not_recorded
+    assert any(c.output_text == "Now let me draft the beads." for c in run.llm_calls())
 
 
 def test_subagent_file_is_a_run_of_its_own() -> None:

@@ -71,7 +71,7 @@ def test_tool_loop(shape: str) -> None:
     assert calls[0].output == "TimeoutError('billing-api did not respond within 10s')"
     [error] = run.errors()
     assert error.error_type == "ToolLoopError"
-    assert error.message.startswith("ToolLoopError('lookup_billing called 5 times")
+    assert error.message.startswith("lookup_billing called 5 times")  # the repr undone
     assert "\n" not in error.message
     assert run.events[-1] is error
     assert run.final_output is None
@@ -104,7 +104,7 @@ def test_no_final_output(shape: str) -> None:
     assert [c.tool_name for c in run.tool_calls()] == ["search_kb"] * 4
     [error] = run.errors()
     assert (error.error_type, error.message) == (
-        "MaxTurnsExceeded", "MaxTurnsExceeded('Max turns (4) exceeded')")
+        "MaxTurnsExceeded", "Max turns (4) exceeded")
 
 
 @pytest.mark.parametrize("shape", SHAPES)

@@ -55,14 +55,15 @@ def test_fresh_folder_gets_pyproject_and_workflow(tmp_path: Path) -> None:
     assert config.evidence_dir == ".replaycase/runs" and config.timeout_s == 60
     steps = workflow_steps(tmp_path)
     runs = "\n".join(str(s.get("run", "")) for s in steps)
-    assert ("replaycase replay cases/ --junit replaycase-junit.xml --markdown "
+    assert ("replaycase replay cases/ --allow-no-cases --junit replaycase-junit.xml --markdown "
             '"$GITHUB_STEP_SUMMARY"') in runs
     assert "pip install -e ." not in runs  # no [project] to install
     junit = next(s for s in steps if "action-junit-report" in str(s.get("uses")))
     assert junit["with"]["report_paths"] == JUNIT_FILE  # type: ignore[index]
     upload = next(s for s in steps if "upload-artifact" in str(s.get("uses")))
     assert upload["with"]["path"] == ".replaycase/runs"  # type: ignore[index]
-    assert junit["if"] == upload["if"] == "${{ !cancelled() }}"
+    assert upload["if"] == "${{ !cancelled() }}"
+    assert junit["if"] == f"${{{{ !cancelled() && hashFiles('{JUNIT_FILE}') != '' }}}}"
 
 
 def test_the_workflow_replay_command_is_accepted_by_this_cli(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from replaycase.replay.case_run import ReplayOptions, replay_case
 from replaycase.report.html import render_html
 from replaycase.report.markdown import fenced, md, render_markdown
 from replaycase.report.terminal import summary_line, verdict_line
-from replaycase.report.view import build_view
+from replaycase.report.view import build_view, by_need
 from replaycase.report.view_models import SuiteView
 from replaycase.results import ReplayResult, summarize
 from replaycase.scaffolding.build import ScaffoldOptions, scaffold
@@ -62,7 +62,7 @@ def test_summary_table_and_details(view: SuiteView, tmp_path: Path) -> None:
     assert text.startswith("## replaycase: 3 cases · 2 fixed · 1 failing")
     assert "2/3 met the expectation (`--expect fixed`)" in text
     rows = [line for line in text.splitlines() if line.startswith("| `")]
-    assert [row.split(" | ")[1] for row in rows] == ["**FIXED**", "**FAILING**", "**FIXED**"]
+    assert [row.split(" | ")[1] for row in rows] == ["**FAILING**", "**FIXED**", "**FIXED**"]
     assert "<details><summary><b>loop\\-failing</b>: FAILING" not in text  # ids not over-escaped
     assert "<details open><summary><b>loop-failing</b>: FAILING</summary>" in text
     assert "<details><summary><b>loop-fixed</b>: FIXED</summary>" in text
@@ -99,7 +99,8 @@ def test_terminal_markdown_and_html_agree(results: tuple[Path, list[ReplayResult
     html = render_html(view, tmp_path)
     assert summary_line(summary).plain in markdown
     assert summary_line(summary).plain in html
-    for result, case in zip(items, view.cases, strict=True):
+    assert sorted(c.case_id for c in view.cases) == sorted(r.case_id for r in items)
+    for result, case in zip(by_need(items), view.cases, strict=True):
         line = " ".join(verdict_line(result).plain.split())
         assert line == f"{result.case_id} {case.verdict_label} {case.headline}"
         assert f"| **{case.verdict_label}** | {md(case.headline)} |" in markdown

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from replaycase.pytest_plugin import NO_RUNNER
 from replaycase.scaffolding.build import scaffold
 
 pytest_plugins = ["pytester"]
@@ -122,14 +124,34 @@ def test_broken_case_yaml_is_one_failed_item_the_others_run(cases: Path, run: Ru
     result.stdout.no_fnmatch_line("*Traceback*")
 
 
-def test_without_the_runner_option_no_case_is_collected(pytester: pytest.Pytester, cases: Path,
-                                                        run: Run) -> None:
+def test_runner_cmd_of_the_configuration_when_no_flag(pytester: pytest.Pytester, cases: Path,
+                                                      run: Run) -> None:
+    (pytester.path / "pyproject.toml").write_text(
+        f"[tool.replaycase]\nrunner_cmd = {json.dumps(runner('output-buggy.json'))}\n")
+    result = run(str(cases), "--replaycase-expect", "reproduced")
+    result.assert_outcomes(passed=2)
+    result = run(str(cases), "--replaycase-runner", runner("output-fixed.json"))
+    result.assert_outcomes(passed=2)  # the flag wins
+    assert NO_RUNNER not in result.stdout.str()
+
+
+def test_without_any_runner_it_says_so_once(pytester: pytest.Pytester, cases: Path,
+                                            run: Run) -> None:
     (cases / "billing-loop" / "case.yaml").write_text("schema: [broken\n")  # never read
-    (pytester.path / "pyproject.toml").write_text("[tool.replaycase]\nbogus = 1\n")  # nor this
-    result = run(str(cases), subprocess=True)
+    result = run(str(cases), "-W", "default", subprocess=True)
     assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
-    result.assert_outcomes()
+    result.assert_outcomes(warnings=1)
+    assert result.stdout.str().count(NO_RUNNER) == 1
     result.stdout.no_fnmatch_line("*replaycase: runner*")
+
+
+def test_a_suite_without_case_yaml_never_reads_the_configuration(
+        pytester: pytest.Pytester, run: Run) -> None:
+    (pytester.path / "pyproject.toml").write_text("[tool.replaycase]\nbogus = 1\n")
+    pytester.makepyfile(test_plain="def test_one():\n    assert True\n")
+    result = run()
+    result.assert_outcomes(passed=1)
+    assert "replaycase:" not in result.stdout.str() + result.stderr.str()
 
 
 def test_configuration_supplies_the_other_settings(pytester: pytest.Pytester, cases: Path,

@@ -47,7 +47,10 @@ WIRE_CHAT: dict[str, Any] = {
 
 def test_chat_completions_request() -> None:
     request = OpenAIChat().read(WIRE_CHAT)
-    assert request.key() == EXPECTED
+    [user, *rest] = request.key().history or ()
+    assert user.text == "Hi\n[image: x, sha256:2d711642b726b044]\nthere"  # named, digested
+    assert (request.key().instructions, request.key().tools, tuple(rest)) == (
+        EXPECTED.instructions, EXPECTED.tools, (EXPECTED.history or ())[1:])
     assert (request.model, request.stream, request.include_usage) == ("m", True, True)
     recorded = read_conversation(WIRE_CHAT["messages"])  # as a transcript is read
     assert make_key(*recorded, ["get_order"]) == request.key()

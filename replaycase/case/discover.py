@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import CaseError
@@ -60,3 +61,10 @@ def _case_folders(top: Path) -> list[Path]:
             elif depth + 1 < _SEARCH_DEPTH:
                 stack.append((sub, depth + 1))
     return sorted(found)
+
+
+def holds_no_case(paths: Sequence[str | Path]) -> bool:
+    """Whether the paths hold no case folder at all: each is missing, or a folder with no
+    case.yaml in it (anything else is left to ``discover_cases`` to judge)."""
+    present = [p for p in paths if os.path.lexists(p)]
+    return not present or not discover_cases(present)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from enum import Enum
 from functools import wraps
+from pathlib import Path
 from typing import IO, Annotated, Any, TypeVar, cast
 
 import typer
@@ -32,6 +33,23 @@ class OutputFormat(str, Enum):
 
 OutputOpt = Annotated[OutputFormat, typer.Option("--output", "-o",
                                                  help="text for people, json for machines.")]
+
+AllowNoCasesOpt = Annotated[bool, typer.Option(
+    "--allow-no-cases", help="Exit 0 saying 'no cases yet' when the case paths are missing or "
+    "hold no case (a new project's CI); without it that is an error.")]
+
+
+def no_cases_yet(paths: Sequence[Path], verb: str) -> bool:
+    """True, after saying so on stdout, when ``paths`` hold no case at all (each missing, or
+    a folder without a case.yaml); a path that is not a case folder stays an error."""
+    from ..case.discover import holds_no_case
+    from ..report.terminal import inert
+
+    if not holds_no_case(paths):
+        return False
+    where = ", ".join(p.as_posix() for p in paths)
+    print(inert(f"no cases yet under {where}: nothing to {verb}"))
+    return True
 
 
 def make_console(stderr: bool = False) -> Any:

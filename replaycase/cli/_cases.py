@@ -9,7 +9,14 @@ from typing import Annotated, Any
 import typer
 
 from .._gcpause import gc_paused
-from ._app import OutputFormat, OutputOpt, handles_errors, make_console
+from ._app import (
+    AllowNoCasesOpt,
+    OutputFormat,
+    OutputOpt,
+    handles_errors,
+    make_console,
+    no_cases_yet,
+)
 
 
 @handles_errors
@@ -85,6 +92,7 @@ def _flow(entry: dict[str, Any]) -> str:
 def lint(
     paths: Annotated[list[Path] | None, typer.Argument(
         help="Case folders, or folders of cases (default: cases in [tool.replaycase]).")] = None,
+    allow_no_cases: AllowNoCasesOpt = False,
     output: OutputOpt = OutputFormat.text,
 ) -> None:
     """Validate case folders: schema, paths, fixtures, secrets, soundness."""
@@ -92,7 +100,10 @@ def lint(
     from ..project.config import case_paths, load_config
 
     config = load_config()
-    reports = lint_paths(case_paths(config, paths), config.to_limits(), config.redact_patterns)
+    folders = case_paths(config, paths)
+    if allow_no_cases and no_cases_yet(folders, "lint"):
+        return
+    reports = lint_paths(folders, config.to_limits(), config.redact_patterns)
     if output == OutputFormat.json:
         print(to_json(reports))
     else:
@@ -139,13 +150,20 @@ def init(
     runner_cmd: Annotated[str | None, typer.Option(
         "--runner-cmd", help="The candidate runner, written as runner_cmd.")] = None,
     force: Annotated[bool, typer.Option(
-        "--force", help="Overwrite an existing [tool.replaycase] block and workflow.")] = False,
+        "--force", help="Overwrite an existing [tool.replaycase] block and workflow (keeping "
+                        "its runner_cmd unless --runner-cmd is given).")] = False,
+    install: Annotated[str, typer.Option(
+        "--install", help="How the workflow installs replaycase: git (its git URL, to fill in; "
+        "the default until a release is on PyPI), pypi (replaycase==this version), or a pip "
+        "requirement.")] = "git",
     output: OutputOpt = OutputFormat.text,
 ) -> None:
-    """Write [tool.replaycase] into pyproject.toml and a GitHub Actions workflow."""
+    """Write [tool.replaycase] into pyproject.toml, a GitHub Actions workflow, and
+    .replaycase/ into .gitignore."""
+    from ..project.config import find_pyproject
     from ..project.init import init_project
 
-    actions = init_project(folder, runner_cmd=runner_cmd, force=force)
+    actions = init_project(folder, runner_cmd=runner_cmd, force=force, install=install)
     if output == OutputFormat.json:
         import json
 
@@ -154,6 +172,7 @@ def init(
         return
     for action in actions:
         print(f"{action.action} {action.path.as_posix()}")
-    if not runner_cmd:
+    found = find_pyproject(folder)
+    if not (found and found[1].get("runner_cmd")):
         print("next: set runner_cmd in [tool.replaycase] (the workflow fails until it is set; "
               "or pass --runner-cmd to replay), then scaffold a case into cases/")

@@ -11,7 +11,15 @@ from typing import Annotated, Any
 
 import typer
 
-from ._app import OutputFormat, OutputOpt, fail, handles_errors, make_console
+from ._app import (
+    AllowNoCasesOpt,
+    OutputFormat,
+    OutputOpt,
+    fail,
+    handles_errors,
+    make_console,
+    no_cases_yet,
+)
 from ._results import report_document, write_views
 from ._signals import SignalStop
 
@@ -76,12 +84,13 @@ def replay(
         '{"passed", "reason"} on stdout (overrides grader_cmd in [tool.replaycase]).')] = None,
     grader_timeout: Annotated[float | None, typer.Option(
         "--grader-timeout", help="Seconds per graded check (default: 60).")] = None,
+    allow_no_cases: AllowNoCasesOpt = False,
     output: OutputOpt = OutputFormat.text,
 ) -> None:
     """Replay cases against a candidate runner."""
     from dataclasses import replace
 
-    from ..project.config import check_flags, load_config
+    from ..project.config import case_paths, check_flags, load_config
     from ..replay.freezing import parse_tool_flags
     from ..replay.settings import replay_settings
     from ..replay.shard import parse_shard
@@ -90,6 +99,8 @@ def replay(
 
     check_flags(timeout_s=timeout, max_output_mb=max_output_mb, jobs=jobs, repeat=repeat,
                 min_pass_rate=min_pass_rate)
+    if allow_no_cases and no_cases_yet(case_paths(load_config(), paths), "replay"):
+        return  # before the runner command is required: a new project may have none yet
     settings = replay_settings(load_config(), paths=paths, runner_cmd=runner_cmd, jobs=jobs,
                                timeout_s=timeout, evidence_dir=evidence_dir,
                                max_output_mb=max_output_mb, redact=not no_redact,

@@ -6,6 +6,7 @@ from typing import Any
 
 from .._jsonio import json_kind
 from ..model import (
+    ANSWER_NOT_RECORDED,
     CustomEvent,
     ErrorEvent,
     FinalOutputEvent,
@@ -19,9 +20,14 @@ from ..model import (
     Usage,
 )
 from ..model.chat import Conversation, assistant_text, block_type, content_text, tool_calls_of
+from ..model.content_parts import is_media_part, parts_text
 
 INTERRUPTED = "[Request interrupted by user"
 REJECTED = "User rejected tool use"
+_LOCAL_COMMAND = "<local-command-"
+"""The output line of a local ``/command``: no model call answers it."""
+CUT = (f"{ANSWER_NOT_RECORDED} (the session ends before Claude answered its last message "
+       "or tool result: the file was cut or copied mid-turn)")
 _SKIPPED = frozenset({"file-history-snapshot", "queue-operation"})
 
 
@@ -74,6 +80,7 @@ class SessionBuilder:
         self.blocks: list[Any] = []  # its content blocks, for the conversation
         self.names: dict[str, str] = {}  # tool call id -> tool name
         self.subagents: dict[str, dict[str, Any]] = {}
+        self.waiting = False  # the file ends before Claude answered (a message, a tool result)
 
     def append(self, event_cls: type[Any], ts: str | None, **fields: Any) -> Any:
         event = event_cls(seq=len(self.events) + 1, ts=ts, **fields)
@@ -132,8 +139,8 @@ class SessionBuilder:
         for index, block in enumerate(content):
             here = f"message.content[{index}]"
             if block_type(block, here) != "tool_result":
-                if block.get("type") == "text":
-                    texts.append(block["text"])
+                if block.get("type") == "text" or is_media_part(block):
+                    texts.append(block)  # a pasted image named, never its bytes
                 continue
             call_id = _str(block, "tool_use_id")
             rejected = record.get("toolUseResult") == REJECTED
@@ -142,18 +149,22 @@ class SessionBuilder:
                         output=content_text(block.get("content"), f"{here}.content"),
                         is_error=block.get("is_error") is True or rejected)
             self._task_result(call_id, record.get("toolUseResult"))
-            self.ending = "success"
+            self.ending, self.waiting = "success", True
         if texts:
-            self._input("".join(texts), ts, record)
+            self._input(parts_text(texts), ts, record)
 
     def _input(self, text: str, ts: str | None, record: dict[str, Any]) -> None:
         if text.startswith(INTERRUPTED):
-            self.ending = "cancelled"
+            self.ending, self.waiting = "cancelled", False
             self.append(CustomEvent, ts, name="interrupted", data=text)
             return
         self.ending = "success"
-        if self.input is None and not record.get("isMeta"):
-            self.input = text
+        if text.lstrip().startswith(_LOCAL_COMMAND):
+            self.waiting = False  # a local /command (``/exit``) ran: nothing awaits Claude
+        elif not record.get("isMeta"):
+            self.waiting = True
+            if self.input is None:
+                self.input = text
         self.append(InputMessageEvent, ts, role="user", content=text)
 
     def assistant(self, record: dict[str, Any], ts: str | None) -> None:
@@ -166,6 +177,7 @@ class SessionBuilder:
             text = assistant_text(blocks, "message")
             self.append(ErrorEvent, ts, message=text or "API error", error_type="api_error")
             self.ending = "error" if record.get("isApiErrorMessage") else self.ending
+            self.waiting = False
             return
         msg_id = _str(message, "id")
         if self.call is None or msg_id is None or msg_id != self.call_id:
@@ -190,7 +202,7 @@ class SessionBuilder:
                         tool_args=requested.tool_args, call_id=requested.call_id)
         if text.strip():
             self.answer = call.output_text.strip()
-        self.ending = "success"
+        self.ending, self.waiting = "success", bool(call.tool_calls)
 
     def _close_call(self) -> None:
         if self.call is not None:
@@ -206,7 +218,7 @@ class SessionBuilder:
         if record.get("level") == "error":
             message = text if isinstance(text, str) and text else subtype
             self.append(ErrorEvent, ts, message=message, error_type=subtype)
-            self.ending = "error"
+            self.ending, self.waiting = "error", False
             return
         self.append(CustomEvent, ts, name=f"system:{subtype}",
                     data={k: record[k] for k in ("content", "level") if k in record})
@@ -272,6 +284,8 @@ class SessionBuilder:
 
     def finish(self, sha256: str) -> TraceRun:
         self._close_call()
+        if self.waiting:  # cut mid-turn: the last turn's answer is not in the file
+            self.answer = None
         if self.answer is not None:
             self.append(FinalOutputEvent, None, output=self.answer)
         models = [e.model for e in self.events if isinstance(e, LlmCallEvent) and e.model]
@@ -287,6 +301,6 @@ class SessionBuilder:
             or f"claude-code-{sha256[:12]}"
         metadata = RunMetadata(model=models[0] if models else None, version=self.version,
                                agent="claude-code" + (" sub-agent" if sidechain else ""),
-                               extra=extra)
+                               extra=extra, answer_not_recorded=CUT if self.waiting else None)
         return TraceRun(run_id=run_id, status=self.ending, input=self.input,
                         final_output=self.answer, events=self.events, metadata=metadata)

@@ -7,6 +7,7 @@ from typing import Any
 
 from .._jsonio import json_in_text, json_kind
 from ..model import (
+    ANSWER_NOT_RECORDED,
     CustomEvent,
     ErrorEvent,
     FinalOutputEvent,
@@ -23,6 +24,8 @@ from ..model import (
 from ..model.chat import Conversation, assistant_text, content_text
 from ..model.responses_items import CALLS, OUTPUTS, SKIPPED, as_chat_messages
 
+CUT = (f"{ANSWER_NOT_RECORDED} (the rollout ends inside a turn, before the model answered: "
+       "the file was cut or copied mid-turn)")
 SHELL_CALL = "local_shell_call"
 _ASSISTANT = frozenset({*CALLS, *SKIPPED, SHELL_CALL})
 _FAILED = frozenset({"failed", "declined", "error"})
@@ -70,6 +73,7 @@ class RolloutBuilder:
         self.results: dict[str, ToolResultEvent] = {}
         self.failed: set[str] = set()  # call ids an end event says failed
         self.open_task = False  # a task_started without its task_complete
+        self.waiting = False  # the last item awaits the model (a question, a tool's output)
 
     def append(self, event_cls: type[Any], ts: str | None, **fields: Any) -> Any:
         event = event_cls(seq=len(self.events) + 1, ts=ts, **fields)
@@ -134,6 +138,7 @@ class RolloutBuilder:
             for message in as_chat_messages([p], "payload"):
                 self.conversation.add(message, "payload")
                 text = content_text(message.get("content"), "payload.content")
+                self.waiting = self.waiting or message["role"] == "user"
                 if message["role"] == "user" and self.first_user is None:
                     self.first_user = text
                 self.append(InputMessageEvent, ts, role=message["role"], content=text)
@@ -150,12 +155,14 @@ class RolloutBuilder:
         call = self.call
         self.turn.append(p)
         self.ending = "success"
+        if kind in CALLS or kind == SHELL_CALL:
+            self.waiting = True  # the call awaits its output, then the model
         if kind == "message":
             text = assistant_text(p.get("content"), "payload")
             call.output_text = (call.output_text or "") + text
             call.response = call.output_text or None
             if text.strip():
-                self.answer = text
+                self.answer, self.waiting = text, False
         elif kind in CALLS:
             name = p.get("name")
             if not isinstance(name, str):
@@ -176,6 +183,7 @@ class RolloutBuilder:
         self.call, self.turn = None, []
 
     def output(self, p: dict[str, Any], ts: str | None) -> None:
+        self.waiting = True
         call_id = _str(p, "call_id")
         raw = p.get("output")
         success = raw.get("success") if isinstance(raw, dict) else p.get("success")
@@ -224,11 +232,12 @@ class RolloutBuilder:
             message = _str(p, "message") or kind
             self.append(ErrorEvent, ts, message=message, error_type=kind)
             self.ending = "error" if kind == "error" else self.ending
+            self.waiting = False
         elif kind in ("task_started", "task_complete"):
             self.open_task = kind == "task_started"
             self.append(CustomEvent, ts, name=kind, data=_small(p))
         elif kind == "turn_aborted":
-            self.ending, self.open_task = "cancelled", False
+            self.ending, self.open_task, self.waiting = "cancelled", False, False
             self.append(CustomEvent, ts, name="turn_aborted", data=p)
         elif kind not in _LEFT_OUT:
             self.append(CustomEvent, ts, name=kind, data=_small(p))
@@ -246,6 +255,9 @@ class RolloutBuilder:
 
     def finish(self, sha256: str) -> TraceRun:
         self._close_call()
+        cut = self.open_task or self.waiting
+        if cut:  # cut mid-turn: the last turn's answer is not in the file
+            self.answer = None
         if self.answer is not None:
             self.append(FinalOutputEvent, None, output=self.answer)
         models = [e.model for e in self.events if isinstance(e, LlmCallEvent) and e.model]
@@ -256,7 +268,8 @@ class RolloutBuilder:
             final_output=self.answer, events=self.events,
             metadata=RunMetadata(model=models[0] if models else self.model,
                                  agent=self.agent or "codex", version=self.version,
-                                 extra=self.meta))
+                                 extra=self.meta,
+                                 answer_not_recorded=CUT if cut else None))
 
 
 def _small(p: dict[str, Any]) -> dict[str, Any]:

@@ -25,12 +25,12 @@ standard library cannot read) is refused by the registry with the hint to conver
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from .._jsonio import json_kind
 from ..errors import TraceFormatError
 from ..model import (
+    ANSWER_NOT_RECORDED,
     ErrorEvent,
     FinalOutputEvent,
     InputMessageEvent,
@@ -42,12 +42,13 @@ from ..model import (
     Usage,
 )
 from ..model.chat import Conversation, read_recorded, recorded_tool_names, tool_calls_of
+from ..model.content_parts import parts_text
+from ..model.error_text import exception_parts
 from ._common import duration_ms, iso_ts
 from ._common import fail as _fail
 from ._common import get_typed as _get
 from .base import Importer, TraceDocument
 
-_ERROR_CLASS = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*[(:]")
 _FAILED_VALUES = ("I", "N")
 
 
@@ -82,11 +83,20 @@ def _text(content: Any, attachments: dict[str, Any]) -> str:
     """A message content's text: a string, or its text blocks joined (reasoning left out)."""
     if isinstance(content, str):
         return _resolve(content, attachments)
-    if isinstance(content, list):
-        return "".join(_resolve(b["text"], attachments) for b in content
-                       if isinstance(b, dict) and b.get("type") == "text"
-                       and isinstance(b.get("text"), str))
+    if isinstance(content, list):  # text blocks, images named (never their bytes)
+        return parts_text([_part(b, attachments) for b in content if isinstance(b, dict)])
     return ""
+
+
+def _part(block: dict[str, Any], attachments: dict[str, Any]) -> dict[str, Any]:
+    """An Inspect content block as ``content_parts`` reads it (``ContentImage.image`` is a
+    URL, a data URL or an ``attachment://`` reference)."""
+    if block.get("type") == "text" and isinstance(block.get("text"), str):
+        return {"type": "text", "text": _resolve(block["text"], attachments)}
+    if block.get("type") == "image" and isinstance(block.get("image"), str):
+        return {"type": "image_url", "image_url": {"url": _resolve(block["image"],
+                                                                   attachments)}}
+    return block
 
 
 def _resolve(text: str, attachments: dict[str, Any]) -> str:
@@ -180,9 +190,12 @@ class _Sample:
         if answer is not None:
             self.add(FinalOutputEvent, ts=iso_ts(self._str("completed_at")), output=answer)
         failed = self._errors()
+        metadata = self._metadata()
+        if not messages and not failed:  # a sample summary: no conversation logged
+            metadata.answer_not_recorded = NO_MESSAGES
         return TraceRun(run_id=self.run_id, status="error" if failed else "success",
                         input=self._input(question), final_output=answer, events=self.events,
-                        metadata=self._metadata())
+                        metadata=metadata)
 
     def _str(self, key: str) -> str | None:
         value = self.raw.get(key)
@@ -283,10 +296,10 @@ class _Sample:
         failed = False
         error = _get(self.raw, "error", dict, self.where)
         if error is not None:
-            message = _s(error.get("message")) or "sample error"
-            match = _ERROR_CLASS.match(message)
+            message, kind = exception_parts(_s(error.get("message"))
+                                            or _s(error.get("traceback")) or "sample error")
             self.add(ErrorEvent, ts=iso_ts(self._str("completed_at")), message=message,
-                     error_type=match.group(1).rsplit(".", 1)[-1] if match else None)
+                     error_type=kind)
             failed = True
         for name, score in self._scores().items():
             value = score.get("value")
@@ -316,6 +329,9 @@ class _Sample:
         task = self.eval.get("task")
         return RunMetadata(model=_s(self.eval.get("model")), agent=task if isinstance(
             task, str) else None, extra=extra)
+
+
+NO_MESSAGES = f"{ANSWER_NOT_RECORDED} (the Inspect sample records no messages)"
 
 
 def _s(value: Any) -> str | None:

@@ -12,15 +12,15 @@ events (OpenAI ``choices`` or LangChain ``generations`` outputs), ``tool`` runs 
 ``tool_call`` (arguments = ``inputs``, as bound, defaulted ones as null) and its
 ``tool_result``. Tool-call ids live only in the model's output, so a tool run takes the id of
 the first tool call of the same name the preceding model run requested and no earlier tool
-run took. An error on a chain run is an ``error`` event; the SDK's error strings
-(``"TimeoutError('…')\\n\\nTraceback …"``) give the first line as the message and the class
-name as the error type. The root's ``status`` decides the run's status when present,
-otherwise an error on the root does.
+run took. An error on a chain run is an ``error`` event. An error string is ``repr(error)``
+then its traceback (``"TimeoutError('…')\\n\\nTraceback …"``; LangChain's tracer puts no line
+break between them): the repr's message is the event's message, its class the error type, and
+the traceback is left out (``model.error_text``). The root's ``status`` decides the run's
+status when present, otherwise an error on the root does.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from .._jsonio import json_in_text, json_kind
@@ -40,6 +40,7 @@ from ..model import (
 )
 from ..model.chat import read_recorded, recorded_tool_names
 from ..model.content_parts import readable_content
+from ..model.error_text import exception_parts, without_traceback
 from ._common import duration_ms as _duration
 from ._common import epoch_s as _epoch
 from ._common import fail as _fail
@@ -51,7 +52,6 @@ from ._langchain import chat_messages, finish_reason
 from .base import Importer, TraceDocument
 from .replaykit import normalize_status
 
-_ERROR_CLASS = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*[(:]")
 _QUESTION_KEYS = ("question", "input", "query", "prompt")
 _VERSION_KEYS = ("version", "agent_version", "app_version")
 
@@ -236,7 +236,7 @@ class _Builder:
             response=text,
             tool_calls=calls, usage=_usage(node, meta),
             latency_ms=_duration(node.start, node.end),
-            error=_error_parts(node.error)[0] if node.error else None,
+            error=without_traceback(node.error) or None if node.error else None,
             instructions=instructions, messages=messages, tools_offered=_offered(node),
             output_text=(text or "") if node.outputs else None,
             stop_reason=finish_reason(node.outputs)))
@@ -254,7 +254,7 @@ class _Builder:
                                          tool_args=node.inputs, call_id=call_id))
         output = _output(node.outputs)
         if node.error:
-            output = _error_parts(node.error)[0] if output is None else output
+            output = without_traceback(node.error) or "error" if output is None else output
         self.events.append(ToolResultEvent(seq=0, **node.common(at_end=True), call_id=call_id,
                                            tool_name=name, output=output,
                                            is_error=bool(node.error)))
@@ -382,20 +382,10 @@ def _count(value: Any) -> int | None:
     return int(value) if value >= 0 and value == int(value) else None
 
 
-def _error_parts(error: str) -> tuple[str, str | None]:
-    """``"TimeoutError('…')\\n\\nTraceback …"`` -> (first line, class name)."""
-    first = next((line.strip() for line in error.splitlines() if line.strip()), error.strip())
-    match = _ERROR_CLASS.match(first)
-    kind = match.group(1).rsplit(".", 1)[-1] if match else None
-    return first or "error", kind
-
-
 def _error_event(node: _Node) -> ErrorEvent:
-    message, kind = _error_parts(node.error or "")
+    message, kind = exception_parts(node.error or "", repr_first=True)
     return ErrorEvent(seq=0, **node.common(at_end=True), message=message, error_type=kind)
 
 
 def _first_text(*values: Any) -> str | None:
     return next((v for v in values if isinstance(v, str) and v), None)
-
-

@@ -28,6 +28,7 @@ from typing import Any
 
 from .._jsonio import json_in_text, json_kind
 from ..model import (
+    ANSWER_NOT_RECORDED,
     ErrorEvent,
     FinalOutputEvent,
     InputMessageEvent,
@@ -40,6 +41,8 @@ from ..model import (
     Usage,
 )
 from ..model.chat import read_recorded, recorded_tool_names, tool_calls_of
+from ..model.content_parts import readable_content
+from ..model.error_text import exception_parts
 from ._common import fail as _fail
 from ._common import get_typed as _get
 from ._common import text_or_none as _text
@@ -48,6 +51,7 @@ from .base import Importer, TraceDocument
 from .otlp._values import iso, nanos
 
 _LLM_TYPES = frozenset({"CHAT_MODEL", "LLM"})
+NO_OUTPUTS = f"{ANSWER_NOT_RECORDED} (the MLflow trace's root span has no mlflow.spanOutputs)"
 _QUESTION_KEYS = ("question", "input", "query", "prompt", "message")
 
 
@@ -148,8 +152,12 @@ def _exception(events: list[Any], where: str) -> tuple[str, str | None] | None:
         attrs = event.get("attributes")
         attrs = attrs if isinstance(attrs, dict) else {}
         kind, message = attrs.get("exception.type"), attrs.get("exception.message")
-        kind = kind if isinstance(kind, str) and kind else None
-        message = message if isinstance(message, str) else ""
+        kind = kind.rsplit(".", 1)[-1] if isinstance(kind, str) and kind else None
+        stack = attrs.get("exception.stacktrace")
+        message = message if isinstance(message, str) and message.strip() else (
+            stack if isinstance(stack, str) else "")
+        message, parsed = exception_parts(message) if message.strip() else ("", None)
+        kind = kind or parsed
         text = f"{kind}: {message}" if kind and message else kind or message or "exception"
         return text, kind
     return None
@@ -201,7 +209,7 @@ class _Builder:
 
     def run(self, info: dict[str, Any], roots: list[_Span], where: str) -> TraceRun:
         root = roots[0] if roots else None
-        question = _question(root.inputs) if root is not None else None
+        question = _question(readable_content(root.inputs)) if root is not None else None
         if question is not None and root is not None:
             self.events.append(InputMessageEvent(seq=0, ts=iso(root.start), content=question))
         for top in roots:
@@ -216,9 +224,13 @@ class _Builder:
         agent = _outermost_agent(roots)
         failed = (state or "").upper() == "ERROR" or (agent is not None and agent.failed)
         run_id = _get(info, "trace_id", str, where) or _get(info, "request_id", str, where)
+        metadata = self._metadata(info, root, state)
+        if answer is None and not failed and (root is None
+                                              or "mlflow.spanOutputs" not in root._attrs):
+            metadata.answer_not_recorded = NO_OUTPUTS
         return TraceRun(run_id=run_id or "mlflow-trace", status="error" if failed else "success",
                         input=question, final_output=answer, events=self.events,
-                        metadata=self._metadata(info, root, state))
+                        metadata=metadata)
 
     def _walk(self, top: _Span) -> None:
         stack: list[tuple[_Span, bool]] = [(top, False)]

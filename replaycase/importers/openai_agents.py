@@ -53,6 +53,7 @@ from ..model import (
     Usage,
 )
 from ..model.chat import read_recorded
+from ..model.content_parts import readable_content
 from ._agents_responses import answer_of, input_messages, is_response, offered_tools
 from ._agents_spans import TRIPWIRE, Span, tripped, tripwire_of, usage_of
 from ._common import duration_ms as _duration
@@ -227,7 +228,8 @@ class _Builder:
         usage = usage_of(_get(span.data, "usage", dict, where), f"{where}.usage")
         instructions, history = read_recorded(messages)
         self._model_call(span, LlmCallEvent(
-            seq=0, **span.common(), model=model, request=messages, response=text,
+            seq=0, **span.common(), model=model, request=readable_content(messages),
+            response=text,
             tool_calls=calls, usage=usage, latency_ms=_duration(span.started_at, span.ended_at),
             error=span.error_text(), instructions=instructions, messages=history,
             tools_offered=self._agent_tools(span),
@@ -261,7 +263,8 @@ class _Builder:
         instructions, history = read_recorded(messages)
         self.model = self.model or model
         self._model_call(span, LlmCallEvent(
-            seq=0, **span.common(), model=model, request=request or None, response=text,
+            seq=0, **span.common(), model=model, request=readable_content(request) or None,
+            response=text,
             tool_calls=calls, usage=usage, latency_ms=_duration(span.started_at, span.ended_at),
             error=span.error_text(), instructions=instructions, messages=history,
             tools_offered=offered_tools(response) if is_response(response) else None,
@@ -321,8 +324,9 @@ def _turn_usage(spans: list[Span]) -> dict[str, Usage]:
 def _question(messages: list[Any]) -> Any:
     for message in messages:
         if isinstance(message, dict) and message.get("role") == "user":
-            text = _text(message.get("content"))
-            return text if text is not None else message.get("content")
+            content = readable_content(message.get("content"))  # images named
+            text = _text(content)
+            return text if text is not None else content
     return None
 
 

@@ -36,6 +36,8 @@ def is_media_part(block: Any) -> bool:
     if not isinstance(block, dict):
         return False
     kind = block.get("type")
+    if not isinstance(kind, str):  # any JSON value may stand here
+        return False
     return kind in _KINDS or (kind in ("blob", "uri") and "modality" in block)
 
 

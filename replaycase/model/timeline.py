@@ -52,11 +52,21 @@ def event_line(event: Any, limit: int = 100) -> str:
         attempt = f" attempt {event.attempt}" if event.attempt is not None else ""
         return f"retry{attempt}: {short(event.reason, limit)}"
     if isinstance(event, ErrorEvent):
-        kind = f"{event.error_type}: " if event.error_type and \
-            not event.message.startswith(event.error_type) else ""
-        return f"{kind}{short(event.message, limit)}"
+        return short(error_text(event.error_type, event.message), limit)
     if isinstance(event, FinalOutputEvent):
         return short(event.output, limit)
     if isinstance(event, CustomEvent):
         return f"{event.name} {short(event.data, limit)}".strip()
     return ""
+
+
+def error_text(error_type: str | None, message: str) -> str:
+    """``Type: message``, the type left out when the message already names it (``Type: …``,
+    ``Type(…)``, or the dotted ``module.Type``'s short name), so no type is said twice."""
+    if not error_type:
+        return message
+    names = {error_type, error_type.rsplit(".", 1)[-1]}
+    said = tuple(name + end for name in names for end in (":", "(", " "))
+    if message in names or message.startswith(said):
+        return message
+    return f"{error_type}: {message}"

@@ -40,7 +40,7 @@ def framework_error_text(text: Any) -> bool:
             or _LANGGRAPH.fullmatch(text) is not None or text.startswith("Encountered error: "))
 
 
-def _exception_name(name: str) -> str | None:
+def exception_name(name: str) -> str | None:
     """The class name of a dotted exception name, when it names an exception."""
     short = name.rsplit(".", 1)[-1]
     if short.endswith(_ERROR_WORDS):
@@ -49,10 +49,13 @@ def _exception_name(name: str) -> str | None:
     return short if isinstance(known, type) and issubclass(known, BaseException) else None
 
 
-def _from_repr(text: str) -> tuple[str, str] | None:
-    """``TimeoutError('msg')`` -> ("msg", "TimeoutError")."""
+def from_repr(text: str, any_name: bool = False) -> tuple[str, str] | None:
+    """``TimeoutError('msg')`` -> ("msg", "TimeoutError"); ``any_name``: the text is known to
+    be an exception's ``repr``, so the class name need not look like one."""
     match = _REPR.fullmatch(text)
-    name = _exception_name(match.group(1)) if match else None
+    name = None
+    if match is not None:
+        name = match.group(1).rsplit(".", 1)[-1] if any_name else exception_name(match.group(1))
     if match is None or name is None:
         return None
     inner = match.group(2)
@@ -77,9 +80,9 @@ def error_parts(output: Any) -> tuple[str, str | None]:
         return match.group(1), "ModelRetry"
     if (match := _LANGGRAPH.fullmatch(text) or _LLAMA_INDEX.fullmatch(text)) is not None:
         text = match.group(1)
-    if (parts := _from_repr(text)) is not None:
+    if (parts := from_repr(text)) is not None:
         return parts
     match = _TYPED.fullmatch(text)
-    if match is not None and (name := _exception_name(match.group(1))) is not None:
+    if match is not None and (name := exception_name(match.group(1))) is not None:
         return match.group(2), name
     return text, None

@@ -2,7 +2,8 @@
 
 Nothing existing is overwritten without ``force``: an existing block or workflow makes init
 refuse before it writes anything. The block is appended to pyproject.toml (created when
-missing); the rest of the file is kept byte for byte.
+missing); the rest of the file is kept byte for byte. ``.replaycase/`` is added to .gitignore
+(created when missing) once, its other lines kept.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .._safe_files import check_output, write_output
-from ..errors import ConfigError, FileAccessError
+from ..errors import ConfigError, FileAccessError, UsageError
 from .config import (
     PYPROJECT,
     TABLE,
@@ -26,6 +27,8 @@ from .config import (
 )
 
 WORKFLOW = Path(".github") / "workflows" / "replaycase.yml"
+GITIGNORE = Path(".gitignore")
+EVIDENCE_IGNORE = ".replaycase/"
 JUNIT_FILE = "replaycase-junit.xml"
 _HEADER = re.compile(r"^[ \t]*\[\[?[ \t]*tool[ \t]*\.[ \t]*replaycase[ \t]*(\]|\.)", re.M)
 _ANY_HEADER = re.compile(r"^[ \t]*\[", re.M)
@@ -74,13 +77,16 @@ jobs:
         run: |
           python -m pip install --upgrade pip
 {install}
-          python -c "import replaycase" 2>/dev/null || python -m pip install replaycase
-{runner_check}      - name: Replay cases
+{install_replaycase}
+{runner_check}      - name: Lint cases
+        run: replaycase lint cases/ --allow-no-cases
+      - name: Replay cases
+        # --allow-no-cases: until the first case is committed, "no cases yet" passes.
         run: >-
-          replaycase replay cases/ --junit {junit}
+          replaycase replay cases/ --allow-no-cases --junit {junit}
           --markdown "$GITHUB_STEP_SUMMARY"
       - name: Publish the JUnit report
-        if: ${{{{ !cancelled() }}}}
+        if: ${{{{ !cancelled() && hashFiles('{junit}') != '' }}}}
         uses: mikepenz/action-junit-report@v5
         with:
           report_paths: {junit}
@@ -98,19 +104,41 @@ jobs:
 """
 
 
-# Without --runner-cmd the workflow fails at this step, saying what to do, until runner_cmd is
-# set in [tool.replaycase]: replay never falls back to a command from a case folder.
+# Without --runner-cmd the workflow fails at this step, saying what to do, once cases/ holds a
+# case and runner_cmd is still unset in [tool.replaycase]: replay never falls back to a command
+# from a case folder.
 _RUNNER_CHECK = """\
       - name: Check the runner command
         shell: python
         run: |
-          import sys, tomllib
+          import pathlib, sys, tomllib
           with open("pyproject.toml", "rb") as file:
               config = tomllib.load(file).get("tool", {{}}).get("replaycase", {{}})
-          if not config.get("runner_cmd"):
+          has_cases = any(pathlib.Path("cases").rglob("case.yaml"))
+          if has_cases and not config.get("runner_cmd"):
               print("::error title=replaycase::{message}")
               sys.exit(1)
 """
+# replaycase is not on PyPI yet: by default the workflow installs it from its git repository,
+# whose address the user fills in (a check fails the step, saying so, until then).
+GIT_PLACEHOLDER = "<OWNER>"
+GIT_REQUIREMENT = f"replaycase @ git+https://github.com/{GIT_PLACEHOLDER}/replaycase.git"
+_INSTALL_GIT = """\
+          # replaycase {version} wrote this workflow. replaycase is not on PyPI yet, so it is
+          # installed from its git repository: replace {placeholder} with the account that hosts
+          # it (pin a tag or commit: ...replaycase.git@v{version}). Once a release is published,
+          # use the PyPI requirement instead: REPLAYCASE="replaycase=={version}"
+          # (or run replaycase init --force --install pypi). See docs/ci.md.
+          REPLAYCASE="{requirement}"
+          case "$REPLAYCASE" in *"{placeholder}"*)
+            echo "::error title=replaycase::replace {placeholder} in the replaycase git URL"
+            exit 1;;
+          esac
+          python -m pip install "$REPLAYCASE\""""
+_INSTALL_PYPI = """\
+          # replaycase {version} wrote this workflow; it installs that same release.
+          python -m pip install "{requirement}\""""
+INSTALL_CHOICES = ("git", "pypi")
 NO_RUNNER_MESSAGE = ("no runner command: set runner_cmd in [tool.replaycase] of pyproject.toml "
                      "(or run replaycase init --runner-cmd CMD --force)")
 
@@ -123,15 +151,21 @@ class InitAction:
     action: str  # "created", "appended", "replaced"
 
 
-def init_project(folder: Path, runner_cmd: str | None = None,
-                 force: bool = False) -> list[InitAction]:
-    """Write the config block and the workflow into ``folder``; refuse to overwrite."""
+def init_project(folder: Path, runner_cmd: str | None = None, force: bool = False,
+                 install: str = "git") -> list[InitAction]:
+    """Write the config block, the workflow and ``.replaycase/`` in .gitignore into
+    ``folder``; refuse to overwrite. ``--force`` without ``runner_cmd`` keeps the
+    configured one. ``install``: how the workflow installs replaycase
+    (``replaycase_requirement``)."""
     pyproject = folder / PYPROJECT
     workflow = folder / WORKFLOW
-    for path in (pyproject, workflow):  # a link, folder or FIFO: refused before any write
+    gitignore = folder / GITIGNORE
+    for path in (pyproject, workflow, gitignore):  # a link, folder or FIFO: refused first
         check_output(path)
+    requirement = replaycase_requirement(install)
     existing = read_pyproject(pyproject) if pyproject.is_file() else None
-    has_block = existing is not None and "replaycase" in existing.get("tool", {})
+    table = existing.get("tool", {}).get("replaycase") if existing is not None else None
+    has_block = table is not None
     conflicts = []
     if has_block:
         conflicts.append(f"{pyproject} already has a [{TABLE}] table")
@@ -139,14 +173,43 @@ def init_project(folder: Path, runner_cmd: str | None = None,
         conflicts.append(f"{workflow} exists")
     if conflicts and not force:
         raise FileAccessError(None, "; ".join(conflicts) + "; pass --force to overwrite")
+    if runner_cmd is None and isinstance(table, dict) and isinstance(table.get("runner_cmd"), str):
+        runner_cmd = table["runner_cmd"]  # --force alone keeps the configured runner
     block = config_block(runner_cmd)
     actions = [_write_block(pyproject, block, existing, has_block)]
     workflow_text = workflow_yaml(has_package=_has_package(folder, existing),
-                                  has_runner=bool(runner_cmd))
+                                  has_runner=bool(runner_cmd), requirement=requirement)
     action = "replaced" if workflow.exists() else "created"
     write_output(workflow, workflow_text)
     actions.append(InitAction(workflow, action))
+    ignored = _ignore_evidence(gitignore)
+    if ignored is not None:
+        actions.append(ignored)
     return actions
+
+
+def replaycase_requirement(install: str = "git") -> str:
+    """The pip requirement the workflow installs replaycase with: ``git`` (the default, until a
+    release is on PyPI) the git URL with a placeholder to fill, ``pypi`` this very version
+    (``replaycase==X``), anything else a requirement given as it is."""
+    if install == "git":
+        return GIT_REQUIREMENT
+    if install == "pypi":
+        return f"replaycase=={_version()}"
+    if not install.strip() or "\n" in install or '"' in install:
+        raise UsageError(f"--install: expected git, pypi or a pip requirement, got {install!r}")
+    return install
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("replaycase")
+    except PackageNotFoundError:  # pragma: no cover - run from a source tree, not installed
+        from .. import __version__
+
+        return __version__
 
 
 def config_block(runner_cmd: str | None = None) -> str:
@@ -159,16 +222,36 @@ def config_block(runner_cmd: str | None = None) -> str:
     return _BLOCK.format(runner_line=runner_line)
 
 
-def workflow_yaml(has_package: bool = True, has_runner: bool = True) -> str:
+def workflow_yaml(has_package: bool = True, has_runner: bool = True,
+                  requirement: str = GIT_REQUIREMENT) -> str:
     """The GitHub Actions workflow init writes; without a runner command it first checks
-    that runner_cmd is configured, and fails saying so."""
+    that runner_cmd is configured once there is a case, and fails saying so."""
     if has_package:
         install = "          python -m pip install -e ."
     else:
         install = ("          if [ -f requirements.txt ]; then python -m pip install -r "
                    "requirements.txt; fi")
+    template = _INSTALL_GIT if GIT_PLACEHOLDER in requirement else _INSTALL_PYPI
+    install_replaycase = template.format(version=_version(), requirement=requirement,
+                                         placeholder=GIT_PLACEHOLDER)
     check = "" if has_runner else _RUNNER_CHECK.format(message=NO_RUNNER_MESSAGE)
-    return _WORKFLOW.format(install=install, junit=JUNIT_FILE, runner_check=check)
+    return _WORKFLOW.format(install=install, install_replaycase=install_replaycase,
+                            junit=JUNIT_FILE, runner_check=check)
+
+
+def _ignore_evidence(path: Path) -> InitAction | None:
+    """``.replaycase/`` (the evidence folders) added to .gitignore once; its other lines kept."""
+    if not path.exists():
+        write_output(path, EVIDENCE_IGNORE + "\n")
+        return InitAction(path, "created")
+    text = read_pyproject_text(path)  # the same size cap and refusals
+    wanted = {EVIDENCE_IGNORE, EVIDENCE_IGNORE.rstrip("/"), "/" + EVIDENCE_IGNORE,
+              "/" + EVIDENCE_IGNORE.rstrip("/")}
+    if any(line.strip() in wanted for line in text.splitlines()):
+        return None
+    head = text if not text or text.endswith("\n") else text + "\n"
+    write_output(path, head + EVIDENCE_IGNORE + "\n")
+    return InitAction(path, "appended")
 
 
 def _has_package(folder: Path, pyproject: dict[str, Any] | None) -> bool:

@@ -9,7 +9,7 @@ renderers escape it (HTML autoescaping, Markdown cells), nothing is ever markup.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from ..diff.prices import PriceTable
 from ..errors import ReplaycaseError
 from ..model import TraceRun
 from ..model.timeline import event_line
+from ..model.tool_errors import error_parts, framework_error_text
 from ..results import VERDICTS, InvalidCase, Outcome, ReplayResult, Summary, summarize
 from ..results.evidence_names import (
     CANDIDATE_RUN,
@@ -48,6 +49,9 @@ from .view_models import (
     format_value,
 )
 
+NEED_ORDER = ("diverged", "reproduced", "failing", "runner_error", "flaky", "fixed")
+"""The order of cases in a report: those that need a person first, fixed ones last."""
+DURATION_NOTE = "not compared: the trace's clock vs the replay's wall time"
 LINKED_FILES = (RESULT, SUMMARY, CANDIDATE_RUN, RUNNER_OUTPUT, STDOUT_LOG, STDERR_LOG)
 """The files of an evidence folder the report links, when there."""
 _DETAIL_LIMIT = 4000
@@ -70,12 +74,13 @@ def summary_text(summary: Summary) -> str:
 def build_view(results: Sequence[ReplayResult], summary: Summary | None = None,
                prices: PriceTable | None = None,
                bases: Sequence[Path] = ()) -> SuiteView:
-    """The view of a list of results. Relative case and evidence paths are looked up under
+    """The view of a list of results, in the order of need (``NEED_ORDER``; results of one
+    verdict in their own order). Relative case and evidence paths are looked up under
     ``bases`` (default: the current folder)."""
     summary = summary or summarize(list(results))
     roots = [Path(b) for b in bases] or [Path.cwd()]
     cases = [_case_view(index, result, prices, roots, summary)
-             for index, result in enumerate(results, start=1)]
+             for index, result in enumerate(by_need(results), start=1)]
     return SuiteView(expect=summary.expect, total=summary.total, passed=summary.passed,
                      all_passed=summary.passed == summary.total and not (
                          summary.not_run or summary.invalid or summary.incomplete),
@@ -84,11 +89,25 @@ def build_view(results: Sequence[ReplayResult], summary: Summary | None = None,
                      tags=sorted({t for r in results for t in r.tags}), cases=cases)
 
 
+def by_need(results: Iterable[ReplayResult]) -> list[ReplayResult]:
+    """Results in ``NEED_ORDER``, stable within a verdict."""
+    rank = {verdict: i for i, verdict in enumerate(NEED_ORDER)}
+    return sorted(results, key=lambda r: rank.get(r.verdict, len(NEED_ORDER)))
+
+
 def metric_views(diff: RunDiff) -> list[MetricView]:
-    return [MetricView(name=m.name, a=format_value(m.a, m.unit), b=format_value(m.b, m.unit),
-                       delta=format_delta(m.delta, m.unit),
-                       changed=m.delta not in (None, 0) or (m.a is None) != (m.b is None))
-            for m in diff.metrics]
+    """The metrics of source trace vs candidate. A duration is shown on both sides but never
+    subtracted: the source trace's clock (production's, or a virtual one) and the replay's
+    wall time measure different things."""
+    views = []
+    for m in diff.metrics:
+        clock = m.unit == "ms"
+        views.append(MetricView(
+            name=m.name, a=format_value(m.a, m.unit), b=format_value(m.b, m.unit),
+            delta="" if clock else format_delta(m.delta, m.unit),
+            note=DURATION_NOTE if clock else "",
+            changed=not clock and (m.delta not in (None, 0) or (m.a is None) != (m.b is None))))
+    return views
 
 
 def tool_rows(diff: RunDiff) -> list[ToolRow]:
@@ -101,8 +120,37 @@ def tool_rows(diff: RunDiff) -> list[ToolRow]:
     return rows
 
 
-def timeline(run: TraceRun, diff: RunDiff | None, side: str, label: str) -> TimelineView:
-    """A run's events for display, those compared and the divergent one marked."""
+def error_texts(run: TraceRun | None) -> frozenset[str]:
+    """The texts of the tool results ``run`` flags as errors."""
+    if run is None:
+        return frozenset()
+    return frozenset(_output_text(e.output) for e in run.events
+                     if e.type == "tool_result" and e.is_error)
+
+
+def shown_as_error(event: Any, other_errors: Collection[str] = ()) -> bool:
+    """Whether the report shows ``event`` as an error: an error event, a tool result flagged
+    one, or a tool result whose text is a tool error either way (one a framework renders, a
+    ``[Error: ]Type: message`` or ``Type('message')`` of an exception, or a text the other
+    run flags). Chat transcripts carry no error flag, so without the text the same tool error
+    would be red on one side only."""
+    if event.type == "error" or getattr(event, "is_error", False):
+        return True
+    if event.type != "tool_result" or event.output is None:
+        return False
+    text = _output_text(event.output)
+    return (text in other_errors or framework_error_text(text)
+            or error_parts(text)[1] is not None)
+
+
+def _output_text(output: Any) -> str:
+    return (output if isinstance(output, str) else json.dumps(output, default=str)).strip()
+
+
+def timeline(run: TraceRun, diff: RunDiff | None, side: str, label: str,
+             other_errors: Collection[str] = ()) -> TimelineView:
+    """A run's events for display, those compared and the divergent one marked; tool errors
+    are marked alike on both sides (``shown_as_error``)."""
     compared: set[int] = set()
     divergent: int | None = None
     ends = False
@@ -112,10 +160,15 @@ def timeline(run: TraceRun, diff: RunDiff | None, side: str, label: str) -> Time
             point = getattr(diff.divergence, side)
             divergent = point.seq
             ends = point.seq is None
-    events = [EventView(seq=e.seq, type=e.type, summary=event_line(e, 160),
-                        detail=_detail(e), compared=diff is None or e.seq in compared,
-                        is_error=e.type == "error" or bool(getattr(e, "is_error", False)),
-                        divergent=e.seq == divergent) for e in run.events]
+    events = []
+    for e in run.events:
+        is_error = shown_as_error(e, other_errors)
+        summary = event_line(e, 160)
+        if is_error and e.type == "tool_result" and not e.is_error:
+            summary = "ERROR " + summary
+        events.append(EventView(seq=e.seq, type=e.type, summary=summary, detail=_detail(e),
+                                compared=diff is None or e.seq in compared,
+                                is_error=is_error, divergent=e.seq == divergent))
     return TimelineView(label=label, run_id=run.run_id, status=run.status,
                         format=run.source.format if run.source else None, events=events,
                         ends_divergent=ends)
@@ -149,8 +202,10 @@ def _case_view(index: int, result: ReplayResult, prices: PriceTable | None,
         exit_code="none" if runner.exit_code is None else str(runner.exit_code),
         runner_ms=f"{runner.duration_ms:.0f} ms", runner_reason=runner.reason or "",
         evidence_error=result.evidence_error or "", stderr_tail=runner.stderr_tail,
-        source=timeline(source, diff, "a", "source trace") if source else None,
-        candidate=timeline(candidate, diff, "b", "candidate") if candidate else None,
+        source=timeline(source, diff, "a", "source trace", error_texts(candidate))
+        if source else None,
+        candidate=timeline(candidate, diff, "b", "candidate", error_texts(source))
+        if candidate else None,
         diff=diff, divergence_line=divergence_line(diff),
         structured_diff=_structured(diff), metrics=metric_views(diff) if diff else [],
         tool_rows=tool_rows(diff) if diff else [], links=_links(case_dir, evidence),

@@ -53,6 +53,7 @@ class MetricView(BaseModel):
     b: str
     delta: str
     changed: bool
+    note: str = Field(default="", description="Why there is no difference (a duration).")
 
 
 class ToolRow(BaseModel):

@@ -16,11 +16,16 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from .._bounded_regex import RegexTimeout
+from .._bounded_regex import search as bounded_search
 from .._jsonio import DEFAULT_LIMITS, Limits
 from .._templating import render
+from .._text import clip
 from .._validation import validation_message
 from ..assertions import Entry, all_hold, evaluate, evaluate_all, parse_entry
 from ..assertions.catalogue import SEMANTIC_PLACEHOLDER, SemanticCheck
+from ..assertions.describe import describe
+from ..assertions.run import ErrorMatches
 from ..case import (
     CASE_FILE,
     CASE_FORMAT,
@@ -264,13 +269,26 @@ def _flow(entry: Entry) -> str:
 
 
 def _title(run: TraceRun, observed: list[Entry]) -> str:
-    agent = run.metadata.agent or "run"
+    """A sentence: the agent, then what its run did (``support_agent called issue_refund``);
+    an error is named by the run's own message, not by the signature's pattern."""
+    agent = run.metadata.agent or "the agent"
     rank = ["repeated_tool_call", "tool_called", "error_matches", "llm_call_count",
             "final_output_exists", "status_is"]
     first = min(observed, key=lambda e: rank.index(e.key) if e.key in rank else len(rank))
-    headline = (first.why or _flow(first)).split(" (")[0]
+    message = _error_message(run, first) if isinstance(first, ErrorMatches) else None
+    shown = clip(" ".join(message.split()), 80) if message else ""
+    headline = f'failed with error "{shown}"' if message else describe(first)
     unknown = _unknown_answer(run, "; ").split(" (")[0]
-    return f"{agent}: {headline}{unknown}"[:120]
+    return clip(f"{agent} {headline}{unknown}", 120)
+
+
+def _error_message(run: TraceRun, entry: ErrorMatches) -> str | None:
+    """The message of the run's last error the signature matches."""
+    try:
+        found = [m for m in run.error_messages() if bounded_search(entry.error_matches, m)]
+    except RegexTimeout:
+        return None
+    return found[-1] if found else None
 
 
 def _unknown_answer(run: TraceRun, lead: str) -> str:
@@ -294,7 +312,7 @@ def _notes(spec: CaseSpec, run: TraceRun, source_name: str, out: Path,
     return render("notes.md.j2", spec=spec, run=run, totals=run.totals(), timeline=rows,
                   timeline_cut=max(0, len(run.events) - TIMELINE_ROWS),
                   source_name=source_name, redaction=redaction, case_dir=case_dir,
-                  tape=tape, answer_unknown=_unknown_answer(run, ""))
+                  tape=tape, answer_unknown=_unknown_answer(run, ""), describe=describe)
 
 
 def _event_part(why: str) -> str:

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from ...model import (
+    ANSWER_NOT_RECORDED,
     ErrorEvent,
     FinalOutputEvent,
     InputMessageEvent,
@@ -16,6 +17,8 @@ from ...model import (
     ToolResultEvent,
     TraceRun,
 )
+from ...model.content_parts import readable_content
+from ...model.error_text import exception_parts
 from .._common import fail, get_typed, iso_ts, text_or_none
 from . import _tools
 from ._generation import llm_call
@@ -25,6 +28,8 @@ from ._obs import Observation, ancestors, decoded, metadata_of, observations
 _QUESTION_KEYS = ("prompt", "question", "query", "input", "message")
 _AGENT_NAME = re.compile(r"^(?:invoke_agent|agent_run)\s+\[?([^\]]+)\]?$")
 _LEAVES = ("TOOL",)
+NO_OUTPUT = (f"{ANSWER_NOT_RECORDED} (the Langfuse trace has no output, nor has its last "
+             "generation)")
 
 
 def _text_of(value: Any) -> Any:
@@ -65,7 +70,7 @@ class Builder:
     def run(self) -> TraceRun:
         trace = self.trace
         start = iso_ts(get_typed(trace, "timestamp", str, "trace"))
-        question = _text_of(decoded(trace.get("input"), self.text))
+        question = _text_of(readable_content(decoded(trace.get("input"), self.text)))
         if question is not None:
             self.events.append(InputMessageEvent(seq=0, ts=start, content=question))
         tool_names = self._tool_names()
@@ -75,9 +80,10 @@ class Builder:
             elif obs.type == "TOOL" or (obs.type == "SPAN" and obs.name in tool_names):
                 self._tool(obs)
             elif obs.failed and obs.type != "GENERATION":
-                self.events.append(ErrorEvent(
-                    seq=0, **obs.common(at_end=True), error_type=None,
-                    message=obs.status_message or f"{obs.type.lower()} {obs.name!r} failed"))
+                message, kind = exception_parts(obs.status_message) if obs.status_message \
+                    else (f"{obs.type.lower()} {obs.name!r} failed", None)
+                self.events.append(ErrorEvent(seq=0, **obs.common(at_end=True),
+                                              error_type=kind, message=message))
         llm_calls = [e for e in self.events if isinstance(e, LlmCallEvent)]
         if question is None and llm_calls and llm_calls[0].messages:
             question = next((m.text for m in llm_calls[0].messages if m.role == "user"), None)
@@ -94,10 +100,13 @@ class Builder:
             event.seq = seq
         failed = any(o.failed for o in self.obs if o.type not in _LEAVES)
         run_id = get_typed(trace, "id", (str, int), "trace")
+        metadata = self._metadata(llm_calls)
+        if final is None and not failed and trace.get("output") is None and (
+                not llm_calls or llm_calls[-1].output_text is None):
+            metadata.answer_not_recorded = NO_OUTPUT  # neither the trace nor its last model call
         return TraceRun(run_id=str(run_id) if run_id is not None else "langfuse-trace",
                         status="error" if failed else "success", input=question,
-                        final_output=final, events=self.events,
-                        metadata=self._metadata(llm_calls))
+                        final_output=final, events=self.events, metadata=metadata)
 
     def _inside(self, kind: str, obs: Observation) -> bool:
         return any(a.type == kind for a in ancestors(obs, self.by_id))

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...model import RequestedToolCall
+from ...model.content_parts import is_media_part, parts_text, readable_content
 from ._values import parse_json_text
 
 
@@ -101,6 +102,7 @@ def message(raw: Any) -> Message | None:
 
 def _genai_parts(parts: list[Any], out: Message) -> None:
     texts: list[str] = []
+    blocks: list[dict[str, Any]] = []  # text and media (``blob`` / ``uri``) parts in order
     responses: list[Any] = []
     for part in parts:
         if not isinstance(part, dict):
@@ -108,6 +110,9 @@ def _genai_parts(parts: list[Any], out: Message) -> None:
         kind = part.get("type")
         if kind == "text" and isinstance(part.get("content"), str):
             texts.append(part["content"])
+            blocks.append({"type": "text", "text": part["content"]})
+        elif is_media_part(part):
+            blocks.append(part)
         elif kind == "tool_call":
             call = tool_call(part)
             if call is not None:
@@ -115,7 +120,10 @@ def _genai_parts(parts: list[Any], out: Message) -> None:
         elif kind == "tool_call_response":
             out.tool_call_id = _text(part.get("id"))
             responses.append(part.get("response", part.get("result")))
-    if texts:
+    if len(blocks) > len(texts):  # named in the text; the parts kept for the tape's digest
+        out.content = blocks
+        out.text = parts_text(blocks)
+    elif texts:
         out.text = "".join(texts)
         out.content = out.text
     elif responses:  # a tool result, whatever role the instrumentation gave it (PydanticAI: user)
@@ -127,18 +135,33 @@ def _genai_parts(parts: list[Any], out: Message) -> None:
 def _chat_fields(raw: dict[str, Any], out: Message) -> None:
     content = raw.get("content")
     if content is None and isinstance(raw.get("contents"), list):
-        content = [item.get("message_content", item) for item in raw["contents"]
-                   if isinstance(item, dict)]
-    if isinstance(content, list):
-        texts = [block.get("text") for block in content if isinstance(block, dict)]
-        joined = "".join(t for t in texts if isinstance(t, str))
-        content = joined if joined else content
-    out.content = content
-    out.text = content if isinstance(content, str) and content else None
+        content = [_openinference_part(item.get("message_content", item))
+                   for item in raw["contents"] if isinstance(item, dict)]
+    if isinstance(content, list) and any(map(is_media_part, content)):
+        out.content = content  # the parts kept for the tape's digest, named in the text
+        out.text = parts_text(content) or None
+    else:
+        if isinstance(content, list):
+            texts = [block.get("text") for block in content if isinstance(block, dict)]
+            joined = "".join(t for t in texts if isinstance(t, str))
+            content = joined if joined else content
+        out.content = content
+        out.text = content if isinstance(content, str) and content else None
     calls = raw.get("tool_calls")
     if isinstance(calls, list):
         out.tool_calls = [c for c in (tool_call(item) for item in calls) if c is not None]
     out.tool_call_id = _text(raw.get("tool_call_id"))
+
+
+def _openinference_part(part: Any) -> Any:
+    """OpenInference's ``{"type": "image", "image": {"image": {"url"}}}`` as OpenAI's
+    ``image_url`` part (what ``content_parts`` names); any other part as it is."""
+    image = part.get("image") if isinstance(part, dict) and part.get("type") == "image" \
+        else None
+    inner = image.get("image") if isinstance(image, dict) else None
+    if isinstance(inner, dict) and isinstance(inner.get("url"), str):
+        return {"type": "image_url", "image_url": {"url": inner["url"]}}
+    return part
 
 
 def tool_call(raw: Any) -> RequestedToolCall | None:
@@ -182,8 +205,9 @@ def response_text(items: list[Message]) -> str | None:
 
 
 def user_content(items: list[Message]) -> Any:
-    """The last user message's content: the question of this turn."""
+    """The last user message's content: the question of this turn (images, audio and
+    files named, never their bytes)."""
     for item in reversed(items):
         if item.role in ("user", "human") and item.content is not None:
-            return item.content
+            return readable_content(item.content)
     return None

@@ -28,6 +28,7 @@ from ._spans import Span, ancestors, link_tree, order_key
 from ._values import iso, parse_json_text
 
 NO_CONTENT = f"{ANSWER_NOT_RECORDED} (its spans were recorded without message content)"
+NO_OUTPUTS = f"{ANSWER_NOT_RECORDED} (its model spans were recorded without their outputs)"
 
 _Closing = tuple[tuple[int, int, int, int], Span, Any]
 
@@ -111,15 +112,19 @@ class _Builder:
         if match is not None:
             self.requested.remove(match)
             call_id = call_id or match.call_id
-        self.events.append(ToolCallEvent(seq=0, tool_name=fields.name, tool_args=fields.args,
+        # a span without arguments (GenAI log events put them on the model's call) takes
+        # those of the call it answers
+        args = fields.args if fields.args is not None or match is None else match.tool_args
+        self.events.append(ToolCallEvent(seq=0, tool_name=fields.name, tool_args=args,
                                          call_id=call_id, **_common(span)))
         error = sem.error_of(span)
-        # a failed tool's output is what the model received when the span recorded it
-        output = error[0] if error and fields.result is None else fields.result
+        output = fields.result
+        if error and output is None:  # what the model received: the span, a later request,
+            output = self._tool_answers().get(call_id or "")  # or else the exception
+            output = error[0] if output is None else parse_json_text(output)
         self._close(span, ToolResultEvent(
             seq=0, call_id=call_id, tool_name=fields.name,
-            output=output, is_error=error is not None,
-            error_type=error[1].rsplit(".", 1)[-1] if error and error[1] else None,
+            output=output, is_error=error is not None, error_type=error[1] if error else None,
             **_common(span, True)))
 
     def _tools_from_messages(self, span: Span, calls: list[RequestedToolCall]) -> None:
@@ -216,12 +221,16 @@ class _Builder:
             return None, None
         return text, last
 
-    def _content_missing(self) -> bool:
-        """Model calls recorded without messages (content capture off, the instrumentation
-        default) and no run span with an output: the trace cannot hold the answer."""
-        if not self.llm or any(f.inputs or f.outputs for f in self.llm.values()):
-            return False
-        return all(sem.run_output(s) is None for s in [self.root, *self._agents()])
+    def _answer_missing(self) -> str | None:
+        """Why the trace cannot hold the answer, or None: model calls recorded without
+        messages (content capture off, the instrumentation default) or without outputs
+        (OpenInference's ``hide_outputs``), and no run span with an output."""
+        answered = [self.llm[id(s)] for s in self.ordered  # a failed call has no output
+                    if id(s) in self.llm and sem.error_of(s) is None]
+        if not answered or any(f.outputs for f in answered) or any(
+                sem.run_output(s) is not None for s in [self.root, *self._agents()]):
+            return None
+        return NO_OUTPUTS if any(f.inputs for f in answered) else NO_CONTENT
 
     def _metadata(self) -> RunMetadata:
         spans = [self.root, *self.ordered]
@@ -244,7 +253,7 @@ class _Builder:
             model=model or _text(sem.first(self.root.attrs, "gen_ai.request.model",
                                            "llm.model_name")),
             agent=_text(agent), version=_text(version),
-            answer_not_recorded=NO_CONTENT if self._content_missing() else None,
+            answer_not_recorded=self._answer_missing(),
             tags=[str(t) for t in tags] if isinstance(tags, list) else [], extra=extra)
 
 

@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from ...model import ChatMessage, Usage
 from ...model.chat import read_recorded, recorded_tool_names
+from ...model.content_parts import readable_content
+from ...model.error_text import exception_parts
 from . import _messages as msg
 from ._spans import Span
 from ._values import parse_json_text
@@ -121,8 +123,7 @@ def llm_fields(span: Span) -> LlmFields:
     if system is not None and not any(m.role == "system" for m in inputs):
         inputs = [system, *inputs]
     request: Any = [m.as_dict() for m in inputs] if inputs else None
-    if request is None:
-        request = io_value(attrs, "input")
+    request = readable_content(request if request is not None else io_value(attrs, "input"))
     model = first(attrs, "gen_ai.response.model", "gen_ai.request.model", "llm.model_name",
                   "llm.response.model", "llm.request.model") or requested_model(attrs)
     outputs = output_messages(attrs)
@@ -284,9 +285,15 @@ def tool_fields(span: Span) -> ToolFields:
     )
 
 
+REDACTED = "__REDACTED__"
+"""What OpenInference writes for a value its ``TraceConfig`` hides (``hide_outputs``…)."""
+
+
 def io_value(attrs: dict[str, Any], which: str) -> Any:
     """OpenInference ``input.value`` / ``output.value``, parsed when it is JSON."""
     value = attrs.get(f"{which}.value")
+    if value == REDACTED:  # OpenInference's TraceConfig hid it: not recorded
+        return None
     mime = attrs.get(f"{which}.mime_type")
     if isinstance(mime, str) and "json" not in mime.lower():
         return value
@@ -297,7 +304,7 @@ def run_input(span: Span) -> Any:
     """The question a root or agent span was given, when it records one."""
     attrs = lookup(span)
     found = msg.user_content(input_messages(attrs))
-    return found if found is not None else io_value(attrs, "input")
+    return found if found is not None else readable_content(io_value(attrs, "input"))
 
 
 def run_output(span: Span) -> Any:
@@ -337,8 +344,14 @@ def error_of(span: Span) -> tuple[str, str | None] | None:
     if not span.failed and not exceptions:
         return None
     last = exceptions[-1].attrs if exceptions else {}
-    message = first(last, "exception.message") or span.status_message
+    text = (first(last, "exception.message") or span.status_message
+            or first(last, "exception.stacktrace"))
     kind = first(span.attrs, "error.type") or first(last, "exception.type")
+    message = None
+    if text is not None:  # a traceback in the message (or only the stack trace) left out
+        message, parsed = exception_parts(str(text))
+        kind = kind if kind is not None else parsed
     if message is None:
         message = f"{kind}" if kind else f"span {span.name!r} ended with status ERROR"
-    return str(message), str(kind) if kind is not None else None
+    # OpenTelemetry records the qualified name (``__main__.ToolLoopError``): its last part
+    return str(message), str(kind).rsplit(".", 1)[-1] if kind is not None else None
