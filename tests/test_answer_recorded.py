@@ -71,8 +71,8 @@ def test_scaffold_says_why_the_answer_is_not_judged(tmp_path: Path) -> None:
     assert "final_output_exists" not in _keys(report.observed) + _keys(report.desired)
     case = _case(out)
     assert _keys(case["observed_failure"]) == ["tool_called"]  # type: ignore[arg-type]
-    assert case["title"] == ("refund_review: {'tool_called': 'lookup_billing'}; the trace "
-                             "does not record the final answer")
+    assert case["title"] == ("refund_review called lookup_billing; the trace does not record "
+                             "the final answer")
     notes = (out / "notes.md").read_text()
     assert ("No final answer is judged missing: the trace does not record the final answer "
             "(a replayt log has no final-output record") in notes
@@ -88,7 +88,7 @@ def test_a_failed_replayt_run_without_an_answer_note_is_judged_on_its_error(
     assert _keys(report.observed) == ["status_is", "error_matches", "repeated_tool_call",
                                       "tool_error_count"]
     assert "final_output_exists" not in _keys(report.desired)
-    assert _case(out)["title"] == ("refund_review: lookup_billing called 3 times with "
+    assert _case(out)["title"] == ("refund_review called lookup_billing at least 3 times with "
                                    "identical args; the trace does not record the final answer")
 
 

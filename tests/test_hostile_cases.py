@@ -179,6 +179,11 @@ def test_init_without_runner_cmd_writes_a_workflow_that_fails_clearly(tmp_path: 
     assert guard is not None and guard["shell"] == "python"
     script = tmp_path / "guard.py"
     script.write_text(str(guard["run"]))
+    empty = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True,
+                           text=True, timeout=60)
+    assert empty.returncode == 0, empty.stdout  # no case yet: nothing to replay
+    (tmp_path / "cases" / "first").mkdir(parents=True)  # the first case arrives
+    (tmp_path / "cases" / "first" / "case.yaml").write_text("schema: replaycase/v1\n")
     failed = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True,
                             text=True, timeout=60)
     assert failed.returncode == 1
