@@ -73,3 +73,18 @@ def test_diff_at_80_columns_leaves_out_what_neither_run_has() -> None:
     assert "states visited" not in out  # OTLP runs visit no workflow state
     assert lines[0].startswith("A  ") and lines[1].startswith("   ")  # the header hangs
     assert "first divergence" in out and "tool calls" in out
+
+
+def test_a_failed_assertion_wraps_under_its_mark() -> None:
+    from replaycase.report.terminal import failure_details
+    from replaycase.results import Outcome, ReplayResult, RunnerInfo
+
+    failed = Outcome(key="final_output_contains", entry={}, outcome="failed",
+                     message="final output does not contain " + WORDS)
+    result = ReplayResult(case_id="c", case_path="cases/c", verdict="failing",
+                          runner=RunnerInfo(), assertions=[failed])
+    [detail] = failure_details(result)
+    lines = _render(detail, width=50)
+    assert lines[0].startswith("    ✗ final_output_contains: final output does")
+    assert len(lines) > 2 and all(line.startswith(" " * 6) for line in lines[1:])
+    assert all(len(line) <= 50 and not line.endswith(" ") for line in lines)

@@ -22,6 +22,7 @@ from rich.text import Text
 
 from .._text import clip
 from ..results import VERDICTS, ReplayResult, Summary
+from .wrap import Hanging
 
 _STYLE = {"fixed": "green", "reproduced": "red", "failing": "yellow", "diverged": "cyan",
           "runner_error": "magenta", "flaky": "bright_yellow"}
@@ -76,13 +77,11 @@ def verdict_line(result: ReplayResult, width: int = 0) -> Text:
     return line
 
 
-def failure_details(result: ReplayResult) -> list[Text]:
-    """The desired assertions and graded checks that failed, one line each."""
-    lines = []
-    for outcome in (*result.assertions, *result.semantic):
-        if outcome.outcome in ("failed", "error"):
-            lines.append(Text("    ✗ ", style="red") + plain(f"{outcome.key}: {outcome.message}"))
-    return lines
+def failure_details(result: ReplayResult) -> list[Hanging]:
+    """The desired assertions and graded checks that failed, one each (wrapped under it)."""
+    return [Hanging(Text("    ✗ ", style="red"), plain(f"{outcome.key}: {outcome.message}"))
+            for outcome in (*result.assertions, *result.semantic)
+            if outcome.outcome in ("failed", "error")]
 
 
 def summary_line(summary: Summary) -> Text:
