@@ -21,6 +21,7 @@ from ..model import (
 )
 from ..model.chat import Conversation, assistant_text, block_type, content_text, tool_calls_of
 from ..model.content_parts import is_media_part, parts_text
+from ._common import BadRecord
 
 INTERRUPTED = "[Request interrupted by user"
 REJECTED = "User rejected tool use"
@@ -29,10 +30,6 @@ _LOCAL_COMMAND = "<local-command-"
 CUT = (f"{ANSWER_NOT_RECORDED} (the session ends before Claude answered its last message "
        "or tool result: the file was cut or copied mid-turn)")
 _SKIPPED = frozenset({"file-history-snapshot", "queue-operation"})
-
-
-class BadRecord(ValueError):
-    """A record that cannot be read; the text says why."""
 
 
 def _str(record: dict[str, Any], key: str) -> str | None:

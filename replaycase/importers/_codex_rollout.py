@@ -23,6 +23,7 @@ from ..model import (
 )
 from ..model.chat import Conversation, assistant_text, content_text
 from ..model.responses_items import CALLS, OUTPUTS, SKIPPED, as_chat_messages
+from ._common import BadRecord
 
 CUT = (f"{ANSWER_NOT_RECORDED} (the rollout ends inside a turn, before the model answered: "
        "the file was cut or copied mid-turn)")
@@ -31,10 +32,6 @@ _ASSISTANT = frozenset({*CALLS, *SKIPPED, SHELL_CALL})
 _FAILED = frozenset({"failed", "declined", "error"})
 _LEFT_OUT = frozenset({"token_count", "agent_message", "agent_reasoning", "user_message",
                        "agent_reasoning_raw_content", "agent_message_delta"})
-
-
-class BadRecord(ValueError):
-    """A record that cannot be read; the text says why."""
 
 
 def _str(obj: dict[str, Any], key: str) -> str | None:

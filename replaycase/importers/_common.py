@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
 
 from .._jsonio import json_kind
+from .._validation import validation_message
 from ..errors import TraceFormatError
 from ..model import parse_ts
+from ..model.chat import ChatFormatError
+
+if TYPE_CHECKING:
+    from .base import TraceDocument
 
 
 def iso_ts(value: str | None) -> str | None:
@@ -89,3 +97,19 @@ def text_or_none(content: Any) -> str | None:
         texts = [p for p in parts if isinstance(p, str)]
         return "".join(texts) if texts else None
     return None
+
+
+class BadRecord(ValueError):
+    """A record of a JSONL session that cannot be read; the text says why."""
+
+
+def feed_records(doc: TraceDocument, name: str, add: Callable[[Any], None]) -> None:
+    """Hand every record of the JSONL ``doc`` to ``add`` as it is streamed; a record it
+    cannot read is a one-line TraceFormatError naming its line."""
+    for line, record in doc.records(name):
+        try:
+            add(record)
+        except ValidationError as exc:
+            raise TraceFormatError(None, f"line {line}: {validation_message(exc)}") from None
+        except (ChatFormatError, BadRecord) as exc:
+            raise TraceFormatError(None, f"line {line}: {exc}") from None

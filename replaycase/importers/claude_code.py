@@ -35,14 +35,10 @@ assistant text. Status: ``cancelled`` when the session ends interrupted by the u
 
 from __future__ import annotations
 
-from pydantic import ValidationError
-
 from .._jsonio import json_kind
-from .._validation import validation_message
-from ..errors import TraceFormatError
 from ..model import TraceRun
-from ..model.chat import ChatFormatError
-from ._claude_session import BadRecord, SessionBuilder
+from ._claude_session import SessionBuilder
+from ._common import feed_records
 from .base import Importer, TraceDocument
 
 RECORD_TYPES = frozenset({"user", "assistant", "system", "summary", "progress",
@@ -71,12 +67,5 @@ class ClaudeCodeImporter(Importer):
 
     def read(self, doc: TraceDocument) -> list[TraceRun]:
         builder = SessionBuilder()
-        for line, record in doc.records(self.name):
-            try:
-                builder.add(record)
-            except ValidationError as exc:
-                raise TraceFormatError(None, f"line {line}: {validation_message(exc)}") \
-                    from None
-            except (ChatFormatError, BadRecord) as exc:
-                raise TraceFormatError(None, f"line {line}: {exc}") from None
+        feed_records(doc, self.name, builder.add)
         return [builder.finish(doc.sha256)]

@@ -33,14 +33,10 @@ aborted; ``error`` when it ends in an error, or in a task that started and never
 
 from __future__ import annotations
 
-from pydantic import ValidationError
-
 from .._jsonio import json_kind
-from .._validation import validation_message
-from ..errors import TraceFormatError
 from ..model import TraceRun
-from ..model.chat import ChatFormatError
-from ._codex_rollout import BadRecord, RolloutBuilder
+from ._codex_rollout import RolloutBuilder
+from ._common import feed_records
 from .base import Importer, TraceDocument
 
 RECORD_TYPES = frozenset({"session_meta", "turn_context", "response_item", "event_msg",
@@ -66,12 +62,5 @@ class CodexCliImporter(Importer):
 
     def read(self, doc: TraceDocument) -> list[TraceRun]:
         builder = RolloutBuilder()
-        for line, record in doc.records(self.name):
-            try:
-                builder.add(record)
-            except ValidationError as exc:
-                raise TraceFormatError(None, f"line {line}: {validation_message(exc)}") \
-                    from None
-            except (ChatFormatError, BadRecord) as exc:
-                raise TraceFormatError(None, f"line {line}: {exc}") from None
+        feed_records(doc, self.name, builder.add)
         return [builder.finish(doc.sha256)]
