@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from ..model import LlmCallEvent, TraceRun
-from .key import key_of_call
+from .key import keys_of_calls
 from .models import Answer, AnswerToolCall, AnswerUsage, Tape, TapeHeader, TapeTurn
 
 _PARTS = ("instructions", "tools", "history")
@@ -31,9 +31,9 @@ def tape_from_run(run: TraceRun, case_id: str | None = None,
         return TapeFromRun(None, f"the trace recorded no model answers{hint}: its "
                                  f"{len(calls)} model call(s) hold no output text or tool "
                                  "calls")
-    turns = [TapeTurn(turn=number, branch="failing", key=key_of_call(call),
-                      answer=answer_of_call(call))
-             for number, call in enumerate(answered, start=1)]
+    turns = [TapeTurn(turn=number, branch="failing", key=key, answer=answer_of_call(call))
+             for number, (call, key) in enumerate(zip(answered, keys_of_calls(answered),
+                                                      strict=True), start=1)]
     missing = [part for part in _PARTS if all(getattr(t.key, part) is None for t in turns)]
     if "history" in missing:
         return TapeFromRun(None, "the trace recorded the model's answers but not the "

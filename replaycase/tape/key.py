@@ -49,6 +49,35 @@ def key_of_call(event: LlmCallEvent) -> MatchKey:
     return make_key(event.instructions, event.messages, event.tools_offered)
 
 
+def keys_of_calls(events: Sequence[LlmCallEvent]) -> list[MatchKey]:
+    """``key_of_call`` of each call, in order: a call whose messages start with the previous
+    call's very message objects (an agent's conversation growing) extends that history
+    instead of canonicalizing it again, so a long conversation's keys cost what is new in
+    each, not the whole history every call."""
+    keys: list[MatchKey] = []
+    builder = HistoryBuilder()
+    previous: Sequence[ChatMessage] = ()
+    for event in events:
+        messages = event.messages
+        if messages is None:
+            keys.append(key_of_call(event))
+            continue
+        if not _extends(messages, previous):
+            builder = HistoryBuilder()
+            previous = ()
+        for message in messages[len(previous):]:
+            builder.add(message)
+        previous = messages
+        keys.append(key_of_parts(event.instructions, tuple(builder.out), event.tools_offered))
+    return keys
+
+
+def _extends(messages: Sequence[ChatMessage], prefix: Sequence[ChatMessage]) -> bool:
+    """Whether ``messages`` begins with the very objects of ``prefix``."""
+    return len(messages) >= len(prefix) and all(
+        a is b for a, b in zip(messages, prefix, strict=False))
+
+
 def _history(messages: Sequence[ChatMessage]) -> tuple[KeyMessage, ...]:
     history = HistoryBuilder()
     for message in messages:
