@@ -40,6 +40,12 @@ def fixtures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
          "is_error": True, "error_type": "PaymentError"},
         {"tool_name": "refund", "tool_args": {"id": "B"}, "output": "no such order",
          "is_error": True},
+        {"tool_name": "refund", "tool_args": {"id": "C"},  # as the model was shown it
+         "output": "Error: PaymentError: card declined", "is_error": True,
+         "error_type": "PaymentError"},
+        {"tool_name": "refund", "tool_args": {"id": "D"},  # a retry whose text names another
+         "output": "Error: TimeoutError: try later", "is_error": True,
+         "error_type": "ModelRetry"},
     ]))
     run = tmp_path / "run"
     run.mkdir()
@@ -68,6 +74,14 @@ def test_a_recorded_error_is_raised_with_its_message_and_recorded_type(fixtures:
         store.frozen_call("refund", {"id": "B"})
     assert type(plain.value) is store.RecordedToolError
     assert str(plain.value) == "no such order"
+    with pytest.raises(store.RecordedToolError) as rendered:
+        store.frozen_call("refund", {"id": "C"})
+    assert (type(rendered.value).__name__, str(rendered.value)) == ("PaymentError",
+                                                                   "card declined")
+    with pytest.raises(store.RecordedToolError) as retried:
+        store.frozen_call("refund", {"id": "D"})
+    assert (type(retried.value).__name__, str(retried.value)) == (
+        "ModelRetry", "Error: TimeoutError: try later")
 
 
 def test_a_call_not_recorded_raises_and_is_a_miss_in_the_run_folder(fixtures: Path) -> None:

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._env import FROZEN_TOOLS, append
+
+if TYPE_CHECKING:
+    from ..runner import RecordedToolCall
 
 
 class RecordedToolError(Exception):
@@ -77,15 +80,19 @@ def frozen_call(tool_name: str, arguments: Any) -> Any:
     return call.output
 
 
-def _recorded(call: Any) -> RecordedToolError:
-    """The recorded error of ``call``: its fixture's ``error_type`` with the output as the
-    message, else the exception the recorded text stands for (``model.tool_errors``)."""
-    output = call.output if isinstance(call.output, str) else str(call.output)
-    if call.error_type:
-        return recorded_error(output, call.error_type)
+def _recorded(call: RecordedToolCall) -> RecordedToolError:
+    """The recorded error of ``call``: the exception its recorded text stands for
+    (``model.tool_errors``: ``Error: TimeoutError: …`` is ``TimeoutError('…')``). A fixture's
+    ``error_type`` names the class; the text is then read as that exception only when it
+    names the same class, else it is the message as recorded (a ``ModelRetry`` whose message
+    reads ``Error: TimeoutError: …``)."""
     from ..model.tool_errors import error_parts
 
-    return recorded_error(*error_parts(output))
+    output = call.output if isinstance(call.output, str) else str(call.output)
+    message, type_name = error_parts(output)
+    if call.error_type and type_name != call.error_type:
+        message, type_name = output, call.error_type
+    return recorded_error(message, type_name)
 
 
 def _served(tool_name: str, arguments: Any, served: str, number: int,

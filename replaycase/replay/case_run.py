@@ -78,7 +78,11 @@ def case_input(case: ReplayCase, limits: Limits = DEFAULT_LIMITS) -> Any:
 def case_input_text(case: ReplayCase, limits: Limits = DEFAULT_LIMITS) -> str | None:
     """The case input as every runner gets it, on stdin and in ``REPLAYCASE_INPUT`` (DESIGN 8):
     a string as it is, anything else as JSON; None when the case has none."""
-    value = case_input(case, limits)
+    return input_text_of(case_input(case, limits))
+
+
+def input_text_of(value: Any) -> str | None:
+    """A case input as text: a string as it is, anything else as JSON."""
     if value is None:
         return None
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
@@ -187,7 +191,8 @@ def replay_case(case: ReplayCase, options: ReplayOptions,
     """
     cmd = require_runner_cmd(options)
     timeout = options.timeout_s or case.spec.runner.timeout_s
-    input_text = case_input_text(case, options.limits)
+    case_value = case_input(case, options.limits)
+    input_text = input_text_of(case_value)
     tape = case_tape(case, options.limits) if options.model_tape else None
     errors = recorded_tool_errors(case, options.limits) if tape is not None else frozenset()
     redactor = Redactor(options.redact_patterns) if options.redact else None
@@ -213,17 +218,19 @@ def replay_case(case: ReplayCase, options: ReplayOptions,
             folder.close()
             raise
     with RunFolder(folder, redactor) as run:
-        return _judge_run(case, options, run, process, started, session, errors)
+        return _judge_run(case, options, run, process, started, session, errors, case_value)
 
 
 def _judge_run(case: ReplayCase, options: ReplayOptions, run: RunFolder,
                process: ProcessResult, started: float,
                session: TapeSession | None = None,
-               recorded_errors: frozenset[str] = frozenset()) -> ReplayResult:
+               recorded_errors: frozenset[str] = frozenset(),
+               case_value: Any = None) -> ReplayResult:
     """Read what the runner left in its folder, judge it and keep the evidence. A candidate
     that left the tape, or asked the fixtures for a tool call they do not hold, is
     ``diverged``, whatever else it did (DESIGN 8); one judged from the wire has a tool result
-    the recording holds as an error flagged an error."""
+    the recording holds as an error flagged an error. ``case_value``: the case input, for a
+    grader."""
     cap = options.max_output_bytes
     wire = ""
     if session is not None:
@@ -262,7 +269,7 @@ def _judge_run(case: ReplayCase, options: ReplayOptions, run: RunFolder,
     if options.grader is not None and candidate is not None and result.semantic \
             and result.verdict in ("fixed", "failing"):
         result.semantic = grade(options.grader, case, result.semantic,
-                                case_input(case, options.limits), candidate, run)
+                                case_value, candidate, run)
         if result.verdict == "fixed" and not all_hold(result.semantic):
             result.verdict = "failing"  # a graded check counts like a desired assertion
     result.model_tape = "off" if not options.model_tape else (

@@ -26,7 +26,7 @@ from ..case import ReplayCase
 from ..model import TraceRun
 from ..results import Outcome
 from .evidence import RunFolder
-from .process import run_process
+from .process import ProcessResult, run_process
 
 GRADER_SCHEMA = "replaycase.grader/v1"
 _MAX_GRADER_BYTES = 1024 * 1024
@@ -82,7 +82,7 @@ def _grade_one(grader: Grader, case: ReplayCase, number: int, outcome: Outcome,
                                       "actual": {"passed": passed, "reason": reason}})
 
 
-def _verdict(process: Any, stdout: str, stderr: str, timeout_s: float
+def _verdict(process: ProcessResult, stdout: str, stderr: str, timeout_s: float
              ) -> tuple[bool | None, str]:
     """(passed, reason) from the grader's run, or (None, what went wrong)."""
     if process.spawn_error:

@@ -70,8 +70,7 @@ def verdict_line(result: ReplayResult, width: int = 0) -> Text:
         if graded:
             passed = sum(1 for o in graded if o.passed)
             line.append(f" · graded {passed}/{len(graded)}")
-        if len(graded) < len(result.semantic):
-            line.append(f" · review {len(result.semantic) - len(graded)}")
+        line.append(f" · review {len(result.semantic) - len(graded)}")
     if result.evidence_error:
         line.append(" · evidence: " + inert(result.evidence_error), style="magenta")
     return line
